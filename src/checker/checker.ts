@@ -1,0 +1,16 @@
+import type { Verdict } from "../cli/exit.js";
+import type { History } from "../history/op.js";
+
+/** What every checker returns: a verdict, and the evidence for it. */
+export interface CheckResult {
+  valid: Verdict;
+  /** Why the verdict is `unknown` (always set then), or a one-line summary otherwise. */
+  reason?: string;
+  [evidence: string]: unknown;
+}
+
+/** A checker is a pure function of a history (and the test's options); it does no I/O. */
+export interface Checker<R extends CheckResult = CheckResult> {
+  name: string;
+  check(history: History, opts?: Record<string, unknown>): R | Promise<R>;
+}

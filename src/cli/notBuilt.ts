@@ -1,0 +1,10 @@
+import { ExitCode } from "./exit.js";
+import { say } from "./output.js";
+
+/** A command whose capability is not built yet says so plainly and exits 3, rather than pretending. */
+export function notBuilt(name: string, what: string): () => void {
+  return () => {
+    say(`splitbrain ${name}: not built yet (${what}).`);
+    process.exitCode = ExitCode.Usage;
+  };
+}
