@@ -1,0 +1,64 @@
+/**
+ * The seams between the cluster (Docker, database processes) and everything that drives it: workloads talk to
+ * endpoints, nemeses act on nodes, the runner owns the lifecycle. Pure modules import only these types.
+ */
+
+export type DbName = "redis" | "valkey" | "dragonfly";
+export type TopologyName = "single" | "replicated" | "sentinel" | "cluster";
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * A node is a long-lived container ("the machine"). The database is a process the tool starts inside it, so the
+ * container, its address, its iptables rules and its data survive kills and restarts of that process.
+ */
+export interface Node {
+  /** n1, n2, ... for data nodes; s1, s2, ... for Sentinel-only nodes. */
+  readonly name: string;
+  readonly kind: "data" | "sentinel";
+  /** The container's address on the run's private network. */
+  readonly ip: string;
+  /** The database port (or the Sentinel port on a Sentinel-only node). */
+  readonly port: number;
+  readonly containerId: string;
+  /** Where the database keeps its files inside the container (a size-limited tmpfs). */
+  readonly dataDir: string;
+
+  /** Runs a command in the container. Never throws for a non-zero exit: callers check `exitCode`. */
+  exec(cmd: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** Starts the database process (and the co-located Sentinel, if any) and waits until it accepts connections. */
+  startDb(): Promise<void>;
+  /** Sends a signal to the database process: SIGKILL/SIGTERM to stop, SIGSTOP/SIGCONT to pause and resume. */
+  signalDb(signal: "SIGKILL" | "SIGTERM" | "SIGSTOP" | "SIGCONT"): Promise<void>;
+  /** True while the database process exists (paused counts as running). */
+  dbRunning(): Promise<boolean>;
+  /** The database's log file, for reports and for errors when health checks time out. */
+  dbLog(tailLines?: number): Promise<string>;
+}
+
+/** How a client reaches the database: the runner builds ioredis clients from this. */
+export type Endpoints =
+  | { kind: "single"; host: string; port: number; node: string }
+  | { kind: "sentinel"; sentinels: Array<{ host: string; port: number }>; masterName: string }
+  | { kind: "cluster"; seeds: Array<{ host: string; port: number }> };
+
+export interface Cluster {
+  readonly runId: string;
+  readonly db: DbName;
+  readonly topology: TopologyName;
+  /** Data nodes, in name order. */
+  readonly nodes: readonly Node[];
+  /** Sentinel-only nodes (empty when Sentinels are co-located or absent). */
+  readonly sentinels: readonly Node[];
+  readonly endpoints: Endpoints;
+  /** The primary now, asked of Sentinel / CLUSTER NODES / ROLE at call time; undefined if none answers. */
+  primary(): Promise<Node | undefined>;
+  /** Primaries of every shard (one element except in cluster topology). */
+  primaries(): Promise<Node[]>;
+  /** Which node owns an address (for recording `node` on ops). */
+  nodeByAddress(host: string, port: number): Node | undefined;
+}

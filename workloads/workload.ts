@@ -1,0 +1,39 @@
+import type { Redis, Cluster as RedisCluster } from "ioredis";
+import type { Checker } from "../src/checker/checker.js";
+import type { Op } from "../src/history/op.js";
+import type { Rng } from "../nemeses/nemesis.js";
+
+/** What a workload's client holds: a plain connection to the current primary, or a Cluster client. */
+export type RedisClient = Redis | RedisCluster;
+
+/** The invocation a generator proposes; the runner stamps index, time and process on it. */
+export interface Invocation {
+  f: string;
+  key?: string | number;
+  value?: unknown;
+}
+
+/** A completed op as the workload sees it; errors thrown by `apply` are classified by src/client/outcome.ts. */
+export interface Completion {
+  type: "ok" | "fail";
+  value?: unknown;
+  error?: string;
+}
+
+/**
+ * A workload generates ops for a process, applies one op through the client, and declares its checkers and
+ * the final reads it needs after the cluster heals. One file per workload in workloads/.
+ */
+export interface Workload {
+  readonly name: string;
+  /** Next invocation for a client process; called only when that process is idle. */
+  next(process: number, rng: Rng): Invocation;
+  /** Performs the op. Returns ok/fail for definite outcomes; throws for anything indeterminate. */
+  apply(client: RedisClient, op: Invocation): Promise<Completion>;
+  /** Final reads after healing, recorded as ordinary ops (f = "read" for set, "final-read" ...). */
+  finalReads(): Invocation[];
+  /** Checkers for this workload's ops (the runner feeds each the history filtered to this workload). */
+  checkers(): Checker[];
+}
+
+export type { Op };
