@@ -1,0 +1,47 @@
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+/**
+ * A run directory is the unit of a run (as Jepsen's store is): history, configuration, results and node logs live
+ * there, and checkers and reports read only it, so a run can be re-checked without the live cluster.
+ */
+export interface RunDir {
+  path: string;
+  historyPath: string;
+  testPath: string;
+  resultsPath: string;
+  nodesPath: string;
+}
+
+export function runDirName(startedAt: Date, db: string, topology: string, runId: string): string {
+  const ts = startedAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return `${ts}-${db}-${topology}-${runId.slice(0, 8)}`;
+}
+
+export function runDirPaths(path: string): RunDir {
+  return {
+    path,
+    historyPath: join(path, "history.jsonl"),
+    testPath: join(path, "test.json"),
+    resultsPath: join(path, "results.json"),
+    nodesPath: join(path, "nodes"),
+  };
+}
+
+export function createRunDir(resultsRoot: string, name: string): RunDir {
+  const path = resolve(resultsRoot, name);
+  mkdirSync(join(path, "nodes"), { recursive: true });
+  // `latest` is a convenience; a failure to make it (e.g. a filesystem without symlinks) must not stop a run.
+  try {
+    const latest = join(resolve(resultsRoot), "latest");
+    rmSync(latest, { force: true });
+    symlinkSync(name, latest);
+  } catch {
+    /* best effort */
+  }
+  return runDirPaths(path);
+}
+
+export function writeJson(path: string, value: unknown): void {
+  writeFileSync(path, JSON.stringify(value, null, 2) + "\n");
+}
