@@ -1,0 +1,66 @@
+import { opFromFields } from "./fields.js";
+import { HistoryFormatError } from "./errors.js";
+import type { Op } from "./op.js";
+import type { ParsedHistory } from "./parsed.js";
+
+/**
+ * splitbrain's native format: JSON Lines, one op per line (see README "History format"). Indexes in the file are
+ * not trusted: ops are renumbered densely in line order, so a history whose cut-off last line was dropped is
+ * still dense.
+ */
+
+/** One op as a line of JSON, fields in a fixed order so files diff well. */
+export function opToJsonLine(op: Op): string {
+  const o: Record<string, unknown> = { index: op.index };
+  if (op.time !== undefined) o.time = op.time;
+  o.process = op.process;
+  o.type = op.type;
+  o.f = op.f;
+  if (op.key !== undefined) o.key = op.key;
+  if (op.value !== undefined) o.value = op.value;
+  if (op.error !== undefined) o.error = op.error;
+  if (op.node !== undefined) o.node = op.node;
+  return JSON.stringify(o);
+}
+
+export function parseJsonl(text: string, file: string): ParsedHistory {
+  const rows = text.split("\n");
+  // A crash mid-write leaves a last line without its newline; only such a line may be forgiven.
+  const endsCleanly = text.endsWith("\n");
+  let last = rows.length - 1;
+  while (last >= 0 && rows[last]!.trim() === "") last--;
+  const out: ParsedHistory = { history: [], lines: [], warnings: [] };
+  for (let i = 0; i <= last; i++) {
+    const row = rows[i]!.trim();
+    if (row === "") continue;
+    const lineNo = i + 1;
+    let fields: unknown;
+    try {
+      fields = JSON.parse(row);
+    } catch (err) {
+      if (i === last && !endsCleanly) {
+        out.warnings.push(
+          `${file}:${lineNo}: the last line is cut short (the run was probably stopped while writing it); ignored it`,
+        );
+        break;
+      }
+      throw new HistoryFormatError(
+        file,
+        lineNo,
+        `expected one JSON object per line, but this line is not valid JSON (${(err as Error).message})`,
+      );
+    }
+    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
+      throw new HistoryFormatError(file, lineNo, `expected a JSON object like {"process":0,"type":"invoke",...}, found ${row.slice(0, 40)}`);
+    }
+    const op = opFromFields(fields as Record<string, unknown>, out.history.length, {
+      fail(message: string): never {
+        throw new HistoryFormatError(file, lineNo, message);
+      },
+      show: (v) => JSON.stringify(v) ?? String(v),
+    });
+    out.history.push(op);
+    out.lines.push(lineNo);
+  }
+  return out;
+}

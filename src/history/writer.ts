@@ -1,0 +1,94 @@
+import { open, type FileHandle } from "node:fs/promises";
+import { opToJsonLine } from "./jsonl.js";
+import type { Op } from "./op.js";
+
+export interface HistoryWriterOptions {
+  /** Longest time an appended op may sit in memory before it is written (default 100 ms). */
+  flushIntervalMs?: number;
+  /** Write at once when this many ops are waiting (default 256), so bursts do not pile up. */
+  maxBufferedOps?: number;
+}
+
+/**
+ * Streams a history to JSON Lines while the run goes on. Ops are written in small batches, never held longer than
+ * the flush interval, so a run killed half-way leaves a file that can still be checked: at worst its last line is
+ * cut short, which the reader drops with a warning.
+ *
+ * Appends are synchronous and numbered in call order; the file writes behind them are serialised on one chain.
+ * A failed write is remembered and thrown from the next append, flush or close, so it cannot go unnoticed.
+ */
+export class HistoryWriter {
+  private buffer: string[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private failure: Error | undefined;
+  private closed = false;
+  private nextIndex = 0;
+
+  private constructor(
+    private readonly file: FileHandle,
+    readonly path: string,
+    private readonly flushIntervalMs: number,
+    private readonly maxBufferedOps: number,
+  ) {}
+
+  /** Creates the file; refuses to overwrite an existing history. */
+  static async create(path: string, opts: HistoryWriterOptions = {}): Promise<HistoryWriter> {
+    const fh = await open(path, "wx");
+    return new HistoryWriter(fh, path, opts.flushIntervalMs ?? 100, opts.maxBufferedOps ?? 256);
+  }
+
+  /** How many ops have been appended. */
+  get count(): number {
+    return this.nextIndex;
+  }
+
+  /** Records an op, giving it the next index; returns the op as recorded. */
+  append(op: Omit<Op, "index">): Op {
+    if (this.closed) throw new Error(`history ${this.path} is closed`);
+    if (this.failure) throw this.failure;
+    const recorded: Op = { ...op, index: this.nextIndex++ };
+    this.buffer.push(opToJsonLine(recorded) + "\n");
+    if (this.buffer.length >= this.maxBufferedOps) void this.flush().catch(() => {});
+    else if (this.timer === undefined) {
+      // Not unref'd: a process that forgets close() still writes its last ops before exiting.
+      this.timer = setTimeout(() => void this.flush().catch(() => {}), this.flushIntervalMs);
+    }
+    return recorded;
+  }
+
+  /** Writes everything appended so far; resolves once it is in the file. */
+  flush(): Promise<void> {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.buffer.length > 0) {
+      const chunk = this.buffer.join("");
+      this.buffer = [];
+      this.chain = this.chain.then(async () => {
+        if (this.failure) return;
+        try {
+          await this.file.write(chunk);
+        } catch (err) {
+          this.failure = err as Error;
+        }
+      });
+    }
+    return this.chain.then(() => {
+      if (this.failure) throw this.failure;
+    });
+  }
+
+  /** Flushes, syncs to disk and closes. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return this.chain;
+    try {
+      await this.flush();
+      await this.file.sync();
+    } finally {
+      this.closed = true;
+      await this.file.close();
+    }
+  }
+}
