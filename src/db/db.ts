@@ -1,0 +1,68 @@
+import type { NodePlan } from "../cluster/layout.js";
+import type { ClusterSpec } from "../cluster/spec.js";
+import type { DbName } from "../cluster/types.js";
+import type { Capabilities } from "./capabilities.js";
+import type { InfoFields } from "./info.js";
+
+/** A file the tool writes into a node before starting a process; every one is also saved in the run's results. */
+export interface ConfigFile {
+  /** Absolute path inside the node. */
+  path: string;
+  contents: string;
+  /** Name under results/<run>/nodes/<node>/. */
+  saveAs: string;
+}
+
+/**
+ * How to start one process in a node: the files it needs and its command line. The node runs it detached, in the
+ * foreground of a small shell that records its pid and sends its output to the process's log file.
+ */
+export interface Launch {
+  /** "db" or "sentinel": names the log file (/var/log/splitbrain/<process>.log) and the pid file. */
+  process: "db" | "sentinel";
+  files: ConfigFile[];
+  argv: string[];
+}
+
+/** What an adapter needs to know about the node it renders for. */
+export interface NodeView {
+  runId: string;
+  plan: NodePlan;
+  ip: string;
+  /** The address of another node of the run, by name. */
+  ipOf(name: string): string;
+}
+
+/** Extra container settings an engine needs (kept small: the docker layer owns the rest). */
+export interface ContainerNeeds {
+  /** e.g. memlock for io_uring; absent means Docker's defaults. */
+  ulimits: Array<{ Name: string; Soft: number; Hard: number }>;
+}
+
+/**
+ * One database engine. Adapters render configs and flags from a spec (pure) and say what they refuse up front;
+ * whether a running server supports a setting or command is asked of that server (see capabilities.ts), never
+ * looked up in a version table.
+ */
+export interface Db {
+  readonly name: DbName;
+  /** For people: "Redis", "Valkey", "Dragonfly". */
+  readonly label: string;
+  readonly binaries: { server: string; sentinel: string };
+  /** Where configs live in the node (Sentinel rewrites its file, so the directory must be writable). */
+  readonly confDir: string;
+  /**
+   * How a replica learns its primary: written into its config (Redis, Valkey: survives restarts of the process) or
+   * sent as REPLICAOF after start (Dragonfly has no such setting, so a restarted replica comes back as a primary).
+   */
+  readonly replicaOfBy: "config" | "command";
+  /** Reasons this engine cannot run the spec at all, each naming the engine and the missing feature. */
+  refusals(spec: ClusterSpec): string[];
+  serverLaunch(spec: ClusterSpec, node: NodeView): Launch;
+  sentinelLaunch(spec: ClusterSpec, node: NodeView, primary: { ip: string; port: number }): Launch;
+  containerNeeds(spec: ClusterSpec): ContainerNeeds;
+  /** Which engine and version a server is, from its INFO (undefined if it is not this engine). */
+  identify(info: InfoFields): { engine: DbName; version: string } | undefined;
+  /** Settings of the spec the running server turned out not to support, from its probed capabilities. */
+  capabilityRefusals(spec: ClusterSpec, caps: Capabilities): string[];
+}

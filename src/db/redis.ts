@@ -1,0 +1,136 @@
+import { CLUSTER_BUS_PORT, DB_PORT } from "../cluster/layout.js";
+import type { ClusterSpec } from "../cluster/spec.js";
+import type { DbName } from "../cluster/types.js";
+import type { Capabilities } from "./capabilities.js";
+import { identifyServer } from "./capabilities.js";
+import type { ContainerNeeds, Db, Launch, NodeView } from "./db.js";
+import type { InfoFields } from "./info.js";
+import { renderSentinelConf, sentinelConfFile } from "./sentinel.js";
+
+/** What differs between Redis and its forks that speak the same config dialect. */
+export interface RedisDialect {
+  name: DbName;
+  label: string;
+  server: string;
+  sentinel: string;
+}
+
+export const CONF_DIR = "/etc/splitbrain";
+export const DATA_DIR = "/data";
+
+/** Options that exist only for Dragonfly: on a Redis-family engine they would be silently ignored, so they are refused. */
+function dragonflyOnlyOptions(spec: ClusterSpec): string[] {
+  const df = spec.dragonfly;
+  const given = [
+    df.proactorThreads !== undefined && "--proactor-threads",
+    df.snapshotCron !== undefined && "--snapshot-cron",
+    df.dbfilename !== undefined && "--dbfilename",
+    df.memlock !== undefined && "--memlock",
+    df.extra.length > 0 && "--dragonfly-flag",
+  ].filter((x): x is string => typeof x === "string");
+  return given;
+}
+
+/**
+ * redis.conf for one data node. Announce addresses are set explicitly so that what a node tells its peers (and
+ * Sentinels, and cluster clients) is its address on the run's network, not whatever it guesses.
+ */
+export function renderRedisConf(spec: ClusterSpec, node: NodeView): string {
+  const p = node.plan;
+  const s = spec.settings;
+  const lines: string[] = [
+    `# redis.conf for ${p.name} (${p.role}${p.replicaOf ? ` of ${p.replicaOf}` : ""}), written by splitbrain (run ${node.runId})`,
+    `port ${DB_PORT}`,
+    `bind 0.0.0.0`,
+    `protected-mode no`,
+    `daemonize no`,
+    `dir ${DATA_DIR}`,
+    `logfile ""`,
+    `replica-announce-ip ${node.ip}`,
+    `replica-announce-port ${DB_PORT}`,
+  ];
+  if (spec.topology === "cluster") {
+    lines.push(
+      `cluster-enabled yes`,
+      `cluster-config-file ${DATA_DIR}/nodes.conf`,
+      `cluster-node-timeout ${spec.clusterNodeTimeoutMs}`,
+      `cluster-announce-ip ${node.ip}`,
+      `cluster-announce-port ${DB_PORT}`,
+      `cluster-announce-bus-port ${CLUSTER_BUS_PORT}`,
+    );
+  } else if (p.role === "replica" && p.replicaOf) {
+    lines.push(`replicaof ${node.ipOf(p.replicaOf)} ${DB_PORT}`);
+  }
+  const settings: string[] = [];
+  if (s.appendonly !== undefined) settings.push(`appendonly ${s.appendonly ? "yes" : "no"}`);
+  if (s.appendfsync !== undefined) settings.push(`appendfsync ${s.appendfsync}`);
+  if (s.save !== undefined) settings.push(s.save.trim() === "" ? `save ""` : `save ${s.save.trim().split(/\s+/).join(" ")}`);
+  if (s.minReplicasToWrite !== undefined) settings.push(`min-replicas-to-write ${s.minReplicasToWrite}`);
+  if (s.minReplicasMaxLag !== undefined) settings.push(`min-replicas-max-lag ${s.minReplicasMaxLag}`);
+  if (s.maxmemory !== undefined) settings.push(`maxmemory ${s.maxmemory}`);
+  if (s.maxmemoryPolicy !== undefined) settings.push(`maxmemory-policy ${s.maxmemoryPolicy}`);
+  if (s.replBacklogSize !== undefined) settings.push(`repl-backlog-size ${s.replBacklogSize}`);
+  if (settings.length) lines.push(`# settings under test`, ...settings);
+  if (s.extra.length) lines.push(`# --redis-conf`, ...s.extra.map(([k, v]) => `${k} ${v}`));
+  lines.push("");
+  return lines.join("\n");
+}
+
+/** Config keys the spec sets, for asking the running server whether it knows them. */
+export function settingKeys(spec: ClusterSpec): string[] {
+  const s = spec.settings;
+  const keys: string[] = [];
+  if (s.appendonly !== undefined) keys.push("appendonly");
+  if (s.appendfsync !== undefined) keys.push("appendfsync");
+  if (s.save !== undefined) keys.push("save");
+  if (s.minReplicasToWrite !== undefined) keys.push("min-replicas-to-write");
+  if (s.minReplicasMaxLag !== undefined) keys.push("min-replicas-max-lag");
+  if (s.maxmemory !== undefined) keys.push("maxmemory");
+  if (s.maxmemoryPolicy !== undefined) keys.push("maxmemory-policy");
+  if (s.replBacklogSize !== undefined) keys.push("repl-backlog-size");
+  for (const [k] of s.extra) keys.push(k);
+  return keys;
+}
+
+/** The Redis adapter, parameterised by dialect so forks reuse it by composition. */
+export function redisFamily(dialect: RedisDialect): Db {
+  return {
+    name: dialect.name,
+    label: dialect.label,
+    binaries: { server: dialect.server, sentinel: dialect.sentinel },
+    confDir: CONF_DIR,
+    replicaOfBy: "config",
+    refusals(spec: ClusterSpec): string[] {
+      const given = dragonflyOnlyOptions(spec);
+      return given.length
+        ? [`${given.join(", ")} only appl${given.length > 1 ? "y" : "ies"} to --db dragonfly, not ${dialect.label}.`]
+        : [];
+    },
+    serverLaunch(spec: ClusterSpec, node: NodeView): Launch {
+      const path = `${CONF_DIR}/redis.conf`;
+      return {
+        process: "db",
+        files: [{ path, contents: renderRedisConf(spec, node), saveAs: "redis.conf" }],
+        argv: [dialect.server, path],
+      };
+    },
+    sentinelLaunch(spec, node, primary): Launch {
+      const file = sentinelConfFile(CONF_DIR, renderSentinelConf(spec, { name: node.plan.name, ip: node.ip }, primary, node.runId));
+      return { process: "sentinel", files: [file], argv: [dialect.sentinel, file.path] };
+    },
+    containerNeeds(): ContainerNeeds {
+      return { ulimits: [] };
+    },
+    identify(info: InfoFields) {
+      const who = identifyServer(info);
+      return who.engine === dialect.name ? who : undefined;
+    },
+    capabilityRefusals(spec: ClusterSpec, caps: Capabilities): string[] {
+      return settingKeys(spec)
+        .filter((k) => caps.config[k] === false)
+        .map((k) => `${dialect.label} ${caps.version} has no "${k}" setting (CONFIG GET ${k} knows nothing of it).`);
+    },
+  };
+}
+
+export const redis: Db = redisFamily({ name: "redis", label: "Redis", server: "redis-server", sentinel: "redis-sentinel" });
