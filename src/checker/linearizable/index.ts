@@ -1,0 +1,168 @@
+import { availableParallelism } from "node:os";
+import { performance } from "node:perf_hooks";
+import { UsageError, type Verdict } from "../../cli/exit.js";
+import type { History } from "../../history/op.js";
+import { modelByName } from "../../models/index.js";
+import type { Call, Model } from "../../models/model.js";
+import type { CheckResult } from "../checker.js";
+import { pairCalls } from "./calls.js";
+import type { PartitionCounterexample } from "./counterexample.js";
+import { checkPartition, type PartitionJob, type PartitionVerdict } from "./partition.js";
+import { checkOnWorkers } from "./pool.js";
+
+export { describeCounterexample } from "./counterexample.js";
+export type { OpRow, PartitionCounterexample, StuckOp } from "./counterexample.js";
+
+export interface LinearizableOptions {
+  /** Overall time limit; past it the verdict is "unknown". Default: none. */
+  timeoutMs?: number;
+  /** Memo entries one partition may hold before the verdict becomes "unknown". Default 4,000,000. */
+  maxCacheEntries?: number;
+  /** Threads for partitions that prove hard; 1 keeps everything on the calling thread. Default: the core count. */
+  workers?: number;
+  /** Clock for the time limit; tests inject one. */
+  now?: () => number;
+}
+
+export interface LinearizabilityStats {
+  /** Time spent checking (pairing and searching), excluding parsing. */
+  checkMs: number;
+  /** Calls the search saw: not failed, not dropped as unable to matter (pending reads). */
+  checkedOps: number;
+  failedOps: number;
+  pendingOps: number;
+  largestPartition: number;
+  cacheEntries: number;
+  /** Threads used for hard partitions (0 when everything ran on the calling thread). */
+  workers: number;
+  undecided: Array<{ key: string | number | null; ops: number; limit: "timeout" | "cache" }>;
+}
+
+export interface LinearizabilityResult extends CheckResult {
+  valid: Verdict;
+  reason?: string;
+  model: string;
+  /** Client operations (invocations) in the history. */
+  ops: number;
+  partitions: number;
+  anomalies: PartitionCounterexample[];
+  stats: LinearizabilityStats;
+}
+
+export const DEFAULT_MAX_CACHE_ENTRIES = 4_000_000;
+/**
+ * How long a partition may run on the calling thread before it is handed to a worker instead. Nearly every
+ * partition of a real history finishes in well under this; starting threads only pays for the few that do not.
+ */
+const SEQUENTIAL_SLICE_MS = 40;
+
+/**
+ * Checks a history for linearizability against a model: pairs operations, partitions them by the model, and runs
+ * Wing & Gong's search with Lowe's cache on each partition. Hard partitions go to worker threads when there are
+ * several of them, so one slow key does not wait behind another.
+ */
+export async function checkLinearizable(
+  history: History,
+  model: Model,
+  opts: LinearizableOptions = {},
+): Promise<LinearizabilityResult> {
+  const now = opts.now ?? (() => performance.now());
+  const start = now();
+  const timeoutMs = opts.timeoutMs ?? Infinity;
+  const maxCacheEntries = opts.maxCacheEntries ?? DEFAULT_MAX_CACHE_ENTRIES;
+  const workers = opts.workers ?? Math.min(availableParallelism(), 8);
+  if (!(timeoutMs > 0)) throw new UsageError(`the linearizability timeout must be positive, got ${timeoutMs} ms`);
+  if (!(maxCacheEntries >= 1)) throw new UsageError(`the cache cap must be at least 1 entry, got ${maxCacheEntries}`);
+  if (!(workers >= 1)) throw new UsageError(`workers must be at least 1, got ${workers}`);
+  const deadline = start + timeoutMs;
+
+  const paired = pairCalls(history, model);
+  const groups = paired.calls.length ? model.partition(paired.calls) : [];
+  const jobs: PartitionJob[] = groups.map((calls) => ({ calls, timed: paired.timed, budgetMs: 0, maxCacheEntries }));
+
+  // Workers only know registered models by name; a model built elsewhere stays on this thread.
+  const canUseWorkers = workers > 1 && jobs.length > 1 && isRegistered(model);
+  const verdicts: PartitionVerdict[] = new Array(jobs.length);
+  const hard: number[] = [];
+  for (let p = 0; p < jobs.length; p++) {
+    const remaining = deadline - now();
+    const budgetMs = canUseWorkers ? Math.min(SEQUENTIAL_SLICE_MS, remaining) : remaining;
+    const v = checkPartition({ ...jobs[p]!, budgetMs: Math.max(0, budgetMs) }, model, now);
+    if (v.verdict === "unknown" && v.limit === "timeout" && canUseWorkers && now() < deadline) hard.push(p);
+    else verdicts[p] = v;
+  }
+  let threadsUsed = 0;
+  if (hard.length === 1) {
+    const p = hard[0]!;
+    verdicts[p] = checkPartition({ ...jobs[p]!, budgetMs: Math.max(0, deadline - now()) }, model, now);
+  } else if (hard.length > 1) {
+    threadsUsed = Math.min(workers, hard.length);
+    const done = await checkOnWorkers(model.name, hard.map((p) => jobs[p]!), threadsUsed, deadline, now);
+    hard.forEach((p, k) => (verdicts[p] = done[k]!));
+  }
+
+  const anomalies = verdicts.flatMap((v) => (v.counterexample ? [v.counterexample] : []));
+  const undecided = verdicts.flatMap((v) => (v.verdict === "unknown" ? [{ key: v.key, ops: v.ops, limit: v.limit! }] : []));
+  const valid: Verdict = anomalies.length ? false : undecided.length ? "unknown" : true;
+  const checkMs = now() - start;
+  const stats: LinearizabilityStats = {
+    checkMs,
+    checkedOps: paired.calls.length,
+    failedOps: paired.failed,
+    pendingOps: paired.pending,
+    largestPartition: groups.reduce((m, g) => Math.max(m, g.length), 0),
+    cacheEntries: verdicts.reduce((s, v) => s + v.cacheEntries, 0),
+    workers: threadsUsed,
+    undecided,
+  };
+  return {
+    valid,
+    reason: reasonFor(valid, anomalies, undecided, jobs.length, paired.invocations, timeoutMs, maxCacheEntries),
+    model: model.name,
+    ops: paired.invocations,
+    partitions: jobs.length,
+    anomalies,
+    stats,
+  };
+}
+
+function isRegistered(model: Model): boolean {
+  try {
+    return modelByName(model.name) === model;
+  } catch {
+    return false;
+  }
+}
+
+function reasonFor(
+  valid: Verdict,
+  anomalies: PartitionCounterexample[],
+  undecided: LinearizabilityStats["undecided"],
+  partitions: number,
+  ops: number,
+  timeoutMs: number,
+  maxCacheEntries: number,
+): string {
+  const keyName = (k: string | number | null): string => (k === null ? "the history" : `key ${JSON.stringify(k)}`);
+  if (valid === true) return `all ${ops} operations in ${partitions} partition(s) are linearizable`;
+  if (valid === false) {
+    const keys = anomalies.slice(0, 5).map((a) => keyName(a.key)).join(", ");
+    return `${anomalies.length} of ${partitions} partition(s) are not linearizable: ${keys}${anomalies.length > 5 ? ", ..." : ""}`;
+  }
+  const timedOut = undecided.filter((u) => u.limit === "timeout");
+  const capped = undecided.filter((u) => u.limit === "cache");
+  const parts: string[] = [];
+  if (timedOut.length) {
+    parts.push(
+      `the search timed out after ${(timeoutMs / 1000).toFixed(1)} s with ${timedOut.length} partition(s) undecided ` +
+        `(${timedOut.slice(0, 3).map((u) => `${keyName(u.key)}: ${u.ops} ops`).join(", ")}); raise --timeout`,
+    );
+  }
+  if (capped.length) {
+    parts.push(
+      `the search cache reached its cap of ${maxCacheEntries} entries on ${capped.length} partition(s) ` +
+        `(${capped.slice(0, 3).map((u) => `${keyName(u.key)}: ${u.ops} ops`).join(", ")}); too many concurrent or pending operations to decide within bounded memory`,
+    );
+  }
+  return parts.join("; ");
+}

@@ -1,0 +1,68 @@
+import { UsageError } from "../cli/exit.js";
+import type { Op } from "../history/op.js";
+import type { Decoded, Model, StepResult } from "./model.js";
+import { canonicalValue, hashString, partitionByKey } from "./value.js";
+
+/**
+ * A string per key with get, put and append; every key starts as "". The checker partitions by key, so a state
+ * is the string of one key. A get of a missing key (Redis answers nil) reads "".
+ */
+export type KvInput = { f: "get" } | { f: "put"; value: string } | { f: "append"; value: string };
+export type KvOutput = string;
+
+const GET = new Set(["get", "read", "r"]);
+const PUT = new Set(["put", "set", "write", "w"]);
+const APPEND = new Set(["append"]);
+
+const asString = (v: unknown): string => canonicalValue(v) ?? "";
+
+function decode(invoke: Op, completion: Op | undefined): Decoded<KvInput, KvOutput> {
+  const f = invoke.f;
+  if (GET.has(f)) {
+    if (!completion) return null;
+    return { input: { f: "get" }, output: asString(completion.value) };
+  }
+  // The result of a put or append (Redis answers OK or the new length) adds nothing the state does not say.
+  if (PUT.has(f)) return { input: { f: "put", value: asString(invoke.value ?? completion?.value) }, output: completion ? "" : undefined };
+  if (APPEND.has(f)) {
+    return { input: { f: "append", value: asString(invoke.value ?? completion?.value) }, output: completion ? "" : undefined };
+  }
+  throw new UsageError(
+    `op ${invoke.index}: the kv model does not know the operation "${f}"`,
+    "the kv model takes get/read, put/set/write and append; use --model register for cas histories",
+  );
+}
+
+function step(state: string, input: KvInput, output: KvOutput | undefined): StepResult<string> {
+  switch (input.f) {
+    case "get":
+      return output === state ? { ok: true, next: state } : false;
+    case "put":
+      return { ok: true, next: input.value };
+    case "append":
+      return { ok: true, next: state + input.value };
+  }
+}
+
+function describeOp(input: KvInput, output: KvOutput | undefined): string {
+  switch (input.f) {
+    case "get":
+      return `get -> ${output === undefined ? "?" : JSON.stringify(output)}`;
+    case "put":
+      return `put ${JSON.stringify(input.value)}${output === undefined ? " (pending)" : ""}`;
+    case "append":
+      return `append ${JSON.stringify(input.value)}${output === undefined ? " (pending)" : ""}`;
+  }
+}
+
+export const kvModel: Model<string, KvInput, KvOutput> = {
+  name: "kv",
+  decode,
+  init: () => "",
+  step,
+  equal: (a, b) => a === b,
+  hash: hashString,
+  partition: partitionByKey,
+  describeOp,
+  describeState: (s) => JSON.stringify(s),
+};

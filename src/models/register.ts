@@ -1,0 +1,76 @@
+import { UsageError } from "../cli/exit.js";
+import type { Op } from "../history/op.js";
+import type { Decoded, Model, StepResult } from "./model.js";
+import { canonicalValue, hashString, partitionByKey, showValue, type Value } from "./value.js";
+
+/** A single register per key: read, write and compare-and-set. Null is "unset", the initial state. */
+export type RegisterInput = { f: "read" } | { f: "write"; value: Value } | { f: "cas"; from: Value; to: Value };
+/** A read's result; writes and successful cas carry no information beyond having happened. */
+export type RegisterOutput = Value;
+
+const READ = new Set(["read", "get", "r"]);
+const WRITE = new Set(["write", "set", "put", "w"]);
+const CAS = new Set(["cas", "compare-and-set"]);
+
+function decode(invoke: Op, completion: Op | undefined): Decoded<RegisterInput, RegisterOutput> {
+  const f = invoke.f;
+  if (READ.has(f)) {
+    // A read whose result is unknown says nothing about the register.
+    if (!completion) return null;
+    return { input: { f: "read" }, output: canonicalValue(completion.value) };
+  }
+  if (WRITE.has(f)) {
+    return { input: { f: "write", value: canonicalValue(invoke.value ?? completion?.value) }, output: completion ? null : undefined };
+  }
+  if (CAS.has(f)) {
+    const v = invoke.value ?? completion?.value;
+    if (!Array.isArray(v) || v.length !== 2) {
+      throw new UsageError(
+        `op ${invoke.index}: a cas needs the value [old, new], got ${JSON.stringify(v)}`,
+        "record compare-and-set operations with value [expected, new]",
+      );
+    }
+    return { input: { f: "cas", from: canonicalValue(v[0]), to: canonicalValue(v[1]) }, output: completion ? null : undefined };
+  }
+  throw new UsageError(
+    `op ${invoke.index}: the register model does not know the operation "${f}"`,
+    "the register model takes read/get, write/set and cas; use --model kv for put/append histories",
+  );
+}
+
+function step(state: Value, input: RegisterInput, output: RegisterOutput | undefined): StepResult<Value> {
+  switch (input.f) {
+    case "read":
+      return output === state ? { ok: true, next: state } : false;
+    case "write":
+      return { ok: true, next: input.value };
+    case "cas":
+      // An ok cas succeeded, so the register held `from`; a pending one that took effect did too. A cas that
+      // found another value changed nothing, which is the same as never taking effect: the checker covers that.
+      return state === input.from ? { ok: true, next: input.to } : false;
+  }
+}
+
+function describeOp(input: RegisterInput, output: RegisterOutput | undefined): string {
+  const tail = output === undefined && input.f !== "read" ? " (pending)" : "";
+  switch (input.f) {
+    case "read":
+      return `read -> ${output === undefined ? "?" : showValue(output)}`;
+    case "write":
+      return `write ${showValue(input.value)}${tail}`;
+    case "cas":
+      return `cas ${showValue(input.from)} -> ${showValue(input.to)}${tail}`;
+  }
+}
+
+export const registerModel: Model<Value, RegisterInput, RegisterOutput> = {
+  name: "register",
+  decode,
+  init: () => null,
+  step,
+  equal: (a, b) => a === b,
+  hash: (s) => (s === null ? 0x9e3779b9 : hashString(s)),
+  partition: partitionByKey,
+  describeOp,
+  describeState: (s) => (s === null ? "unset" : showValue(s)),
+};
