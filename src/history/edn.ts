@@ -102,7 +102,9 @@ export class EdnReader {
     return this.items.get(value);
   }
 
-  private fail(message: string, atEnd = false): never {
+  /** An unclosed form is reported at the line that opened it: that is where the user has to look. */
+  private fail(message: string, atEnd = false, openLine?: number): never {
+    if (openLine !== undefined) throw new EdnSyntaxError(message, openLine, 1, atEnd);
     throw new EdnSyntaxError(message, this.lineNo, this.pos - this.lineStart + 1, atEnd);
   }
 
@@ -160,7 +162,7 @@ export class EdnReader {
     for (;;) {
       this.skipSpace();
       if (this.pos >= this.text.length) {
-        this.fail(`input ended inside the ${what} opened at line ${openLine} (expected \`${closer}\`)`, true);
+        this.fail(`input ended inside the ${what} opened at line ${openLine} (expected \`${closer}\`)`, true, openLine);
       }
       if (this.text[this.pos] === closer) {
         this.pos++;
@@ -184,7 +186,7 @@ export class EdnReader {
     for (;;) {
       this.skipSpace();
       if (this.pos >= this.text.length) {
-        this.fail(`input ended inside the map opened at line ${openLine} (expected \`}\`)`, true);
+        this.fail(`input ended inside the map opened at line ${openLine} (expected \`}\`)`, true, openLine);
       }
       if (this.text[this.pos] === "}") {
         if (haveKey) {
@@ -244,7 +246,7 @@ export class EdnReader {
       }
       this.pos++;
     }
-    this.fail(`input ended inside the string opened at line ${openLine} (expected a closing \`"\`)`, true);
+    this.fail(`input ended inside the string opened at line ${openLine} (expected a closing \`"\`)`, true, openLine);
   }
 
   private readChar(): string {
