@@ -2,6 +2,7 @@ import type { Redis, Cluster as RedisCluster } from "ioredis";
 import type { Checker } from "../src/checker/checker.js";
 import type { Op } from "../src/history/op.js";
 import type { Rng } from "../nemeses/nemesis.js";
+import type { Session } from "../src/client/session.js";
 
 /** What a workload's client holds: a plain connection to the current primary, or a Cluster client. */
 export type RedisClient = Redis | RedisCluster;
@@ -28,12 +29,23 @@ export interface Workload {
   readonly name: string;
   /** Next invocation for a client process; called only when that process is idle. */
   next(process: number, rng: Rng): Invocation;
-  /** Performs the op. Returns ok/fail for definite outcomes; throws for anything indeterminate. */
-  apply(client: RedisClient, op: Invocation): Promise<Completion>;
+  /**
+   * Performs the op through the process's Session (never the raw client: the session records whether the command
+   * was written and where, which decides fail vs info). Returns ok/fail for definite outcomes; throws otherwise.
+   */
+  apply(session: Session, op: Invocation): Promise<Completion>;
   /** Final reads after healing, recorded as ordinary ops (f = "read" for set, "final-read" ...). */
   finalReads(): Invocation[];
   /** Checkers for this workload's ops (the runner feeds each the history filtered to this workload). */
   checkers(): Checker[];
 }
 
-export type { Op };
+/** Options every workload factory receives; each workload reads what it needs. */
+export interface WorkloadOptions {
+  /** `--keys`: how many keys (registers, sets) the workload spreads over. */
+  keys?: number;
+}
+
+export type WorkloadFactory = (opts: WorkloadOptions) => Workload;
+
+export type { Op, Session };
