@@ -39,3 +39,41 @@ export interface Nemesis {
 export type TargetSpec = "primary" | "replicas" | "one" | "minority" | "majority" | "all" | { nodes: string[] };
 
 export type { Cluster, Node };
+
+/**
+ * Everything a user can tune about the faults, from the CLI. Each fault reads only its own fields; anything left
+ * unset takes that fault's documented default.
+ */
+export interface NemesisOptions {
+  /** Which nodes kill/restart/pause/disk-fill/memory-pressure/snapshot-storm/packet-loss/latency act on. */
+  target?: TargetSpec;
+  /** Partition shape or explicit grudge (see nemeses/grudge.ts). */
+  grudge?: import("./grudge.js").GrudgeSpec;
+  /** Also cut the test runner's own traffic from the nodes outside the largest group (`--partition-clients`). */
+  partitionClients?: boolean;
+  /** Bytes disk-fill leaves free on the data filesystem (`--disk-free`). */
+  diskFreeBytes?: number;
+  /** Share of packets packet-loss drops, in (0, 1]. */
+  lossProbability?: number;
+  latencyMs?: number;
+  latencyJitterMs?: number;
+  /** Bytes above current use that memory-pressure leaves under maxmemory. */
+  memoryHeadroomBytes?: number;
+  /** maxmemory-policy memory-pressure sets while active (e.g. allkeys-lru to provoke eviction); restored on heal. */
+  maxmemoryPolicy?: string;
+  /** Pause between a snapshot-storm's BGSAVE / BGREWRITEAOF commands, and the most rounds it runs. */
+  snapshotPeriodMs?: number;
+  snapshotMaxRounds?: number;
+}
+
+/** A fault as the registry knows it: a name, one line for `--help`, and a factory for one run's instance. */
+export interface NemesisPackage {
+  readonly name: string;
+  readonly summary: string;
+  /**
+   * Faults in the same group never overlap in a schedule: they act on the same thing (the database process), and
+   * e.g. pausing a process that was just killed would only produce noise.
+   */
+  readonly group?: string;
+  create(opts: NemesisOptions): Nemesis;
+}

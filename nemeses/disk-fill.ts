@@ -1,0 +1,80 @@
+import type { Node } from "../src/cluster/types.js";
+import { availableBytesFromDf, BALLAST_NAME } from "../src/nemesis/disk.js";
+import { onEach, shell, shq } from "../src/nemesis/node-io.js";
+import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
+import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "./nemesis.js";
+import { describeTarget } from "./targets.js";
+
+/**
+ * Fills the node's data filesystem with a ballast file until only `--disk-free` bytes remain, so the database's next
+ * AOF write or snapshot hits ENOSPC; the history then carries the MISCONF / write errors it answered. Heal deletes
+ * the ballast. The ballast sits in the data directory because that is the filesystem that matters; its name starts
+ * with a dot and is never one the database uses.
+ */
+export const DEFAULT_DISK_FREE_BYTES = 0;
+
+function ballastPath(node: Node): string {
+  return `${node.dataDir.replace(/\/+$/, "")}/${BALLAST_NAME}`;
+}
+
+async function freeBytes(node: Node): Promise<number> {
+  const df = await shell(node, `df -Pk ${shq(node.dataDir)}`, "measuring free space");
+  return availableBytesFromDf(df.stdout);
+}
+
+/** fallocate is instant where supported (tmpfs, ext4); writing zeros is the fallback everywhere else. */
+function fillScript(path: string, bytes: number): string {
+  const p = shq(path);
+  return `fallocate -l ${bytes} ${p} 2>/dev/null || { rm -f ${p}; head -c ${bytes} /dev/zero > ${p}; }`;
+}
+
+function removeBallast(node: Node): Promise<unknown> {
+  return shell(node, `rm -f ${shq(ballastPath(node))}`, "removing the ballast");
+}
+
+export function diskFillNemesis(opts: NemesisOptions = {}): Nemesis {
+  const target: TargetSpec = opts.target ?? "primary";
+  const leave = opts.diskFreeBytes ?? DEFAULT_DISK_FREE_BYTES;
+  if (!Number.isInteger(leave) || leave < 0) throw new RangeError(`--disk-free must be a whole number of bytes, got ${leave}`);
+
+  return {
+    name: "disk-fill",
+    fs: { start: "start-disk-fill", stop: "stop-disk-fill" },
+    perf: { label: "disk full", colour: "#b090c0" },
+
+    async unavailable(ctx: NemesisContext) {
+      return targetUnavailable(ctx, target);
+    },
+
+    async start(ctx: NemesisContext) {
+      const victims = await resolveTargets(ctx, target);
+      const filled = await onEach(victims, async (node) => {
+        const before = await freeBytes(node);
+        const ballast = before - leave;
+        if (ballast > 0) await shell(node, fillScript(ballastPath(node), ballast), "writing the ballast file", 120_000);
+        return { node: node.name, ballastBytes: Math.max(0, ballast), freeBytes: await freeBytes(node) };
+      });
+      return { nodes: names(victims), filled };
+    },
+
+    async stop(ctx: NemesisContext) {
+      // Every data node, not only this start's victims: a ballast left by an earlier start must not linger.
+      await onEach(ctx.cluster.nodes, removeBallast);
+      return { nodes: names(ctx.cluster.nodes) };
+    },
+
+    async healAll(ctx: NemesisContext) {
+      await onEach(ctx.cluster.nodes, removeBallast);
+    },
+
+    describe() {
+      return `disk-fill (ballast in the data directory of ${describeTarget(target)}, leaving ${leave} bytes free)`;
+    },
+  };
+}
+
+export const diskFill: NemesisPackage = {
+  name: "disk-fill",
+  summary: "fill the data filesystem with a ballast file, leaving --disk-free bytes; heal deletes it",
+  create: diskFillNemesis,
+};

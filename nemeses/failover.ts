@@ -1,0 +1,115 @@
+import type { Node } from "../src/cluster/types.js";
+import { parseClusterNodes, replicasOf } from "../src/nemesis/cluster-nodes.js";
+import { dbCommand, everyNode, waitFor } from "../src/nemesis/node-io.js";
+import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage } from "./nemesis.js";
+
+/** How long to wait for the cluster to name the new primary before recording the failover as indeterminate. */
+const PROMOTION_TIMEOUT_MS = 30_000;
+
+/**
+ * A failover by command, the way an operator would do it: SENTINEL FAILOVER (sentinel), CLUSTER FAILOVER on a
+ * replica of a random primary (cluster), or REPLICAOF NO ONE on a random replica and REPLICAOF to it everywhere else
+ * (replicated). There is nothing to undo: stop only records that the interval is over, and the next failover moves
+ * the primary again.
+ */
+export function failoverNemesis(_opts: NemesisOptions = {}): Nemesis {
+  return {
+    name: "failover",
+    fs: { start: "start-failover", stop: "stop-failover" },
+    perf: { label: "failover", colour: "#80a0c0" },
+
+    async unavailable(ctx: NemesisContext) {
+      if (ctx.cluster.topology === "single") return "failover needs a replicated, sentinel or cluster topology";
+      if (ctx.cluster.nodes.length < 2) return "failover needs at least two data nodes";
+      return undefined;
+    },
+
+    async start(ctx: NemesisContext) {
+      switch (ctx.cluster.topology) {
+        case "sentinel":
+          return sentinelFailover(ctx);
+        case "cluster":
+          return clusterFailover(ctx);
+        case "replicated":
+          return replicaofFailover(ctx);
+        case "single":
+          throw new Error("failover needs a replicated, sentinel or cluster topology");
+      }
+    },
+
+    async stop() {
+      return { note: "a failover is not undone" };
+    },
+
+    async healAll() {
+      // Nothing to heal: every node keeps running and replicating; the run's recovery waits for a primary.
+    },
+
+    describe() {
+      return "failover (SENTINEL FAILOVER / CLUSTER FAILOVER / REPLICAOF, by topology)";
+    },
+  };
+}
+
+async function awaitNewPrimary(ctx: NemesisContext, old: string | undefined): Promise<string | undefined> {
+  let now: string | undefined;
+  await waitFor(async () => {
+    now = (await ctx.cluster.primary())?.name;
+    return now !== undefined && now !== old;
+  }, PROMOTION_TIMEOUT_MS, 250);
+  return now !== old ? now : undefined;
+}
+
+async function sentinelFailover(ctx: NemesisContext) {
+  const endpoints = ctx.cluster.endpoints;
+  if (endpoints.kind !== "sentinel") throw new Error("the sentinel topology exposes no Sentinel endpoints");
+  const nodes = everyNode(ctx.cluster);
+  const sentinel = ctx.rng.pick(endpoints.sentinels);
+  const host = nodes.find((n) => n.ip === sentinel.host);
+  if (host === undefined) throw new Error(`no node has the Sentinel address ${sentinel.host}`);
+  const from = (await ctx.cluster.primary())?.name;
+  await dbCommand(host, ["SENTINEL", "FAILOVER", endpoints.masterName], { port: sentinel.port });
+  const to = await awaitNewPrimary(ctx, from);
+  if (to === undefined) throw new Error(`Sentinel accepted the failover but no new primary appeared within ${PROMOTION_TIMEOUT_MS / 1000}s`);
+  return { via: `SENTINEL FAILOVER on ${host.name}`, from, to };
+}
+
+async function clusterFailover(ctx: NemesisContext) {
+  const primaries = await ctx.cluster.primaries();
+  if (primaries.length === 0) throw new Error("no primary answered CLUSTER NODES");
+  const primary = ctx.rng.pick(primaries);
+  const entries = parseClusterNodes(await dbCommand(primary, ["CLUSTER", "NODES"]));
+  const replicas = replicasOf(entries, primary.ip, primary.port)
+    .map((e) => ctx.cluster.nodeByAddress(e.host, e.port))
+    .filter((n): n is Node => n !== undefined);
+  if (replicas.length === 0) throw new Error(`${primary.name} has no healthy replica to fail over to`);
+  const replica = ctx.rng.pick(replicas);
+  await dbCommand(replica, ["CLUSTER", "FAILOVER"]);
+  const promoted = await waitFor(async () => {
+    const role = await dbCommand(replica, ["ROLE"]).catch(() => "");
+    return role.split("\n")[0]?.trim() === "master";
+  }, PROMOTION_TIMEOUT_MS, 250);
+  if (!promoted) throw new Error(`${replica.name} accepted CLUSTER FAILOVER but was not promoted within ${PROMOTION_TIMEOUT_MS / 1000}s`);
+  return { via: `CLUSTER FAILOVER on ${replica.name}`, from: primary.name, to: replica.name };
+}
+
+async function replicaofFailover(ctx: NemesisContext) {
+  const from = (await ctx.cluster.primary())?.name;
+  const candidates = ctx.cluster.nodes.filter((n) => n.name !== from);
+  const chosen = ctx.rng.pick(candidates);
+  await dbCommand(chosen, ["REPLICAOF", "NO", "ONE"]);
+  // The old primary is repointed too: left alone it would stay a second primary (that is partition's fault to cause).
+  const others = ctx.cluster.nodes.filter((n) => n !== chosen);
+  const repointed: string[] = [];
+  for (const n of others) {
+    await dbCommand(n, ["REPLICAOF", chosen.ip, String(chosen.port)]);
+    repointed.push(n.name);
+  }
+  return { via: "REPLICAOF", from, to: chosen.name, repointed };
+}
+
+export const failover: NemesisPackage = {
+  name: "failover",
+  summary: "move the primary by command: SENTINEL FAILOVER, CLUSTER FAILOVER or REPLICAOF",
+  create: failoverNemesis,
+};

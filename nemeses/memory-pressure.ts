@@ -1,0 +1,103 @@
+import type { Node } from "../src/cluster/types.js";
+import { dbCommand, onEach } from "../src/nemesis/node-io.js";
+import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
+import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "./nemesis.js";
+import { describeTarget } from "./targets.js";
+
+/**
+ * Shrinks `maxmemory` at run time to what the node already uses (plus an optional headroom), so the next writes
+ * either evict keys (with an evicting policy; acknowledged writes evicted this way must show up as lost) or fail
+ * with OOM errors (noeviction). The previous settings are restored on heal. A restart of the process also restores
+ * them, since CONFIG SET is not written back to the config file.
+ */
+
+/** `CONFIG GET name` prints the name and the value on two lines. */
+export function configValue(reply: string, name: string): string {
+  const lines = reply.split("\n").map((l) => l.trim());
+  const i = lines.findIndex((l) => l.toLowerCase() === name.toLowerCase());
+  const value = i >= 0 ? lines[i + 1] : undefined;
+  if (value === undefined) throw new Error(`the server does not report ${name} (CONFIG GET answered ${JSON.stringify(reply)})`);
+  return value;
+}
+
+/** `INFO memory` lines are `field:value`. */
+export function infoField(info: string, field: string): string | undefined {
+  for (const line of info.split("\n")) {
+    const [k, v] = line.trim().split(":", 2);
+    if (k === field && v !== undefined) return v.trim();
+  }
+  return undefined;
+}
+
+interface Saved {
+  maxmemory: string;
+  policy?: string;
+}
+
+export function memoryPressureNemesis(opts: NemesisOptions = {}): Nemesis {
+  const target: TargetSpec = opts.target ?? "primary";
+  const headroom = opts.memoryHeadroomBytes ?? 0;
+  const policy = opts.maxmemoryPolicy;
+  const saved = new Map<Node, Saved>();
+
+  async function restore(node: Node): Promise<void> {
+    const s = saved.get(node);
+    if (s === undefined) return;
+    await dbCommand(node, ["CONFIG", "SET", "maxmemory", s.maxmemory]);
+    if (s.policy !== undefined) await dbCommand(node, ["CONFIG", "SET", "maxmemory-policy", s.policy]);
+    saved.delete(node);
+  }
+
+  return {
+    name: "memory-pressure",
+    fs: { start: "start-memory-pressure", stop: "stop-memory-pressure" },
+    perf: { label: "memory pressure", colour: "#90c0a0" },
+
+    async unavailable(ctx: NemesisContext) {
+      return targetUnavailable(ctx, target);
+    },
+
+    async start(ctx: NemesisContext) {
+      const victims = await resolveTargets(ctx, target);
+      const squeezed = await onEach(victims, async (node) => {
+        const before: Saved = {
+          maxmemory: configValue(await dbCommand(node, ["CONFIG", "GET", "maxmemory"]), "maxmemory"),
+        };
+        if (policy !== undefined) {
+          before.policy = configValue(await dbCommand(node, ["CONFIG", "GET", "maxmemory-policy"]), "maxmemory-policy");
+        }
+        const used = Number(infoField(await dbCommand(node, ["INFO", "memory"]), "used_memory"));
+        if (!Number.isFinite(used)) throw new Error(`${node.name}: INFO memory reports no used_memory`);
+        // A second start keeps the first original, so heal restores what the operator configured.
+        if (!saved.has(node)) saved.set(node, before);
+        // 0 means "no limit", so the limit is at least one byte.
+        const limit = Math.max(1, used + headroom);
+        if (policy !== undefined) await dbCommand(node, ["CONFIG", "SET", "maxmemory-policy", policy]);
+        await dbCommand(node, ["CONFIG", "SET", "maxmemory", String(limit)]);
+        return { node: node.name, usedBytes: used, maxmemory: limit, ...(policy !== undefined ? { policy } : {}) };
+      });
+      return { nodes: names(victims), squeezed };
+    },
+
+    async stop() {
+      const nodes = [...saved.keys()];
+      await onEach(nodes, restore);
+      return { nodes: names(nodes) };
+    },
+
+    async healAll() {
+      await onEach([...saved.keys()], restore);
+    },
+
+    describe() {
+      const how = policy === undefined ? "" : `, policy ${policy}`;
+      return `memory-pressure (maxmemory = used + ${headroom} bytes on ${describeTarget(target)}${how})`;
+    },
+  };
+}
+
+export const memoryPressure: NemesisPackage = {
+  name: "memory-pressure",
+  summary: "shrink maxmemory to current use so writes evict or fail with OOM; restore on heal",
+  create: memoryPressureNemesis,
+};

@@ -1,0 +1,75 @@
+import { applyScript, flushScript, PARTITION_CHAIN, probeScript, removeScript, type DropRule } from "../src/nemesis/iptables.js";
+import { everyNode, onEach, runnerAddress, shell } from "../src/nemesis/node-io.js";
+import { computeGrudge, describeGrudge, grudgeProblem, nodesCutFromClients, type Grudge, type GrudgeSpec } from "./grudge.js";
+import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage } from "./nemesis.js";
+
+/**
+ * Network partitions from a grudge, applied with iptables in every node (Sentinel-only nodes too: where a Sentinel
+ * sits decides which side elects a new primary). By default only node-to-node traffic is cut and the test runner
+ * still reaches every node, so writes accepted by an old primary on the minority side are observed, as in
+ * deployments where clients sit on both sides.
+ */
+
+export function partitionNemesis(opts: NemesisOptions = {}): Nemesis {
+  const spec: GrudgeSpec = opts.grudge ?? "isolate-primary";
+  const partitionClients = opts.partitionClients ?? false;
+
+  return {
+    name: "partition",
+    fs: { start: "start-partition", stop: "stop-partition" },
+    perf: { label: "partition", colour: "#e6a4a4" },
+
+    async unavailable(ctx: NemesisContext) {
+      const nodes = everyNode(ctx.cluster);
+      const problem = grudgeProblem(spec, nodes.map((n) => n.name));
+      if (problem !== undefined) return problem;
+      try {
+        await onEach(nodes, (n) => shell(n, probeScript(), "iptables"));
+      } catch (err) {
+        return `partitions need iptables and the NET_ADMIN capability in every node: ${(err as Error).message}`;
+      }
+      return undefined;
+    },
+
+    async start(ctx: NemesisContext) {
+      const nodes = everyNode(ctx.cluster);
+      const nodeNames = nodes.map((n) => n.name);
+      const primary = spec === "isolate-primary" ? (await ctx.cluster.primary())?.name : undefined;
+      const grudge = computeGrudge(spec, nodeNames, primary, ctx.rng);
+      if (grudge === undefined) return { grudge: null, note: "no primary answered, so nothing was cut" };
+      const cutFromClients = partitionClients ? nodesCutFromClients(grudge, nodeNames, ctx.rng) : [];
+      const ipOf = new Map(nodes.map((n) => [n.name, n.ip]));
+      await onEach(nodes, async (node) => {
+        const rules: DropRule[] = (grudge[node.name] ?? []).map((peer) => ({ from: ipOf.get(peer) as string }));
+        if (cutFromClients.includes(node.name)) {
+          const runner = await runnerAddress(node);
+          rules.push({ from: runner }, { to: runner });
+        }
+        await shell(node, applyScript(PARTITION_CHAIN, rules), "applying the partition");
+      });
+      ctx.log(`partition: ${describeGrudge(grudge)}`);
+      return partitionClients ? { grudge, cutFromClients } : { grudge };
+    },
+
+    async stop(ctx: NemesisContext) {
+      const nodes = everyNode(ctx.cluster);
+      await onEach(nodes, (n) => shell(n, flushScript(PARTITION_CHAIN), "healing the partition"));
+      return { healed: nodes.map((n) => n.name) };
+    },
+
+    async healAll(ctx: NemesisContext) {
+      await onEach(everyNode(ctx.cluster), (n) => shell(n, removeScript(PARTITION_CHAIN), "removing partition rules"));
+    },
+
+    describe() {
+      const shape = typeof spec === "string" ? spec : describeGrudge(spec.explicit as Grudge);
+      return `partition (${shape}${partitionClients ? ", runner cut too" : ", runner reaches every node"})`;
+    },
+  };
+}
+
+export const partition: NemesisPackage = {
+  name: "partition",
+  summary: "cut the network with iptables along a grudge (isolate-primary, one, halves, majorities-ring, bridge, explicit)",
+  create: partitionNemesis,
+};

@@ -1,0 +1,67 @@
+import type { Node } from "../src/cluster/types.js";
+import { everyNode, onEach, waitFor } from "../src/nemesis/node-io.js";
+import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
+import { describeTarget } from "./targets.js";
+import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "./nemesis.js";
+
+/** How long a graceful shutdown may take (saving a large dataset) before the fault gives up on it. */
+const SHUTDOWN_TIMEOUT_MS = 60_000;
+
+/**
+ * The graceful counterpart of kill: SIGTERM, which Redis, Valkey and Dragonfly treat like SHUTDOWN (save if
+ * persistence is configured, then exit), and start again at stop. Comparing a run of this with a run of kill shows
+ * what a clean shutdown saves that a crash loses.
+ */
+export function restartNemesis(opts: NemesisOptions = {}): Nemesis {
+  const target: TargetSpec = opts.target ?? "primary";
+  let stopped: Node[] = [];
+
+  return {
+    name: "restart",
+    fs: { start: "start-restart", stop: "stop-restart" },
+    perf: { label: "restart", colour: "#d8c070" },
+
+    async unavailable(ctx: NemesisContext) {
+      return targetUnavailable(ctx, target);
+    },
+
+    async start(ctx: NemesisContext) {
+      const victims = await resolveTargets(ctx, target);
+      if (victims.length === 0) return { nodes: [], note: `no node matched target ${JSON.stringify(target)}` };
+      stopped = [...stopped, ...victims.filter((v) => !stopped.includes(v))];
+      await onEach(victims, async (n) => {
+        await n.signalDb("SIGTERM");
+        const exited = await waitFor(async () => !(await n.dbRunning()), SHUTDOWN_TIMEOUT_MS);
+        if (!exited) throw new Error(`${n.name}: the database did not exit within ${SHUTDOWN_TIMEOUT_MS / 1000}s of SIGTERM`);
+      });
+      return { nodes: names(victims), signal: "SIGTERM" };
+    },
+
+    async stop() {
+      const toStart = stopped;
+      await onEach(toStart, async (n) => {
+        if (!(await n.dbRunning())) await n.startDb();
+      });
+      stopped = [];
+      return { nodes: names(toStart) };
+    },
+
+    async healAll(ctx: NemesisContext) {
+      await onEach(everyNode(ctx.cluster), async (n) => {
+        if (!(await n.dbRunning())) await n.startDb();
+      });
+      stopped = [];
+    },
+
+    describe() {
+      return `restart (graceful SIGTERM of the database on ${describeTarget(target)}, start after the interval)`;
+    },
+  };
+}
+
+export const restart: NemesisPackage = {
+  name: "restart",
+  summary: "shut the database down gracefully (SIGTERM, like SHUTDOWN) and start it again after the interval",
+  group: "process",
+  create: restartNemesis,
+};

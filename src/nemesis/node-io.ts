@@ -1,0 +1,110 @@
+import type { ExecResult, Node } from "../cluster/types.js";
+import { defaultGatewayFromProcRoute } from "./gateway.js";
+
+/**
+ * The few ways a nemesis talks to a node, all through Node.exec: checked shell scripts and the database's own CLI.
+ * Kept here so each fault file reads as its command sequence and nothing else.
+ */
+
+export class NodeCommandError extends Error {
+  constructor(
+    readonly node: string,
+    readonly what: string,
+    readonly result: ExecResult,
+  ) {
+    const detail = (result.stderr.trim() || result.stdout.trim() || `exit code ${result.exitCode}`).split("\n")[0];
+    super(`${node}: ${what} failed: ${detail}`);
+    this.name = "NodeCommandError";
+  }
+}
+
+/** Runs a POSIX shell script in the node and throws NodeCommandError on a non-zero exit. */
+export async function shell(node: Node, script: string, what: string, timeoutMs = 30_000): Promise<ExecResult> {
+  const result = await node.exec(["sh", "-c", script], { timeoutMs });
+  if (result.exitCode !== 0) throw new NodeCommandError(node.name, what, result);
+  return result;
+}
+
+/**
+ * Images carry redis-cli or valkey-cli (Dragonfly speaks the same protocol, so either works against it). The first
+ * one present is used; the database is reached on the node's own address, which no fault ever cuts.
+ */
+const CLI_LAUNCHER =
+  'for c in redis-cli valkey-cli; do if command -v "$c" >/dev/null 2>&1; then exec "$c" "$@"; fi; done; ' +
+  'echo "the node image has neither redis-cli nor valkey-cli" >&2; exit 127';
+
+export function cliCommand(node: Node, args: readonly string[], port = node.port): string[] {
+  return ["sh", "-c", CLI_LAUNCHER, "splitbrain-cli", "-h", node.ip, "-p", String(port), ...args];
+}
+
+/** Error replies from redis-cli in non-interactive mode are printed as "ERR ..." / "(error) ERR ..." lines. */
+const ERROR_REPLY = /^(\(error\) )?(ERR|WRONGTYPE|MISCONF|OOM|NOPERM|NOAUTH|LOADING|BUSY|READONLY|MASTERDOWN|NOREPLICAS|CLUSTERDOWN|NOTBUSY|INPROG|NOGOODSLAVE|UNKILLABLE|Could not connect)\b/;
+
+export function replyError(stdout: string): string | undefined {
+  const first = stdout.trim().split("\n")[0] ?? "";
+  return ERROR_REPLY.test(first) ? first.replace(/^\(error\) /, "") : undefined;
+}
+
+/** Runs one database command through the CLI; throws on a failed exec or an error reply, returns the reply text. */
+export async function dbCommand(
+  node: Node,
+  args: readonly string[],
+  opts: { port?: number; timeoutMs?: number } = {},
+): Promise<string> {
+  const what = args.slice(0, 2).join(" ");
+  const result = await node.exec(cliCommand(node, args, opts.port), { timeoutMs: opts.timeoutMs ?? 10_000 });
+  if (result.exitCode !== 0) throw new NodeCommandError(node.name, what, result);
+  const error = replyError(result.stdout);
+  if (error !== undefined) throw new NodeCommandError(node.name, what, { ...result, stderr: error });
+  return result.stdout.trim();
+}
+
+/**
+ * Runs `act` on every node even when some fail, then throws one error naming every failure. Heals use this, so one
+ * unreachable node never leaves the others faulty.
+ */
+export async function onEach<T>(nodes: readonly Node[], act: (node: Node) => Promise<T>): Promise<T[]> {
+  const settled = await Promise.allSettled(nodes.map((n) => act(n)));
+  const failures = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as unknown] : []));
+  if (failures.length > 0) {
+    const message = failures.map((f) => (f instanceof Error ? f.message : String(f))).join("; ");
+    throw new Error(message);
+  }
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}
+
+/** Data nodes and Sentinel-only nodes: everything that has a network stack a partition can cut. */
+export function everyNode(cluster: { nodes: readonly Node[]; sentinels: readonly Node[] }): Node[] {
+  return [...cluster.nodes, ...cluster.sentinels];
+}
+
+export function byName(nodes: readonly Node[], names: readonly string[]): Node[] {
+  return names.map((name) => {
+    const node = nodes.find((n) => n.name === name);
+    if (node === undefined) throw new Error(`no node named ${name}`);
+    return node;
+  });
+}
+
+/** Quotes a value for a POSIX shell script. */
+export function shq(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Polls `check` until it holds or `timeoutMs` passes; returns whether it held. */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, everyMs = 200): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** The test runner's address as this node sees it: the network's gateway on a local engine (see gateway.ts). */
+export async function runnerAddress(node: Node): Promise<string> {
+  const routes = await shell(node, "cat /proc/net/route", "reading the routing table");
+  const gateway = defaultGatewayFromProcRoute(routes.stdout);
+  if (gateway === undefined) throw new Error(`${node.name}: no default route, so the test runner's address is unknown`);
+  return gateway;
+}
