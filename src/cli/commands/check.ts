@@ -1,8 +1,142 @@
-import { Command } from "commander";
-import { notBuilt } from "../notBuilt.js";
+import { Command, Option } from "commander";
+import type { Checker, CheckResult } from "../../checker/checker.js";
+import { checkLinearizable, describeCounterexample, type LinearizabilityResult } from "../../checker/linearizable/index.js";
+import { writeEdnHistory } from "../../history/edn-writer.js";
+import { HISTORY_FORMATS, parseFormatChoice } from "../../history/format.js";
+import { isClientOp, type History } from "../../history/op.js";
+import { loadHistory, RUN_HISTORY_FILE, type LoadedHistory } from "../../history/read.js";
+import { detectModel, MODEL_NAMES, modelByName, type ModelName } from "../../models/index.js";
+import { exitCodeFor, mergeVerdicts, UsageError, type Verdict } from "../exit.js";
+import { c, printJson, say, warn } from "../output.js";
+
+interface CheckOptions {
+  model: string;
+  format: string;
+  timeout?: string;
+  json?: boolean;
+  exportEdn?: string;
+}
 
 export function checkCommand(): Command {
   return new Command("check")
     .description("check a saved history or run directory for linearizability and lost writes")
-    .action(notBuilt("check", "the checker arrives with the history issue"));
+    .argument("<history>", `a history file (JSON Lines, Jepsen EDN or jepsen.log) or a run directory (its ${RUN_HISTORY_FILE})`)
+    .addOption(new Option("--model <model>", "consistency model to check against").choices([...MODEL_NAMES, "auto"]).default("auto"))
+    .addOption(new Option("--format <format>", "history format").choices(["auto", ...HISTORY_FORMATS]).default("auto"))
+    .option("--timeout <seconds>", "give up after this long and report unknown (default: no limit)")
+    .option("--json", "print one JSON object with the verdict and evidence on stdout")
+    .option("--export-edn <file>", "also write the history as Jepsen EDN (for Knossos or Elle)")
+    .addHelpText(
+      "after",
+      "\nThe verdict is the exit code: 0 linearizable, 1 not linearizable, 2 undecided (timeout or memory cap),\n" +
+        "3 bad input or usage. The summary goes to stderr; --json output goes to stdout.\n" +
+        "\nExamples:\n" +
+        "  $ splitbrain check results/latest\n" +
+        "  $ splitbrain check history.edn --model register --timeout 60\n" +
+        "  $ splitbrain check jepsen.log --format jepsen-log --json > verdict.json\n" +
+        "  $ splitbrain check results/latest --export-edn history.edn",
+    )
+    .action(async (path: string, opts: CheckOptions) => {
+      process.exitCode = await runCheck(path, opts);
+    });
+}
+
+function parseTimeout(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const seconds = Number(s);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`--timeout must be a positive number of seconds, got "${s}"`, "for example --timeout 60");
+  }
+  return seconds * 1000;
+}
+
+/** What one checker said about the history, under the checker's name. */
+interface Finding {
+  checker: string;
+  result: CheckResult;
+}
+
+/**
+ * The checkers a history gets. Today that is linearizability; a run directory will add the set, counter and queue
+ * checkers its workloads declared (read from the run's saved test config), each one more entry in this list.
+ */
+function checkersFor(model: ModelName, timeoutMs: number | undefined): Checker[] {
+  const linearizable: Checker<LinearizabilityResult> = {
+    name: "linearizable",
+    check: (history: History) => checkLinearizable(history, modelByName(model), timeoutMs === undefined ? {} : { timeoutMs }),
+  };
+  return [linearizable];
+}
+
+async function runCheck(path: string, opts: CheckOptions): Promise<number> {
+  const timeoutMs = parseTimeout(opts.timeout);
+  const loaded = await loadHistory(path, parseFormatChoice(opts.format));
+  for (const w of loaded.warnings) warn(w);
+
+  if (opts.exportEdn) {
+    await writeEdnHistory(opts.exportEdn, loaded.history).catch((err: NodeJS.ErrnoException) => {
+      throw new UsageError(`cannot write ${opts.exportEdn}: ${err.code ?? err.message}`);
+    });
+    say(`wrote ${loaded.history.length} ops as Jepsen EDN to ${opts.exportEdn}`);
+  }
+
+  const modelChoice = opts.model as ModelName | "auto";
+  const model = modelChoice === "auto" ? detectModel(loaded.history) : modelChoice;
+  const findings: Finding[] = [];
+  for (const checker of checkersFor(model, timeoutMs)) {
+    findings.push({ checker: checker.name, result: await checker.check(loaded.history) });
+  }
+  const valid = mergeVerdicts(findings.map((f) => f.result.valid));
+  const lin = findings.find((f) => f.checker === "linearizable")!.result as LinearizabilityResult;
+
+  if (opts.json) {
+    printJson({
+      ...lin,
+      valid,
+      file: loaded.file,
+      format: loaded.format,
+      modelChosen: modelChoice === "auto" ? "auto" : "given",
+      warnings: loaded.warnings,
+    });
+  }
+  for (const line of summarise(loaded, lin, valid, modelChoice === "auto")) say(line);
+  return exitCodeFor(valid);
+}
+
+const VERDICT_WORDS: Record<string, string> = {
+  true: "linearizable",
+  false: "NOT linearizable",
+  unknown: "undecided",
+};
+
+/** The human summary: what was read, the verdict in words, and for a failure the counterexample in words. */
+export function summarise(loaded: LoadedHistory, lin: LinearizabilityResult, valid: Verdict, autoModel: boolean): string[] {
+  const k = c();
+  const clients = loaded.history.filter(isClientOp).length;
+  const faults = loaded.history.length - clients;
+  const out = [
+    `${k.bold("history")}   ${loaded.file} (${loaded.format}, ${loaded.history.length} entries: ${lin.ops} client ops` +
+      (faults ? `, ${faults} nemesis entries` : "") + ")",
+    `${k.bold("model")}     ${lin.model}${autoModel ? " (detected from the ops)" : ""}`,
+    `${k.bold("checked")}   ${lin.partitions} partition(s) in ${formatMs(lin.stats.checkMs)}` +
+      (lin.stats.pendingOps ? `, ${lin.stats.pendingOps} indeterminate` : "") +
+      (lin.stats.failedOps ? `, ${lin.stats.failedOps} failed (did not happen)` : ""),
+  ];
+  const colour = valid === true ? k.green : valid === false ? k.red : k.yellow;
+  out.push(`${k.bold("verdict")}   ${colour(VERDICT_WORDS[String(valid)]!)}${lin.reason ? ": " + lin.reason : ""}`);
+  const lineOf = new Map<number, number>();
+  loaded.history.forEach((op, i) => lineOf.set(op.index, loaded.lines[i]!));
+  for (const anomaly of lin.anomalies.slice(0, 3)) {
+    out.push("");
+    for (const line of describeCounterexample(anomaly)) out.push("  " + line);
+    const ids = [anomaly.blockedBy, ...anomaly.stuck.map((s) => s.id)].filter((id): id is number => id !== null);
+    const where = [...new Set(ids)].slice(0, 8).map((id) => `op ${id} is line ${lineOf.get(id) ?? "?"}`);
+    if (where.length) out.push("  " + k.dim(`(ops are numbered from 0 in file order: ${where.join(", ")})`));
+  }
+  if (lin.anomalies.length > 3) out.push("", `  ... and ${lin.anomalies.length - 3} more partition(s); --json has them all`);
+  return out;
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms.toFixed(ms < 10 ? 1 : 0)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
