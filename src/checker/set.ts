@@ -143,25 +143,34 @@ export function checkSet(history: History): SetResult {
     reads.sort((a, b) => a.span.start - b.span.start);
     if (finalsAttempted > 0 && !reads.some((r) => r.final)) missingFinal.push(key);
 
-    // Elements returned by reads, in read order, with duplicates and surprises.
-    const firstSeen = new Map<string, Read>();
-    for (const read of reads) {
+    // One pass over the reads in start order: per element, the first read that returned it, the earliest
+    // completion among those reads, the last read that returned it, and the last read before that one that missed
+    // it (reads strictly between two presences missed it; the latest of them is the one just before).
+    const seen = new Map<string, { first: Read; seenAt: number; last: number; lastGap: number | undefined }>();
+    reads.forEach((read, i) => {
       for (const [element, n] of read.elements) {
-        if (!firstSeen.has(element)) firstSeen.set(element, read);
+        const s = seen.get(element);
+        if (!s) seen.set(element, { first: read, seenAt: read.span.end, last: i, lastGap: i > 0 ? i - 1 : undefined });
+        else {
+          if (s.last !== i - 1) s.lastGap = i - 1;
+          s.last = i;
+          s.seenAt = Math.min(s.seenAt, read.span.end);
+        }
         if (n > 1) {
           const prev = result.duplicated.find((d) => d.key === key && d.element === element);
           if (!prev) result.duplicated.push({ key, element, copies: n, readBy: read.span.pair.invoke.index });
           else if (n > prev.copies) Object.assign(prev, { copies: n, readBy: read.span.pair.invoke.index });
         }
       }
-    }
-    for (const [element, read] of firstSeen) {
+    });
+    for (const [element, { first }] of seen) {
       const attempts = adds.get(element);
-      const readBy = read.span.pair.invoke.index;
+      const readBy = first.span.pair.invoke.index;
       if (!attempts) result.unexpected.push({ key, element, why: "never added", readBy });
       else if (attempts.every((a) => a.span.type === "fail")) result.unexpected.push({ key, element, why: "add failed", readBy });
     }
 
+    const lastRead = reads[reads.length - 1];
     for (const [element, attempts] of adds) {
       result.attempted++;
       if (attempts.every((a) => a.span.type === "fail")) {
@@ -170,9 +179,9 @@ export function checkSet(history: History): SetResult {
       }
       const acked = attempts.filter((a) => a.span.type === "ok");
       if (acked.length) result.acknowledged++;
-      const seenIn = firstSeen.get(element);
+      const s = seen.get(element);
       const ackAt = acked.length ? Math.min(...acked.map((a) => a.span.end)) : Infinity;
-      const seenAt = seenIn ? seenIn.span.end : Infinity;
+      const seenAt = s ? s.seenAt : Infinity;
       if (ackAt === Infinity && seenAt === Infinity) {
         result.indeterminate++;
         continue;
@@ -181,25 +190,23 @@ export function checkSet(history: History): SetResult {
       const knownBy =
         ackAt <= seenAt
           ? { op: acked.find((a) => a.span.end === ackAt)!.span.pair.invoke.index, how: "ack" as const }
-          : { op: seenIn!.span.pair.invoke.index, how: "read" as const };
+          : { op: reads.find((r) => r.span.end === seenAt && r.elements.has(element))!.span.pair.invoke.index, how: "read" as const };
 
-      let lastPresent: Read | undefined;
-      let lastAbsent: Read | undefined;
-      for (const read of reads) {
-        if (read.elements.has(element)) lastPresent = read;
-        else if (read.span.start > knownAt) lastAbsent = read;
-      }
+      const lastPresent = s ? reads[s.last] : undefined;
       const addedAt = Math.min(...attempts.map((a) => a.span.start));
-      if (lastAbsent && (!lastPresent || lastAbsent.span.start > lastPresent.span.start)) {
+      // Every read after the last presence missed it; the latest read decides if it began after the element was known.
+      if (lastRead && lastRead !== lastPresent && lastRead.span.start > knownAt) {
         result.lost.push({
           key,
           element,
           knownBy,
           lastSeenBy: lastPresent?.span.pair.invoke.index,
-          missedBy: lastAbsent.span.pair.invoke.index,
+          missedBy: lastRead.span.pair.invoke.index,
         });
       } else if (lastPresent) {
         result.stable++;
+        const gap = s?.lastGap === undefined ? undefined : reads[s.lastGap];
+        const lastAbsent = gap && gap.span.start > knownAt ? gap : undefined;
         if (lastAbsent) {
           result.stale++;
           result.staleElements.push({ key, element });

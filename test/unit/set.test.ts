@@ -203,3 +203,98 @@ describe("set checker: latency", () => {
     expect(checkSet(h.ops).stableLatencyMs).toBeUndefined();
   });
 });
+
+describe("set checker: agrees with a direct reading of the definition on random histories", () => {
+  // The checker computes last-present / last-absent in one pass; this reference scans every read per element.
+  function reference(h: HistoryBuilder): { lost: string[]; stale: string[]; neverRead: string[] } {
+    const ops = h.ops;
+    const reads: Array<{ start: number; end: number; els: Set<string> }> = [];
+    const adds = new Map<string, { start: number; end: number; type: string }>();
+    const open = new Map<number, number>();
+    for (const op of ops) {
+      const p = op.process as number;
+      if (op.type === "invoke") open.set(p, op.index);
+      else {
+        const inv = ops[open.get(p)!]!;
+        if (inv.f === "add") adds.set(String(inv.value), { start: inv.index, end: op.type === "ok" ? op.index : Infinity, type: op.type });
+        else if (op.type === "ok") reads.push({ start: inv.index, end: op.index, els: new Set((op.value as unknown[]).map(String)) });
+      }
+    }
+    reads.sort((a, b) => a.start - b.start);
+    const out = { lost: [] as string[], stale: [] as string[], neverRead: [] as string[] };
+    for (const [e, a] of adds) {
+      if (a.type === "fail") continue;
+      const seenAt = Math.min(...reads.filter((r) => r.els.has(e)).map((r) => r.end));
+      const known = Math.min(a.end, seenAt);
+      if (known === Infinity) continue;
+      let lastPresent: (typeof reads)[number] | undefined;
+      let lastAbsent: (typeof reads)[number] | undefined;
+      for (const r of reads) {
+        if (r.els.has(e)) lastPresent = r;
+        else if (r.start > known) lastAbsent = r;
+      }
+      if (lastAbsent && (!lastPresent || lastAbsent.start > lastPresent.start)) out.lost.push(e);
+      else if (lastPresent) {
+        if (lastAbsent) out.stale.push(e);
+      } else out.neverRead.push(e);
+    }
+    return out;
+  }
+
+  it("on 300 random concurrent histories", async () => {
+    const { SeededRng } = await import("../../src/rng.js");
+    const rng = new SeededRng(7);
+    const seenCases = { lost: 0, stale: 0, neverRead: 0 };
+    for (let trial = 0; trial < 300; trial++) {
+      const h = new HistoryBuilder();
+      const present = new Set<string>();
+      const pending = new Map<number, { f: string; value?: number }>();
+      let next = 0;
+      for (let step = 0; step < 40; step++) {
+        const p = rng.int(4);
+        const inflight = pending.get(p);
+        if (!inflight) {
+          if (rng.next() < 0.6) {
+            const v = next++;
+            h.invoke(p, "add", K, v);
+            pending.set(p, { f: "add", value: v });
+          } else {
+            h.invoke(p, "read", K);
+            pending.set(p, { f: "read" });
+          }
+          continue;
+        }
+        pending.delete(p);
+        if (inflight.f === "add") {
+          const roll = rng.next();
+          if (roll < 0.6) {
+            present.add(String(inflight.value));
+            h.ok(p, "add", K, inflight.value);
+          } else if (roll < 0.8) {
+            h.fail(p, "add", K, inflight.value);
+          } else {
+            if (rng.next() < 0.5) present.add(String(inflight.value));
+            h.info(p, "add", K, inflight.value);
+          }
+        } else {
+          // The "database" sometimes forgets elements, so lost and stale cases occur.
+          for (const e of [...present]) if (rng.next() < 0.08) present.delete(e);
+          const seenNow = [...present].filter(() => rng.next() < 0.9);
+          h.ok(p, "read", K, seenNow);
+        }
+      }
+      const want = reference(h);
+      const got = checkSet(h.ops);
+      expect(got.lost.map((l) => l.element).sort()).toEqual(want.lost.sort());
+      expect(got.staleElements.map((l) => l.element).sort()).toEqual(want.stale.sort());
+      expect(got.neverRead.map((l) => l.element).sort()).toEqual(want.neverRead.sort());
+      seenCases.lost += want.lost.length;
+      seenCases.stale += want.stale.length;
+      seenCases.neverRead += want.neverRead.length;
+    }
+    // The generator must actually exercise every outcome, or the comparison proves little.
+    expect(seenCases.lost).toBeGreaterThan(10);
+    expect(seenCases.stale).toBeGreaterThan(10);
+    expect(seenCases.neverRead).toBeGreaterThan(10);
+  });
+});
