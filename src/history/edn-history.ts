@@ -1,4 +1,4 @@
-import { EdnReader, EdnSyntaxError, type EdnValue } from "./edn.js";
+import { EdnReader, EdnSyntaxError, type EdnForm, type EdnValue } from "./edn.js";
 import { ednValue } from "./edn-writer.js";
 import { HistoryFormatError } from "./errors.js";
 import { jepsenRecordsToHistory, type JepsenRecord } from "./jepsen-ops.js";
@@ -10,7 +10,7 @@ import type { ParsedHistory } from "./parsed.js";
  */
 export function parseEdnHistory(text: string, file: string): ParsedHistory {
   const reader = new EdnReader(text);
-  const forms: Array<{ value: EdnValue; line: number }> = [];
+  const forms: EdnForm[] = [];
   const warnings: string[] = [];
   for (;;) {
     const before = reader.offset;
@@ -34,7 +34,7 @@ export function parseEdnHistory(text: string, file: string): ParsedHistory {
   let records: JepsenRecord[];
   if (forms.length === 1 && Array.isArray(forms[0]!.value)) {
     const vec = forms[0]!.value;
-    const lines = reader.itemLines(vec) ?? vec.map(() => forms[0]!.line);
+    const lines = forms[0]!.itemLines ?? vec.map(() => forms[0]!.line);
     records = vec.map((value, i) => toRecord(value, lines[i]!, file));
   } else {
     records = forms.map((f) => toRecord(f.value, f.line, file));

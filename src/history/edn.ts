@@ -31,6 +31,8 @@ export interface EdnForm {
   value: EdnValue;
   /** Line on which the form starts. */
   line: number;
+  /** For a top-level vector, list or set: the line each element starts on (a history vector's ops). */
+  itemLines?: number[];
 }
 
 const CLOSERS: Record<string, string> = { "(": ")", "[": "]", "{": "}" };
@@ -66,8 +68,9 @@ export class EdnReader {
   private pos = 0;
   private lineNo: number;
   private lineStart = 0;
-  private readonly items = new WeakMap<EdnValue[], number[]>();
-  private readonly lines = new WeakMap<object, number>();
+  /** Nesting depth; element lines are kept only for top-level collections (tracking every map costs GC time). */
+  private depth = 0;
+  private topItemLines: number[] | undefined;
 
   constructor(
     private readonly text: string,
@@ -82,24 +85,16 @@ export class EdnReader {
       this.skipSpace();
       if (this.pos >= this.text.length) return undefined;
       const line = this.lineNo;
+      this.topItemLines = undefined;
       const value = this.readForm();
-      if (value !== DISCARD) return { value, line };
+      if (value === DISCARD) continue;
+      return this.topItemLines === undefined ? { value, line } : { value, line, itemLines: this.topItemLines };
     }
   }
 
   /** How far the reader has got, as an offset into the text (for reading one form off the front of a line). */
   get offset(): number {
     return this.pos;
-  }
-
-  /** Line where a map or collection read by this reader starts. */
-  lineOf(value: object): number | undefined {
-    return this.lines.get(value);
-  }
-
-  /** Line where each element of a collection read by this reader starts. */
-  itemLines(value: EdnValue[]): number[] | undefined {
-    return this.items.get(value);
   }
 
   /** An unclosed form is reported at the line that opened it: that is where the user has to look. */
@@ -158,7 +153,8 @@ export class EdnReader {
   private readSeq(closer: string, what: string): EdnValue[] {
     const openLine = this.lineNo;
     const out: EdnValue[] = [];
-    const lines: number[] = [];
+    const lines: number[] | undefined = this.depth === 0 ? [] : undefined;
+    this.depth++;
     for (;;) {
       this.skipSpace();
       if (this.pos >= this.text.length) {
@@ -166,20 +162,21 @@ export class EdnReader {
       }
       if (this.text[this.pos] === closer) {
         this.pos++;
-        this.lines.set(out, openLine);
-        this.items.set(out, lines);
+        this.depth--;
+        if (lines !== undefined) this.topItemLines = lines;
         return out;
       }
       const line = this.lineNo;
       const v = this.readForm();
       if (v === DISCARD) continue;
       out.push(v);
-      lines.push(line);
+      lines?.push(line);
     }
   }
 
   private readMap(): { [key: string]: EdnValue } {
     const openLine = this.lineNo;
+    this.depth++;
     const entries: Array<[string, EdnValue]> = [];
     let key: EdnValue | undefined;
     let haveKey = false;
@@ -193,10 +190,9 @@ export class EdnReader {
           this.fail(`the map opened at line ${openLine} has a key (${describe(key!)}) with no value`);
         }
         this.pos++;
+        this.depth--;
         // fromEntries defines own properties, so a key like "__proto__" stays data.
-        const map = Object.fromEntries(entries);
-        this.lines.set(map, openLine);
-        return map;
+        return Object.fromEntries(entries);
       }
       const v = this.readForm();
       if (v === DISCARD) continue;

@@ -64,18 +64,14 @@ describe("EDN reader", () => {
   it("reads a stream of forms with their starting lines", () => {
     const r = new EdnReader("{:a 1}\n\n  {:b\n 2}\n[3]");
     expect(r.next()).toEqual({ value: { a: 1 }, line: 1 });
-    const second = r.next()!;
-    expect(second).toEqual({ value: { b: 2 }, line: 3 });
-    expect(r.lineOf(second.value as object)).toBe(3);
-    const third = r.next()!;
-    expect(third.line).toBe(5);
+    expect(r.next()).toEqual({ value: { b: 2 }, line: 3 });
+    expect(r.next()).toEqual({ value: [3], line: 5, itemLines: [5] });
     expect(r.next()).toBeUndefined();
   });
 
   it("records the line of each element of a vector", () => {
-    const r = new EdnReader("[{:a 1}\n {:a 2}\n\n {:a 3} 4]");
-    const v = r.next()!.value as unknown[];
-    expect(r.itemLines(v as never)).toEqual([1, 2, 4, 4]);
+    const r = new EdnReader("[{:a 1}\n {:a 2}\n\n {:a [5\n 6]} 4]");
+    expect(r.next()!.itemLines).toEqual([1, 2, 4, 5]);
   });
 
   it("rejects malformed input with the line and what was expected", () => {
