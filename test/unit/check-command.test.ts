@@ -117,6 +117,17 @@ describe("splitbrain check", () => {
     expect(stderr).toMatch(/undecided: the search timed out/);
   });
 
+  it("does not call a history with no client operations valid", async () => {
+    const file = join(dir, "history.jsonl");
+    writeFileSync(file, '{"process":"nemesis","type":"info","f":"start-partition"}\n');
+    expect(await check(file, "--json")).toBe(2);
+    expect(JSON.parse(stdout)).toMatchObject({ valid: "unknown", ops: 0 });
+    expect(stderr).toMatch(/undecided: the history has no client operations/);
+    writeFileSync(file, "");
+    expect(await check(file)).toBe(2);
+    expect(stderr).toMatch(/is empty/);
+  });
+
   it("exports Jepsen EDN that checks to the same verdict", async () => {
     const edn = join(dir, "out.edn");
     expect(await check(join(fixtures, "stale-read.jsonl"), "--export-edn", edn)).toBe(1);

@@ -86,8 +86,13 @@ async function runCheck(path: string, opts: CheckOptions): Promise<number> {
   for (const checker of checkersFor(model, timeoutMs)) {
     findings.push({ checker: checker.name, result: await checker.check(loaded.history) });
   }
-  const valid = mergeVerdicts(findings.map((f) => f.result.valid));
   const lin = findings.find((f) => f.checker === "linearizable")!.result as LinearizabilityResult;
+  // Nothing recorded is not evidence of correctness: a run that died before its first op must not pass.
+  if (lin.ops === 0) {
+    lin.valid = "unknown";
+    lin.reason = "the history has no client operations, so there is nothing to check";
+  }
+  const valid = mergeVerdicts(findings.map((f) => f.result.valid));
 
   if (opts.json) {
     printJson({
