@@ -70,6 +70,7 @@ export class FakeNode implements Node {
       this.ballast = 0;
       return ok("");
     }
+    if (script.startsWith("tc qdisc del")) return ok("");
     if (script.includes("netem")) return this.tcWorks ? ok("") : fail("Error: Specified qdisc kind is unknown.");
     if (script.includes("iptables")) return this.iptables(script);
     return fail(`fake node does not know: ${script}`);
