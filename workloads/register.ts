@@ -1,7 +1,7 @@
 import type { Checker } from "../src/checker/checker.js";
-import { checkLinearizable } from "../src/checker/linearizable/index.js";
+import { checkLinearizable, type LinearizableOptions } from "../src/checker/linearizable/index.js";
 import { registerModel } from "../src/models/index.js";
-import type { Completion, Invocation, Session, Workload, WorkloadOptions } from "./workload.js";
+import type { Completion, Invocation, CommandSession, Workload, WorkloadOptions } from "./workload.js";
 import type { Rng } from "../nemeses/nemesis.js";
 
 /**
@@ -41,7 +41,7 @@ export class RegisterWorkload implements Workload {
     return { f: "cas", key, value: [rng.int(VALUES), rng.int(VALUES)] };
   }
 
-  async apply(session: Session, op: Invocation): Promise<Completion> {
+  async apply(session: CommandSession, op: Invocation): Promise<Completion> {
     const key = String(op.key);
     switch (op.f) {
       case "read": {
@@ -70,6 +70,12 @@ export class RegisterWorkload implements Workload {
   }
 
   checkers(): Checker[] {
-    return [{ name: "linearizable", check: (history) => checkLinearizable(history, registerModel) }];
+    return [
+      {
+        name: "linearizable",
+        // The runner passes the linearizability limits (time, cache, workers) through the checker options.
+        check: (history, opts) => checkLinearizable(history, registerModel, (opts ?? {}) as LinearizableOptions),
+      },
+    ];
   }
 }

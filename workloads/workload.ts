@@ -2,7 +2,7 @@ import type { Redis, Cluster as RedisCluster } from "ioredis";
 import type { Checker } from "../src/checker/checker.js";
 import type { Op } from "../src/history/op.js";
 import type { Rng } from "../nemeses/nemesis.js";
-import type { Session } from "../src/client/session.js";
+import type { CommandSession } from "../src/client/session.js";
 
 /** What a workload's client holds: a plain connection to the current primary, or a Cluster client. */
 export type RedisClient = Redis | RedisCluster;
@@ -30,10 +30,10 @@ export interface Workload {
   /** Next invocation for a client process; called only when that process is idle. */
   next(process: number, rng: Rng): Invocation;
   /**
-   * Performs the op through the process's Session (never the raw client: the session records whether the command
+   * Performs the op through the process's session (src/client/session.ts; never the raw client: the session records whether the command
    * was written and where, which decides fail vs info). Returns ok/fail for definite outcomes; throws otherwise.
    */
-  apply(session: Session, op: Invocation): Promise<Completion>;
+  apply(session: CommandSession, op: Invocation): Promise<Completion>;
   /** Final reads after healing, recorded as ordinary ops (f = "read" for set, "final-read" ...). */
   finalReads(): Invocation[];
   /** Checkers for this workload's ops (the runner feeds each the history filtered to this workload). */
@@ -48,4 +48,4 @@ export interface WorkloadOptions {
 
 export type WorkloadFactory = (opts: WorkloadOptions) => Workload;
 
-export type { Op, Session };
+export type { Op, CommandSession };

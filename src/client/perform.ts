@@ -28,6 +28,9 @@ export async function perform(session: Session, workload: Workload, op: Invocati
     return withNode({ type: done.type, value: done.value, error: done.error }, session.node);
   } catch (e) {
     const c = classifyError(e, session.attempt);
+    // A command refused before it was written rejects within the same tick; a process looping on such refusals
+    // would never let timers (ioredis' reconnect) or sockets run. Give the event loop a turn.
+    if (!session.attempt.written) await new Promise<void>((resolve) => setImmediate(resolve));
     return withNode({ type: c.type, error: c.error }, session.node);
   } finally {
     clearTimeout(timer);

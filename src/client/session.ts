@@ -10,6 +10,14 @@ export interface SessionOptions {
   durability: Durability;
 }
 
+/** What a workload may do with a session: a read, a write (confirmed to the durability asked for), a confirm. */
+export interface CommandSession {
+  call(name: string, args: Arg[]): Promise<unknown>;
+  write(name: string, args: Arg[]): Promise<unknown>;
+  /** Confirms the write just made (used after a conditional write that did write). */
+  confirm(): Promise<void>;
+}
+
 interface Socketish {
   remoteAddress?: string;
   remotePort?: number;
@@ -20,7 +28,7 @@ interface Socketish {
  * progress whether any byte went to a socket (`written`: decides `fail` vs `info` for connection errors) and which
  * node the bytes went to (`node`: for Cluster, the slot owner actually used, after redirections).
  */
-export class Session {
+export class Session implements CommandSession {
   private wrote = false;
   private socket: Socketish | undefined;
 
