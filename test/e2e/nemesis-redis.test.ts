@@ -5,6 +5,8 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diskFillNemesis } from "../../nemeses/disk-fill.js";
 import { killNemesis } from "../../nemeses/kill.js";
+import { latencyNemesis } from "../../nemeses/latency.js";
+import { memoryPressureNemesis } from "../../nemeses/memory-pressure.js";
 import { partitionNemesis } from "../../nemeses/partition.js";
 import { pauseNemesis } from "../../nemeses/pause.js";
 import type { NemesisContext } from "../../nemeses/nemesis.js";
@@ -151,4 +153,28 @@ describe.skipIf(image === undefined)("nemeses against real Redis (replicated, 3 
     expect((await primary.exec(["ls", "-a", primary.dataDir])).stdout).not.toContain(BALLAST_NAME);
     expect(await eventually("a write to succeed again", async () => ((await c.set("after-fill", "1")) === "OK" ? true : undefined))).toBe(true);
   }, 90_000);
+
+  it("memory-pressure with an evicting policy makes the primary evict, and heal restores maxmemory and policy", async () => {
+    const primary = (await cluster.primary()) as Node;
+    const c = await client(primary);
+    const before = await c.config("GET", "maxmemory*");
+    const pressure = memoryPressureNemesis({ target: { nodes: [primary.name] }, maxmemoryPolicy: "allkeys-lru" });
+    await pressure.start(ctx);
+    const evicted = await eventually("evictions", async () => {
+      for (let i = 0; i < 50; i++) await c.set(`mem-${Date.now()}-${i}`, "y".repeat(4096));
+      const stats = await c.info("stats");
+      const n = Number(/evicted_keys:(\d+)/.exec(stats)?.[1] ?? 0);
+      return n > 0 ? n : undefined;
+    });
+    expect(evicted).toBeGreaterThan(0);
+    await pressure.healAll(ctx);
+    expect(await c.config("GET", "maxmemory*")).toEqual(before);
+  }, 60_000);
+
+  it("latency is refused up front on a kernel without sch_netem, saying so", async () => {
+    const reason = await latencyNemesis().unavailable?.(ctx);
+    const probe = await cluster.nodes[0]!.exec(["sh", "-c", "tc qdisc add dev lo root netem delay 1ms && tc qdisc del dev lo root"]);
+    if (probe.exitCode === 0) expect(reason).toBeUndefined();
+    else expect(reason).toMatch(/sch_netem/);
+  }, 30_000);
 });
