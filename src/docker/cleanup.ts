@@ -1,0 +1,158 @@
+import { ExitCode } from "../cli/exit.js";
+import { say } from "../cli/output.js";
+import { docker } from "./engine.js";
+import { runFilter } from "./labels.js";
+
+/**
+ * Teardown owned by one place. Anything that must be undone even when the process is interrupted (a run's
+ * containers, a half-built image's scratch directory) registers here; SIGINT/SIGTERM run every action once.
+ */
+interface Teardown {
+  what: string;
+  action: () => Promise<unknown>;
+}
+
+const pending = new Map<number, Teardown>();
+let nextId = 1;
+
+/** Registers an action; the returned function unregisters it (call it once the thing was undone normally). */
+export function onTeardown(what: string, action: () => Promise<unknown>): () => void {
+  const id = nextId++;
+  pending.set(id, { what, action });
+  return () => {
+    pending.delete(id);
+  };
+}
+
+const trackedRuns = new Map<string, () => void>();
+
+/** Makes sure an interrupt removes everything labelled with this run id. Idempotent per run. */
+export function trackRun(runId: string): void {
+  if (trackedRuns.has(runId)) return;
+  trackedRuns.set(runId, onTeardown(`run ${runId}`, () => cleanRun(runId)));
+}
+
+/** Drops the interrupt hook of a run that was cleaned up normally. */
+export function untrackRun(runId: string): void {
+  trackedRuns.get(runId)?.();
+  trackedRuns.delete(runId);
+}
+
+/** Runs every pending action, newest first (undo in reverse order of doing); failures are reported, not fatal. */
+export async function runTeardowns(): Promise<string[]> {
+  const failures: string[] = [];
+  const all = [...pending.entries()].reverse();
+  pending.clear();
+  trackedRuns.clear();
+  for (const [, t] of all) {
+    try {
+      await t.action();
+    } catch (err) {
+      failures.push(`${t.what}: ${(err as Error).message}`);
+    }
+  }
+  return failures;
+}
+
+let installed = false;
+
+/**
+ * First SIGINT/SIGTERM: clean up, then exit (by default 2: the run is incomplete). Second: say we are still
+ * cleaning and keep going. Third: give up and exit at once, telling the user how to finish the job.
+ */
+export function installSignalHandlers(exitCode: number = ExitCode.Unknown): void {
+  if (installed) return;
+  installed = true;
+  let count = 0;
+  const handler = (signal: NodeJS.Signals): void => {
+    count++;
+    if (count === 1) {
+      say(`\n${signal}: cleaning up (containers and networks of this run)...`);
+      void runTeardowns().then((failures) => {
+        for (const f of failures) say(`cleanup failed: ${f}`);
+        if (failures.length) say("run `splitbrain clean` to remove what is left");
+        process.exit(exitCode);
+      });
+    } else if (count === 2) {
+      say("still cleaning up; press Ctrl-C once more to exit now (then run `splitbrain clean`)");
+    } else {
+      say("exiting without finishing cleanup: run `splitbrain clean` to remove what is left");
+      process.exit(exitCode);
+    }
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+}
+
+export interface Removed {
+  containers: string[];
+  networks: string[];
+  volumes: string[];
+}
+
+function gone(err: unknown): boolean {
+  // Someone else (a concurrent clean, Docker's own auto-remove) got there first: that is success.
+  const code = (err as { statusCode?: number }).statusCode;
+  return code === 404 || /removal of container .* is already in progress/i.test((err as Error).message ?? "");
+}
+
+/** Removes containers (forcibly, with their anonymous volumes), then networks, then volumes of one run or all runs. */
+export async function cleanRun(runId?: string): Promise<Removed> {
+  const d = docker();
+  const filters = runFilter(runId);
+  const removed: Removed = { containers: [], networks: [], volumes: [] };
+
+  const containers = await d.listContainers({ all: true, filters });
+  await Promise.all(
+    containers.map(async (info) => {
+      try {
+        await d.getContainer(info.Id).remove({ force: true, v: true });
+      } catch (err) {
+        if (!gone(err)) throw err;
+      }
+      removed.containers.push((info.Names[0] ?? info.Id).replace(/^\//, ""));
+    }),
+  );
+
+  for (const net of await d.listNetworks({ filters })) {
+    try {
+      await d.getNetwork(net.Id).remove();
+    } catch (err) {
+      if (!gone(err)) throw err;
+    }
+    removed.networks.push(net.Name);
+  }
+
+  const volumes = (await d.listVolumes({ filters })).Volumes ?? [];
+  for (const vol of volumes) {
+    try {
+      await d.getVolume(vol.Name).remove();
+    } catch (err) {
+      if (!gone(err)) throw err;
+    }
+    removed.volumes.push(vol.Name);
+  }
+  if (runId !== undefined) untrackRun(runId);
+  removed.containers.sort();
+  return removed;
+}
+
+export function cleanAll(): Promise<Removed> {
+  return cleanRun(undefined);
+}
+
+/** What is still labelled (for tests and CI asserting that nothing leaked). */
+export async function leftovers(runId?: string): Promise<Removed> {
+  const d = docker();
+  const filters = runFilter(runId);
+  const [containers, networks, volumes] = await Promise.all([
+    d.listContainers({ all: true, filters }),
+    d.listNetworks({ filters }),
+    d.listVolumes({ filters }),
+  ]);
+  return {
+    containers: containers.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, "")),
+    networks: networks.map((n) => n.Name),
+    volumes: (volumes.Volumes ?? []).map((v) => v.Name),
+  };
+}

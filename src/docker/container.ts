@@ -1,0 +1,218 @@
+import { PassThrough } from "node:stream";
+import type Docker from "dockerode";
+import type { ExecResult } from "../cluster/types.js";
+import { docker } from "./engine.js";
+import { labels } from "./labels.js";
+import { trackRun } from "./cleanup.js";
+import { tarOneFile, untar } from "./tar.js";
+
+export type { ExecResult };
+
+export interface NodeContainerSpec {
+  runId: string;
+  /** Node name (n1, s1, ...): also the container's hostname. */
+  name: string;
+  image: string;
+  /** Fixed address on the run network. */
+  ip: string;
+  /** The run network's name (RunNetwork.name). */
+  network: string;
+  /** Size of the tmpfs mounted at /data, e.g. "256m". */
+  tmpfsDataSize: string;
+  /** Capabilities beyond NET_ADMIN (which every node gets, for iptables faults), e.g. SYS_ADMIN for FUSE. */
+  capAdd?: string[];
+  /** Host devices to pass through, e.g. ["/dev/fuse"]. */
+  devices?: string[];
+  /** Memory limit in bytes. */
+  memoryLimit?: number;
+  env?: Record<string, string>;
+  /** Extra labels (the run label is always added). */
+  extraLabels?: Record<string, string>;
+  securityOpt?: string[];
+}
+
+export interface NodeContainer {
+  id: string;
+  /** Docker's container name: splitbrain-<run id>-<node name>. */
+  containerName: string;
+  name: string;
+  ip: string;
+}
+
+export const DATA_DIR = "/data";
+
+/**
+ * PID 1 of every node is tini running `sleep infinity`: the container lives as long as the run, whatever happens to
+ * the database inside it, and tini reaps database processes we SIGKILL (they are re-parented to PID 1 once the
+ * shell that started them is gone), so `pgrep` never mistakes a zombie for a running server.
+ */
+export const NODE_ENTRYPOINT = ["/usr/bin/tini", "--"];
+export const NODE_CMD = ["sleep", "infinity"];
+
+export async function createNodeContainer(spec: NodeContainerSpec): Promise<NodeContainer> {
+  trackRun(spec.runId);
+  const containerName = `splitbrain-${spec.runId}-${spec.name}`;
+  const container = await docker().createContainer({
+    name: containerName,
+    Hostname: spec.name,
+    Image: spec.image,
+    Entrypoint: NODE_ENTRYPOINT,
+    Cmd: NODE_CMD,
+    Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    Labels: labels(spec.runId, { "splitbrain.node": spec.name, ...(spec.extraLabels ?? {}) }),
+    HostConfig: {
+      NetworkMode: spec.network,
+      CapAdd: ["NET_ADMIN", ...(spec.capAdd ?? [])],
+      Devices: (spec.devices ?? []).map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: "rwm" })),
+      Tmpfs: { [DATA_DIR]: `rw,size=${spec.tmpfsDataSize},mode=0755` },
+      ...(spec.memoryLimit ? { Memory: spec.memoryLimit } : {}),
+      ...(spec.securityOpt ? { SecurityOpt: spec.securityOpt } : {}),
+      RestartPolicy: { Name: "no" },
+    },
+    NetworkingConfig: {
+      EndpointsConfig: { [spec.network]: { IPAMConfig: { IPv4Address: spec.ip } } },
+    },
+  });
+  try {
+    await container.start();
+  } catch (err) {
+    await container.remove({ force: true, v: true }).catch(() => undefined);
+    throw err;
+  }
+  return { id: container.id, containerName, name: spec.name, ip: spec.ip };
+}
+
+export class ExecTimeoutError extends Error {
+  constructor(
+    readonly cmd: string[],
+    readonly timeoutMs: number,
+  ) {
+    super(`command did not finish within ${timeoutMs} ms: ${cmd.join(" ")}`);
+    this.name = "ExecTimeoutError";
+  }
+}
+
+export interface ExecOptions {
+  timeoutMs?: number;
+  env?: Record<string, string>;
+  user?: string;
+  workingDir?: string;
+}
+
+const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs a command to completion and returns its exit code and demultiplexed output. A non-zero exit is a result,
+ * not an error; only "we do not know how it ended" (Docker failed, or the timeout passed) throws.
+ */
+export async function execIn(containerId: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+  const exec = await docker()
+    .getContainer(containerId)
+    .exec({
+      Cmd: cmd,
+      AttachStdout: true,
+      AttachStderr: true,
+      Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      ...(opts.user ? { User: opts.user } : {}),
+      ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
+    });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  stdout.on("data", (b: Buffer) => out.push(b));
+  stderr.on("data", (b: Buffer) => err.push(b));
+  docker().modem.demuxStream(stream, stdout, stderr);
+
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      new Promise<void>((resolve, reject) => {
+        stream.on("end", () => resolve());
+        stream.on("close", () => resolve());
+        stream.on("error", reject);
+      }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+          reject(new ExecTimeoutError(cmd, timeoutMs));
+        }, timeoutMs);
+      }),
+    ]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+  const info = await waitForExit(exec);
+  return {
+    exitCode: info,
+    stdout: Buffer.concat(out).toString("utf8"),
+    stderr: Buffer.concat(err).toString("utf8"),
+  };
+}
+
+/** The stream can end a moment before Docker records the exit code; poll briefly until it does. */
+async function waitForExit(exec: Docker.Exec): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const info = await exec.inspect();
+    if (!info.Running && info.ExitCode !== null && info.ExitCode !== undefined) return info.ExitCode;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("Docker did not report the exit code of a finished command");
+}
+
+/**
+ * Starts a long-running process (a database server) and returns at once. Its output is not attached: send it to a
+ * log file inside the container. Use `sh -c 'exec ... >>/data/x.log 2>&1'` to redirect.
+ */
+export async function execDetached(containerId: string, cmd: string[], opts: Omit<ExecOptions, "timeoutMs"> = {}): Promise<void> {
+  const exec = await docker()
+    .getContainer(containerId)
+    .exec({
+      Cmd: cmd,
+      AttachStdout: false,
+      AttachStderr: false,
+      Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      ...(opts.user ? { User: opts.user } : {}),
+      ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
+    });
+  const response = (await exec.start({ Detach: true })) as unknown;
+  // Docker answers a detached start with an empty body, but the HTTP response is still a stream that keeps the
+  // event loop (and so the CLI) alive until drained.
+  const stream = response as { resume?: () => void; destroy?: () => void } | undefined;
+  stream?.resume?.();
+  stream?.destroy?.();
+}
+
+function splitPath(path: string): { dir: string; base: string } {
+  if (!path.startsWith("/")) throw new Error(`container paths must be absolute: ${path}`);
+  const i = path.lastIndexOf("/");
+  return { dir: path.slice(0, i) || "/", base: path.slice(i + 1) };
+}
+
+/** Writes a file into a container (the directory must exist). */
+export async function copyFileIn(containerId: string, path: string, content: string | Buffer, mode = 0o644): Promise<void> {
+  const { dir, base } = splitPath(path);
+  const archive = tarOneFile(base, Buffer.isBuffer(content) ? content : Buffer.from(content, "utf8"), mode, Math.floor(Date.now() / 1000));
+  await docker().getContainer(containerId).putArchive(archive, { path: dir });
+}
+
+/** Reads one regular file out of a container. */
+export async function copyFileOut(containerId: string, path: string): Promise<Buffer> {
+  const stream = await docker().getContainer(containerId).getArchive({ path });
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+  const entry = untar(Buffer.concat(chunks)).find((e) => e.type === "0" || e.type === "\0");
+  if (!entry) throw new Error(`${path} in the container is not a regular file`);
+  return entry.content;
+}
+
+export async function removeContainer(containerId: string): Promise<void> {
+  await docker()
+    .getContainer(containerId)
+    .remove({ force: true, v: true })
+    .catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 404) throw err;
+    });
+}
