@@ -1,6 +1,6 @@
 import type { Invocation, Workload } from "../../workloads/workload.js";
 import { classifyError } from "./outcome.js";
-import type { Session } from "./session.js";
+import type { TrackedSession } from "./session.js";
 
 /** What the runner records as the completion of one op. */
 export interface OpOutcome {
@@ -14,7 +14,7 @@ export interface OpOutcome {
  * Runs one op of a workload through a process's session and turns whatever happens into a completion. A deadline
  * beyond the per-command timeouts guards against an op that never settles; reaching it is `info`.
  */
-export async function perform(session: Session, workload: Workload, op: Invocation, deadlineMs: number): Promise<OpOutcome> {
+export async function perform(session: TrackedSession, workload: Workload, op: Invocation, deadlineMs: number): Promise<OpOutcome> {
   session.begin();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {

@@ -18,6 +18,13 @@ export interface CommandSession {
   confirm(): Promise<void>;
 }
 
+/** What the per-op wrapper needs besides the commands: reset per op, and what the op did on the wire. */
+export interface TrackedSession extends CommandSession {
+  begin(): void;
+  readonly attempt: AttemptFacts;
+  readonly node: string | undefined;
+}
+
 interface Socketish {
   remoteAddress?: string;
   remotePort?: number;
@@ -28,7 +35,7 @@ interface Socketish {
  * progress whether any byte went to a socket (`written`: decides `fail` vs `info` for connection errors) and which
  * node the bytes went to (`node`: for Cluster, the slot owner actually used, after redirections).
  */
-export class Session implements CommandSession {
+export class Session implements TrackedSession {
   private wrote = false;
   private socket: Socketish | undefined;
 
