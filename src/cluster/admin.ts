@@ -1,0 +1,48 @@
+import { Redis } from "ioredis";
+
+/**
+ * One-off admin commands from the tool to a node (health checks, discovery, wiring a cluster). Each call opens its
+ * own connection with short timeouts and no retries, so a dead or partitioned node costs one timeout, never a hang,
+ * and no reconnect loop outlives the call.
+ */
+export async function adminCall(
+  host: string,
+  port: number,
+  args: string[],
+  timeoutMs = 2000,
+): Promise<unknown> {
+  const conn = new Redis({
+    host,
+    port,
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+    enableReadyCheck: false,
+  });
+  // Errors surface through the awaited promises below; without a listener ioredis would also print them.
+  conn.on("error", () => undefined);
+  try {
+    await conn.connect();
+    const [cmd, ...rest] = args;
+    return await conn.call(cmd!, ...rest);
+  } finally {
+    conn.disconnect();
+  }
+}
+
+/** Like adminCall, but returns the error message instead of throwing (for checks that tolerate a dead node). */
+export async function tryAdminCall(
+  host: string,
+  port: number,
+  args: string[],
+  timeoutMs = 2000,
+): Promise<{ ok: true; reply: unknown } | { ok: false; error: string }> {
+  try {
+    return { ok: true, reply: await adminCall(host, port, args, timeoutMs) };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message || String(err) };
+  }
+}

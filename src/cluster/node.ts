@@ -1,0 +1,179 @@
+import { copyFileIn, execDetached, execIn } from "../docker/container.js";
+import type { Launch } from "../db/db.js";
+import { tryAdminCall } from "./admin.js";
+import type { ExecResult, Node } from "./types.js";
+
+/** Where process logs and pid files live: outside /data, so a full data disk does not also silence the logs. */
+export const LOG_DIR = "/var/log/splitbrain";
+export const PID_DIR = "/run/splitbrain";
+
+export function logPath(process: Launch["process"]): string {
+  return `${LOG_DIR}/${process}.log`;
+}
+
+export function pidPath(process: Launch["process"]): string {
+  return `${PID_DIR}/${process}.pid`;
+}
+
+/**
+ * The shell line that runs a process in the foreground of its own shell: the shell writes its pid, then `exec`s the
+ * server, so the pid file names the server itself (signals reach it, not a wrapper). Output is appended, so a
+ * restarted process's log follows the one that was killed.
+ */
+export function launchScript(launch: Launch): string {
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  return `echo $$ > ${pidPath(launch.process)}; exec ${launch.argv.map(q).join(" ")} >> ${logPath(launch.process)} 2>&1`;
+}
+
+export interface DockerNodeInit {
+  name: string;
+  kind: "data" | "sentinel";
+  ip: string;
+  port: number;
+  containerId: string;
+  dataDir: string;
+  /** The database (data nodes) and Sentinel (Sentinel nodes and co-located ones), in start order. */
+  launches: Launch[];
+  /** Called once per config file written, so the run's results keep a copy. */
+  saveConfig(node: string, saveAs: string, contents: string): Promise<void>;
+  /** How long startDb waits for PING. */
+  startTimeoutMs?: number;
+}
+
+const SENTINEL_PORT_OF_LAUNCH = 26379;
+
+/**
+ * A node as nemeses and the runner see it. Config files are written on the first start only: like a machine's disk,
+ * they keep whatever the server or Sentinel rewrote (CONFIG REWRITE after a failover) across process restarts.
+ */
+export class DockerNode implements Node {
+  readonly name: string;
+  readonly kind: "data" | "sentinel";
+  readonly ip: string;
+  readonly port: number;
+  readonly containerId: string;
+  readonly dataDir: string;
+  readonly launches: readonly Launch[];
+  private readonly init: DockerNodeInit;
+  private configsWritten = false;
+
+  constructor(init: DockerNodeInit) {
+    this.init = init;
+    this.name = init.name;
+    this.kind = init.kind;
+    this.ip = init.ip;
+    this.port = init.port;
+    this.containerId = init.containerId;
+    this.dataDir = init.dataDir;
+    this.launches = init.launches;
+  }
+
+  exec(cmd: string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    return execIn(this.containerId, cmd, opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {});
+  }
+
+  /** The port a launched process listens on. */
+  portOf(process: Launch["process"]): number {
+    return process === "sentinel" ? SENTINEL_PORT_OF_LAUNCH : this.kind === "data" ? this.port : SENTINEL_PORT_OF_LAUNCH;
+  }
+
+  startDb(): Promise<void> {
+    return this.start(["db", "sentinel"]);
+  }
+
+  /** Starts the named processes of this node that are not running, and waits until each answers PING. */
+  async start(processes: ReadonlyArray<Launch["process"]>): Promise<void> {
+    await this.writeConfigsOnce();
+    const launches = this.launches.filter((l) => processes.includes(l.process));
+    for (const launch of launches) {
+      if (await this.processRunning(launch.process)) continue;
+      // A stale pid file from a killed predecessor would make a process that failed to start look alive.
+      await this.exec(["rm", "-f", pidPath(launch.process)]);
+      await execDetached(this.containerId, ["sh", "-c", launchScript(launch)]);
+    }
+    for (const launch of launches) await this.waitForPing(launch);
+  }
+
+  async signalDb(signal: "SIGKILL" | "SIGTERM" | "SIGSTOP" | "SIGCONT"): Promise<void> {
+    const process = this.kind === "data" ? "db" : "sentinel";
+    await this.signalProcess(process, signal);
+  }
+
+  async signalProcess(process: Launch["process"], signal: string): Promise<void> {
+    const name = signal.replace(/^SIG/, "");
+    const r = await this.exec(["sh", "-c", `p=$(cat ${pidPath(process)} 2>/dev/null) && kill -s ${name} "$p"`]);
+    if (r.exitCode !== 0 && (await this.processRunning(process))) {
+      throw new Error(`${this.name}: kill -s ${name} of the ${process} process failed: ${(r.stderr || r.stdout).trim()}`);
+    }
+  }
+
+  dbRunning(): Promise<boolean> {
+    return this.processRunning(this.kind === "data" ? "db" : "sentinel");
+  }
+
+  async processRunning(process: Launch["process"]): Promise<boolean> {
+    // kill -0 succeeds for a stopped (SIGSTOP) process too, which is what "running" means here. tini reaps dead
+    // servers, so a zombie never answers.
+    const r = await this.exec(["sh", "-c", `p=$(cat ${pidPath(process)} 2>/dev/null) && kill -0 "$p" 2>/dev/null`]);
+    return r.exitCode === 0;
+  }
+
+  /** "starting" until the launch shell has written its pid file. */
+  async processState(process: Launch["process"]): Promise<"running" | "exited" | "starting"> {
+    const r = await this.exec([
+      "sh",
+      "-c",
+      `[ -s ${pidPath(process)} ] || exit 2; kill -0 "$(cat ${pidPath(process)})" 2>/dev/null || exit 1`,
+    ]);
+    return r.exitCode === 0 ? "running" : r.exitCode === 2 ? "starting" : "exited";
+  }
+
+  dbLog(tailLines?: number): Promise<string> {
+    return this.processLog(this.kind === "data" ? "db" : "sentinel", tailLines);
+  }
+
+  async processLog(process: Launch["process"], tailLines?: number): Promise<string> {
+    const cmd = tailLines === undefined ? ["cat", logPath(process)] : ["tail", "-n", String(tailLines), logPath(process)];
+    const r = await this.exec(cmd);
+    return r.exitCode === 0 ? r.stdout : "";
+  }
+
+  private async writeConfigsOnce(): Promise<void> {
+    if (this.configsWritten) return;
+    const dirs = new Set([LOG_DIR, PID_DIR, ...this.launches.flatMap((l) => l.files.map((f) => f.path.replace(/\/[^/]*$/, "")))]);
+    const mk = await this.exec(["mkdir", "-p", ...dirs]);
+    if (mk.exitCode !== 0) throw new Error(`${this.name}: mkdir failed: ${mk.stderr.trim()}`);
+    for (const launch of this.launches) {
+      for (const file of launch.files) {
+        await copyFileIn(this.containerId, file.path, file.contents);
+        await this.init.saveConfig(this.name, file.saveAs, file.contents);
+      }
+    }
+    this.configsWritten = true;
+  }
+
+  private async waitForPing(launch: Launch): Promise<void> {
+    const deadline = Date.now() + (this.init.startTimeoutMs ?? 20_000);
+    const port = this.portOf(launch.process);
+    let last = "";
+    for (;;) {
+      const r = await tryAdminCall(this.ip, port, ["PING"], 1000);
+      if (r.ok) return;
+      last = r.error;
+      // A server that exits at start (bad config, missing binary) will never answer: say why at once.
+      if ((await this.processState(launch.process)) === "exited") {
+        const tail = await this.processLog(launch.process, 20);
+        throw new Error(
+          `${this.name}: ${launch.argv[0]} exited during start-up. Last lines of ${logPath(launch.process)}:\n${tail.trimEnd() || "(empty)"}`,
+        );
+      }
+      if (Date.now() > deadline) {
+        const tail = await this.processLog(launch.process, 20);
+        throw new Error(
+          `${this.name}: ${launch.argv[0]} did not answer PING on ${this.ip}:${port} (${last}). Last lines of its log:\n${tail.trimEnd()}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

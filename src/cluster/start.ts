@@ -1,0 +1,317 @@
+import { UsageError } from "../cli/exit.js";
+import { onTeardown, trackRun, untrackRun } from "../docker/cleanup.js";
+import { createNodeContainer, DATA_DIR } from "../docker/container.js";
+import { createRunNetwork } from "../docker/network.js";
+import { probeCapabilities, type Capabilities } from "../db/capabilities.js";
+import type { Db, Launch } from "../db/db.js";
+import { dbFor } from "../db/index.js";
+import { parseClusterNodes } from "../db/info.js";
+import { settingKeys } from "../db/redis.js";
+import { adminCall, tryAdminCall } from "./admin.js";
+import { discoverPrimaries } from "./discovery.js";
+import { waitHealthy, type HealthTarget } from "./health.js";
+import { CLUSTER_BUS_PORT, DB_PORT, planLayout, SENTINEL_PORT, MASTER_NAME, type NodePlan } from "./layout.js";
+import { DockerNode } from "./node.js";
+import { validateClusterSpec } from "./options.js";
+import type { ClusterSpec } from "./spec.js";
+import { saveNodeFile, teardownRun } from "./teardown.js";
+import type { Cluster, DbName, Endpoints, Node, TopologyName } from "./types.js";
+
+export interface StartOptions {
+  runId: string;
+  /** results/<run>: configs, logs and INFO of every node land in its nodes/ directory. */
+  resultsDir: string;
+  /** Node image; when absent the spec's --image. */
+  image?: string;
+  log?(line: string): void;
+  /** Bound on the health wait after every process answers. */
+  healthTimeoutMs?: number;
+  /** Abort set-up half-way (the test suite uses it; so can a caller with its own deadline). */
+  signal?: AbortSignal;
+}
+
+/** A started cluster: the Cluster seam plus what the runner needs to report on it and take it down. */
+export interface RunningCluster extends Cluster {
+  readonly spec: ClusterSpec;
+  readonly nodes: readonly DockerNode[];
+  readonly sentinels: readonly DockerNode[];
+  /** Every node, data first. */
+  readonly allNodes: readonly DockerNode[];
+  /** What each data node's server said it can do, asked after start. */
+  readonly capabilities: Record<string, Capabilities>;
+  /** Milliseconds spent per set-up phase. */
+  readonly timings: Record<string, number>;
+  /** Waits until the cluster is healthy again (after faults are healed, before final reads). */
+  waitHealthy(timeoutMs?: number): Promise<void>;
+  /** Collects logs and INFO into results, then removes everything (or, with keep, prints how to reach it). */
+  teardown(opts?: { keep?: boolean }): Promise<void>;
+}
+
+const DEFAULT_HEALTH_TIMEOUT_MS = 60_000;
+
+class DockerCluster implements RunningCluster {
+  readonly runId: string;
+  readonly db: DbName;
+  readonly topology: TopologyName;
+  readonly capabilities: Record<string, Capabilities> = {};
+  readonly timings: Record<string, number> = {};
+  private tornDown = false;
+  private readonly unregister: () => void;
+
+  constructor(
+    readonly spec: ClusterSpec,
+    readonly nodes: readonly DockerNode[],
+    readonly sentinels: readonly DockerNode[],
+    readonly endpoints: Endpoints,
+    private readonly opts: StartOptions,
+  ) {
+    this.runId = opts.runId;
+    this.db = spec.db;
+    this.topology = spec.topology;
+    // Newer than the run's own interrupt hook, so on Ctrl-C logs are collected before the containers go.
+    this.unregister = onTeardown(`collect logs of run ${this.runId}`, () => this.teardown({ keep: false }));
+  }
+
+  get allNodes(): readonly DockerNode[] {
+    return [...this.nodes, ...this.sentinels];
+  }
+
+  async primary(): Promise<Node | undefined> {
+    return (await this.primaries())[0];
+  }
+
+  primaries(): Promise<Node[]> {
+    return discoverPrimaries({ topology: this.topology, data: this.nodes, sentinelIps: this.sentinelIps() });
+  }
+
+  nodeByAddress(host: string, port: number): Node | undefined {
+    return this.allNodes.find((n) => n.ip === host && (n.port === port || (port === SENTINEL_PORT && n.launches.length > 1)));
+  }
+
+  sentinelIps(): string[] {
+    return this.allNodes.filter((n) => n.launches.some((l) => l.process === "sentinel")).map((n) => n.ip);
+  }
+
+  healthTarget(): HealthTarget {
+    return {
+      topology: this.topology,
+      data: this.nodes.map((n) => ({ name: n.name, ip: n.ip, port: n.port })),
+      sentinels: this.allNodes.filter((n) => n.launches.some((l) => l.process === "sentinel")).map((n) => ({ name: n.name, ip: n.ip })),
+      replicasPerPrimary: this.topology === "single" ? 0 : this.spec.replicas,
+      primaries: this.topology === "cluster" ? 3 : 1,
+    };
+  }
+
+  waitHealthy(timeoutMs = this.opts.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS): Promise<void> {
+    return waitHealthy(this.healthTarget(), {
+      timeoutMs,
+      logTail: async (name) => {
+        const node = this.allNodes.find((n) => n.name === name);
+        if (!node) return "";
+        const parts = await Promise.all(node.launches.map(async (l) => `[${l.process}]\n${await node.processLog(l.process, 15)}`));
+        return parts.join("\n");
+      },
+    });
+  }
+
+  async teardown(opts: { keep?: boolean } = {}): Promise<void> {
+    if (this.tornDown) return;
+    this.tornDown = true;
+    this.unregister();
+    const keep = opts.keep ?? false;
+    if (keep) untrackRun(this.runId);
+    await teardownRun(this.runId, this.allNodes, this.opts.resultsDir, { keep, log: this.opts.log ?? (() => undefined) });
+  }
+}
+
+function endpointsFor(spec: ClusterSpec, nodes: readonly DockerNode[], sentinelIps: string[]): Endpoints {
+  if (spec.topology === "sentinel") {
+    return { kind: "sentinel", sentinels: sentinelIps.map((host) => ({ host, port: SENTINEL_PORT })), masterName: MASTER_NAME };
+  }
+  if (spec.topology === "cluster") return { kind: "cluster", seeds: nodes.map((n) => ({ host: n.ip, port: n.port })) };
+  const primary = nodes[0]!;
+  return { kind: "single", host: primary.ip, port: primary.port, node: primary.name };
+}
+
+/**
+ * Starts the spec's topology on a fresh network and waits until it is healthy. Anything that fails or is aborted
+ * half-way tears down what exists (the run's label finds it all), so set-up never leaks containers.
+ */
+export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promise<RunningCluster> {
+  validateClusterSpec(spec);
+  const db = dbFor(spec.db);
+  const log = opts.log ?? (() => undefined);
+  const image = opts.image ?? spec.image;
+  if (!image) {
+    throw new UsageError(`no node image for ${db.label}`, "pass --image <ref>, or build one with: splitbrain image build");
+  }
+  if (db.containerNeeds(spec).ulimits.length > 0) {
+    throw new UsageError(
+      "--memlock cannot be applied yet: the node container layer sets no ulimits",
+      "drop --memlock (Dragonfly runs with Docker's default memlock limit here)",
+    );
+  }
+  const step = (name: string) => {
+    opts.signal?.throwIfAborted();
+    log(name);
+  };
+  const timings: Record<string, number> = {};
+  const t0 = Date.now();
+  let mark = t0;
+  const phase = (name: string) => {
+    const now = Date.now();
+    timings[name] = now - mark;
+    mark = now;
+  };
+
+  // Registered before anything exists, so an interrupt at any point removes whatever was made so far.
+  trackRun(opts.runId);
+  const nodes: DockerNode[] = [];
+  let cluster: DockerCluster | undefined;
+  try {
+    step(`creating network for run ${opts.runId}`);
+    const network = await createRunNetwork(opts.runId);
+    const plans = planLayout(spec);
+    const ipOf = (name: string) => network.ipFor(plans.find((p) => p.name === name)!.address);
+    step(`created network ${network.name} (${network.subnet})`);
+
+    const primaryAddr = { ip: ipOf("n1"), port: DB_PORT };
+    const launchesFor = (plan: NodePlan): Launch[] => {
+      const view = { runId: opts.runId, plan, ip: ipOf(plan.name), ipOf };
+      const out: Launch[] = [];
+      if (plan.kind === "data") out.push(db.serverLaunch(spec, view));
+      if (plan.runsSentinel) out.push(db.sentinelLaunch(spec, view, primaryAddr));
+      return out;
+    };
+    const created = await Promise.all(
+      plans.map(async (plan) => {
+        const c = await createNodeContainer({
+          runId: opts.runId,
+          name: plan.name,
+          image,
+          ip: ipOf(plan.name),
+          network: network.name,
+          tmpfsDataSize: String(spec.dataSizeBytes),
+        });
+        log(`created ${plan.name} (${c.ip})`);
+        return { plan, c };
+      }),
+    );
+    step(`created ${created.length} nodes`);
+    phase("containers");
+    for (const { plan, c } of created) {
+      nodes.push(
+        new DockerNode({
+          name: plan.name,
+          kind: plan.kind,
+          ip: c.ip,
+          port: plan.port,
+          containerId: c.id,
+          dataDir: DATA_DIR,
+          launches: launchesFor(plan),
+          saveConfig: (node, saveAs, contents) => saveNodeFile(opts.resultsDir, node, saveAs, contents),
+        }),
+      );
+    }
+    const data = nodes.filter((n) => n.kind === "data");
+    const sentinelOnly = nodes.filter((n) => n.kind === "sentinel");
+
+    // Data servers first; Sentinels only once replication exists, so they learn the replicas from the primary.
+    await Promise.all(data.map((n) => n.start(["db"])));
+    step(`${db.label} answers PING on ${data.length} data node(s)`);
+    phase("servers");
+
+    if (spec.topology === "cluster") await formRedisCluster(data, plans, opts.signal);
+    else if (db.replicaOfBy === "command" && spec.topology !== "single") await attachReplicas(data, plans);
+    phase("replication");
+
+    await Promise.all([...data, ...sentinelOnly].map((n) => n.startDb()));
+    step(spec.topology === "sentinel" ? `Sentinels answer PING` : `all processes answer`);
+    phase("sentinels");
+
+    const sentinelIps = nodes.filter((n) => n.launches.some((l) => l.process === "sentinel")).map((n) => n.ip);
+    cluster = new DockerCluster(spec, data, sentinelOnly, endpointsFor(spec, data, sentinelIps), opts);
+    await cluster.waitHealthy();
+    step(`healthy: ${describeShape(spec)}`);
+    phase("health");
+
+    for (const n of data) {
+      cluster.capabilities[n.name] = await probeCapabilities(
+        (cmd, ...args) => adminCall(n.ip, n.port, [cmd, ...args]),
+        settingKeys(spec),
+      );
+    }
+    const refusals = db.capabilityRefusals(spec, cluster.capabilities[data[0]!.name]!);
+    if (refusals.length) throw new UsageError(refusals.join("\n"), "drop the settings this server does not know");
+    phase("capabilities");
+    Object.assign(cluster.timings, timings, { total: Date.now() - t0 });
+    return cluster;
+  } catch (err) {
+    log(`set-up failed (${(err as Error).message.split("\n")[0]}); removing run ${opts.runId}`);
+    if (cluster) await cluster.teardown({ keep: false }).catch(() => undefined);
+    else await teardownRun(opts.runId, nodes, opts.resultsDir, { keep: false, log }).catch(() => undefined);
+    throw err;
+  }
+}
+
+function describeShape(spec: ClusterSpec): string {
+  if (spec.topology === "single") return "1 node";
+  if (spec.topology === "cluster") return `3 primaries x ${spec.replicas} replica(s)`;
+  const s = spec.topology === "sentinel" ? `, ${spec.sentinel.count} Sentinels${spec.sentinel.colocated ? " (co-located)" : ""}` : "";
+  return `1 primary + ${spec.replicas} replica(s)${s}`;
+}
+
+/** Engines that learn their primary by command (Dragonfly): REPLICAOF once every server is up. */
+async function attachReplicas(data: DockerNode[], plans: NodePlan[]): Promise<void> {
+  for (const plan of plans) {
+    if (plan.role !== "replica" || !plan.replicaOf) continue;
+    const node = data.find((n) => n.name === plan.name)!;
+    const primary = data.find((n) => n.name === plan.replicaOf)!;
+    await adminCall(node.ip, node.port, ["REPLICAOF", primary.ip, String(primary.port)]);
+  }
+}
+
+/**
+ * Forms a Redis Cluster by hand rather than with `redis-cli --cluster create`, so that which node is which shard's
+ * primary is decided by the plan (n1..n3), not by redis-cli's placement heuristics.
+ */
+async function formRedisCluster(data: DockerNode[], plans: NodePlan[], signal?: AbortSignal): Promise<void> {
+  const byName = new Map(data.map((n) => [n.name, n]));
+  const primaries = plans.filter((p) => p.role === "primary");
+  // Distinct config epochs up front spare the cluster its epoch-collision dance.
+  await Promise.all(
+    primaries.map(async (p, i) => {
+      const n = byName.get(p.name)!;
+      await adminCall(n.ip, n.port, ["CLUSTER", "SET-CONFIG-EPOCH", String(i + 1)]);
+      for (const [lo, hi] of p.slots) await adminCall(n.ip, n.port, ["CLUSTER", "ADDSLOTSRANGE", String(lo), String(hi)]);
+    }),
+  );
+  const first = data[0]!;
+  for (const n of data.slice(1)) {
+    await adminCall(first.ip, first.port, ["CLUSTER", "MEET", n.ip, String(n.port), String(CLUSTER_BUS_PORT)]);
+  }
+  const ids = new Map<string, string>();
+  for (const n of data) {
+    const r = await adminCall(n.ip, n.port, ["CLUSTER", "MYID"]);
+    ids.set(n.name, String(r));
+  }
+  // A replica can only follow a primary it already knows through gossip, so retry until it does.
+  const deadline = Date.now() + 30_000;
+  for (const plan of plans.filter((p) => p.role === "replica")) {
+    const n = byName.get(plan.name)!;
+    const primaryId = ids.get(plan.replicaOf!)!;
+    for (;;) {
+      signal?.throwIfAborted();
+      const known = await tryAdminCall(n.ip, n.port, ["CLUSTER", "NODES"]);
+      const sees = known.ok && parseClusterNodes(String(known.reply)).some((l) => l.id === primaryId && l.isPrimary);
+      if (sees) {
+        const r = await tryAdminCall(n.ip, n.port, ["CLUSTER", "REPLICATE", primaryId]);
+        if (r.ok) break;
+        if (Date.now() > deadline) throw new Error(`${n.name}: CLUSTER REPLICATE ${plan.replicaOf} failed: ${r.error}`);
+      } else if (Date.now() > deadline) {
+        throw new Error(`${n.name} never learnt of ${plan.replicaOf} through cluster gossip within 30 s`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
