@@ -115,8 +115,19 @@ function build(endpoints: Endpoints, opts: ClientOptions): RedisClient {
   }
 }
 
-/** Waits until the client can take commands, or throws the reason it cannot. */
+/**
+ * Waits until the client can take commands, or throws the reason it cannot. For a Cluster client also connects
+ * every primary: per-node connections open lazily, and a command routed to one still connecting is refused
+ * ("Connection is closed.", not sent), which would make the first ops of a run fail for no reason of the database's.
+ */
 export async function whenReady(client: RedisClient, timeoutMs: number): Promise<void> {
+  await untilReadyEvent(client, timeoutMs);
+  if (client instanceof Cluster) {
+    await Promise.all(client.nodes("master").map((node) => node.ping()));
+  }
+}
+
+async function untilReadyEvent(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === "ready") return;
   await new Promise<void>((resolve, reject) => {
     let lastError: Error | undefined;
