@@ -38,6 +38,8 @@ interface Socketish {
 export class Session implements TrackedSession {
   private wrote = false;
   private socket: Socketish | undefined;
+  /** Read when the bytes go out: once a socket is destroyed its peer address may no longer be available. */
+  private address: string | undefined;
 
   constructor(
     readonly client: RedisClient,
@@ -48,6 +50,7 @@ export class Session implements TrackedSession {
   begin(): void {
     this.wrote = false;
     this.socket = undefined;
+    this.address = undefined;
   }
 
   get attempt(): AttemptFacts {
@@ -56,9 +59,7 @@ export class Session implements TrackedSession {
 
   /** host:port of the node the current op last wrote to. */
   get node(): string | undefined {
-    const s = this.socket;
-    if (!s?.remoteAddress || s.remotePort === undefined) return undefined;
-    return `${s.remoteAddress}:${s.remotePort}`;
+    return this.address;
   }
 
   /** Sends one command through the shared client; replies come back as strings (or arrays of them). */
@@ -109,6 +110,8 @@ export class Session implements TrackedSession {
     command.toWritable = (socket: object) => {
       this.wrote = true;
       this.socket = socket as Socketish;
+      const { remoteAddress, remotePort } = this.socket;
+      if (remoteAddress && remotePort !== undefined) this.address = `${remoteAddress}:${remotePort}`;
       return toWritable(socket);
     };
     // The first setTimeout wins, so this overrides commandTimeout for commands that legitimately take longer.
