@@ -1,5 +1,5 @@
 import { UsageError } from "../cli/exit.js";
-import { onTeardown, trackRun, untrackRun } from "../docker/cleanup.js";
+import { cleanRun, onTeardown, trackRun, untrackRun } from "../docker/cleanup.js";
 import { createNodeContainer, DATA_DIR } from "../docker/container.js";
 import { createRunNetwork } from "../docker/network.js";
 import { probeCapabilities, type Capabilities } from "../db/capabilities.js";
@@ -151,8 +151,18 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
       "drop --memlock (Dragonfly runs with Docker's default memlock limit here)",
     );
   }
+  // An interrupt (Ctrl-C, SIGTERM) during set-up stops further steps and waits for Docker calls already sent, so a
+  // container whose creation was in flight when cleanup listed the run's resources is not left behind.
+  const interrupted = new AbortController();
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    void p.catch(() => undefined).finally(() => inFlight.delete(p));
+    return p;
+  };
   const step = (name: string) => {
     opts.signal?.throwIfAborted();
+    interrupted.signal.throwIfAborted();
     log(name);
   };
   const timings: Record<string, number> = {};
@@ -166,11 +176,16 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
 
   // Registered before anything exists, so an interrupt at any point removes whatever was made so far.
   trackRun(opts.runId);
+  const unregisterSetup = onTeardown(`set-up of run ${opts.runId}`, async () => {
+    interrupted.abort(new Error("interrupted"));
+    await Promise.allSettled([...inFlight]);
+    await cleanRun(opts.runId);
+  });
   const nodes: DockerNode[] = [];
   let cluster: DockerCluster | undefined;
   try {
     step(`creating network for run ${opts.runId}`);
-    const network = await createRunNetwork(opts.runId);
+    const network = await track(createRunNetwork(opts.runId));
     const plans = planLayout(spec);
     const ipOf = (name: string) => network.ipFor(plans.find((p) => p.name === name)!.address);
     step(`created network ${network.name} (${network.subnet})`);
@@ -185,14 +200,14 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
     };
     const created = await Promise.all(
       plans.map(async (plan) => {
-        const c = await createNodeContainer({
+        const c = await track(createNodeContainer({
           runId: opts.runId,
           name: plan.name,
           image,
           ip: ipOf(plan.name),
           network: network.name,
           tmpfsDataSize: String(spec.dataSizeBytes),
-        });
+        }));
         log(`created ${plan.name} (${c.ip})`);
         return { plan, c };
       }),
@@ -245,11 +260,16 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
     if (refusals.length) throw new UsageError(refusals.join("\n"), "drop the settings this server does not know");
     phase("capabilities");
     Object.assign(cluster.timings, timings, { total: Date.now() - t0 });
+    unregisterSetup();
     return cluster;
   } catch (err) {
     log(`set-up failed (${(err as Error).message.split("\n")[0]}); removing run ${opts.runId}`);
     if (cluster) await cluster.teardown({ keep: false }).catch(() => undefined);
     else await teardownRun(opts.runId, nodes, opts.resultsDir, { keep: false, log }).catch(() => undefined);
+    // Creations still in flight (a sibling failed first) finish after that cleanup: wait, then clean again.
+    await Promise.allSettled([...inFlight]);
+    await cleanRun(opts.runId).catch(() => undefined);
+    unregisterSetup();
     throw err;
   }
 }
