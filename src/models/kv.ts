@@ -1,6 +1,6 @@
 import { UsageError } from "../cli/exit.js";
 import type { Op } from "../history/op.js";
-import type { Decoded, Model, StepResult } from "./model.js";
+import type { Call, Decoded, Model, StepResult } from "./model.js";
 import { canonicalValue, hashString, partitionByKey } from "./value.js";
 
 /**
@@ -44,6 +44,21 @@ function step(state: string, input: KvInput, output: KvOutput | undefined): Step
   }
 }
 
+/**
+ * After a put of v, every state starts with v until the next put; after an append of a, every state contains a
+ * until the next put. If no get shows that, the pending put or append was overwritten unseen: as if it never ran.
+ */
+function pruneUnobserved(calls: readonly Call<KvInput, KvOutput>[]): Call<KvInput, KvOutput>[] {
+  const reads = calls.flatMap((c) => (c.input.f === "get" && c.output !== undefined ? [c.output] : []));
+  return calls.filter((c) => {
+    if (!c.pending) return true;
+    const input = c.input;
+    if (input.f === "put") return reads.some((r) => r.startsWith(input.value));
+    if (input.f === "append") return reads.some((r) => r.includes(input.value));
+    return true;
+  });
+}
+
 function describeOp(input: KvInput, output: KvOutput | undefined): string {
   switch (input.f) {
     case "get":
@@ -63,6 +78,7 @@ export const kvModel: Model<string, KvInput, KvOutput> = {
   equal: (a, b) => a === b,
   hash: hashString,
   partition: partitionByKey,
+  pruneUnobserved,
   describeOp,
   describeState: (s) => JSON.stringify(s),
 };

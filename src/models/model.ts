@@ -48,6 +48,12 @@ export interface Model<S = any, I = any, O = any> {
   hash(state: S): number | string;
   /** Splits calls into independently checkable groups (P-compositionality); order within a group is kept. */
   partition(calls: readonly Call<I, O>[]): Call<I, O>[][];
+  /**
+   * Optional: drops pending calls of one partition whose effect no completed call could ever observe (a pending
+   * write of a value nobody reads). Taking effect or not is then indistinguishable, so the verdict is unchanged, but
+   * the search no longer tries every place such a call could go.
+   */
+  pruneUnobserved?(calls: readonly Call<I, O>[]): Call<I, O>[];
   describeOp(input: I, output: O | undefined): string;
   describeState(state: S): string;
 }

@@ -1,6 +1,6 @@
 import { UsageError } from "../cli/exit.js";
 import type { Op } from "../history/op.js";
-import type { Decoded, Model, StepResult } from "./model.js";
+import type { Call, Decoded, Model, StepResult } from "./model.js";
 import { canonicalValue, hashString, partitionByKey, showValue, type Value } from "./value.js";
 
 /** A single register per key: read, write and compare-and-set. Null is "unset", the initial state. */
@@ -51,6 +51,24 @@ function step(state: Value, input: RegisterInput, output: RegisterOutput | undef
   }
 }
 
+/**
+ * A pending write (or cas) of a value no read returns and no cas expects leaves the register in a state that must
+ * be overwritten before anyone looks, exactly as if it never happened.
+ */
+function pruneUnobserved(calls: readonly Call<RegisterInput, RegisterOutput>[]): Call<RegisterInput, RegisterOutput>[] {
+  const observed = new Set<Value>();
+  for (const c of calls) {
+    if (c.input.f === "read" && c.output !== undefined) observed.add(c.output);
+    if (c.input.f === "cas") observed.add(c.input.from);
+  }
+  return calls.filter((c) => {
+    if (!c.pending) return true;
+    if (c.input.f === "write") return observed.has(c.input.value);
+    if (c.input.f === "cas") return observed.has(c.input.to);
+    return true;
+  });
+}
+
 function describeOp(input: RegisterInput, output: RegisterOutput | undefined): string {
   const tail = output === undefined && input.f !== "read" ? " (pending)" : "";
   switch (input.f) {
@@ -71,6 +89,7 @@ export const registerModel: Model<Value, RegisterInput, RegisterOutput> = {
   equal: (a, b) => a === b,
   hash: (s) => (s === null ? 0x9e3779b9 : hashString(s)),
   partition: partitionByKey,
+  pruneUnobserved,
   describeOp,
   describeState: (s) => (s === null ? "unset" : showValue(s)),
 };

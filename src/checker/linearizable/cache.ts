@@ -1,43 +1,56 @@
 /**
- * Lowe's memoisation for Wing & Gong's search: every (set of linearized calls, model state) configuration the
- * search has entered. Reaching one again cannot lead anywhere new, so the search skips it.
+ * Lowe's memoisation for Wing & Gong's search: every configuration the search has entered, as (completed calls
+ * linearized, pending calls linearized, model state). Reaching one again cannot lead anywhere new.
+ *
+ * Pending calls get one refinement over exact matching: a configuration is also skipped when a recorded one has
+ * the same completed set and state but linearized only a subset of its pending calls. Pending calls are optional
+ * and never constrain real time (they return at +infinity), so the recorded configuration can do everything this
+ * one can. Without it, every subset of pending calls is a separate configuration, and a history with a few dozen
+ * `info` writes is out of reach.
  *
  * Bitsets live in one growing arena and collisions in an index chain, so an entry costs a few words rather than
- * a typed array and an object each; that is what lets large searches stay inside memory.
+ * typed arrays and an object each; that is what keeps large searches inside memory.
  */
 export class ConfigCache<S> {
   private readonly heads = new Map<number, number>();
   private chain = new Int32Array(1024);
   private arena: Uint32Array;
   private readonly states: S[] = [];
+  private readonly stride: number;
   size = 0;
 
   constructor(
-    private readonly words: number,
+    private readonly completedWords: number,
+    private readonly pendingWords: number,
     private readonly equal: (a: S, b: S) => boolean,
   ) {
-    this.arena = new Uint32Array(1024 * Math.max(1, words));
+    this.stride = completedWords + pendingWords;
+    this.arena = new Uint32Array(1024 * Math.max(1, this.stride));
   }
 
-  /** Records the configuration and returns true, or returns false when it was already recorded. */
-  addIfAbsent(key: number, bits: Uint32Array, state: S): boolean {
-    const w = this.words;
+  /** Records the configuration and returns true, or returns false when it (or one that dominates it) is recorded. */
+  addIfAbsent(key: number, completed: Uint32Array, pending: Uint32Array, state: S): boolean {
     const first = this.heads.get(key);
     for (let e = first ?? -1; e !== -1; e = this.chain[e]!) {
-      if (this.sameBits(e * w, bits) && this.equal(this.states[e]!, state)) return false;
+      if (this.covers(e * this.stride, completed, pending) && this.equal(this.states[e]!, state)) return false;
     }
     const e = this.size++;
     if (e >= this.chain.length) this.grow();
     this.chain[e] = first ?? -1;
-    this.arena.set(bits, e * w);
+    this.arena.set(completed, e * this.stride);
+    if (this.pendingWords) this.arena.set(pending, e * this.stride + this.completedWords);
     this.states[e] = state;
     this.heads.set(key, e);
     return true;
   }
 
-  private sameBits(offset: number, bits: Uint32Array): boolean {
+  /** Same completed set, and the recorded pending set is a subset of the given one. */
+  private covers(offset: number, completed: Uint32Array, pending: Uint32Array): boolean {
     const a = this.arena;
-    for (let i = 0; i < bits.length; i++) if (a[offset + i] !== bits[i]) return false;
+    const cw = this.completedWords;
+    for (let i = 0; i < cw; i++) if (a[offset + i] !== completed[i]) return false;
+    const po = offset + cw;
+    for (let i = 0; i < this.pendingWords; i++) if ((a[po + i]! & ~pending[i]!) !== 0) return false;
     return true;
   }
 

@@ -20,6 +20,8 @@ export interface LinearizableOptions {
   maxCacheEntries?: number;
   /** Threads for partitions that prove hard; 1 keeps everything on the calling thread. Default: the core count. */
   workers?: number;
+  /** Set false to keep pending calls nobody could observe (for measuring the search itself). Default true. */
+  pruneUnobserved?: boolean;
   /** Clock for the time limit; tests inject one. */
   now?: () => number;
 }
@@ -77,7 +79,10 @@ export async function checkLinearizable(
   const deadline = start + timeoutMs;
 
   const paired = pairCalls(history, model);
-  const groups = paired.calls.length ? model.partition(paired.calls) : [];
+  const prune = opts.pruneUnobserved !== false && model.pruneUnobserved ? model.pruneUnobserved : null;
+  const groups = (paired.calls.length ? model.partition(paired.calls) : [])
+    .map((g) => (prune ? prune(g) : g))
+    .filter((g) => g.length > 0);
   const jobs: PartitionJob[] = groups.map((calls) => ({ calls, timed: paired.timed, budgetMs: 0, maxCacheEntries }));
 
   // Workers only know registered models by name; a model built elsewhere stays on this thread.

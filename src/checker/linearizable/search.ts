@@ -66,10 +66,15 @@ export function searchPartition<S>(calls: readonly Call[], model: Model<S>, limi
   const inputs = calls.map((c) => c.input);
   const outputs = calls.map((c) => c.output);
   const pending = Uint8Array.from(calls, (c) => (c.pending ? 1 : 0));
+  // Completed and pending calls get separate bitsets (see ConfigCache); `slot` is a call's bit in its own set.
+  const slot = new Int32Array(n);
+  let completedCount = 0;
+  let pendingCount = 0;
+  for (let i = 0; i < n; i++) slot[i] = pending[i] ? pendingCount++ : completedCount++;
   const zobrist = zobristKeys(n);
-  const words = Math.max(1, Math.ceil(n / 32));
-  const bits = new Uint32Array(words);
-  const cache = new ConfigCache<S>(words, model.equal);
+  const doneBits = new Uint32Array(Math.max(1, Math.ceil(completedCount / 32)));
+  const pendingBits = new Uint32Array(Math.ceil(pendingCount / 32));
+  const cache = new ConfigCache<S>(doneBits.length, pendingBits.length, model.equal);
   const stackEntry = new Int32Array(n);
   const stackState: S[] = new Array(n);
   let depth = 0;
@@ -102,14 +107,16 @@ export function searchPartition<S>(calls: readonly Call[], model: Model<S>, limi
     if ((e & 1) === 0) {
       const r = model.step(state, inputs[i], outputs[i]);
       if (r) {
-        const word = i >> 5;
-        const bit = 1 << (i & 31);
+        const bits = pending[i] ? pendingBits : doneBits;
+        const word = slot[i]! >> 5;
+        const bit = 1 << (slot[i]! & 31);
         bits[word]! |= bit;
-        zob ^= zobrist[i]!;
+        // Pending calls stay out of the key: configurations that differ only in them must meet in one bucket.
+        if (!pending[i]) zob ^= zobrist[i]!;
         const h = model.hash(r.next);
         const sh = typeof h === "number" ? h : hashString(h);
         const key = (zob ^ Math.imul(sh ^ (sh >>> 15), 0x2c1b3c6d)) & 0x3fffffff;
-        if (cache.addIfAbsent(key, bits, r.next)) {
+        if (cache.addIfAbsent(key, doneBits, pendingBits, r.next)) {
           if (cache.size > limits.maxCacheEntries) {
             return { verdict: "unknown", cacheEntries: cache.size, limit: "cache" };
           }
@@ -122,7 +129,7 @@ export function searchPartition<S>(calls: readonly Call[], model: Model<S>, limi
           continue;
         }
         bits[word]! &= ~bit;
-        zob ^= zobrist[i]!;
+        if (!pending[i]) zob ^= zobrist[i]!;
       }
       e = next[e]!;
     } else {
@@ -134,8 +141,8 @@ export function searchPartition<S>(calls: readonly Call[], model: Model<S>, limi
       const j = c >> 1;
       state = stackState[depth]!;
       stackState[depth] = undefined as S;
-      bits[j >> 5]! &= ~(1 << (j & 31));
-      zob ^= zobrist[j]!;
+      (pending[j] ? pendingBits : doneBits)[slot[j]! >> 5]! &= ~(1 << (slot[j]! & 31));
+      if (!pending[j]) zob ^= zobrist[j]!;
       unlift(c);
       e = next[c]!;
     }
