@@ -1,8 +1,88 @@
-import { Command } from "commander";
-import { notBuilt } from "../notBuilt.js";
+import { Command, Option } from "commander";
+import { UsageError } from "../exit.js";
+import { c, printJson, say } from "../output.js";
+import { requireDocker } from "../../docker/engine.js";
+import { installSignalHandlers } from "../../docker/cleanup.js";
+import { ENGINES, isEngine, SUITES } from "../../image/definition.js";
+import { listNodeImages } from "../../image/images.js";
+import { buildOfflineImage } from "../../image/offline.js";
+import { buildOnlineImage } from "../../image/online.js";
+
+interface BuildOpts {
+  db: string;
+  version?: string;
+  offline?: boolean;
+  suite?: string;
+  binary?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+function buildCommand(): Command {
+  return new Command("build")
+    .exitOverride()
+    .description("build a node image: offline from Debian packages (or a binary), or online from the official image")
+    .addOption(new Option("--db <engine>", "database engine").choices([...ENGINES]).default("redis"))
+    .option("--version <version>", "engine version (offline: picks the Debian suite that carries it)")
+    .option("--offline", "build from Debian packages with debootstrap (no registry needed; needs root)")
+    .addOption(new Option("--suite <suite>", "Debian suite for --offline (default: bookworm; valkey: trixie)").choices([...SUITES]))
+    .option("--binary <path>", "server binary to put in the image (Dragonfly, with --offline)")
+    .option("--force", "rebuild even if an image of the same definition exists")
+    .option("--json", "print the result as JSON on stdout")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ splitbrain image build --offline                      # Redis 7.0 from Debian bookworm\n" +
+        "  $ splitbrain image build --db valkey --offline --suite sid\n" +
+        "  $ splitbrain image build --db dragonfly --offline --binary ./dragonfly\n" +
+        "  $ splitbrain image build --db redis --version 7.2.4          # online, FROM redis:7.2.4",
+    )
+    .action(async (o: BuildOpts) => {
+      if (!isEngine(o.db)) throw new UsageError(`unknown engine ${o.db}`);
+      if (!o.offline && (o.suite || o.binary)) {
+        throw new UsageError("--suite and --binary belong to offline builds", "add --offline");
+      }
+      installSignalHandlers(3);
+      const built = o.offline
+        ? await buildOfflineImage({
+            db: o.db,
+            ...(o.version ? { version: o.version } : {}),
+            ...(o.suite ? { suite: o.suite } : {}),
+            ...(o.binary ? { binary: o.binary } : {}),
+            force: !!o.force,
+          })
+        : await buildOnlineImage({ db: o.db, ...(o.version ? { version: o.version } : {}) });
+      if (o.json) printJson(built);
+    });
+}
+
+function listCommand(): Command {
+  return new Command("list")
+    .exitOverride()
+    .description("list the node images in the local Docker engine, with engine, version and how each was built")
+    .option("--json", "print as JSON on stdout")
+    .addHelpText("after", "\nExample:\n  $ splitbrain image list")
+    .action(async (o: { json?: boolean }) => {
+      await requireDocker();
+      const images = await listNodeImages();
+      if (o.json) return printJson(images);
+      if (images.length === 0) {
+        say("no node images; build one with: splitbrain image build --offline");
+        return;
+      }
+      for (const i of images) {
+        const from = i.route === "offline" ? `Debian ${i.suite ?? "?"}` : i.route;
+        say(
+          `${c().bold(i.ref.padEnd(44))} ${i.engine} ${i.version.padEnd(8)} ${from.padEnd(16)} ` +
+            `${(i.sizeBytes / 2 ** 20).toFixed(0)} MiB  ${c().dim(`def ${i.definitionHash ?? "?"}`)}`,
+        );
+      }
+    });
+}
 
 export function imageCommand(): Command {
   return new Command("image")
     .description("build or list the node images runs use")
-    .action(notBuilt("image", "node images arrive with the foundation issue"));
+    .addCommand(buildCommand())
+    .addCommand(listCommand())
+    .addHelpText("after", "\nExamples:\n  $ splitbrain image build --offline\n  $ splitbrain image list");
 }
