@@ -18,6 +18,8 @@ export interface NodeProbe {
   legacy?: IptablesProbe;
   version?: string;
   versionOutput: string;
+  /** Whether `tc qdisc ... netem` works in a node (needs sch_netem in the host kernel): the latency fault. */
+  netem: { ok: boolean; error?: string };
 }
 
 /** What partitions need: our own chain, a random-drop rule (statistic match), hooking it into INPUT, removing it. */
@@ -55,6 +57,7 @@ export async function probeNodeImage(image: string, db: DbName): Promise<NodePro
       Entrypoint: NODE_ENTRYPOINT,
       Cmd: NODE_CMD,
       Labels: labels(runId, { "splitbrain.node": "probe" }),
+      // A loopback interface is all the probe needs; "none" keeps it off every network.
       HostConfig: { NetworkMode: "none", CapAdd: ["NET_ADMIN"] },
     });
     await container.start();
@@ -63,7 +66,11 @@ export async function probeNodeImage(image: string, db: DbName): Promise<NodePro
     const v = await execIn(container.id, [SERVER_BINARY[db], "--version"], { timeoutMs: 20_000 });
     const versionOutput = (v.stdout + v.stderr).trim();
     const version = v.exitCode === 0 ? parseServerVersion(versionOutput) : undefined;
-    return { iptables, ...(legacy ? { legacy } : {}), ...(version ? { version } : {}), versionOutput };
+    const tc = await execIn(container.id, ["sh", "-c", "tc qdisc add dev lo root netem delay 1ms && tc qdisc del dev lo root"], {
+      timeoutMs: 10_000,
+    });
+    const netem = tc.exitCode === 0 ? { ok: true } : { ok: false, error: (tc.stderr || tc.stdout).trim().split("\n")[0] ?? "" };
+    return { iptables, ...(legacy ? { legacy } : {}), ...(version ? { version } : {}), versionOutput, netem };
   } finally {
     await cleanRun(runId);
   }
