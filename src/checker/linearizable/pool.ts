@@ -1,10 +1,27 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { PartitionJob, PartitionVerdict } from "./partition.js";
 
 /**
- * Checks partitions on worker threads, handing each idle thread the next one. Under tsx (tests, benchmarks) the
- * worker is the .ts source and needs tsx's loader; compiled, it is the .js beside this file.
+ * The worker thread. Compiled, it is the .js beside this file. Run from source (tests, benchmarks), it is the .ts
+ * file, which a bare thread cannot load: a small bootstrap registers tsx's ESM loader first (an `--import tsx`
+ * flag is not enough inside vitest, whose module runner is not Node's loader).
  */
+function spawnWorker(): Worker {
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./worker.js", import.meta.url));
+  const require = createRequire(import.meta.url);
+  const tsxDir = dirname(require.resolve("tsx/package.json"));
+  const exportsMap = JSON.parse(readFileSync(join(tsxDir, "package.json"), "utf8")).exports["./esm/api"];
+  const api = pathToFileURL(join(tsxDir, exportsMap.import.default)).href;
+  const worker = new URL("./worker.ts", import.meta.url).href;
+  const boot = `const { register } = await import(${JSON.stringify(api)}); register(); await import(${JSON.stringify(worker)});`;
+  return new Worker(boot, { eval: true });
+}
+
+/** Checks partitions on worker threads, handing each idle thread the next one as it finishes. */
 export async function checkOnWorkers(
   modelName: string,
   jobs: PartitionJob[],
@@ -12,9 +29,6 @@ export async function checkOnWorkers(
   deadline: number,
   now: () => number,
 ): Promise<PartitionVerdict[]> {
-  const fromSource = import.meta.url.endsWith(".ts");
-  const url = new URL(fromSource ? "./worker.ts" : "./worker.js", import.meta.url);
-  const execArgv = fromSource && !process.execArgv.some((a) => a.includes("tsx")) ? ["--import", "tsx"] : undefined;
   const results: PartitionVerdict[] = new Array(jobs.length);
   const workers: Worker[] = [];
   let nextJob = 0;
@@ -32,7 +46,7 @@ export async function checkOnWorkers(
         w.postMessage({ seq, model: modelName, job: { ...job, budgetMs: Math.max(0, deadline - now()) } });
       };
       for (let t = 0; t < Math.min(threads, jobs.length); t++) {
-        const w = new Worker(url, execArgv ? { execArgv } : {});
+        const w = spawnWorker();
         workers.push(w);
         w.on("message", (m: { seq: number; verdict?: PartitionVerdict; error?: string }) => {
           running--;
