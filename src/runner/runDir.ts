@@ -15,7 +15,9 @@ export interface RunDir {
 
 export function runDirName(startedAt: Date, db: string, topology: string, runId: string): string {
   const ts = startedAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  return `${ts}-${db}-${topology}-${runId.slice(0, 8)}`;
+  // Run ids end in a random suffix; the timestamp is already in front.
+  const short = runId.split("-").pop()!.slice(0, 8);
+  return `${ts}-${db}-${topology}-${short}`;
 }
 
 export function runDirPaths(path: string): RunDir {

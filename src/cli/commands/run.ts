@@ -1,8 +1,63 @@
 import { Command } from "commander";
-import { notBuilt } from "../notBuilt.js";
+import { runTeardowns } from "../../docker/cleanup.js";
+import { addRunOptions, planFromOptions, type RunOptions } from "../../runner/plan.js";
+import { runPlan } from "../../runner/run.js";
+import { verdictWord } from "../../runner/checkRun.js";
+import { ExitCode, exitCodeFor } from "../exit.js";
+import { c, printJson, say } from "../output.js";
 
 export function runCommand(): Command {
-  return new Command("run")
-    .description("start a cluster, run workloads under faults, check the history and write a report")
-    .action(notBuilt("run", "the run pipeline arrives with the workloads issue"));
+  const cmd = new Command("run").description("start a cluster, run workloads under faults, check the history and write a report");
+  addRunOptions(cmd);
+  return cmd
+    .option("--json", "print the run's summary (verdict, checkers, run directory) as JSON on stdout")
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  $ splitbrain run                                   # sentinel, register+set, partition+kill, 60 s\n" +
+        "  $ splitbrain run --nemesis partition --partition isolate-primary --time-limit 30\n" +
+        "  $ splitbrain run --wait 2 --min-replicas-to-write 1 --workload set\n" +
+        "  $ splitbrain run --topology single --nemesis none --workload counter --seed 42",
+    )
+    .action(async (opts: RunOptions & { json?: boolean }) => {
+      const plan = planFromOptions(opts);
+      const stop = new AbortController();
+      // First Ctrl-C: stop the workload, heal, tear down and still check what was recorded. Second: heal and
+      // remove everything now. Third: exit at once.
+      let interrupts = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        interrupts++;
+        if (interrupts === 1) {
+          say(`\n${signal}: stopping the workload; healing, tearing down and checking what was recorded (Ctrl-C again to skip the check)`);
+          stop.abort();
+        } else if (interrupts === 2) {
+          say("cleaning up now (faults, containers, network); Ctrl-C once more to exit at once");
+          void runTeardowns().finally(() => process.exit(ExitCode.Unknown));
+        } else {
+          say("exiting without finishing cleanup: run `splitbrain clean` to remove what is left");
+          process.exit(ExitCode.Unknown);
+        }
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      try {
+        const outcome = await runPlan(plan, { signal: stop.signal, command: process.argv.slice(2) });
+        const r = outcome.results;
+        say("");
+        say(`${c().bold("verdict:")} ${colourVerdict(r.valid)}${r.incomplete ? c().yellow(` (run incomplete: ${r.incomplete})`) : ""}`);
+        for (const line of r.summary) say(`  ${line}`);
+        say(`results: ${outcome.dir.path}`);
+        if (opts.json) printJson({ valid: r.valid, incomplete: r.incomplete, runDir: outcome.dir.path, checkers: r.checkers.map((x) => ({ workload: x.workload, checker: x.checker, valid: x.result.valid, reason: x.result.reason })) });
+        process.exitCode = r.incomplete && r.valid === true ? ExitCode.Unknown : exitCodeFor(r.valid);
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+    });
 }
+
+function colourVerdict(v: true | false | "unknown"): string {
+  const w = verdictWord(v);
+  return v === true ? c().green(w) : v === false ? c().red(w) : c().yellow(w);
+}
+

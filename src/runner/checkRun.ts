@@ -1,0 +1,93 @@
+import { existsSync, readFileSync } from "node:fs";
+import type { CheckResult } from "../checker/checker.js";
+import { mergeVerdicts, UsageError, type Verdict } from "../cli/exit.js";
+import { loadHistory } from "../history/read.js";
+import type { History } from "../history/op.js";
+import { createWorkload } from "../../workloads/index.js";
+import { runDirPaths, writeJson } from "./runDir.js";
+import type { RunPlan } from "./plan.js";
+
+/** What test.json holds about a run; written by the runner, read back by `check` and `report`. */
+export interface TestRecord {
+  tool: { name: string; version: string };
+  runId: string;
+  startedAt: string;
+  command: string[];
+  plan: RunPlan;
+  /** Filled in as the run goes: nodes, server versions, schedule, how the run ended. */
+  cluster?: unknown;
+  schedule?: unknown;
+  /** Set when the run was cut short (Ctrl-C, an error) or its final reads did not complete. */
+  incomplete?: string;
+}
+
+export interface CheckerOutcome {
+  workload: string;
+  checker: string;
+  result: CheckResult;
+}
+
+export interface RunResults {
+  valid: Verdict;
+  /** One line per checker, for people. */
+  summary: string[];
+  checkers: CheckerOutcome[];
+  incomplete?: string;
+  stats: { ops: number; checkMs: number };
+}
+
+/** Which workload a client process belongs to: processes are numbered so that process mod concurrency = slot. */
+export function workloadOf(plan: Pick<RunPlan, "slots" | "concurrency">, process: number): string | undefined {
+  return plan.slots[process % plan.concurrency];
+}
+
+export function readTestRecord(dir: string): TestRecord {
+  const p = runDirPaths(dir).testPath;
+  if (!existsSync(p)) throw new UsageError(`${dir} is not a run directory (no test.json)`, "pass a directory under results/, or a history file");
+  return JSON.parse(readFileSync(p, "utf8")) as TestRecord;
+}
+
+/**
+ * Re-runs every checker of a run from its directory alone. A run that ended before its final reads cannot show
+ * that writes survived, so set/counter/queue verdicts are capped at `unknown` with the reason; linearizability of
+ * what was recorded still stands.
+ */
+export async function checkRunDir(dir: string, opts: { checkTimeoutMs?: number; write?: boolean } = {}): Promise<RunResults> {
+  const t0 = performance.now();
+  const test = readTestRecord(dir);
+  const loaded = await loadHistory(runDirPaths(dir).historyPath, "jsonl");
+  const results = await checkHistory(loaded.history, test, opts.checkTimeoutMs ?? test.plan.checkTimeoutMs);
+  results.stats.checkMs = Math.round(performance.now() - t0);
+  if (opts.write !== false) writeJson(runDirPaths(dir).resultsPath, results);
+  return results;
+}
+
+export async function checkHistory(history: History, test: TestRecord, checkTimeoutMs?: number): Promise<RunResults> {
+  const { plan } = test;
+  const checkers: CheckerOutcome[] = [];
+  for (const name of plan.workloads) {
+    const ops = history.filter((op) => op.process !== "nemesis" && workloadOf(plan, op.process) === name);
+    const workload = createWorkload(name, plan.keys !== undefined ? { keys: plan.keys } : {});
+    for (const checker of workload.checkers()) {
+      const result = await checker.check(ops, checkTimeoutMs !== undefined ? { timeoutMs: checkTimeoutMs } : {});
+      if (test.incomplete && checker.name !== "linearizable" && result.valid === true) {
+        result.valid = "unknown";
+        result.reason = `the run was cut short (${test.incomplete}), so surviving writes could not be confirmed`;
+      }
+      checkers.push({ workload: name, checker: checker.name, result });
+    }
+  }
+  const valid = mergeVerdicts(checkers.map((c) => c.result.valid));
+  const out: RunResults = {
+    valid,
+    summary: checkers.map((c) => `${c.workload}/${c.checker}: ${verdictWord(c.result.valid)}${c.result.reason ? ` (${c.result.reason})` : ""}`),
+    checkers,
+    stats: { ops: history.length, checkMs: 0 },
+  };
+  if (test.incomplete) out.incomplete = test.incomplete;
+  return out;
+}
+
+export function verdictWord(v: Verdict): string {
+  return v === true ? "valid" : v === false ? "INVALID" : "unknown";
+}

@@ -1,0 +1,149 @@
+import type { Endpoints } from "../cluster/types.js";
+import { connectClient, whenReady } from "../client/connect.js";
+import type { Durability } from "../client/durability.js";
+import { opDeadlineMs, perform } from "../client/perform.js";
+import { Session } from "../client/session.js";
+import type { HistoryWriter } from "../history/writer.js";
+import type { Op } from "../history/op.js";
+import { SeededRng } from "../rng.js";
+import type { RedisClient, Workload } from "../../workloads/workload.js";
+import type { Clock } from "./clock.js";
+import type { RunCounts } from "./progress.js";
+
+export interface ClientPoolOptions {
+  endpoints: Endpoints;
+  slots: readonly string[];
+  workloads: ReadonlyMap<string, Workload>;
+  opTimeoutMs: number;
+  durability: Durability;
+  rate: number | undefined;
+  seed: number;
+  clock: Clock;
+  history: HistoryWriter;
+  counts: RunCounts;
+  /** Maps a connection's host:port to a node name for the op's `node` field. */
+  nodeName(address: string | undefined): string | undefined;
+}
+
+/**
+ * The client processes of a run, Jepsen-style: each slot runs one op at a time; after an indeterminate (`info`)
+ * op its process is retired and the slot continues as process + concurrency on a fresh connection, because the
+ * old connection may still deliver the op at any later time.
+ */
+export class ClientPool {
+  private readonly nextProcess: number[];
+  private stopping = false;
+  private readonly loops: Promise<void>[] = [];
+  private readonly clients = new Set<RedisClient>();
+
+  constructor(private readonly o: ClientPoolOptions) {
+    this.nextProcess = o.slots.map((_, i) => i);
+  }
+
+  start(): void {
+    for (let slot = 0; slot < this.o.slots.length; slot++) this.loops.push(this.loop(slot));
+  }
+
+  /** Stops issuing new ops and waits for those in flight (each is bounded by its deadline). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.loops);
+    for (const c of this.clients) c.disconnect();
+    this.clients.clear();
+  }
+
+  /** A fresh process id for the slot, as if its previous process had been retired. */
+  takeProcess(slot: number): number {
+    const p = this.nextProcess[slot]!;
+    this.nextProcess[slot] = p + this.o.slots.length;
+    return p;
+  }
+
+  /**
+   * Runs `invocations` of a workload sequentially on a fresh process of one of its slots (final reads). Returns
+   * how many completed `ok`.
+   */
+  async runOnce(workloadName: string, invocations: ReadonlyArray<{ f: string; key?: string | number; value?: unknown }>): Promise<number> {
+    const slot = this.o.slots.indexOf(workloadName);
+    const workload = this.o.workloads.get(workloadName)!;
+    let process = this.takeProcess(slot);
+    let client = await this.connect();
+    let oks = 0;
+    for (const inv of invocations) {
+      const type = await this.one(process, client, workload, inv);
+      if (type === "ok") oks++;
+      if (type === "info") {
+        client.disconnect();
+        this.clients.delete(client);
+        process = this.takeProcess(slot);
+        client = await this.connect();
+      }
+    }
+    client.disconnect();
+    this.clients.delete(client);
+    return oks;
+  }
+
+  private async connect(): Promise<RedisClient> {
+    const client = connectClient(this.o.endpoints, { opTimeoutMs: this.o.opTimeoutMs });
+    this.clients.add(client);
+    // Not ready yet is not an error: ops issued meanwhile are refused before sending (fail) and recorded as such.
+    await whenReady(client, Math.max(2000, this.o.opTimeoutMs)).catch(() => undefined);
+    return client;
+  }
+
+  private async loop(slot: number): Promise<void> {
+    const workload = this.o.workloads.get(this.o.slots[slot]!)!;
+    const rng = new SeededRng((this.o.seed + slot * 0x9e3779b1) >>> 0);
+    const minGapNs = this.o.rate ? 1e9 / this.o.rate : 0;
+    let process = this.takeProcess(slot);
+    let client = await this.connect();
+    let lastStart = -Infinity;
+    let refusedInARow = 0;
+    while (!this.stopping) {
+      if (minGapNs > 0) {
+        const waitNs = lastStart + minGapNs - this.o.clock.now();
+        if (waitNs > 0) await sleep(waitNs / 1e6);
+        if (this.stopping) break;
+      }
+      lastStart = this.o.clock.now();
+      const type = await this.one(process, client, workload, workload.next(process, rng));
+      if (type === "info") {
+        client.disconnect();
+        this.clients.delete(client);
+        process = this.takeProcess(slot);
+        client = await this.connect();
+      }
+      // A cluster that refuses everything (no primary, disk full) answers in microseconds; back off a little so
+      // the history records the outage without millions of identical failures.
+      refusedInARow = type === "fail" ? refusedInARow + 1 : 0;
+      if (refusedInARow > 0) await sleep(Math.min(5 * refusedInARow, 100));
+    }
+    client.disconnect();
+    this.clients.delete(client);
+  }
+
+  private async one(process: number, client: RedisClient, workload: Workload, inv: { f: string; key?: string | number; value?: unknown }): Promise<Op["type"]> {
+    const { history, clock, counts } = this.o;
+    const base: Omit<Op, "index" | "type" | "time"> = { process, f: inv.f };
+    if (inv.key !== undefined) base.key = inv.key;
+    history.append({ ...base, type: "invoke", time: clock.now(), ...(inv.value !== undefined ? { value: inv.value } : {}) });
+    const session = new Session(client, { opTimeoutMs: this.o.opTimeoutMs, durability: this.o.durability });
+    const waitMs = this.o.durability.kind === "primary" ? 0 : this.o.durability.timeoutMs;
+    const out = await perform(session, workload, inv, opDeadlineMs(this.o.opTimeoutMs, waitMs));
+    const done: Omit<Op, "index"> = { ...base, type: out.type, time: clock.now() };
+    // An ok op carries what it observed; a failed or indeterminate one carries what it tried to do.
+    const value = out.type === "ok" ? (out.value !== undefined ? out.value : inv.value) : inv.value;
+    if (value !== undefined) done.value = value;
+    if (out.error !== undefined) done.error = out.error;
+    const node = this.o.nodeName(out.node);
+    if (node !== undefined) done.node = node;
+    history.append(done);
+    counts[out.type as "ok" | "fail" | "info"]++;
+    return out.type;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,189 @@
+import { Command, Option } from "commander";
+import { UsageError } from "../cli/exit.js";
+import { addClusterOptions, clusterSpecFromOptions, type ClusterOptions } from "../cluster/options.js";
+import type { ClusterSpec } from "../cluster/spec.js";
+import { DEFAULT_OP_TIMEOUT_MS } from "../client/connect.js";
+import { durabilityFrom, type Durability } from "../client/durability.js";
+import { DEFAULT_NEMESIS_INTERVAL_MS, type ScheduleMode } from "../nemesis/schedule.js";
+import { DEFAULT_WORKLOADS, parseWorkloads, assignClients } from "../../workloads/index.js";
+import { CLOCK_SKEW_NOTE, defaultNemeses, nemesisHelp, parseNemesisList } from "../../nemeses/index.js";
+import { parseGrudgeSpec, GRUDGE_HELP } from "../../nemeses/grudge.js";
+import { parseTarget, TARGET_HELP } from "../../nemeses/targets.js";
+import type { NemesisOptions } from "../../nemeses/nemesis.js";
+import { redisSizeBytes, isRedisSize } from "../cluster/sizes.js";
+
+/**
+ * A run plan: everything that decides what a run does, resolved and validated before any container starts. It is
+ * written to test.json as is, so a run can be reproduced (and compared) from its own directory.
+ */
+export interface RunPlan {
+  cluster: ClusterSpec;
+  workloads: string[];
+  /** Workload of each client slot (slot = process mod concurrency). */
+  slots: string[];
+  keys: number | undefined;
+  concurrency: number;
+  /** Per-client op rate limit (ops/s); undefined = as fast as the database answers. */
+  rate: number | undefined;
+  timeLimitMs: number;
+  recoveryMs: number;
+  opTimeoutMs: number;
+  durability: Durability;
+  nemeses: string[];
+  nemesisIntervalMs: number;
+  nemesisMode: ScheduleMode;
+  nemesisOptions: NemesisOptions;
+  seed: number;
+  resultsRoot: string;
+  keep: boolean;
+  /** How the linearizability search is bounded. */
+  checkTimeoutMs: number | undefined;
+}
+
+export interface RunOptions extends ClusterOptions {
+  workload: string;
+  keys?: string;
+  concurrency: string;
+  rate?: string;
+  timeLimit: string;
+  recoveryTime: string;
+  opTimeout: string;
+  wait?: string;
+  waitaof?: string[];
+  waitTimeout?: string;
+  nemesis?: string;
+  nemesisInterval: string;
+  nemesisMode: string;
+  target?: string;
+  partition?: string;
+  partitionClients?: boolean;
+  diskFree?: string;
+  seed?: string;
+  results: string;
+  keep?: boolean;
+  checkTimeout?: string;
+}
+
+/** Adds every option of a run (cluster, workload, faults, timing) to a command; run, compare and audit share it. */
+export function addRunOptions(cmd: Command): Command {
+  addClusterOptions(cmd);
+  return cmd
+    .option("--workload <names>", "workloads, comma-separated: register, set, counter, queue", DEFAULT_WORKLOADS)
+    .option("--keys <n>", "registers / keys the register workload spreads over (default: 8)")
+    .option("--concurrency <n>", "client processes, split among the workloads", "10")
+    .option("--rate <ops/s>", "limit each client to this many ops per second (default: unlimited)")
+    .option("--time-limit <s>", "seconds of workload (and faults)", "60")
+    .option("--recovery-time <s>", "seconds to wait after healing before the final reads", "10")
+    .option("--op-timeout <ms>", "per-command timeout; an op that times out is indeterminate (info)", String(DEFAULT_OP_TIMEOUT_MS))
+    .option("--wait <n>", "send WAIT <n> after every write; a write is ok only if n replicas acknowledged it")
+    .option("--waitaof <local_replicas...>", "send WAITAOF <local> <replicas> after every write (two numbers)")
+    .option("--wait-timeout <ms>", "timeout for WAIT / WAITAOF", "1000")
+    .option("--nemesis <faults>", "faults, comma-separated, or none (default: partition,kill; kill on single)")
+    .option("--nemesis-interval <s>", "seconds between a fault's start and stop, and between faults", String(DEFAULT_NEMESIS_INTERVAL_MS / 1000))
+    .addOption(new Option("--nemesis-mode <mode>", "one fault at a time, or overlapping as Jepsen's combined nemesis").choices(["sequential", "mix"]).default("sequential"))
+    .option("--target <who>", `nodes kill/pause/disk-fill/... act on: ${TARGET_HELP}`)
+    .option("--partition <shape>", `partition shape: ${GRUDGE_HELP}`)
+    .option("--partition-clients", "also cut the test runner's own traffic to the nodes on the minority side")
+    .option("--disk-free <bytes>", "bytes disk-fill leaves free on the data filesystem (default: 0)")
+    .option("--seed <n>", "seed for op generation and the fault schedule (default: random, printed)")
+    .option("--results <dir>", "where run directories go", "results")
+    .option("--keep", "leave the cluster running after the run (prints how to reach and remove it)")
+    .option("--check-timeout <s>", "give up the linearizability search after this long (verdict unknown)", "300")
+    .addHelpText(
+      "after",
+      `\nFaults (--nemesis):\n${nemesisHelp()}\n\n${CLOCK_SKEW_NOTE}\n` +
+        "\nExit codes: 0 valid, 1 anomalies found, 2 unknown or cut short, 3 usage or environment error.",
+    );
+}
+
+function posInt(flag: string, text: string | undefined, problems: string[], min = 1): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) {
+    problems.push(`${flag} takes a whole number >= ${min} (got "${text}")`);
+    return undefined;
+  }
+  return n;
+}
+
+function seconds(flag: string, text: string, problems: string[], allowZero = false): number {
+  const s = Number(text);
+  if (!Number.isFinite(s) || s < 0 || (!allowZero && s === 0)) {
+    problems.push(`${flag} takes a positive number of seconds (got "${text}")`);
+    return 0;
+  }
+  return Math.round(s * 1000);
+}
+
+/** Parsed options -> a validated plan, or one UsageError that lists every problem. */
+export function planFromOptions(o: RunOptions): RunPlan {
+  const cluster = clusterSpecFromOptions(o);
+  const problems: string[] = [];
+  const workloads = parseWorkloads(o.workload);
+  const concurrency = posInt("--concurrency", o.concurrency, problems) ?? 10;
+  const slots = assignClients(concurrency, workloads);
+  const keys = posInt("--keys", o.keys, problems);
+  const rate = o.rate === undefined ? undefined : Number(o.rate);
+  if (rate !== undefined && !(rate > 0)) problems.push(`--rate takes a positive number of ops per second (got "${o.rate}")`);
+  const timeLimitMs = seconds("--time-limit", o.timeLimit, problems);
+  const recoveryMs = seconds("--recovery-time", o.recoveryTime, problems, true);
+  const opTimeoutMs = posInt("--op-timeout", o.opTimeout, problems) ?? DEFAULT_OP_TIMEOUT_MS;
+  const waitTimeoutMs = posInt("--wait-timeout", o.waitTimeout, problems);
+  const wait = posInt("--wait", o.wait, problems);
+  let waitaof: [number, number] | undefined;
+  if (o.waitaof !== undefined) {
+    const nums = o.waitaof.map(Number);
+    if (nums.length !== 2 || nums.some((n) => !Number.isInteger(n) || n < 0)) {
+      problems.push(`--waitaof takes two whole numbers, <local> <replicas> (got "${o.waitaof.join(" ")}")`);
+    } else waitaof = [nums[0]!, nums[1]!];
+  }
+  const durability = durabilityFrom({
+    ...(wait !== undefined ? { wait } : {}),
+    ...(waitaof !== undefined ? { waitaof } : {}),
+    ...(waitTimeoutMs !== undefined ? { waitTimeoutMs } : {}),
+  });
+  if (durability.kind !== "primary" && cluster.topology === "single" && durability.kind === "wait") {
+    problems.push("--wait needs replicas: a single node has none to wait for (use --topology replicated or sentinel)");
+  }
+  const nemeses = (o.nemesis === undefined ? defaultNemeses(cluster.topology).join(",") : o.nemesis);
+  const packages = parseNemesisList(nemeses);
+  const nemesisIntervalMs = seconds("--nemesis-interval", o.nemesisInterval, problems);
+  const nemesisOptions: NemesisOptions = {};
+  if (o.target !== undefined) nemesisOptions.target = parseTarget(o.target);
+  if (o.partition !== undefined) nemesisOptions.grudge = parseGrudgeSpec(o.partition);
+  if (o.partitionClients) nemesisOptions.partitionClients = true;
+  if (o.diskFree !== undefined) {
+    if (!isRedisSize(o.diskFree)) problems.push(`--disk-free takes a size such as 0, 4096 or 1mb (got "${o.diskFree}")`);
+    else nemesisOptions.diskFreeBytes = redisSizeBytes(o.diskFree);
+  }
+  let seed: number;
+  if (o.seed === undefined) seed = Math.floor(Math.random() * 2 ** 31);
+  else {
+    seed = Number(o.seed);
+    if (!Number.isInteger(seed) || seed < 0) problems.push(`--seed takes a whole number >= 0 (got "${o.seed}")`);
+  }
+  const checkTimeoutMs = o.checkTimeout === undefined ? undefined : seconds("--check-timeout", o.checkTimeout, problems);
+  if (problems.length) {
+    throw new UsageError(problems.length === 1 ? problems[0]! : "\n  " + problems.join("\n  "), "see splitbrain run --help");
+  }
+  return {
+    cluster,
+    workloads,
+    slots,
+    keys,
+    concurrency,
+    rate,
+    timeLimitMs,
+    recoveryMs,
+    opTimeoutMs,
+    durability,
+    nemeses: packages.map((p) => p.name),
+    nemesisIntervalMs,
+    nemesisMode: o.nemesisMode as ScheduleMode,
+    nemesisOptions,
+    seed,
+    resultsRoot: o.results,
+    keep: !!o.keep,
+    checkTimeoutMs,
+  };
+}

@@ -1,0 +1,232 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { UsageError, type Verdict } from "../cli/exit.js";
+import { newRunId } from "../docker/labels.js";
+import { onTeardown } from "../docker/cleanup.js";
+import { startCluster, type RunningCluster } from "../cluster/start.js";
+import { probeServer } from "../client/session.js";
+import { connectClient, whenReady } from "../client/connect.js";
+import { assertSupported } from "../client/durability.js";
+import { HistoryWriter } from "../history/writer.js";
+import { createHealer, runSchedule } from "../nemesis/driver.js";
+import { activeWindows, planSchedule } from "../nemesis/schedule.js";
+import { packageRoot } from "../paths.js";
+import { SeededRng } from "../rng.js";
+import { createWorkload } from "../../workloads/index.js";
+import type { Workload } from "../../workloads/workload.js";
+import { NEMESES } from "../../nemeses/index.js";
+import type { Nemesis, NemesisContext } from "../../nemeses/nemesis.js";
+import { checkHistory, type RunResults, type TestRecord } from "./checkRun.js";
+import { ClientPool } from "./clients.js";
+import { monotonicClock, formatOffset } from "./clock.js";
+import type { RunPlan } from "./plan.js";
+import { Progress, type RunCounts } from "./progress.js";
+import { createRunDir, runDirName, writeJson, type RunDir } from "./runDir.js";
+import { loadHistory } from "../history/read.js";
+
+export interface RunOutcome {
+  dir: RunDir;
+  results: RunResults;
+  valid: Verdict;
+}
+
+export interface RunHooks {
+  progress?: Progress;
+  /** Aborting stops the workload early; the run still heals, tears down and checks what it recorded. */
+  signal?: AbortSignal;
+  command?: string[];
+}
+
+function toolVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }).version;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+
+/**
+ * One run, phase by phase: cluster -> health -> workload with faults -> heal -> recovery -> final reads ->
+ * teardown -> check. Every phase after the cluster exists runs in a `finally` chain, so faults are healed and
+ * containers removed however the run ends; the history is streamed, so even a crashed run can be re-checked.
+ */
+export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunOutcome> {
+  const progress = hooks.progress ?? new Progress();
+  const startedAt = new Date();
+  const runId = newRunId(startedAt);
+  const dir = createRunDir(plan.resultsRoot, runDirName(startedAt, plan.cluster.db, plan.cluster.topology, runId));
+  const test: TestRecord = {
+    tool: { name: "splitbrain", version: toolVersion() },
+    runId,
+    startedAt: startedAt.toISOString(),
+    command: hooks.command ?? process.argv.slice(2),
+    plan,
+  };
+  writeJson(dir.testPath, test);
+  progress.event(`run ${runId}: ${dir.path}`);
+  progress.event(`seed ${plan.seed} (repeat with --seed ${plan.seed})`);
+
+  const workloads = new Map<string, Workload>(
+    plan.workloads.map((w) => [w, createWorkload(w, plan.keys !== undefined ? { keys: plan.keys } : {})]),
+  );
+  const nemeses: Nemesis[] = plan.nemeses.map((n) => NEMESES.get(n)!.create(plan.nemesisOptions));
+
+  progress.event(`phase: start cluster (${plan.cluster.db}, ${plan.cluster.topology})`);
+  const cluster: RunningCluster = await startCluster(plan.cluster, {
+    runId,
+    resultsDir: dir.path,
+    log: (line) => progress.event(`  ${line}`),
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+  });
+  const clock = monotonicClock();
+  const nemesisCtx: NemesisContext = {
+    cluster,
+    rng: new SeededRng((plan.seed ^ 0x5bd1e995) >>> 0),
+    log: (line) => progress.event(`  [${formatOffset(clock.now())}] ${line}`),
+  };
+  const heal = createHealer(nemeses, nemesisCtx);
+  // Newer than the cluster's own teardown hook, so an interrupt heals before containers go.
+  const unregisterHeal = onTeardown(`heal faults of run ${runId}`, () => heal());
+  let history: HistoryWriter | undefined;
+  const counts: RunCounts = { ok: 0, fail: 0, info: 0 };
+  try {
+    test.cluster = {
+      nodes: cluster.allNodes.map((n) => ({ name: n.name, kind: n.kind, ip: n.ip, port: n.port })),
+      capabilities: cluster.capabilities,
+      timings: cluster.timings,
+    };
+    await checkDurabilitySupported(cluster, plan);
+    for (const n of nemeses) {
+      const why = await n.unavailable?.(nemesisCtx);
+      if (why) throw new UsageError(`fault ${n.name} cannot run here: ${why}`, `drop it from --nemesis`);
+    }
+    const schedule = planSchedule({
+      faults: plan.nemeses.map((n) => ({ name: n, ...(NEMESES.get(n)!.group ? { group: NEMESES.get(n)!.group! } : {}) })),
+      intervalMs: plan.nemesisIntervalMs,
+      durationMs: plan.timeLimitMs,
+      rng: new SeededRng(plan.seed >>> 0),
+      mode: plan.nemesisMode,
+    });
+    test.schedule = { events: schedule, windows: activeWindows(schedule) };
+    writeJson(dir.testPath, test);
+
+    history = await HistoryWriter.create(dir.historyPath);
+    const h = history;
+    const pool = new ClientPool({
+      endpoints: cluster.endpoints,
+      slots: plan.slots,
+      workloads,
+      opTimeoutMs: plan.opTimeoutMs,
+      durability: plan.durability,
+      rate: plan.rate,
+      seed: plan.seed,
+      clock,
+      history: h,
+      counts,
+      nodeName: (addr) => {
+        if (!addr) return undefined;
+        const i = addr.lastIndexOf(":");
+        return cluster.nodeByAddress(addr.slice(0, i), Number(addr.slice(i + 1)))?.name ?? addr;
+      },
+    });
+
+    progress.event(`phase: workload for ${plan.timeLimitMs / 1000}s (${plan.workloads.join(", ")}; ${plan.concurrency} clients; faults: ${plan.nemeses.join(", ") || "none"})`);
+    const workloadStop = new AbortController();
+    const onAbort = () => workloadStop.abort();
+    hooks.signal?.addEventListener("abort", onAbort, { once: true });
+    const active = new Set<string>();
+    const startNs = clock.now();
+    pool.start();
+    const faults = runSchedule({
+      events: schedule,
+      nemeses: new Map(nemeses.map((n) => [n.name, n])),
+      ctx: nemesisCtx,
+      waitUntil: (atMs, signal) => sleep(atMs - (clock.now() - startNs) / 1e6, signal),
+      record: (op) => {
+        if (op.type === "ok" || op.type === "info") {
+          const n = nemeses.find((x) => x.fs.start === op.f || x.fs.stop === op.f);
+          if (n) (op.f === n.fs.start ? active.add(n.name) : active.delete(n.name));
+        }
+        h.append({ process: "nemesis", time: clock.now(), ...op });
+      },
+      signal: workloadStop.signal,
+    }).catch((err: Error) => progress.event(`nemesis schedule stopped: ${err.message}`));
+    const ticker = setInterval(() => {
+      progress.status({ phase: "workload", elapsedMs: (clock.now() - startNs) / 1e6, totalMs: plan.timeLimitMs, counts, activeFaults: [...active] });
+    }, 250);
+    await sleep(plan.timeLimitMs, workloadStop.signal);
+    workloadStop.abort();
+    await pool.stop();
+    await faults;
+    clearInterval(ticker);
+    progress.done();
+    hooks.signal?.removeEventListener("abort", onAbort);
+    if (hooks.signal?.aborted) test.incomplete = "interrupted during the workload";
+    progress.event(`workload done: ok ${counts.ok}, fail ${counts.fail}, info ${counts.info}`);
+
+    progress.event("phase: heal every fault");
+    h.append({ process: "nemesis", type: "invoke", f: "heal", time: clock.now() });
+    const failures = await heal();
+    h.append({ process: "nemesis", type: failures.length ? "info" : "ok", f: "heal", time: clock.now(), ...(failures.length ? { error: failures.map((f) => `${f.nemesis}: ${f.error}`).join("; ") } : {}) });
+    for (const f of failures) progress.event(`  could not heal ${f.nemesis}: ${f.error}`);
+
+    if (!hooks.signal?.aborted) {
+      progress.event(`phase: recovery (${plan.recoveryMs / 1000}s, then wait for a healthy cluster)`);
+      await sleep(plan.recoveryMs, hooks.signal);
+      await cluster.waitHealthy().catch((err: Error) => {
+        progress.event(`  cluster not healthy after recovery: ${err.message.split("\n")[0]}`);
+      });
+    }
+    if (!hooks.signal?.aborted) {
+      progress.event("phase: final reads");
+      for (const [name, w] of workloads) {
+        const reads = w.finalReads();
+        if (reads.length === 0) continue;
+        const oks = await pool.runOnce(name, reads);
+        if (oks < reads.length) {
+          test.incomplete = `${reads.length - oks} of ${reads.length} final reads of ${name} did not succeed`;
+          progress.event(`  ${name}: ${test.incomplete}`);
+        }
+      }
+    } else {
+      test.incomplete ??= "interrupted";
+    }
+    await pool.stop();
+  } finally {
+    await history?.close().catch(() => undefined);
+    // Heal again on the way out: a no-op after a normal run, essential after an error mid-workload.
+    await heal().catch(() => undefined);
+    unregisterHeal();
+    progress.event(plan.keep ? "phase: teardown (--keep: leaving the cluster up)" : "phase: teardown");
+    await cluster.teardown({ keep: plan.keep });
+    writeJson(dir.testPath, test);
+  }
+
+  progress.event("phase: check");
+  const loaded = await loadHistory(dir.historyPath, "jsonl");
+  const t0 = performance.now();
+  const results = await checkHistory(loaded.history, test, plan.checkTimeoutMs);
+  results.stats.checkMs = Math.round(performance.now() - t0);
+  writeJson(dir.resultsPath, results);
+  return { dir, results, valid: results.valid };
+}
+
+/** WAIT / WAITAOF are refused up front, naming the engine and version, where the server lacks them. */
+async function checkDurabilitySupported(cluster: RunningCluster, plan: RunPlan): Promise<void> {
+  if (plan.durability.kind === "primary") return;
+  const client = connectClient(cluster.endpoints, { opTimeoutMs: 2000 });
+  try {
+    await whenReady(client, 5000);
+    assertSupported(plan.durability, await probeServer(client, ["wait", "waitaof"]));
+  } finally {
+    client.disconnect();
+  }
+}
