@@ -1,4 +1,7 @@
 import { Command, Option } from "commander";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkHistory, readTestRecord, verdictWord } from "../../runner/checkRun.js";
 import type { Checker, CheckResult } from "../../checker/checker.js";
 import { checkLinearizable, describeCounterexample, type LinearizabilityResult } from "../../checker/linearizable/index.js";
 import { writeEdnHistory } from "../../history/edn-writer.js";
@@ -80,6 +83,10 @@ async function runCheck(path: string, opts: CheckOptions): Promise<number> {
     say(`wrote ${loaded.history.length} ops as Jepsen EDN to ${opts.exportEdn}`);
   }
 
+  if (loaded.runDir !== undefined && existsSync(join(loaded.runDir, "test.json"))) {
+    return checkRun(loaded, timeoutMs, !!opts.json);
+  }
+
   const modelChoice = opts.model as ModelName | "auto";
   const model = modelChoice === "auto" ? detectModel(loaded.history) : modelChoice;
   const findings: Finding[] = [];
@@ -106,6 +113,34 @@ async function runCheck(path: string, opts: CheckOptions): Promise<number> {
   }
   for (const line of summarise(loaded, lin, valid, modelChoice === "auto")) say(line);
   return exitCodeFor(valid);
+}
+
+/**
+ * A run directory gets every checker its workloads declared (set, counter, queue, linearizability), exactly as
+ * `splitbrain run` ran them, and its results.json is rewritten.
+ */
+async function checkRun(loaded: LoadedHistory, timeoutMs: number | undefined, json: boolean): Promise<number> {
+  const dir = loaded.runDir!;
+  const test = readTestRecord(dir);
+  const t0 = performance.now();
+  const results = await checkHistory(loaded.history, test, timeoutMs ?? test.plan.checkTimeoutMs);
+  results.stats.checkMs = Math.round(performance.now() - t0);
+  writeFileSync(join(dir, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  if (json) printJson({ ...results, runDir: dir });
+  const k = c();
+  say(`${k.bold("run")}       ${dir} (${loaded.history.length} entries; workloads ${test.plan.workloads.join(", ")})`);
+  const colour = results.valid === true ? k.green : results.valid === false ? k.red : k.yellow;
+  say(`${k.bold("verdict")}   ${colour(verdictWord(results.valid))}${results.incomplete ? k.yellow(` (run incomplete: ${results.incomplete})`) : ""}`);
+  for (const line of results.summary) say(`  ${line}`);
+  for (const o of results.checkers) {
+    if (o.checker === "linearizable" && o.result.valid === false) {
+      for (const a of (o.result as LinearizabilityResult).anomalies.slice(0, 3)) {
+        say("");
+        for (const line of describeCounterexample(a)) say("  " + line);
+      }
+    }
+  }
+  return exitCodeFor(results.valid);
 }
 
 const VERDICT_WORDS: Record<string, string> = {
