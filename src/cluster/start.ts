@@ -2,6 +2,7 @@ import { UsageError } from "../cli/exit.js";
 import { cleanRun, onTeardown, trackRun, untrackRun } from "../docker/cleanup.js";
 import { createNodeContainer, DATA_DIR } from "../docker/container.js";
 import { createRunNetwork } from "../docker/network.js";
+import { ensureNodeImage } from "../image/images.js";
 import { probeCapabilities, type Capabilities } from "../db/capabilities.js";
 import type { Db, Launch } from "../db/db.js";
 import { dbFor } from "../db/index.js";
@@ -21,7 +22,7 @@ export interface StartOptions {
   runId: string;
   /** results/<run>: configs, logs and INFO of every node land in its nodes/ directory. */
   resultsDir: string;
-  /** Node image; when absent the spec's --image. */
+  /** Node image; when absent the spec's --image, else the newest local node image for the engine and version. */
   image?: string;
   log?(line: string): void;
   /** Bound on the health wait after every process answers. */
@@ -48,6 +49,17 @@ export interface RunningCluster extends Cluster {
 }
 
 const DEFAULT_HEALTH_TIMEOUT_MS = 60_000;
+
+/**
+ * Set-up stopped because the process is being interrupted (SIGINT/SIGTERM): the signal handler owns cleanup and
+ * the exit code, so a caller seeing this should wait for it rather than exit on its own.
+ */
+export class SetupInterruptedError extends Error {
+  constructor(readonly runId: string) {
+    super(`set-up of run ${runId} was interrupted`);
+    this.name = "SetupInterruptedError";
+  }
+}
 
 class DockerCluster implements RunningCluster {
   readonly runId: string;
@@ -141,10 +153,8 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
   validateClusterSpec(spec);
   const db = dbFor(spec.db);
   const log = opts.log ?? (() => undefined);
-  const image = opts.image ?? spec.image;
-  if (!image) {
-    throw new UsageError(`no node image for ${db.label}`, "pass --image <ref>, or build one with: splitbrain image build");
-  }
+  const image =
+    opts.image ?? spec.image ?? (await ensureNodeImage({ db: spec.db, ...(spec.version ? { version: spec.version } : {}) }));
   if (db.containerNeeds(spec).ulimits.length > 0) {
     throw new UsageError(
       "--memlock cannot be applied yet: the node container layer sets no ulimits",
@@ -177,7 +187,7 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
   // Registered before anything exists, so an interrupt at any point removes whatever was made so far.
   trackRun(opts.runId);
   const unregisterSetup = onTeardown(`set-up of run ${opts.runId}`, async () => {
-    interrupted.abort(new Error("interrupted"));
+    interrupted.abort(new SetupInterruptedError(opts.runId));
     await Promise.allSettled([...inFlight]);
     await cleanRun(opts.runId);
   });

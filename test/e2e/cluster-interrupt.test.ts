@@ -8,13 +8,14 @@ import { clusterSpecFromOptions } from "../../src/cluster/options.js";
 import { startCluster } from "../../src/cluster/start.js";
 import { cleanRun, leftovers } from "../../src/docker/cleanup.js";
 import { dockerAvailable } from "../../src/docker/engine.js";
+import { findNodeImage } from "../../src/image/images.js";
 
 /** Set-up interrupted half-way, in-process (abort) and by a signal to the process, leaves nothing labelled. */
-const image = process.env.SPLITBRAIN_TEST_IMAGE;
+const image = process.env.SPLITBRAIN_TEST_IMAGE ?? (await findNodeImage("redis").catch(() => undefined))?.ref;
 const required = process.env.SPLITBRAIN_REQUIRE_DOCKER === "1";
 const docker = await dockerAvailable();
 if (required && (!docker.ok || !image)) {
-  throw new Error(`SPLITBRAIN_REQUIRE_DOCKER=1 but ${!docker.ok ? `Docker is unreachable (${docker.error})` : "SPLITBRAIN_TEST_IMAGE is unset"}`);
+  throw new Error(`SPLITBRAIN_REQUIRE_DOCKER=1 but ${!docker.ok ? `Docker is unreachable (${docker.error})` : "no Redis node image (set SPLITBRAIN_TEST_IMAGE or run splitbrain image build --db redis --offline)"}`);
 }
 const resultsRoot = mkdtempSync(join(tmpdir(), "splitbrain-e2e-interrupt-"));
 const runIds: string[] = [];

@@ -9,6 +9,7 @@ import { startCluster, type RunningCluster } from "../../src/cluster/start.js";
 import type { Node } from "../../src/cluster/types.js";
 import { parseRole } from "../../src/db/info.js";
 import { dockerAvailable } from "../../src/docker/engine.js";
+import { findNodeImage } from "../../src/image/images.js";
 import { leftovers } from "../../src/docker/cleanup.js";
 
 /**
@@ -16,11 +17,11 @@ import { leftovers } from "../../src/docker/cleanup.js";
  * the client discovers, reach the replicas, a failover by command moves the primary and discovery follows, and
  * teardown leaves nothing labelled. Under SPLITBRAIN_REQUIRE_DOCKER=1 a missing engine or image fails the suite.
  */
-const image = process.env.SPLITBRAIN_TEST_IMAGE;
+const image = process.env.SPLITBRAIN_TEST_IMAGE ?? (await findNodeImage("redis").catch(() => undefined))?.ref;
 const required = process.env.SPLITBRAIN_REQUIRE_DOCKER === "1";
 const docker = await dockerAvailable();
 if (required && (!docker.ok || !image)) {
-  throw new Error(`SPLITBRAIN_REQUIRE_DOCKER=1 but ${!docker.ok ? `Docker is unreachable (${docker.error})` : "SPLITBRAIN_TEST_IMAGE is unset"}`);
+  throw new Error(`SPLITBRAIN_REQUIRE_DOCKER=1 but ${!docker.ok ? `Docker is unreachable (${docker.error})` : "no Redis node image (set SPLITBRAIN_TEST_IMAGE or run splitbrain image build --db redis --offline)"}`);
 }
 const runnable = docker.ok && image !== undefined;
 
