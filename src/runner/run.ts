@@ -35,6 +35,11 @@ export interface RunHooks {
   /** Aborting stops the workload early; the run still heals, tears down and checks what it recorded. */
   signal?: AbortSignal;
   command?: string[];
+  /**
+   * Called once the workload has started, alongside it (a test's own fault, a scenario's extra step); the run
+   * waits for it before healing. Gets the run's clock so what it does can be placed in the history's time.
+   */
+  duringWorkload?: (cluster: RunningCluster, clock: { now(): number }) => Promise<void>;
 }
 
 function toolVersion(): string {
@@ -159,6 +164,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
       },
       signal: workloadStop.signal,
     }).catch((err: Error) => progress.event(`nemesis schedule stopped: ${err.message}`));
+    const extra = hooks.duringWorkload?.(cluster, clock).catch((err: Error) => progress.event(`during-workload step failed: ${err.message}`));
     const ticker = setInterval(() => {
       progress.status({ phase: "workload", elapsedMs: (clock.now() - startNs) / 1e6, totalMs: plan.timeLimitMs, counts, activeFaults: [...active] });
     }, 250);
@@ -166,6 +172,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
     workloadStop.abort();
     await pool.stop();
     await faults;
+    await extra;
     clearInterval(ticker);
     progress.done();
     hooks.signal?.removeEventListener("abort", onAbort);
