@@ -137,6 +137,8 @@ export function imageTag(db: DbName, version: string, def: ImageDefinition): str
 
 /** Pulls "7.0.15" out of `redis-server --version`, `valkey-server --version` or `dragonfly --version` output. */
 export function parseServerVersion(output: string): string | undefined {
+  // Dragonfly colours its version even when stdout is not a terminal.
+  output = output.replace(/\x1b\[[0-9;]*m/g, "");
   const m = /\bv=(\d+\.\d+\.\d+)/.exec(output) ?? /\bv(\d+\.\d+\.\d+)/.exec(output);
   return m?.[1];
 }

@@ -15,6 +15,7 @@ describe("node image definitions", () => {
     expect(parseServerVersion("Redis server v=7.0.15 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=abc")).toBe("7.0.15");
     expect(parseServerVersion("Valkey server v=8.1.1 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64")).toBe("8.1.1");
     expect(parseServerVersion("dragonfly v1.40.1-434478e00c36\nbuild time: ...")).toBe("1.40.1");
+    expect(parseServerVersion("dragonfly \x1b[0;32mv1.40.1-434478e00c36\x1b[m build time: \x1b[0;33m2026-11-23\x1b[m")).toBe("1.40.1");
     expect(parseServerVersion("command not found")).toBeUndefined();
   });
 
