@@ -175,6 +175,17 @@ async function importRootfs(tarPath: string, ref: string, labelValues: Record<st
   });
 }
 
+/** A rebuild moves the tag; the image it left behind is removed unless a container still uses it. */
+async function dropReplaced(ref: string, previousId: string | undefined): Promise<void> {
+  if (!previousId) return;
+  const current = await docker().getImage(ref).inspect();
+  if (current.Id === previousId) return;
+  await docker()
+    .getImage(previousId)
+    .remove()
+    .catch(() => undefined);
+}
+
 function sha256File(path: string): string {
   return createHash("sha256").update(readFileSync(path)).digest("hex");
 }
@@ -225,7 +236,13 @@ export async function buildOfflineImage(opts: OfflineBuildOptions): Promise<Buil
     [IMAGE_LABELS.definitionHash]: hash,
   };
   progress.phase(`importing into Docker as ${ref}`);
+  const previous = await docker()
+    .getImage(ref)
+    .inspect()
+    .then((i) => i.Id)
+    .catch(() => undefined);
   await importRootfs(rootfs.tarPath, ref, labelValues, DEFAULT_PATH);
+  await dropReplaced(ref, previous);
 
   progress.phase("checking the image: iptables inside a node, server version");
   let probe = await probeNodeImage(ref, opts.db);
