@@ -1,6 +1,7 @@
 import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import type { ExecResult } from "../cluster/types.js";
+import { UsageError } from "../cli/exit.js";
 import { docker } from "./engine.js";
 import { labels } from "./labels.js";
 import { trackRun } from "./cleanup.js";
@@ -52,7 +53,8 @@ export const NODE_CMD = ["sleep", "infinity"];
 export async function createNodeContainer(spec: NodeContainerSpec): Promise<NodeContainer> {
   trackRun(spec.runId);
   const containerName = `splitbrain-${spec.runId}-${spec.name}`;
-  const container = await docker().createContainer({
+  const container = await docker()
+    .createContainer({
     name: containerName,
     Hostname: spec.name,
     Image: spec.image,
@@ -72,7 +74,16 @@ export async function createNodeContainer(spec: NodeContainerSpec): Promise<Node
     NetworkingConfig: {
       EndpointsConfig: { [spec.network]: { IPAMConfig: { IPv4Address: spec.ip } } },
     },
-  });
+  })
+    .catch((err: { statusCode?: number; message?: string }) => {
+      if (err.statusCode === 404 && /image/i.test(err.message ?? "")) {
+        throw new UsageError(
+          `node image ${spec.image} is not in the local Docker engine`,
+          "build one with: splitbrain image build --offline (see splitbrain image list), or pass another --image",
+        );
+      }
+      throw err;
+    });
   try {
     await container.start();
   } catch (err) {
