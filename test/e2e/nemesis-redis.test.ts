@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { diskFillNemesis } from "../../nemeses/disk-fill.js";
 import { killNemesis } from "../../nemeses/kill.js";
 import { latencyNemesis } from "../../nemeses/latency.js";
@@ -15,13 +15,15 @@ import { startCluster, type RunningCluster } from "../../src/cluster/start.js";
 import type { Node } from "../../src/cluster/types.js";
 import { BALLAST_NAME } from "../../src/nemesis/disk.js";
 import { leftoverScript } from "../../src/nemesis/iptables.js";
+import { leftovers } from "../../src/docker/cleanup.js";
 import { SeededRng } from "../../src/rng.js";
+import { describeE2e, e2eEnvironment } from "./support/environment.js";
 
 /**
- * Real Redis, one primary and two replicas, each fault seen taking effect and healing. Needs a node image with
- * redis-server, redis-cli, iptables and iproute2: set SPLITBRAIN_TEST_IMAGE to its reference.
+ * Real Redis, one primary and two replicas, each fault driven directly (no runner) and seen taking effect and
+ * healing. Uses the local Redis node image, or SPLITBRAIN_TEST_IMAGE when set.
  */
-const image = process.env.SPLITBRAIN_TEST_IMAGE;
+const env = await e2eEnvironment({ db: "redis" });
 const runId = `e2e-nemesis-${process.pid}-${Date.now().toString(36)}`;
 
 let cluster: RunningCluster;
@@ -71,11 +73,11 @@ async function get(node: Node, key: string): Promise<string | null> {
   }
 }
 
-describe.skipIf(image === undefined)("nemeses against real Redis (replicated, 3 nodes)", () => {
+describeE2e("nemeses against real Redis (replicated, 3 nodes)", env, () => {
   beforeAll(async () => {
     resultsDir = mkdtempSync(join(tmpdir(), "splitbrain-e2e-nemesis-"));
     const spec = clusterSpecFromOptions({ db: "redis", topology: "replicated", replicas: "2", appendonly: "yes", dataSize: "64m" });
-    cluster = await startCluster(spec, { runId, resultsDir, image: image as string });
+    cluster = await startCluster(spec, { runId, resultsDir, ...(env.image ? { image: env.image } : {}) });
     ctx = { cluster, rng: new SeededRng(1), log: () => undefined };
   }, 180_000);
 
@@ -89,6 +91,7 @@ describe.skipIf(image === undefined)("nemeses against real Redis (replicated, 3 
         expect((await node.exec(["ls", "-a", node.dataDir])).stdout).not.toContain(BALLAST_NAME);
       }
       await cluster.teardown();
+      expect(await leftovers(runId)).toEqual({ containers: [], networks: [], volumes: [] });
     }
     rmSync(resultsDir, { recursive: true, force: true });
   }, 120_000);
