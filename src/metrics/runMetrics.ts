@@ -1,0 +1,189 @@
+import type { Verdict } from "../cli/exit.js";
+import type { CounterResult } from "../checker/counter.js";
+import type { QueueResult } from "../checker/queue.js";
+import type { SetResult } from "../checker/set.js";
+import { isClientOp, type History, type Op } from "../history/op.js";
+import type { RunResults, TestRecord } from "../runner/checkRun.js";
+
+/**
+ * The numbers people compare runs by (compare, audit, report): how much of the workload succeeded, how fast, and
+ * how many acknowledged writes vanished. Pure: it reads a history and the checkers' results, never the cluster.
+ *
+ * Only the workload counts: client ops invoked after the runner began healing (the recovery's final reads) measure
+ * the recovered cluster, not the cluster under faults, so they are left out of availability, latency and
+ * throughput. An op that never completed counts as `info`, as Jepsen treats it.
+ */
+export interface RunMetrics {
+  /** Client operations invoked during the workload. */
+  ops: number;
+  ok: number;
+  fail: number;
+  info: number;
+  /** ok / (ok + fail + info): the share of attempts that succeeded; null without client ops. */
+  availability: number | null;
+  /** Milliseconds from invocation to acknowledgement of ok ops (nearest rank); null without timed ok ops. */
+  latency: LatencySummary | null;
+  /** ok ops per second of workload; null when the history carries no times. */
+  throughput: number | null;
+  /**
+   * Acknowledged writes the checkers found missing: set elements lost + queue jobs lost + counter shortfall
+   * (increments acknowledged but absent from the final value). Null when no workload can lose writes.
+   */
+  lostAcknowledged: number | null;
+  lost: LostBreakdown;
+  /**
+   * True when a lost-write checker could not decide (e.g. its final read did not succeed): the count is then a
+   * lower bound, not a measurement of zero.
+   */
+  lostIsLowerBound: boolean;
+  /** The register workload's verdict; null when it did not run. */
+  linearizable: Verdict | null;
+  /** The run's overall verdict, and why it may be incomplete. */
+  valid: Verdict;
+  incomplete?: string;
+  /** Seconds of workload (first invocation to the start of healing). */
+  durationS: number | null;
+  faults: FaultWindow[];
+}
+
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface LostBreakdown {
+  set?: number;
+  queue?: number;
+  counter?: number;
+}
+
+/** A fault's active interval, in seconds since the workload began (as planned by the schedule). */
+export interface FaultWindow {
+  fault: string;
+  fromS: number;
+  toS: number;
+}
+
+const NS_PER_MS = 1e6;
+
+export function runMetrics(history: History, results: RunResults, test: Pick<TestRecord, "schedule">): RunMetrics {
+  const workload = workloadOps(history);
+  const counts = { ok: 0, fail: 0, info: 0 };
+  const latencies: number[] = [];
+  const open = new Map<number, Op>();
+  let invoked = 0;
+  for (const op of workload.ops) {
+    const p = op.process as number;
+    if (op.type === "invoke") {
+      invoked++;
+      open.set(p, op);
+      continue;
+    }
+    const inv = open.get(p);
+    open.delete(p);
+    counts[op.type]++;
+    if (op.type === "ok" && inv?.time !== undefined && op.time !== undefined) latencies.push((op.time - inv.time) / NS_PER_MS);
+  }
+  // Still open when healing began: the runner stopped waiting for them, so they are indeterminate.
+  counts.info += open.size;
+  const completed = counts.ok + counts.fail + counts.info;
+  const durationS = workload.spanNs === undefined ? null : workload.spanNs / 1e9;
+  const lost = lostWrites(results);
+  const metrics: RunMetrics = {
+    ops: invoked,
+    ...counts,
+    availability: completed === 0 ? null : counts.ok / completed,
+    latency: summarise(latencies),
+    throughput: durationS && durationS > 0 ? counts.ok / durationS : null,
+    lostAcknowledged: lost.total,
+    lost: lost.breakdown,
+    lostIsLowerBound: lost.lowerBound,
+    linearizable: linearizability(results),
+    valid: results.valid,
+    durationS,
+    faults: faultWindows(test.schedule, durationS),
+  };
+  if (results.incomplete) metrics.incomplete = results.incomplete;
+  return metrics;
+}
+
+/** Client ops of the workload proper: those invoked before the runner's `heal` (and its completions). */
+function workloadOps(history: History): { ops: Op[]; spanNs: number | undefined } {
+  const healAt = history.findIndex((op) => op.process === "nemesis" && op.f === "heal" && op.type === "invoke");
+  const inWorkload = new Set<number | string>();
+  const ops: Op[] = [];
+  let first: number | undefined;
+  let last: number | undefined;
+  for (let i = 0; i < history.length; i++) {
+    const op = history[i]!;
+    if (!isClientOp(op)) continue;
+    if (op.type === "invoke") {
+      if (healAt >= 0 && i > healAt) continue;
+      inWorkload.add(op.process);
+      first ??= op.time;
+    } else {
+      if (!inWorkload.has(op.process)) continue;
+      inWorkload.delete(op.process);
+    }
+    ops.push(op);
+    if (op.time !== undefined) last = Math.max(last ?? op.time, op.time);
+  }
+  const end = healAt >= 0 ? history[healAt]!.time : last;
+  return { ops, spanNs: first !== undefined && end !== undefined ? Math.max(0, end - first) : undefined };
+}
+
+/** Nearest-rank percentiles, so every figure is a latency some op actually had. */
+export function summarise(values: readonly number[]): LatencySummary | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[sorted.length - 1]! };
+}
+
+function lostWrites(results: RunResults): { total: number | null; breakdown: LostBreakdown; lowerBound: boolean } {
+  const breakdown: LostBreakdown = {};
+  let lowerBound = false;
+  let any = false;
+  for (const { checker, result } of results.checkers) {
+    if (checker === "set") breakdown.set = (breakdown.set ?? 0) + ((result as SetResult).lost?.length ?? 0);
+    else if (checker === "queue") breakdown.queue = (breakdown.queue ?? 0) + ((result as QueueResult).lost?.length ?? 0);
+    else if (checker === "counter") breakdown.counter = (breakdown.counter ?? 0) + counterShortfall(result as CounterResult);
+    else continue;
+    any = true;
+    if (result.valid === "unknown") lowerBound = true;
+  }
+  const total = any ? (breakdown.set ?? 0) + (breakdown.queue ?? 0) + (breakdown.counter ?? 0) : null;
+  return { total, breakdown, lowerBound };
+}
+
+/**
+ * How far the final value fell below what must be there. The lower bound already leaves out every increment that
+ * may not have happened, so a value under it is missing acknowledged increments (in units of the counter).
+ */
+function counterShortfall(r: CounterResult): number {
+  if (!r.final) return 0;
+  return Math.max(0, r.final.lower - r.final.value);
+}
+
+function linearizability(results: RunResults): Verdict | null {
+  const lin = results.checkers.filter((c) => c.checker === "linearizable");
+  if (lin.length === 0) return null;
+  if (lin.some((c) => c.result.valid === false)) return false;
+  if (lin.some((c) => c.result.valid === "unknown")) return "unknown";
+  return true;
+}
+
+function faultWindows(schedule: unknown, durationS: number | null): FaultWindow[] {
+  const windows = (schedule as { windows?: Array<{ fault: string; fromMs: number; toMs: number }> } | undefined)?.windows;
+  if (!Array.isArray(windows)) return [];
+  const out: FaultWindow[] = [];
+  for (const w of windows) {
+    const fromS = w.fromMs / 1000;
+    // A run cut short never reached the later faults, or stopped the last one early.
+    if (durationS !== null && fromS >= durationS) continue;
+    out.push({ fault: w.fault, fromS, toS: durationS !== null ? Math.min(w.toMs / 1000, durationS) : w.toMs / 1000 });
+  }
+  return out;
+}
