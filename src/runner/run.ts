@@ -22,6 +22,7 @@ import { monotonicClock, formatOffset } from "./clock.js";
 import type { RunPlan } from "./plan.js";
 import { Progress, type RunCounts } from "./progress.js";
 import { createRunDir, runDirName, writeJson, type RunDir } from "./runDir.js";
+import { StatsSampler } from "./stats.js";
 import { loadHistory } from "../history/read.js";
 
 export interface RunOutcome {
@@ -101,6 +102,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
   // Newer than the cluster's own teardown hook, so an interrupt heals before containers go.
   const unregisterHeal = onTeardown(`heal faults of run ${runId}`, () => heal());
   let history: HistoryWriter | undefined;
+  let stats: StatsSampler | undefined;
   const counts: RunCounts = { ok: 0, fail: 0, info: 0 };
   try {
     test.cluster = {
@@ -150,6 +152,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
     const active = new Set<string>();
     const startNs = clock.now();
     pool.start();
+    stats = new StatsSampler(cluster.allNodes.map((n) => ({ name: n.name, containerId: n.containerId })));
     const faults = runSchedule({
       events: schedule,
       nemeses: new Map(nemeses.map((n) => [n.name, n])),
@@ -173,6 +176,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
     await pool.stop();
     await faults;
     await extra;
+    await stats.stop(dir.nodesPath);
     clearInterval(ticker);
     progress.done();
     hooks.signal?.removeEventListener("abort", onAbort);
@@ -209,6 +213,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
     await pool.stop();
   } finally {
     await history?.close().catch(() => undefined);
+    await stats?.stop(dir.nodesPath).catch(() => undefined);
     // Heal again on the way out: a no-op after a normal run, essential after an error mid-workload.
     await heal().catch(() => undefined);
     unregisterHeal();

@@ -1,0 +1,142 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { docker } from "../docker/engine.js";
+import { writeJson } from "./runDir.js";
+
+/**
+ * Memory of each node container during the workload, sampled from Docker's stats API about once a second, so
+ * `compare` can set engines side by side by what they cost as well as by what they lose. Written to
+ * nodes/<node>/stats.json. Sampling is best effort: a node whose stats cannot be read (its process killed by a
+ * fault, a slow daemon) simply has fewer samples; it never stops or slows the run.
+ */
+
+export interface MemorySample {
+  /** Milliseconds since sampling began. */
+  atMs: number;
+  /** Bytes in use as `docker stats` counts them: usage minus the inactive page cache the kernel can drop. */
+  bytes: number;
+}
+
+export interface NodeStats {
+  node: string;
+  /** Highest sampled usage; null when no sample could be read. */
+  peakBytes: number | null;
+  /** The kernel's own high-water mark (cgroup v1 max_usage, page cache included), when the daemon reports it. */
+  kernelMaxBytes: number | null;
+  intervalMs: number;
+  samples: MemorySample[];
+  /** Samples that could not be read. */
+  errors: number;
+}
+
+/** The part of Docker's stats answer we read (cgroup v1 and v2 field names). */
+export interface DockerMemoryStats {
+  usage?: number;
+  max_usage?: number;
+  stats?: Record<string, number | undefined>;
+}
+
+/** Bytes in use, as the Docker CLI computes it: the inactive file cache is reclaimable, so it does not count. */
+export function memoryInUse(m: DockerMemoryStats | undefined): number | undefined {
+  if (!m || typeof m.usage !== "number") return undefined;
+  const cache = m.stats?.total_inactive_file ?? m.stats?.inactive_file ?? 0;
+  return Math.max(0, m.usage - cache);
+}
+
+/**
+ * Keeps at most `max` samples by halving the resolution when full (every other sample goes), so a long run's file
+ * stays small while still covering the whole run evenly. The peak is tracked apart and never lost.
+ */
+export function boundedPush(samples: MemorySample[], sample: MemorySample, max: number): MemorySample[] {
+  samples.push(sample);
+  if (samples.length <= max) return samples;
+  return samples.filter((_, i) => i % 2 === 0);
+}
+
+export interface SampledNode {
+  name: string;
+  containerId: string;
+}
+
+export interface StatsSamplerOptions {
+  intervalMs?: number;
+  maxSamples?: number;
+}
+
+export const DEFAULT_STATS_INTERVAL_MS = 1000;
+const DEFAULT_MAX_SAMPLES = 600;
+const STATS_TIMEOUT_MS = 5000;
+
+export class StatsSampler {
+  private readonly intervalMs: number;
+  private readonly maxSamples: number;
+  private readonly stats = new Map<string, NodeStats>();
+  private readonly startedAt = performance.now();
+  private readonly timer: NodeJS.Timeout;
+  private inFlight: Promise<void> | undefined;
+  private stopped: Promise<NodeStats[]> | undefined;
+
+  constructor(
+    private readonly nodes: readonly SampledNode[],
+    opts: StatsSamplerOptions = {},
+  ) {
+    this.intervalMs = opts.intervalMs ?? DEFAULT_STATS_INTERVAL_MS;
+    this.maxSamples = opts.maxSamples ?? DEFAULT_MAX_SAMPLES;
+    for (const n of nodes) {
+      this.stats.set(n.name, { node: n.name, peakBytes: null, kernelMaxBytes: null, intervalMs: this.intervalMs, samples: [], errors: 0 });
+    }
+    this.tick();
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  private tick(): void {
+    // A slow daemon must not pile up requests: skip a tick while the last one is still out.
+    if (this.inFlight || this.stopped) return;
+    const atMs = Math.round(performance.now() - this.startedAt);
+    this.inFlight = Promise.all(this.nodes.map((n) => this.sampleOne(n, atMs))).then(() => {
+      this.inFlight = undefined;
+    });
+  }
+
+  private async sampleOne(node: SampledNode, atMs: number): Promise<void> {
+    const s = this.stats.get(node.name)!;
+    try {
+      // one-shot: answer at once instead of waiting a second for a second CPU reading we do not use.
+      const raw = (await docker()
+        .getContainer(node.containerId)
+        .stats({ stream: false, "one-shot": true, abortSignal: AbortSignal.timeout(STATS_TIMEOUT_MS) } as { stream: false })) as {
+        memory_stats?: DockerMemoryStats;
+      };
+      const bytes = memoryInUse(raw.memory_stats);
+      if (bytes === undefined) {
+        s.errors++;
+        return;
+      }
+      s.samples = boundedPush(s.samples, { atMs, bytes }, this.maxSamples);
+      s.peakBytes = Math.max(s.peakBytes ?? 0, bytes);
+      const kernelMax = raw.memory_stats?.max_usage;
+      if (typeof kernelMax === "number") s.kernelMaxBytes = Math.max(s.kernelMaxBytes ?? 0, kernelMax);
+    } catch {
+      s.errors++;
+    }
+  }
+
+  /** Stops sampling (idempotent) and, given the run's nodes directory, writes nodes/<node>/stats.json. */
+  stop(nodesPath?: string): Promise<NodeStats[]> {
+    this.stopped ??= (async () => {
+      clearInterval(this.timer);
+      await this.inFlight;
+      const all = [...this.stats.values()];
+      if (nodesPath) {
+        for (const s of all) {
+          const dir = join(nodesPath, s.node);
+          mkdirSync(dir, { recursive: true });
+          writeJson(join(dir, "stats.json"), s);
+        }
+      }
+      return all;
+    })();
+    return this.stopped;
+  }
+}
