@@ -1,8 +1,107 @@
 import { Command } from "commander";
-import { notBuilt } from "../notBuilt.js";
+import { optionSpecs } from "../../compare/options.js";
+import { renderPage } from "../../compare/html.js";
+import { interruptibleSequence, requireImages, runSequence, type SequencedRun } from "../../compare/sequence.js";
+import { createOutputDir, planRuns, planSummary, runLink, sequenceExitCode, withFixedSeed, writeOutputs } from "../../compare/session.js";
+import { compareTable, renderText, type Tone } from "../../compare/table.js";
+import { crossTargets, parseDbList, parseSettings, type Target } from "../../compare/targets.js";
+import { addRunOptions, type RunOptions } from "../../runner/plan.js";
+import { UsageError } from "../exit.js";
+import { c, say } from "../output.js";
+
+interface CompareOptions extends RunOptions {
+  against?: string[];
+  failOnAnomalies?: boolean;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
 
 export function compareCommand(): Command {
-  return new Command("compare")
-    .description("run the same plan against several databases or settings and compare them side by side")
-    .action(notBuilt("compare", "compare arrives with the report issue"));
+  const cmd = new Command("compare").description("run the same plan against several databases or settings and compare them side by side");
+  addRunOptions(cmd);
+  // compare's --db is a list (redis,valkey or redis@7.0,redis@8.0), so it cannot keep run's one-engine choices.
+  const db = cmd.options.find((o) => o.long === "--db")!;
+  db.argChoices = undefined;
+  db.parseArg = undefined;
+  db.description = "engines to compare, comma-separated, each optionally @version: redis,dragonfly or redis@7.0,redis@8.0,valkey@9.1";
+  return cmd
+    .option("--against <settings>", 'a target as settings over the other options, e.g. "appendfsync=always" or "wait=2,min-replicas-to-write=1" (repeatable)', collect)
+    .option("--fail-on-anomalies", "exit 1 when any target found anomalies (default: compare measures, exit 0 when every run completed)")
+    .addHelpText(
+      "after",
+      "\nTargets: every --db entry paired with every --against (one of them may be left out). Settings use the run\n" +
+        "option names without dashes; wait=0 means no WAIT. Every target runs the same seed, workloads, faults and\n" +
+        "durations, one after the other; the runs and compare.json / compare.html go to <results>/compare-<time>/.\n" +
+        "Examples:\n" +
+        '  $ splitbrain compare --against "appendfsync=always" --against "appendfsync=everysec" --nemesis kill\n' +
+        '  $ splitbrain compare --workload set --nemesis partition --partition isolate-primary --against "wait=0" --against "wait=2,min-replicas-to-write=1"\n' +
+        "  $ splitbrain compare --db redis@7.0,redis@8.0,valkey@9.1 --time-limit 30\n" +
+        "Exit codes (compare): 0 every run completed, 1 anomalies (only with --fail-on-anomalies), 2 a run failed, was\n" +
+        "cut short or skipped (Ctrl-C ends the sequence with a partial table), 3 usage or environment error.",
+    )
+    .action(async (raw: CompareOptions) => {
+      const specs = optionSpecs(cmd);
+      const dbs = raw.db !== undefined ? parseDbList(raw.db) : [];
+      if (raw.version !== undefined && dbs.some((t) => t.overrides.version !== undefined)) {
+        throw new UsageError("--version and engine@version in --db both pick a version", "write the versions in --db only, e.g. --db redis@7.0,redis@8.0");
+      }
+      const againsts = (raw.against ?? []).map((a) => parseSettings(a, specs));
+      const targets: Target[] = crossTargets(dbs, againsts);
+      if (targets.length < 2) {
+        throw new UsageError("compare needs at least two targets", 'give --db a list (--db redis,valkey) or --against twice (--against "appendfsync=always" --against "appendfsync=everysec")');
+      }
+      const { against: _a, failOnAnomalies, db: _db, ...rest } = raw;
+      const base = withFixedSeed(rest as RunOptions);
+      // Validate every target (options and node images) before the first container starts.
+      const check = planRuns(base, targets, base.results);
+      await requireImages(check);
+      const outDir = createOutputDir(base.results, "compare");
+      const runs = planRuns(base, targets, outDir);
+      say(`compare: ${targets.length} targets, seed ${base.seed}, one after the other; output ${outDir}`);
+
+      const interrupt = interruptibleSequence("comparison");
+      const write = (done: readonly SequencedRun[]) => {
+        const all = [...done, ...runs.slice(done.length).map((r): SequencedRun => ({ label: r.label, status: "skipped", error: "not run yet" }))];
+        const table = compareTable(all, (r) => runLink(outDir, r));
+        const page = renderPage({
+          title: `splitbrain compare: ${targets.map((t) => t.label).join(" vs ")}`,
+          lead: leadLines(all),
+          table,
+          plan: planSummary(runs[0]!.plan, base.partition),
+          notes: [
+            "Lost acknowledged writes = set elements lost + queue jobs lost + counter shortfall; indeterminate (info) writes are never counted. A \"+\" marks a lower bound (a checker could not decide).",
+            "Availability = ok / (ok + fail + info) over the workload's client ops; latency over ok ops; memory peak from Docker stats (about 1 s samples, page cache excluded).",
+          ],
+        });
+        writeOutputs(outDir, "compare", { kind: "compare", seed: Number(base.seed), targets, runs: all }, page);
+      };
+      let done: SequencedRun[];
+      try {
+        write([]);
+        done = await runSequence(runs, { signal: interrupt.signal, command: process.argv.slice(2), afterEach: write });
+      } finally {
+        interrupt.dispose();
+      }
+      write(done);
+      say("");
+      say(renderText(compareTable(done), paint));
+      say(`\ncomparison: ${outDir}/compare.html`);
+      process.exitCode = sequenceExitCode(done, !!failOnAnomalies);
+    });
+}
+
+function leadLines(runs: readonly SequencedRun[]): string[] {
+  return runs.map((r) => {
+    if (r.status !== "done" || !r.figures) return `${r.label}: ${r.status}${r.error ? ` (${r.error})` : ""}`;
+    const f = r.figures;
+    const lost = f.lostAcknowledged === null ? "no lost-write workload ran" : `${f.lostAcknowledged}${f.lostIsLowerBound ? "+" : ""} acknowledged write(s) lost`;
+    const lin = f.linearizable === null ? "" : `; linearizable: ${f.linearizable === true ? "yes" : f.linearizable === false ? "no" : "unknown"}`;
+    return `${r.label}: ${lost}${lin}${f.incomplete ? ` (run incomplete: ${f.incomplete})` : ""}`;
+  });
+}
+
+export function paint(tone: Tone, text: string): string {
+  return tone === "good" ? c().green(text) : tone === "bad" ? c().red(text) : tone === "warn" ? c().yellow(text) : text;
 }

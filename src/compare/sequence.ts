@@ -1,0 +1,132 @@
+import { UsageError } from "../cli/exit.js";
+import { c, say } from "../cli/output.js";
+import { runTeardowns } from "../docker/cleanup.js";
+import { ensureNodeImage } from "../image/images.js";
+import { loadRunFigures, type RunFigures } from "../metrics/load.js";
+import type { RunPlan } from "../runner/plan.js";
+import { Progress } from "../runner/progress.js";
+import { runPlan } from "../runner/run.js";
+
+/**
+ * Runs a list of plans one after the other (never at once: runs on shared cores would measure each other) and
+ * reads each run's figures back from its directory. A run that fails is recorded and the sequence goes on; an
+ * interrupt stops the current run gracefully (the runner heals, tears down and checks) and skips the rest, so the
+ * caller still gets a partial table.
+ */
+
+export interface PlannedRun {
+  label: string;
+  plan: RunPlan;
+  /** 1-based repeat number, for audits. */
+  repeat?: number;
+}
+
+export type RunStatus = "done" | "error" | "skipped";
+
+export interface SequencedRun {
+  label: string;
+  repeat?: number;
+  status: RunStatus;
+  runDir?: string;
+  figures?: RunFigures;
+  /** Why the run failed or was skipped. */
+  error?: string;
+}
+
+/**
+ * Refuses up front any target whose node image is missing, with the command that builds it, so a comparison does
+ * not discover after three runs that its fourth cannot start.
+ */
+export async function requireImages(runs: readonly PlannedRun[]): Promise<void> {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const { label, plan } of runs) {
+    const key = `${plan.cluster.db}@${plan.cluster.version ?? ""}`;
+    if (plan.cluster.image || seen.has(key)) continue;
+    seen.add(key);
+    try {
+      await ensureNodeImage({ db: plan.cluster.db, ...(plan.cluster.version ? { version: plan.cluster.version } : {}) });
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      problems.push(`${label}: ${err.message}; ${err.hint ?? ""}`.trim());
+    }
+  }
+  if (problems.length) {
+    throw new UsageError(
+      `${problems.length} target(s) have no node image:\n  ${problems.join("\n  ")}`,
+      "build the images first (nothing has run yet), or drop those targets",
+    );
+  }
+}
+
+export interface SequenceOptions {
+  signal: AbortSignal;
+  progress?: Progress;
+  command?: string[];
+  /** Called after each run, e.g. to rewrite the partial table on disk. */
+  afterEach?: (done: readonly SequencedRun[]) => void;
+}
+
+export async function runSequence(runs: readonly PlannedRun[], opts: SequenceOptions): Promise<SequencedRun[]> {
+  const out: SequencedRun[] = [];
+  const progress = opts.progress ?? new Progress();
+  for (let i = 0; i < runs.length; i++) {
+    const { label, plan, repeat } = runs[i]!;
+    const base = { label, ...(repeat !== undefined ? { repeat } : {}) };
+    if (opts.signal.aborted) {
+      out.push({ ...base, status: "skipped", error: "interrupted before it started" });
+      continue;
+    }
+    const title = `${label}${repeat !== undefined ? ` (repeat ${repeat})` : ""}`;
+    progress.event(c().bold(`\n=== [${i + 1}/${runs.length}] ${title} ===`));
+    try {
+      const outcome = await runPlan(plan, { progress, signal: opts.signal, ...(opts.command ? { command: opts.command } : {}) });
+      const figures = await loadRunFigures(outcome.dir.path);
+      out.push({ ...base, status: "done", runDir: outcome.dir.path, figures });
+      progress.event(`=== ${title}: ${oneLine(figures)}`);
+    } catch (err) {
+      const message = (err as Error).message.split("\n")[0]!;
+      out.push({ ...base, status: "error", error: opts.signal.aborted ? `interrupted during set-up` : message });
+      progress.event(c().red(`=== ${title} failed: ${message}`));
+    }
+    opts.afterEach?.(out);
+  }
+  return out;
+}
+
+function oneLine(f: RunFigures): string {
+  const lost = f.lostAcknowledged === null ? "no lost-write workload" : `${f.lostAcknowledged}${f.lostIsLowerBound ? "+" : ""} acknowledged writes lost`;
+  const avail = f.availability === null ? "-" : `${(f.availability * 100).toFixed(1)}%`;
+  return `${lost}, availability ${avail}${f.incomplete ? c().yellow(` (incomplete: ${f.incomplete})`) : ""}`;
+}
+
+/**
+ * Ctrl-C for a sequence: the first stops the current run gracefully and ends the sequence (a partial table is still
+ * written); the second removes everything now; the third exits at once.
+ */
+export function interruptibleSequence(what: string): { signal: AbortSignal; dispose: () => void } {
+  const stop = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1) {
+      say(`\n${signal}: stopping the current run (healing, tearing down, checking) and ending the ${what} with a partial table; Ctrl-C again to skip that`);
+      stop.abort();
+    } else if (interrupts === 2) {
+      say("cleaning up now (faults, containers, network); Ctrl-C once more to exit at once");
+      void runTeardowns().finally(() => process.exit(2));
+    } else {
+      say("exiting without finishing cleanup: run `splitbrain clean` to remove what is left");
+      process.exit(2);
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: stop.signal,
+    dispose: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
