@@ -1,0 +1,195 @@
+import type { CounterResult } from "../checker/counter.js";
+import type { LinearizabilityResult } from "../checker/linearizable/index.js";
+import type { QueueResult } from "../checker/queue.js";
+import type { SetResult } from "../checker/set.js";
+import { runMetrics, type RunMetrics } from "../metrics/runMetrics.js";
+import { NEMESES } from "../../nemeses/index.js";
+import { componentsOf, type Grudge } from "../../nemeses/grudge.js";
+import type { TestRecord } from "../runner/checkRun.js";
+import { counterEvidence, genericEvidence, queueEvidence, setEvidence } from "./anomalies.js";
+import { latencyChart, throughputChart } from "./charts.js";
+import { counterexampleSection } from "./counterexample.js";
+import { at, collapsed, count, esc, percent, plural, table } from "./html.js";
+import { sentinelSwitches, writerSegments, type SentinelSwitch, type WriterSegment } from "./primary.js";
+import type { RunData } from "./runData.js";
+import { REPORT_CSS } from "./style.js";
+import { setupSection } from "./setup.js";
+import { availability, buildTimeline, type FaultInterval, type FaultStyle, type Timeline } from "./timeline.js";
+import { verdictText } from "./verdict.js";
+
+/**
+ * report.html from a run's data: one self-contained page (inline CSS and SVG, no script, no network), verdict
+ * first. Pure: the caller loads the run directory and writes the file.
+ */
+
+/** How each fault of the run is drawn, from its own package (Jepsen's `perf`). */
+export function faultStyles(test: TestRecord): FaultStyle[] {
+  return test.plan.nemeses.flatMap((name) => {
+    const pkg = NEMESES.get(name);
+    if (!pkg) return [];
+    const n = pkg.create(test.plan.nemesisOptions);
+    return [{ name: n.name, label: n.perf.label, colour: n.perf.colour, start: n.fs.start, stop: n.fs.stop }];
+  });
+}
+
+interface NodeRef {
+  name: string;
+  kind?: string;
+  ip?: string;
+  port?: number;
+}
+
+function clusterNodes(test: TestRecord): NodeRef[] {
+  return ((test.cluster as { nodes?: NodeRef[] } | undefined)?.nodes ?? []).slice();
+}
+
+/** A fault in words, from what its start op returned: who was cut off, which nodes were hit. */
+export function faultDescriber(test: TestRecord): (f: FaultInterval) => string {
+  const names = clusterNodes(test).map((n) => n.name);
+  return (f) => {
+    const v = f.value as { grudge?: Grudge | null; nodes?: unknown } | undefined;
+    if (v && typeof v === "object" && v.grudge && typeof v.grudge === "object") {
+      const nodes = names.length ? names : [...new Set([...Object.keys(v.grudge), ...Object.values(v.grudge).flat()])];
+      const groups = componentsOf(v.grudge, nodes);
+      if (groups.length === 2 && groups[1]!.length === 1) return `the ${f.label} isolating ${groups[1]![0]}`;
+      if (groups.length > 1) return `the ${f.label} ${groups.map((g) => `{${g.join(", ")}}`).join(" | ")}`;
+      return `the ${f.label} (nodes stayed connected)`;
+    }
+    if (v && typeof v === "object" && Array.isArray(v.nodes) && v.nodes.length) return `the ${f.label} of ${v.nodes.map(String).join(", ")}`;
+    return `the ${f.label}`;
+  };
+}
+
+export interface RenderOptions {
+  /** For tests: the latency chart's point budget. */
+  pointBudget?: number;
+}
+
+export function renderReport(data: RunData, opts: RenderOptions = {}): string {
+  const { test, history, results } = data;
+  const t = buildTimeline(history, faultStyles(test));
+  const describe = faultDescriber(test);
+  const writers = writerSegments(t.ops, t.timed ? 250e6 : 50);
+  const metrics: RunMetrics | undefined = results ? runMetrics(history, results, test) : undefined;
+  const v = verdictText(results, t, writers, describe);
+  const cls = v.valid === true ? "valid" : v.valid === false ? "invalid" : "unknown";
+  const p = test.plan;
+  const title = `${v.word}: ${p.cluster.db} ${p.cluster.topology}, ${p.workloads.join("+")}, ${p.nemeses.join("+") || "no faults"}`;
+
+  const sections: string[] = [];
+  sections.push(
+    `<header class="verdict ${cls}"><div class="word">${esc(v.word)}</div><p class="headline">${esc(v.headline)}</p>` +
+      `<ul>${v.reasons.map((r) => `<li>${esc(r)}`).join("")}</ul></header>`,
+  );
+  sections.push(`<section id="setup"><h2>What ran</h2>${setupSection(test, t, metrics, describe)}</section>`);
+  const lat = latencyChart(t, opts.pointBudget);
+  sections.push(`<section id="timeline"><h2>Timeline</h2>${lat.svg}${throughputChart(t)}${phaseTable(t)}</section>`);
+  sections.push(`<section id="anomalies"><h2>Anomalies</h2>${anomalySections(data, t)}</section>`);
+  sections.push(`<section id="nodes"><h2>Nodes</h2>${primarySection(data, t, writers)}${nodeLogs(data)}</section>`);
+
+  return (
+    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">` +
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>${REPORT_CSS}</style></head>\n<body>\n` +
+    `<p class="crumb">splitbrain report · run ${esc(test.runId)} · ${esc(data.dir)}</p>\n` +
+    sections.join("\n") +
+    `\n<footer>Built from the run directory alone (test.json, history.jsonl, results.json, nodes/). Rebuild: <code>npx splitbrain report ${esc(data.dir)}</code></footer>\n</body></html>\n`
+  );
+}
+
+function phaseTable(t: Timeline): string {
+  if (t.phases.length === 0) return "";
+  const rows = t.phases.map((ph) => {
+    const a = availability(ph);
+    const bar = a === undefined ? "" : `<span class="bar"><span style="width:${(a * 100).toFixed(1)}%"></span></span>`;
+    return [esc(ph.name), `${esc(at(ph.from, t.timed))} – ${esc(at(ph.to, t.timed))}`, count(ph.ok + ph.fail + ph.info), count(ph.ok), count(ph.fail), count(ph.info), `${bar} ${percent(a)}`];
+  });
+  return `<h3>Availability per phase</h3><p class="note">Share of client ops invoked in each phase that completed ok.</p>` + table(["phase", "from – to", "ops", "ok", "fail", "info", "available"], rows, "phases");
+}
+
+function anomalySections(data: RunData, t: Timeline): string {
+  if (!data.results) return `<p>Not checked yet.</p>`;
+  const out: string[] = [];
+  for (const c of data.results.checkers) {
+    const r = c.result;
+    const word = r.valid === true ? "valid" : r.valid === false ? "anomalies" : "unknown";
+    let body: string;
+    if (c.checker === "set") body = setEvidence(r as SetResult, t);
+    else if (c.checker === "queue") body = queueEvidence(r as QueueResult, t);
+    else if (c.checker === "counter") body = counterEvidence(r as CounterResult, t);
+    else if (c.checker === "linearizable") body = linearizableEvidence(r as LinearizabilityResult);
+    else body = genericEvidence(r);
+    out.push(`<div class="checker"><h3>${esc(c.workload)} / ${esc(c.checker)}: <span class="tag ${word}">${word}</span></h3><p>${esc(r.reason ?? "")}</p>${body}</div>`);
+  }
+  return out.join("\n") || "<p>No checker ran.</p>";
+}
+
+/** Drawings for the first few counterexamples; the rest are named, since each is a separate key's failure. */
+const DRAWN_COUNTEREXAMPLES = 3;
+
+function linearizableEvidence(r: LinearizabilityResult): string {
+  const out = [`<p>${count(r.ops)} ops over ${plural(r.partitions, "key")} (model ${esc(r.model)}); ${count(r.stats.failedOps)} failed ops left out, ${count(r.stats.pendingOps)} pending.</p>`];
+  if (r.stats.undecided.length) {
+    out.push(`<p>Undecided: ${r.stats.undecided.map((u) => esc(`${String(u.key)} (${u.ops} ops, ${u.limit})`)).join(", ")}.</p>`);
+  }
+  r.anomalies.slice(0, DRAWN_COUNTEREXAMPLES).forEach((c) => out.push(counterexampleSection(c)));
+  if (r.anomalies.length > DRAWN_COUNTEREXAMPLES) {
+    const rest = r.anomalies.slice(DRAWN_COUNTEREXAMPLES).map((c) => esc(c.key === null ? "history" : String(c.key)));
+    out.push(`<p>Also not linearizable (not drawn): ${rest.join(", ")}. <code>splitbrain check</code> on the run directory describes each.</p>`);
+  }
+  return out.join("\n");
+}
+
+function primarySection(data: RunData, t: Timeline, writers: readonly WriterSegment[]): string {
+  const out: string[] = [`<h3>Who was primary when</h3>`];
+  if (writers.length) {
+    const rows = writers.map((w) => [
+      `${esc(at(w.from, t.timed))} – ${esc(at(w.to, t.timed))}`,
+      w.nodes.length > 1 ? `<b class="bad">${esc(w.nodes.join(" and "))}</b> (more than one node acknowledged writes)` : esc(w.nodes[0]!),
+      count(w.writes),
+    ]);
+    out.push(`<p class="note">Source 1, exact on the run's clock: the node that acknowledged each ok write (the <code>node</code> field of the history), grouped in ${t.timed ? "¼-second" : "50-line"} steps.</p>` + table(["when", "acknowledging writes", "ok writes"], rows));
+  } else {
+    out.push(`<p class="note">No ok write records which node served it, so writes cannot tell who was primary.</p>`);
+  }
+  const nodes = clusterNodes(data.test);
+  const nameOf = (ip: string, port: number) => nodes.find((n) => n.ip === ip && (n.port === port || n.kind === "data"))?.name ?? `${ip}:${port}`;
+  const sentinelLogs = data.nodes.flatMap((n) => n.files.filter((f) => /sentinel.*\.log$/.test(f.name)).map((f) => ({ node: n.node, text: f.text })));
+  if (sentinelLogs.length) {
+    const switches = sentinelSwitches(sentinelLogs, nameOf);
+    const origin = clockOrigin(data.test);
+    out.push(
+      `<p class="note">Source 2: Sentinel's decisions (<code>+switch-master</code> in nodes/*/sentinel.log). Logs carry wall-clock times; ` +
+        (origin !== undefined ? `they are placed on the run's clock assuming it started when the cluster was up (test.json startedAt + start-up time), so expect an error of up to a second.` : `the run's start time is unknown, so they are shown as logged.`) +
+        `</p>`,
+    );
+    out.push(
+      switches.length
+        ? table(["logged at", "≈ run clock", "from", "to", "logged by"], switches.map((s: SentinelSwitch) => [esc(s.wall), origin !== undefined && t.timed ? esc(`≈ ${at(Math.max(0, (s.wallMs - origin) * 1e6), true)}`) : "-", esc(s.from), esc(s.to), esc(s.reportedBy.join(", "))]))
+        : `<p>No Sentinel switched the primary.</p>`,
+    );
+  }
+  return out.join("\n");
+}
+
+/** Wall-clock ms of the run clock's zero: the clock starts once the cluster is up. */
+function clockOrigin(test: TestRecord): number | undefined {
+  const started = Date.parse(test.startedAt);
+  const total = (test.cluster as { timings?: { total?: number } } | undefined)?.timings?.total;
+  return Number.isFinite(started) && typeof total === "number" ? started + total : undefined;
+}
+
+function nodeLogs(data: RunData): string {
+  if (data.nodes.length === 0) return `<p>No node files were saved (nodes/ is empty).</p>`;
+  const out = [`<h3>Node files</h3>`];
+  for (const n of data.nodes) {
+    const files = n.files.map((f) =>
+      collapsed(
+        `${esc(f.name)} <span class="note">(${count(f.bytes)} bytes${f.truncated ? `, last ${count(f.text.length)} characters shown` : ""})</span>`,
+        `<pre class="log">${esc(f.text)}</pre>`,
+      ),
+    );
+    out.push(`<div class="node"><h4>${esc(n.node)}</h4>${files.join("")}</div>`);
+  }
+  return out.join("\n");
+}

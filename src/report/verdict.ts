@@ -1,0 +1,147 @@
+import type { CheckResult } from "../checker/checker.js";
+import type { CounterResult } from "../checker/counter.js";
+import type { LinearizabilityResult } from "../checker/linearizable/index.js";
+import type { QueueResult } from "../checker/queue.js";
+import type { SetResult } from "../checker/set.js";
+import type { Verdict } from "../cli/exit.js";
+import type { RunResults } from "../runner/checkRun.js";
+import { at, count, plural } from "./html.js";
+import type { WriterSegment } from "./primary.js";
+import type { FaultInterval, Timeline } from "./timeline.js";
+
+/**
+ * The report's first screen: the verdict in plain words and why, computed from the checkers' results and the
+ * timeline. It restates evidence; it never judges the history itself.
+ */
+export interface VerdictText {
+  valid: Verdict;
+  /** "Anomalies found", "Valid", "Unknown", "Not checked". */
+  word: string;
+  headline: string;
+  reasons: string[];
+}
+
+export function verdictText(results: RunResults | undefined, t: Timeline, writers: readonly WriterSegment[], describeFault: (f: FaultInterval) => string): VerdictText {
+  if (!results) {
+    return {
+      valid: "unknown",
+      word: "Not checked",
+      headline: "This run has no results.json, so nothing has been checked yet.",
+      reasons: ["Check it with `splitbrain check <run-dir>`, then rebuild this page with `splitbrain report <run-dir>`."],
+    };
+  }
+  const reasons: string[] = [];
+  const phrases: string[] = [];
+  for (const c of results.checkers) {
+    const label = `${c.workload}/${c.checker}`;
+    if (c.result.valid === false) {
+      const p = anomalyPhrase(c.checker, c.result, t, writers, describeFault);
+      phrases.push(p.phrase);
+      reasons.push(`${label}: ${p.detail}`);
+    } else if (c.result.valid === "unknown") {
+      reasons.push(`${label} could not decide: ${c.result.reason ?? "no reason given"}`);
+    } else {
+      reasons.push(`${label}: valid${c.result.reason ? ` (${c.result.reason})` : ""}`);
+    }
+  }
+  if (results.incomplete) reasons.unshift(`The run was incomplete: ${results.incomplete}.`);
+  if (results.valid === false) {
+    return { valid: false, word: "Anomalies found", headline: sentence(phrases.join("; ")), reasons };
+  }
+  if (results.valid === "unknown") {
+    const why = results.checkers.filter((c) => c.result.valid === "unknown").map((c) => `${c.workload}/${c.checker}: ${c.result.reason ?? "undecided"}`);
+    const lead = results.incomplete ? [results.incomplete] : [];
+    return { valid: "unknown", word: "Unknown", headline: sentence(`Unknown: ${[...lead, ...why].join("; ") || "a checker could not decide"}`), reasons };
+  }
+  if (results.checkers.length === 0) {
+    return { valid: "unknown", word: "Unknown", headline: "No checker ran, so nothing was verified.", reasons };
+  }
+  const faults = t.faults.length ? ` under ${plural(t.faults.length, "fault")} (${[...new Set(t.faults.map((f) => f.label))].join(", ")})` : " without faults";
+  return {
+    valid: true,
+    word: "Valid",
+    headline: `No anomalies: every checker accepted the ${count(t.ops.length)} client operations recorded${faults}.`,
+    reasons,
+  };
+}
+
+function sentence(text: string): string {
+  const s = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(s) ? s : `${s}.`;
+}
+
+function anomalyPhrase(
+  checker: string,
+  r: CheckResult,
+  t: Timeline,
+  writers: readonly WriterSegment[],
+  describeFault: (f: FaultInterval) => string,
+): { phrase: string; detail: string } {
+  if (checker === "set") {
+    const s = r as SetResult;
+    const parts: string[] = [];
+    let context = "";
+    if (s.lost.length) {
+      parts.push(`${plural(s.lost.length, "acknowledged write")} ${s.lost.length === 1 ? "was" : "were"} lost`);
+      context = lossContext(s.lost.map((l) => t.byIndex.get(l.knownBy.op)?.end).filter((x): x is number => x !== undefined), t, writers, describeFault);
+    }
+    if (s.unexpected.length) parts.push(`${plural(s.unexpected.length, "element")} appeared that ${s.unexpected.length === 1 ? "was" : "were"} never successfully added`);
+    if (s.duplicated.length) parts.push(`${plural(s.duplicated.length, "element")} appeared more than once in a read`);
+    const phrase = parts.join(", ") + context;
+    return { phrase, detail: `${phrase} (of ${count(s.acknowledged)} acknowledged adds).` };
+  }
+  if (checker === "queue") {
+    const q = r as QueueResult;
+    const parts: string[] = [];
+    let context = "";
+    if (q.lost.length) {
+      parts.push(`${plural(q.lost.length, "acknowledged job")} ${q.lost.length === 1 ? "was" : "were"} lost`);
+      context = lossContext(q.lost.map((l) => t.byIndex.get(l.enqueuedBy)?.end).filter((x): x is number => x !== undefined), t, writers, describeFault);
+    }
+    if (q.duplicated.length) parts.push(`${plural(q.duplicated.length, "job")} delivered more than once`);
+    if (q.unexpected.length) parts.push(`${plural(q.unexpected.length, "unexpected job")}`);
+    const phrase = parts.join(", ") + context;
+    return { phrase, detail: `${phrase} (of ${count(q.acknowledged)} acknowledged enqueues).` };
+  }
+  if (checker === "counter") {
+    const c = r as CounterResult;
+    const f = c.final;
+    const phrase = `${plural(c.errors.length, "counter read")} fell outside what the acknowledged and indeterminate adds allow`;
+    const fin = f ? `; final value ${count(f.value)}, possible range [${count(f.lower)}, ${count(f.upper)}]` : "";
+    return { phrase: phrase + fin, detail: `${r.reason ?? phrase}${fin}.` };
+  }
+  if (checker === "linearizable") {
+    const l = r as LinearizabilityResult;
+    const keys = l.anomalies.map((a) => (a.key === null ? "the history" : String(a.key)));
+    const phrase = `the ${l.model} history is not linearizable on ${plural(l.anomalies.length, "key")} (${keys.slice(0, 3).join(", ")}${keys.length > 3 ? ", …" : ""})`;
+    return { phrase, detail: r.reason ?? phrase };
+  }
+  return { phrase: `${checker} found anomalies${r.reason ? `: ${r.reason}` : ""}`, detail: r.reason ?? "anomalies" };
+}
+
+/**
+ * Where lost writes sit relative to faults and primary changes: the span of their acknowledgements, the fault
+ * active (or last started) then, and the first change of the writing node after the first lost write.
+ */
+export function lossContext(ackedAt: number[], t: Timeline, writers: readonly WriterSegment[], describeFault: (f: FaultInterval) => string): string {
+  if (ackedAt.length === 0) return "";
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const m of ackedAt) (lo = Math.min(lo, m)), (hi = Math.max(hi, m));
+  const fault = t.faults.filter((f) => f.from <= hi).sort((a, b) => b.from - a.from).find((f) => f.to >= lo) ?? t.faults.filter((f) => f.from <= lo).pop();
+  const parts: string[] = [];
+  if (fault) parts.push(`after ${describeFault(fault)} at ${at(fault.from, t.timed)}`);
+  const change = writers.findIndex((w, i) => i > 0 && w.from >= lo && w.nodes.join() !== writers[i - 1]!.nodes.join());
+  if (change > 0) {
+    const w = writers[change]!;
+    const prev = writers[change - 1]!;
+    const promoted = w.nodes.filter((n) => !prev.nodes.includes(n));
+    parts.push(
+      promoted.length
+        ? `${promoted.join(" and ")} began acknowledging writes at ${at(w.from, t.timed)}${w.nodes.length > 1 ? ` (alongside ${w.nodes.filter((n) => !promoted.includes(n)).join(", ")})` : ` instead of ${prev.nodes.join(", ")}`}`
+        : `${prev.nodes.filter((n) => !w.nodes.includes(n)).join(", ")} stopped acknowledging writes at ${at(w.from, t.timed)}`,
+    );
+  }
+  const span = lo === hi ? `acknowledged at ${at(lo, t.timed)}` : `acknowledged between ${at(lo, t.timed)} and ${at(hi, t.timed)}`;
+  return ` (${span})${parts.length ? ` ${parts.join(", and ")}` : ""}`;
+}
