@@ -24,11 +24,14 @@ import { Progress, type RunCounts } from "./progress.js";
 import { createRunDir, runDirName, writeJson, type RunDir } from "./runDir.js";
 import { StatsSampler } from "./stats.js";
 import { loadHistory } from "../history/read.js";
+import { writeReport } from "../report/write.js";
 
 export interface RunOutcome {
   dir: RunDir;
   results: RunResults;
   valid: Verdict;
+  /** report.html, unless it could not be written. */
+  reportPath?: string;
 }
 
 export interface RunHooks {
@@ -228,7 +231,12 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
   const results = await checkHistory(loaded.history, test, plan.checkTimeoutMs);
   results.stats.checkMs = Math.round(performance.now() - t0);
   writeJson(dir.resultsPath, results);
-  return { dir, results, valid: results.valid };
+  // The report is for people; failing to draw it must not cost the run its verdict.
+  const reportPath = await writeReport(dir.path).catch((err: Error) => {
+    progress.event(`could not write report.html: ${err.message} (retry with: splitbrain report ${dir.path})`);
+    return undefined;
+  });
+  return { dir, results, valid: results.valid, ...(reportPath ? { reportPath } : {}) };
 }
 
 /** WAIT / WAITAOF are refused up front, naming the engine and version, where the server lacks them. */

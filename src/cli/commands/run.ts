@@ -2,7 +2,9 @@ import { Command } from "commander";
 import { runTeardowns } from "../../docker/cleanup.js";
 import { addRunOptions, planFromOptions, type RunOptions } from "../../runner/plan.js";
 import { runPlan } from "../../runner/run.js";
-import { verdictWord } from "../../runner/checkRun.js";
+import { readTestRecord, verdictWord } from "../../runner/checkRun.js";
+import { junitXml } from "../../report/junit.js";
+import { writeFileSync } from "node:fs";
 import { ExitCode, exitCodeFor } from "../exit.js";
 import { c, printJson, say } from "../output.js";
 
@@ -11,6 +13,7 @@ export function runCommand(): Command {
   addRunOptions(cmd);
   return cmd
     .option("--json", "print the run's summary (verdict, checkers, run directory) as JSON on stdout")
+    .option("--junit <file>", "also write a JUnit XML file: one test case per checker, failures carry the anomaly summary")
     .addHelpText(
       "after",
       "\nExamples:\n" +
@@ -19,7 +22,7 @@ export function runCommand(): Command {
         "  $ splitbrain run --wait 2 --min-replicas-to-write 1 --workload set\n" +
         "  $ splitbrain run --topology single --nemesis none --workload counter --seed 42",
     )
-    .action(async (opts: RunOptions & { json?: boolean }) => {
+    .action(async (opts: RunOptions & { json?: boolean; junit?: string }) => {
       const plan = planFromOptions(opts);
       const stop = new AbortController();
       // First Ctrl-C: stop the workload, heal, tear down and still check what was recorded. Second: heal and
@@ -47,6 +50,11 @@ export function runCommand(): Command {
         say(`${c().bold("verdict:")} ${colourVerdict(r.valid)}${r.incomplete ? c().yellow(` (run incomplete: ${r.incomplete})`) : ""}`);
         for (const line of r.summary) say(`  ${line}`);
         say(`results: ${outcome.dir.path}`);
+        if (outcome.reportPath) say(`report:  ${outcome.reportPath}`);
+        if (opts.junit) {
+          writeFileSync(opts.junit, junitXml([{ test: readTestRecord(outcome.dir.path), results: r, dir: outcome.dir.path }]));
+          say(`junit:   ${opts.junit}`);
+        }
         if (opts.json) printJson({ valid: r.valid, incomplete: r.incomplete, runDir: outcome.dir.path, checkers: r.checkers.map((x) => ({ workload: x.workload, checker: x.checker, valid: x.result.valid, reason: x.result.reason })) });
         process.exitCode = r.incomplete && r.valid === true ? ExitCode.Unknown : exitCodeFor(r.valid);
       } finally {

@@ -1,0 +1,104 @@
+import type { CheckResult } from "../checker/checker.js";
+import type { QueueResult } from "../checker/queue.js";
+import type { SetResult } from "../checker/set.js";
+import type { RunResults, TestRecord } from "../runner/checkRun.js";
+
+/**
+ * JUnit XML for CI: one <testsuite> per run and one <testcase> per checker. An anomaly is a <failure> whose text
+ * is the anomaly summary; `unknown` is an <error> (the run proved nothing, which a CI job must not take as a
+ * pass); valid is a passing test case. Pure.
+ */
+
+export interface JunitRun {
+  test: TestRecord;
+  results: RunResults;
+  /** Where the run directory is, so a failing test points at its report. */
+  dir: string;
+}
+
+/** Element examples a failure lists before saying how many more there are. */
+const EXAMPLES = 20;
+
+function xml(text: unknown): string {
+  // Characters XML 1.0 cannot carry at all are dropped; the rest are escaped.
+  return String(text)
+    .replace(/[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "")
+    .replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
+}
+
+export function anomalySummary(checker: string, r: CheckResult): string {
+  const lines = [r.reason ?? "anomalies found"];
+  if (checker === "set") {
+    const s = r as SetResult;
+    const show = (label: string, items: Array<{ key: string; element: string }>) => {
+      if (!items.length) return;
+      lines.push(`${label} (${items.length}):`);
+      for (const x of items.slice(0, EXAMPLES)) lines.push(`  ${x.key} ${x.element}`);
+      if (items.length > EXAMPLES) lines.push(`  ... and ${items.length - EXAMPLES} more (see results.json or report.html)`);
+    };
+    show("lost", s.lost);
+    show("unexpected", s.unexpected);
+    show("duplicated", s.duplicated);
+  } else if (checker === "queue") {
+    const q = r as QueueResult;
+    for (const [label, items] of [["lost", q.lost], ["duplicated", q.duplicated], ["unexpected", q.unexpected]] as const) {
+      if (!items.length) continue;
+      lines.push(`${label} (${items.length}): ${items.slice(0, EXAMPLES).map((x) => x.job).join(", ")}${items.length > EXAMPLES ? ", ..." : ""}`);
+    }
+  } else if (checker === "linearizable") {
+    const anomalies = (r as { anomalies?: Array<{ key: unknown; blockedBy: number | null; stateAfterPrefix: string }> }).anomalies ?? [];
+    for (const a of anomalies.slice(0, EXAMPLES)) {
+      lines.push(`  key ${JSON.stringify(a.key)}: stuck in state ${a.stateAfterPrefix}${a.blockedBy !== null ? `, op ${a.blockedBy} cannot be linearized` : ""}`);
+    }
+  } else if (checker === "counter") {
+    const f = (r as { final?: { value: number; lower: number; upper: number } }).final;
+    if (f) lines.push(`final value ${f.value}, possible range [${f.lower}, ${f.upper}]`);
+  }
+  return lines.join("\n");
+}
+
+export function junitXml(runs: readonly JunitRun[]): string {
+  let tests = 0;
+  let failures = 0;
+  let errors = 0;
+  const suites = runs.map(({ test, results, dir }) => {
+    const p = test.plan;
+    const suiteName = `splitbrain ${p.cluster.db} ${p.cluster.topology} ${p.workloads.join("+")} / ${p.nemeses.join("+") || "no faults"} (seed ${p.seed})`;
+    let f = 0;
+    let e = 0;
+    const cases = results.checkers.map((c) => {
+      const name = `${c.workload}/${c.checker}`;
+      const seconds = c.checker === "linearizable" ? Number((c.result as { stats?: { checkMs?: number } }).stats?.checkMs ?? 0) / 1000 : 0;
+      const head = `    <testcase classname="${xml(`splitbrain.${p.cluster.db}.${p.cluster.topology}`)}" name="${xml(name)}" time="${seconds.toFixed(3)}">`;
+      if (c.result.valid === false) {
+        f++;
+        return `${head}\n      <failure message="${xml(c.result.reason ?? "anomalies found")}" type="anomalies">${xml(anomalySummary(c.checker, c.result))}\n\nreport: ${xml(`${dir}/report.html`)}</failure>\n    </testcase>`;
+      }
+      if (c.result.valid === "unknown") {
+        e++;
+        return `${head}\n      <error message="${xml(`unknown: ${c.result.reason ?? "the checker could not decide"}`)}" type="unknown">${xml(c.result.reason ?? "")}</error>\n    </testcase>`;
+      }
+      return `${head}</testcase>`;
+    });
+    if (results.incomplete && results.checkers.length === 0) {
+      e++;
+      cases.push(`    <testcase classname="splitbrain" name="run"><error message="${xml(`incomplete: ${results.incomplete}`)}" type="unknown"/></testcase>`);
+    }
+    tests += cases.length;
+    failures += f;
+    errors += e;
+    const props = [
+      ["run-id", test.runId],
+      ["run-dir", dir],
+      ["seed", String(p.seed)],
+      ["command", `npx splitbrain ${test.command.join(" ")}`],
+      ...(results.incomplete ? [["incomplete", results.incomplete]] : []),
+    ];
+    return (
+      `  <testsuite name="${xml(suiteName)}" tests="${cases.length}" failures="${f}" errors="${e}" timestamp="${xml(test.startedAt.replace(/Z$/, ""))}">\n` +
+      `    <properties>\n${props.map(([k, v]) => `      <property name="${xml(k)}" value="${xml(v)}"/>`).join("\n")}\n    </properties>\n` +
+      `${cases.join("\n")}\n  </testsuite>`
+    );
+  });
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="splitbrain" tests="${tests}" failures="${failures}" errors="${errors}">\n${suites.join("\n")}\n</testsuites>\n`;
+}
