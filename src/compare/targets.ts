@@ -173,6 +173,8 @@ function listProblems(flag: string, problems: string[]): UsageError {
 }
 
 function suggest(name: string, specs: readonly OptionSpec[]): string {
-  const close = specs.filter((s) => s.name.includes(name) || name.includes(s.name)).map((s) => s.name);
+  // A fragment ("replicas-to-write") most likely means a longer name containing it; only then the other way round.
+  const longer = specs.filter((s) => s.name.includes(name)).map((s) => s.name);
+  const close = longer.length ? longer : specs.filter((s) => name.includes(s.name)).map((s) => s.name);
   return close.length ? ` (did you mean ${close.slice(0, 3).join(", ")}?)` : "";
 }

@@ -44,13 +44,25 @@ export function memoryInUse(m: DockerMemoryStats | undefined): number | undefine
 }
 
 /**
- * Keeps at most `max` samples by halving the resolution when full (every other sample goes), so a long run's file
- * stays small while still covering the whole run evenly. The peak is tracked apart and never lost.
+ * Keeps at most `max` samples, evenly spaced over the whole run: when full, every other sample goes and from then
+ * on only every other new one is kept (the stride doubles), so a long run's file stays small without losing its
+ * start or end. The peak is tracked apart and never lost.
  */
-export function boundedPush(samples: MemorySample[], sample: MemorySample, max: number): MemorySample[] {
-  samples.push(sample);
-  if (samples.length <= max) return samples;
-  return samples.filter((_, i) => i % 2 === 0);
+export class SampleBuffer {
+  readonly samples: MemorySample[] = [];
+  private stride = 1;
+  private seen = 0;
+
+  constructor(private readonly max: number) {}
+
+  push(sample: MemorySample): void {
+    if (this.seen++ % this.stride !== 0) return;
+    this.samples.push(sample);
+    if (this.samples.length <= this.max) return;
+    const kept = this.samples.filter((_, i) => i % 2 === 0);
+    this.samples.splice(0, this.samples.length, ...kept);
+    this.stride *= 2;
+  }
 }
 
 export interface SampledNode {
@@ -71,6 +83,7 @@ export class StatsSampler {
   private readonly intervalMs: number;
   private readonly maxSamples: number;
   private readonly stats = new Map<string, NodeStats>();
+  private readonly buffers = new Map<string, SampleBuffer>();
   private readonly startedAt = performance.now();
   private readonly timer: NodeJS.Timeout;
   private inFlight: Promise<void> | undefined;
@@ -83,7 +96,9 @@ export class StatsSampler {
     this.intervalMs = opts.intervalMs ?? DEFAULT_STATS_INTERVAL_MS;
     this.maxSamples = opts.maxSamples ?? DEFAULT_MAX_SAMPLES;
     for (const n of nodes) {
-      this.stats.set(n.name, { node: n.name, peakBytes: null, kernelMaxBytes: null, intervalMs: this.intervalMs, samples: [], errors: 0 });
+      const buffer = new SampleBuffer(this.maxSamples);
+      this.buffers.set(n.name, buffer);
+      this.stats.set(n.name, { node: n.name, peakBytes: null, kernelMaxBytes: null, intervalMs: this.intervalMs, samples: buffer.samples, errors: 0 });
     }
     this.tick();
     this.timer = setInterval(() => this.tick(), this.intervalMs);
@@ -113,7 +128,7 @@ export class StatsSampler {
         s.errors++;
         return;
       }
-      s.samples = boundedPush(s.samples, { atMs, bytes }, this.maxSamples);
+      this.buffers.get(node.name)!.push({ atMs, bytes });
       s.peakBytes = Math.max(s.peakBytes ?? 0, bytes);
       const kernelMax = raw.memory_stats?.max_usage;
       if (typeof kernelMax === "number") s.kernelMaxBytes = Math.max(s.kernelMaxBytes ?? 0, kernelMax);
