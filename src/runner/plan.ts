@@ -11,6 +11,7 @@ import { parseGrudgeSpec, GRUDGE_HELP } from "../../nemeses/grudge.js";
 import { parseTarget, TARGET_HELP } from "../../nemeses/targets.js";
 import type { NemesisOptions } from "../../nemeses/nemesis.js";
 import { redisSizeBytes, isRedisSize } from "../cluster/sizes.js";
+import { MAXMEMORY_POLICIES } from "../cluster/spec.js";
 
 /**
  * A run plan: everything that decides what a run does, resolved and validated before any container starts. It is
@@ -58,6 +59,9 @@ export interface RunOptions extends ClusterOptions {
   partition?: string;
   partitionClients?: boolean;
   diskFree?: string;
+  memoryPressurePolicy?: string;
+  memoryPressureHeadroom?: string;
+  packetLoss?: string;
   seed?: string;
   results: string;
   keep?: boolean;
@@ -85,6 +89,9 @@ export function addRunOptions(cmd: Command): Command {
     .option("--partition <shape>", `partition shape: ${GRUDGE_HELP}`)
     .option("--partition-clients", "also cut the test runner's own traffic to the nodes on the minority side")
     .option("--disk-free <bytes>", "bytes disk-fill leaves free on the data filesystem (default: 0)")
+    .addOption(new Option("--memory-pressure-policy <policy>", "maxmemory-policy memory-pressure sets while active, e.g. allkeys-lru to make it evict (default: leave the policy)").choices([...MAXMEMORY_POLICIES]))
+    .option("--memory-pressure-headroom <size>", "bytes above current use memory-pressure leaves under maxmemory (default: 0)")
+    .option("--packet-loss <p>", "share of packets packet-loss drops, in (0, 1] (default: 0.2)")
     .option("--seed <n>", "seed for op generation and the fault schedule (default: random, printed)")
     .option("--results <dir>", "where run directories go", "results")
     .option("--keep", "leave the cluster running after the run (prints how to reach and remove it)")
@@ -155,6 +162,20 @@ export function planFromOptions(o: RunOptions): RunPlan {
   if (o.diskFree !== undefined) {
     if (!isRedisSize(o.diskFree)) problems.push(`--disk-free takes a size such as 0, 4096 or 1mb (got "${o.diskFree}")`);
     else nemesisOptions.diskFreeBytes = redisSizeBytes(o.diskFree);
+  }
+  if (o.memoryPressurePolicy !== undefined) {
+    if (!(MAXMEMORY_POLICIES as readonly string[]).includes(o.memoryPressurePolicy)) {
+      problems.push(`--memory-pressure-policy takes one of ${MAXMEMORY_POLICIES.join(", ")} (got "${o.memoryPressurePolicy}")`);
+    } else nemesisOptions.maxmemoryPolicy = o.memoryPressurePolicy;
+  }
+  if (o.memoryPressureHeadroom !== undefined) {
+    if (!isRedisSize(o.memoryPressureHeadroom)) problems.push(`--memory-pressure-headroom takes a size such as 0, 65536 or 1mb (got "${o.memoryPressureHeadroom}")`);
+    else nemesisOptions.memoryHeadroomBytes = redisSizeBytes(o.memoryPressureHeadroom);
+  }
+  if (o.packetLoss !== undefined) {
+    const p = Number(o.packetLoss);
+    if (!(p > 0 && p <= 1)) problems.push(`--packet-loss takes a probability in (0, 1], such as 0.2 (got "${o.packetLoss}")`);
+    else nemesisOptions.lossProbability = p;
   }
   let seed: number;
   if (o.seed === undefined) seed = Math.floor(Math.random() * 2 ** 31);
