@@ -14,8 +14,11 @@ export type Route = "offline" | "online";
 
 export const ENGINES: readonly DbName[] = ["redis", "valkey", "dragonfly"];
 
-/** What every node needs to take faults, whatever the engine. tini is PID 1 (reaps killed servers). */
-export const NODE_PACKAGES = ["iptables", "iproute2", "procps", "tini"] as const;
+/**
+ * What every node needs to take faults, whatever the engine. tini is PID 1 (reaps killed servers); fuse3 and
+ * python3-fusepy run the lazy filesystem (docker/node/lazyfs) the power-loss fault mounts the data directory through.
+ */
+export const NODE_PACKAGES = ["iptables", "iproute2", "procps", "tini", "fuse3", "python3-fusepy"] as const;
 
 /** Debian packages per engine. Dragonfly is not packaged: it comes from --binary; redis-tools gives redis-cli. */
 export const ENGINE_PACKAGES: Record<DbName, readonly string[]> = {

@@ -41,7 +41,9 @@ describe("node image definitions", () => {
 
   it("puts the node tools and the engine's packages in an offline image, sorted and unique", () => {
     const redis = offlineDefinition("redis", "bookworm");
-    expect(redis.packages).toEqual(["iproute2", "iptables", "procps", "redis-sentinel", "redis-server", "redis-tools", "tini"]);
+    expect(redis.packages).toEqual([
+      "fuse3", "iproute2", "iptables", "procps", "python3-fusepy", "redis-sentinel", "redis-server", "redis-tools", "tini",
+    ]);
     expect(offlineDefinition("dragonfly", "bookworm", "ab").packages).not.toContain("redis-server");
   });
 
