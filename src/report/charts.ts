@@ -210,8 +210,10 @@ export function throughputBuckets(t: Timeline, maxBuckets = 200): Buckets {
 export function throughputChart(t: Timeline): string {
   const b = throughputBuckets(t);
   const ax = xAxis(t);
-  const perUnit = t.timed ? b.width / 1e9 : b.width;
-  const rate = (k: Outcome) => b[k].map((c) => c / perUnit);
+  const unit = t.timed ? 1e9 : 1;
+  // The last bucket is usually cut short by the end of the history; dividing by its full width would show a drop.
+  const span = (i: number) => Math.max(Math.min(b.width, Math.max(t.end, 1) - i * b.width), b.width / 20) / unit;
+  const rate = (k: Outcome) => b[k].map((c, i) => c / span(i));
   const max = Math.max(1, extent((["ok", "fail", "info"] as Outcome[]).flatMap(rate)).max);
   const ticks = niceTicks(max, 4);
   const top = ticks[ticks.length - 1]! || 1;
@@ -219,7 +221,7 @@ export function throughputChart(t: Timeline): string {
   const line = (k: Outcome) => {
     const r = rate(k);
     if (r.every((v) => v === 0)) return "";
-    const d = r.map((v, i) => `${i ? "L" : "M"}${ax.x((i + 0.5) * b.width).toFixed(1)} ${y(v).toFixed(1)}`).join("");
+    const d = r.map((v, i) => `${i ? "L" : "M"}${ax.x(Math.min((i + 0.5) * b.width, ax.end)).toFixed(1)} ${y(v).toFixed(1)}`).join("");
     return `<path d="${d}" stroke="${COLOURS[k]}" stroke-width="1.5" fill="none"/>`;
   };
   const yTicks = ticks
