@@ -17,7 +17,7 @@ export const MAX_DRAWN_OPS = 80;
 
 export function selectWindow(c: PartitionCounterexample, max = MAX_DRAWN_OPS): OpRow[] {
   const all = c.rows.flatMap((r) => r.ops);
-  const focusIds = new Set<number>([...c.stuck.map((s) => s.id), ...(c.blockedBy !== null ? [c.blockedBy] : []), ...c.longestPrefix.slice(-6)]);
+  const focusIds = new Set<number>([...c.stuck.map((s) => s.id), ...(c.blockedBy !== null ? [c.blockedBy] : []), ...c.longestPrefix.slice(-12)]);
   const focus = all.filter((o) => focusIds.has(o.id));
   if (focus.length === 0) return all.sort((a, b) => a.call - b.call).slice(0, max);
   const lo = Math.min(...focus.map((o) => o.call));

@@ -121,10 +121,11 @@ export function buildTimeline(history: History, styles: readonly FaultStyle[] = 
     }
     const startStyle = styleFor(op.f, styles, fallback);
     if (startStyle && op.f === startStyle.start) {
-      // A failed start did nothing; an indeterminate one may have acted from its invocation on.
+      // A failed start did nothing. Any other may have acted from its invocation on (a partition is applied node by
+      // node between invoke and ok), so the interval starts there.
       if (op.type === "fail") continue;
       const uncertain = op.type === "info";
-      open.set(startStyle.name, { style: startStyle, from: uncertain ? (invokedAt.get(op.f) ?? t) : t, value: op.value, uncertain });
+      open.set(startStyle.name, { style: startStyle, from: invokedAt.get(op.f) ?? t, value: op.value, uncertain });
       continue;
     }
     const stopped = [...open.values()].find((o) => o.style.stop === op.f);

@@ -13,6 +13,9 @@ import type { FaultInterval, Timeline } from "./timeline.js";
  * The report's first screen: the verdict in plain words and why, computed from the checkers' results and the
  * timeline. It restates evidence; it never judges the history itself.
  */
+/** Checkers whose anomalies are lost or corrupted data, which is what a reader must see first. */
+const LOSES_DATA = new Set(["set", "queue", "counter"]);
+
 export interface VerdictText {
   valid: Verdict;
   /** "Anomalies found", "Valid", "Unknown", "Not checked". */
@@ -31,12 +34,12 @@ export function verdictText(results: RunResults | undefined, t: Timeline, writer
     };
   }
   const reasons: string[] = [];
-  const phrases: string[] = [];
+  const phrases: Array<{ phrase: string; rank: number }> = [];
   for (const c of results.checkers) {
     const label = `${c.workload}/${c.checker}`;
     if (c.result.valid === false) {
       const p = anomalyPhrase(c.checker, c.result, t, writers, describeFault);
-      phrases.push(p.phrase);
+      phrases.push({ phrase: p.phrase, rank: LOSES_DATA.has(c.checker) ? 0 : 1 });
       reasons.push(`${label}: ${p.detail}`);
     } else if (c.result.valid === "unknown") {
       reasons.push(`${label} could not decide: ${c.result.reason ?? "no reason given"}`);
@@ -46,7 +49,9 @@ export function verdictText(results: RunResults | undefined, t: Timeline, writer
   }
   if (results.incomplete) reasons.unshift(`The run was incomplete: ${results.incomplete}.`);
   if (results.valid === false) {
-    return { valid: false, word: "Anomalies found", headline: sentence(phrases.join("; ")), reasons };
+    // Lost data leads the sentence; a linearizability violation on registers follows it.
+    const ordered = phrases.sort((a, b) => a.rank - b.rank).map((p) => p.phrase);
+    return { valid: false, word: "Anomalies found", headline: sentence(ordered.join("; ")), reasons };
   }
   if (results.valid === "unknown") {
     const why = results.checkers.filter((c) => c.result.valid === "unknown").map((c) => `${c.workload}/${c.checker}: ${c.result.reason ?? "undecided"}`);

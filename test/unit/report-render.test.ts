@@ -113,7 +113,7 @@ describe("report: phases and fault intervals come from the recorded nemesis ops"
       { name: "partition", label: "partition", colour: "#f00", start: "start-partition", stop: "stop-partition" },
     ]);
     expect(t.faults).toHaveLength(1);
-    expect(t.faults[0]).toMatchObject({ fault: "partition", from: 1045e6, to: 2020e6, closedBy: "stop", uncertain: false });
+    expect(t.faults[0]).toMatchObject({ fault: "partition", from: 1040e6, to: 2020e6, closedBy: "stop", uncertain: false });
     expect(t.phases.map((p) => p.name)).toEqual(["before partition", "during partition", "after partition"]);
     const total = t.phases.reduce((n, p) => n + p.ok + p.fail + p.info, 0);
     expect(total).toBe(t.ops.length);
