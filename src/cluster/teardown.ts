@@ -72,7 +72,9 @@ export async function teardownRun(
 export function keepMessage(runId: string, nodes: readonly DockerNode[]): string {
   const lines = [`kept the cluster of run ${runId} running; reach its nodes with:`];
   for (const n of nodes) {
-    const cli = n.kind === "sentinel" ? "redis-cli -p 26379" : "redis-cli";
+    // The client ships beside the server: Valkey nodes have only valkey-cli, the others (Dragonfly too) redis-cli.
+    const client = n.launches?.some((l) => l.argv[0]?.startsWith("valkey-")) ? "valkey-cli" : "redis-cli";
+    const cli = n.kind === "sentinel" ? `${client} -p 26379` : client;
     lines.push(`  ${n.name.padEnd(4)} ${`${n.ip}:${n.port}`.padEnd(22)} docker exec -it splitbrain-${runId}-${n.name} ${cli}`);
   }
   lines.push(`remove it with: splitbrain clean --run ${runId}`);

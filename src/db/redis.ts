@@ -5,6 +5,7 @@ import type { Capabilities } from "./capabilities.js";
 import { identifyServer } from "./capabilities.js";
 import type { ContainerNeeds, Db, Launch, NodeView } from "./db.js";
 import type { InfoFields } from "./info.js";
+import { versionMatches } from "../image/definition.js";
 import { renderSentinelConf, sentinelConfFile } from "./sentinel.js";
 
 /** What differs between Redis and its forks that speak the same config dialect. */
@@ -13,6 +14,8 @@ export interface RedisDialect {
   label: string;
   server: string;
   sentinel: string;
+  /** The data node's config file, named the way the engine's own docs name it (same dialect). */
+  confFile: string;
 }
 
 export const CONF_DIR = "/etc/splitbrain";
@@ -35,11 +38,11 @@ function dragonflyOnlyOptions(spec: ClusterSpec): string[] {
  * redis.conf for one data node. Announce addresses are set explicitly so that what a node tells its peers (and
  * Sentinels, and cluster clients) is its address on the run's network, not whatever it guesses.
  */
-export function renderRedisConf(spec: ClusterSpec, node: NodeView): string {
+export function renderRedisConf(spec: ClusterSpec, node: NodeView, confFile = "redis.conf"): string {
   const p = node.plan;
   const s = spec.settings;
   const lines: string[] = [
-    `# redis.conf for ${p.name} (${p.role}${p.replicaOf ? ` of ${p.replicaOf}` : ""}), written by splitbrain (run ${node.runId})`,
+    `# ${confFile} for ${p.name} (${p.role}${p.replicaOf ? ` of ${p.replicaOf}` : ""}), written by splitbrain (run ${node.runId})`,
     `port ${DB_PORT}`,
     `bind 0.0.0.0`,
     `protected-mode no`,
@@ -92,6 +95,29 @@ export function settingKeys(spec: ClusterSpec): string[] {
   return keys;
 }
 
+const ENGINE_LABELS: Record<DbName, string> = { redis: "Redis", valkey: "Valkey", dragonfly: "Dragonfly" };
+
+/**
+ * The server must be what the run claims to test: an --image holding another engine or version would otherwise
+ * put the wrong name on every result. Asked of the server (INFO), not of the image's labels.
+ */
+export function identityRefusals(dialect: RedisDialect, spec: ClusterSpec, caps: Capabilities): string[] {
+  const out: string[] = [];
+  if (caps.engine !== dialect.name) {
+    out.push(`--db ${dialect.name} was asked for, but the server reports itself as ${ENGINE_LABELS[caps.engine]} ${caps.version} (INFO server).`);
+  } else if (spec.version !== undefined && !versionMatches(spec.version, caps.version)) {
+    out.push(`--version ${spec.version} was asked for, but the server reports ${dialect.label} ${caps.version} (INFO server).`);
+  }
+  return out;
+}
+
+/** Settings of the spec that CONFIG GET does not know on this server: each names engine, version and the setting. */
+export function settingRefusals(spec: ClusterSpec, caps: Capabilities): string[] {
+  return settingKeys(spec)
+    .filter((k) => caps.config[k] === false)
+    .map((k) => `${ENGINE_LABELS[caps.engine]} ${caps.version} has no "${k}" setting (CONFIG GET ${k} knows nothing of it).`);
+}
+
 /** The Redis adapter, parameterised by dialect so forks reuse it by composition. */
 export function redisFamily(dialect: RedisDialect): Db {
   return {
@@ -107,10 +133,10 @@ export function redisFamily(dialect: RedisDialect): Db {
         : [];
     },
     serverLaunch(spec: ClusterSpec, node: NodeView): Launch {
-      const path = `${CONF_DIR}/redis.conf`;
+      const path = `${CONF_DIR}/${dialect.confFile}`;
       return {
         process: "db",
-        files: [{ path, contents: renderRedisConf(spec, node), saveAs: "redis.conf" }],
+        files: [{ path, contents: renderRedisConf(spec, node, dialect.confFile), saveAs: dialect.confFile }],
         argv: [dialect.server, path],
       };
     },
@@ -126,11 +152,15 @@ export function redisFamily(dialect: RedisDialect): Db {
       return who.engine === dialect.name ? who : undefined;
     },
     capabilityRefusals(spec: ClusterSpec, caps: Capabilities): string[] {
-      return settingKeys(spec)
-        .filter((k) => caps.config[k] === false)
-        .map((k) => `${dialect.label} ${caps.version} has no "${k}" setting (CONFIG GET ${k} knows nothing of it).`);
+      return [...identityRefusals(dialect, spec, caps), ...settingRefusals(spec, caps)];
     },
   };
 }
 
-export const redis: Db = redisFamily({ name: "redis", label: "Redis", server: "redis-server", sentinel: "redis-sentinel" });
+export const redis: Db = redisFamily({
+  name: "redis",
+  label: "Redis",
+  server: "redis-server",
+  sentinel: "redis-sentinel",
+  confFile: "redis.conf",
+});

@@ -2,7 +2,8 @@ import type { DbName } from "../cluster/types.js";
 import { UsageError } from "../cli/exit.js";
 import { docker } from "../docker/engine.js";
 import { IMAGE_LABELS } from "../docker/labels.js";
-import { IMAGE_REPO, versionMatches } from "./definition.js";
+import { IMAGE_REPO } from "./definition.js";
+import { missingImageMessage, pickNodeImage } from "./select.js";
 
 /** A node image present in the local engine, as its labels describe it. */
 export interface NodeImageInfo {
@@ -44,7 +45,7 @@ export async function listNodeImages(): Promise<NodeImageInfo[]> {
 
 /** The newest local node image for an engine (and version, when given: "7", "7.0" or "7.0.15"). */
 export async function findNodeImage(db: DbName, version?: string): Promise<NodeImageInfo | undefined> {
-  return (await listNodeImages()).find((i) => i.engine === db && (version === undefined || versionMatches(version, i.version)));
+  return pickNodeImage(await listNodeImages(), db, version);
 }
 
 export interface EnsureOptions {
@@ -60,21 +61,14 @@ export interface EnsureOptions {
  * Otherwise a UsageError that names the command to build one.
  */
 export async function ensureNodeImage(opts: EnsureOptions): Promise<string> {
-  const found = await findNodeImage(opts.db, opts.version);
+  const images = await listNodeImages();
+  const found = pickNodeImage(images, opts.db, opts.version);
   if (found) return found.ref;
-  const what = `${opts.db}${opts.version ? ` ${opts.version}` : ""}`;
-  const versionFlag = opts.version ? ` --version ${opts.version}` : "";
   if (opts.buildOffline && opts.db !== "dragonfly") {
     const { buildOfflineImage } = await import("./offline.js");
     const built = await buildOfflineImage({ db: opts.db, ...(opts.version ? { version: opts.version } : {}), quiet: opts.quiet ?? false });
     return built.ref;
   }
-  const build =
-    opts.db === "dragonfly"
-      ? `splitbrain image build --db dragonfly --offline --binary <path to dragonfly>`
-      : `splitbrain image build --db ${opts.db}${versionFlag} --offline`;
-  throw new UsageError(
-    `no node image for ${what} in the local Docker engine`,
-    `build one with: ${build} (or without --offline where a registry is reachable), or pass --image <ref>`,
-  );
+  const { message, hint } = missingImageMessage(images, opts.db, opts.version);
+  throw new UsageError(message, hint);
 }

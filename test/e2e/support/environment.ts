@@ -18,19 +18,30 @@ export interface E2eEnvironment {
   image?: string;
 }
 
-export async function e2eEnvironment(opts: { db?: DbName } = {}): Promise<E2eEnvironment> {
+/**
+ * The variable naming a test image for an engine and version: SPLITBRAIN_TEST_IMAGE is the Redis image (the first
+ * one CI builds); others are SPLITBRAIN_TEST_IMAGE_<ENGINE>[<MAJOR>], e.g. _VALKEY, _REDIS8.
+ */
+export function testImageVariable(db: DbName, version?: string): string {
+  if (db === "redis" && version === undefined) return "SPLITBRAIN_TEST_IMAGE";
+  return `SPLITBRAIN_TEST_IMAGE_${db.toUpperCase()}${version ? version.split(".")[0] : ""}`;
+}
+
+export async function e2eEnvironment(opts: { db?: DbName; version?: string } = {}): Promise<E2eEnvironment> {
   const status = await dockerAvailable();
   if (!status.ok) {
     return { ready: false, reason: `Docker is not reachable at ${dockerEndpoint()} (${status.error}): start Docker, or set DOCKER_HOST` };
   }
   if (!opts.db) return { ready: true };
-  const override = process.env.SPLITBRAIN_TEST_IMAGE;
+  const variable = testImageVariable(opts.db, opts.version);
+  const override = process.env[variable];
   if (override) return { ready: true, image: override };
-  const found = await findNodeImage(opts.db);
+  const found = await findNodeImage(opts.db, opts.version);
   if (!found) {
+    const versionFlag = opts.version ? ` --version ${opts.version}` : "";
     return {
       ready: false,
-      reason: `no ${opts.db} node image: build one with \`npx splitbrain image build --db ${opts.db} --offline\` (or set SPLITBRAIN_TEST_IMAGE)`,
+      reason: `no ${opts.db}${opts.version ? ` ${opts.version}` : ""} node image: build one with \`npx splitbrain image build --db ${opts.db}${versionFlag} --offline\` (or set ${variable})`,
     };
   }
   return { ready: true, image: found.ref };
