@@ -1,6 +1,6 @@
 import { UsageError } from "../cli/exit.js";
 import { cleanRun, onTeardown, trackRun, untrackRun } from "../docker/cleanup.js";
-import { createNodeContainer, DATA_DIR } from "../docker/container.js";
+import { createNodeContainer, DATA_DIR, execIn } from "../docker/container.js";
 import { createRunNetwork } from "../docker/network.js";
 import { ensureNodeImage } from "../image/images.js";
 import { probeCapabilities, type Capabilities } from "../db/capabilities.js";
@@ -13,6 +13,7 @@ import { discoverPrimaries } from "./discovery.js";
 import { waitHealthy, type HealthTarget } from "./health.js";
 import { CLUSTER_BUS_PORT, DB_PORT, planLayout, SENTINEL_PORT, MASTER_NAME, type NodePlan } from "./layout.js";
 import { DockerNode } from "./node.js";
+import { lazyFsContainerNeeds, type LazyFsOptions } from "./lazyfs.js";
 import { validateClusterSpec } from "./options.js";
 import type { ClusterSpec } from "./spec.js";
 import { saveNodeFile, teardownRun } from "./teardown.js";
@@ -29,6 +30,8 @@ export interface StartOptions {
   healthTimeoutMs?: number;
   /** Abort set-up half-way (the test suite uses it; so can a caller with its own deadline). */
   signal?: AbortSignal;
+  /** Mount every data node's data directory through the lazy filesystem (the power-loss fault needs it). */
+  lazyFs?: LazyFsOptions;
 }
 
 /** A started cluster: the Cluster seam plus what the runner needs to report on it and take it down. */
@@ -42,6 +45,8 @@ export interface RunningCluster extends Cluster {
   readonly capabilities: Record<string, Capabilities>;
   /** Milliseconds spent per set-up phase. */
   readonly timings: Record<string, number>;
+  /** What the engine found about this runtime before its servers started (Dragonfly: the I/O engine). */
+  readonly runtime: Record<string, unknown>;
   /** Waits until the cluster is healthy again (after faults are healed, before final reads). */
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Collects logs and INFO into results, then removes everything (or, with keep, prints how to reach it). */
@@ -67,6 +72,7 @@ class DockerCluster implements RunningCluster {
   readonly topology: TopologyName;
   readonly capabilities: Record<string, Capabilities> = {};
   readonly timings: Record<string, number> = {};
+  readonly runtime: Record<string, unknown> = {};
   private tornDown = false;
   private readonly unregister: () => void;
 
@@ -155,12 +161,7 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
   const log = opts.log ?? (() => undefined);
   const image =
     opts.image ?? spec.image ?? (await ensureNodeImage({ db: spec.db, ...(spec.version ? { version: spec.version } : {}) }));
-  if (db.containerNeeds(spec).ulimits.length > 0) {
-    throw new UsageError(
-      "--memlock cannot be applied yet: the node container layer sets no ulimits",
-      "drop --memlock (Dragonfly runs with Docker's default memlock limit here)",
-    );
-  }
+  const ulimits = db.containerNeeds(spec).ulimits;
   // An interrupt (Ctrl-C, SIGTERM) during set-up stops further steps and waits for Docker calls already sent, so a
   // container whose creation was in flight when cleanup listed the run's resources is not left behind.
   const interrupted = new AbortController();
@@ -204,10 +205,11 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
     const launchesFor = (plan: NodePlan): Launch[] => {
       const view = { runId: opts.runId, plan, ip: ipOf(plan.name), ipOf };
       const out: Launch[] = [];
-      if (plan.kind === "data") out.push(db.serverLaunch(spec, view));
-      if (plan.runsSentinel) out.push(db.sentinelLaunch(spec, view, primaryAddr));
+      if (plan.kind === "data") out.push(db.serverLaunch(launchSpec, view));
+      if (plan.runsSentinel) out.push(db.sentinelLaunch(launchSpec, view, primaryAddr));
       return out;
     };
+    const lazyNeeds = opts.lazyFs ? await lazyFsContainerNeeds() : undefined;
     const created = await Promise.all(
       plans.map(async (plan) => {
         const c = await track(createNodeContainer({
@@ -217,6 +219,10 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
           ip: ipOf(plan.name),
           network: network.name,
           tmpfsDataSize: String(spec.dataSizeBytes),
+          ...(lazyNeeds && plan.kind === "data" ? lazyNeeds : {}),
+          ...(ulimits.length ? { ulimits } : {}),
+        }).catch((err: Error) => {
+          throw refusedUlimits(err, ulimits) ?? err;
         }));
         log(`created ${plan.name} (${c.ip})`);
         return { plan, c };
@@ -224,6 +230,16 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
     );
     step(`created ${created.length} nodes`);
     phase("containers");
+    let launchSpec = spec;
+    const found: Record<string, unknown> = {};
+    if (db.prepare) {
+      const first = created.find((x) => x.plan.kind === "data")!;
+      const prepared = await db.prepare(spec, (cmd) => execIn(first.c.id, cmd, { timeoutMs: 30_000 }));
+      launchSpec = prepared.spec;
+      Object.assign(found, prepared.found);
+      log(`${db.label} runtime: ${JSON.stringify(prepared.found)}`);
+      phase("prepare");
+    }
     for (const { plan, c } of created) {
       nodes.push(
         new DockerNode({
@@ -233,6 +249,7 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
           port: plan.port,
           containerId: c.id,
           dataDir: DATA_DIR,
+          ...(opts.lazyFs && plan.kind === "data" ? { lazyFs: opts.lazyFs } : {}),
           launches: launchesFor(plan),
           saveConfig: (node, saveAs, contents) => saveNodeFile(opts.resultsDir, node, saveAs, contents),
         }),
@@ -256,6 +273,7 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
 
     const sentinelIps = nodes.filter((n) => n.launches.some((l) => l.process === "sentinel")).map((n) => n.ip);
     cluster = new DockerCluster(spec, data, sentinelOnly, endpointsFor(spec, data, sentinelIps), opts);
+    Object.assign(cluster.runtime, found);
     await cluster.waitHealthy();
     step(`healthy: ${describeShape(spec)}`);
     phase("health");
@@ -282,6 +300,20 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
     unregisterSetup();
     throw err;
   }
+}
+
+/**
+ * A runtime that cannot raise a limit above its own (dockerd's LimitMEMLOCK) fails the container's start with
+ * "error setting rlimit": say which option asked for it and what to do, instead of the OCI error alone.
+ */
+function refusedUlimits(err: Error, ulimits: ReadonlyArray<{ Name: string; Soft: number }>): UsageError | undefined {
+  if (!ulimits.length || !/rlimit/i.test(err.message)) return undefined;
+  const asked = ulimits.map((u) => `${u.Name}=${u.Soft < 0 ? "unlimited" : u.Soft}`).join(", ");
+  return new UsageError(
+    `the container runtime refused the node's ulimit ${asked} (${err.message.trim().split("\n")[0]})`,
+    "it cannot raise a limit above its own: drop --memlock (Dragonfly's io_uring works within Docker's default " +
+      "here, and it falls back to epoll when it does not), ask for less, or raise LimitMEMLOCK of dockerd",
+  );
 }
 
 function describeShape(spec: ClusterSpec): string {

@@ -1,6 +1,6 @@
 import type { NodePlan } from "../cluster/layout.js";
 import type { ClusterSpec } from "../cluster/spec.js";
-import type { DbName } from "../cluster/types.js";
+import type { DbName, ExecResult } from "../cluster/types.js";
 import type { Capabilities } from "./capabilities.js";
 import type { InfoFields } from "./info.js";
 
@@ -65,4 +65,9 @@ export interface Db {
   identify(info: InfoFields): { engine: DbName; version: string } | undefined;
   /** Settings of the spec the running server turned out not to support, from its probed capabilities. */
   capabilityRefusals(spec: ClusterSpec, caps: Capabilities): string[];
+  /**
+   * Asks a created node, before any server starts, what this runtime allows (Dragonfly: which I/O engine starts).
+   * Returns the spec the launches use (the user's spec is not changed) and what was found, for test.json.
+   */
+  prepare?(spec: ClusterSpec, runInNode: (cmd: string[]) => Promise<ExecResult>): Promise<{ spec: ClusterSpec; found: Record<string, unknown> }>;
 }

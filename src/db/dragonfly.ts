@@ -5,7 +5,9 @@ import { identifyServer } from "./capabilities.js";
 import type { ContainerNeeds, Db, Launch, NodeView } from "./db.js";
 import type { InfoFields } from "./info.js";
 import { CONF_DIR, DATA_DIR } from "./redis.js";
+import { isRedisSize, redisSizeBytes } from "../cluster/sizes.js";
 import { renderSentinelConf, sentinelConfFile } from "./sentinel.js";
+import { chooseIoBackend, userForcesEpoll } from "./dragonflyIo.js";
 
 /** Snapshot file name without a timestamp, so a restarted process loads the snapshot its predecessor wrote. */
 export const DRAGONFLY_DBFILENAME = "dump";
@@ -34,6 +36,9 @@ export function dragonflyFlags(spec: ClusterSpec, node: NodeView): string[] {
   return flags;
 }
 
+/** Measured: Dragonfly 1.40 exits with "There are 2 threads, so 512.00MiB are required" below this per thread. */
+export const DRAGONFLY_MIB_PER_THREAD = 256;
+
 /** Each refusal names the setting, says Dragonfly lacks it, and what to do instead. */
 export function dragonflyRefusals(spec: ClusterSpec): string[] {
   const s = spec.settings;
@@ -59,6 +64,17 @@ export function dragonflyRefusals(spec: ClusterSpec): string[] {
   }
   if (s.replBacklogSize !== undefined) {
     out.push("Dragonfly has no repl-backlog-size; its per-shard backlog is --dragonfly-flag shard_repl_backlog_len=<n>.");
+  }
+  const threads = spec.dragonfly.proactorThreads;
+  if (s.maxmemory !== undefined && threads !== undefined && isRedisSize(s.maxmemory)) {
+    const need = threads * DRAGONFLY_MIB_PER_THREAD * 2 ** 20;
+    if (redisSizeBytes(s.maxmemory) < need) {
+      out.push(
+        `Dragonfly needs at least ${DRAGONFLY_MIB_PER_THREAD}MiB of maxmemory per thread and exits at start otherwise: ` +
+          `--maxmemory ${s.maxmemory} is less than ${threads} x ${DRAGONFLY_MIB_PER_THREAD}mb. ` +
+          `Raise --maxmemory to ${threads * DRAGONFLY_MIB_PER_THREAD}mb or lower --proactor-threads.`,
+      );
+    }
   }
   if (s.extra.length) out.push("--redis-conf writes redis.conf, which Dragonfly does not read; use --dragonfly-flag name=value.");
   return out;
@@ -95,4 +111,15 @@ export const dragonfly: Db = {
     // Every setting Dragonfly lacks is refused from the spec before start (a flag it does not know stops it).
     return [];
   },
+  async prepare(spec, runInNode) {
+    const io = await chooseIoBackend(spec, runInNode);
+    const launchSpec = withForcedEpoll(spec, io.forceEpoll);
+    return { spec: launchSpec, found: { ioBackend: io } };
+  },
 };
+
+/** The spec the servers start from: the user's, plus --force_epoll when the probe had to choose it. */
+export function withForcedEpoll(spec: ClusterSpec, forceEpoll: boolean): ClusterSpec {
+  if (!forceEpoll || userForcesEpoll(spec)) return spec;
+  return { ...spec, dragonfly: { ...spec.dragonfly, extra: [...spec.dragonfly.extra, ["force_epoll", "true"]] } };
+}

@@ -30,6 +30,10 @@ export interface NodeContainerSpec {
   /** Extra labels (the run label is always added). */
   extraLabels?: Record<string, string>;
   securityOpt?: string[];
+  /** Where the size-limited tmpfs goes (default DATA_DIR; the lazy filesystem mounts DATA_DIR over it elsewhere). */
+  tmpfsPath?: string;
+  /** Process limits, e.g. memlock for Dragonfly's io_uring. The runtime may refuse to raise one above its own. */
+  ulimits?: Array<{ Name: string; Soft: number; Hard: number }>;
 }
 
 export interface NodeContainer {
@@ -66,9 +70,10 @@ export async function createNodeContainer(spec: NodeContainerSpec): Promise<Node
       NetworkMode: spec.network,
       CapAdd: ["NET_ADMIN", ...(spec.capAdd ?? [])],
       Devices: (spec.devices ?? []).map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: "rwm" })),
-      Tmpfs: { [DATA_DIR]: `rw,size=${spec.tmpfsDataSize},mode=0755` },
+      Tmpfs: { [spec.tmpfsPath ?? DATA_DIR]: `rw,size=${spec.tmpfsDataSize},mode=0755` },
       ...(spec.memoryLimit ? { Memory: spec.memoryLimit } : {}),
       ...(spec.securityOpt ? { SecurityOpt: spec.securityOpt } : {}),
+      ...(spec.ulimits?.length ? { Ulimits: spec.ulimits } : {}),
       RestartPolicy: { Name: "no" },
     },
     NetworkingConfig: {

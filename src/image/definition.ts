@@ -20,11 +20,15 @@ export const ENGINES: readonly DbName[] = ["redis", "valkey", "dragonfly"];
  */
 export const NODE_PACKAGES = ["iptables", "iproute2", "procps", "tini", "fuse3", "python3-fusepy"] as const;
 
-/** Debian packages per engine. Dragonfly is not packaged: it comes from --binary; redis-tools gives redis-cli. */
+/**
+ * Debian packages per engine. Dragonfly is not packaged: it comes from --binary; redis-tools gives redis-cli, and
+ * redis-sentinel is there because Dragonfly has no Sentinel of its own: in sentinel topology Redis Sentinels watch
+ * the Dragonfly nodes, and every node of a run starts from one image.
+ */
 export const ENGINE_PACKAGES: Record<DbName, readonly string[]> = {
   redis: ["redis-server", "redis-sentinel", "redis-tools"],
   valkey: ["valkey-server", "valkey-sentinel", "valkey-tools"],
-  dragonfly: ["redis-tools"],
+  dragonfly: ["redis-sentinel", "redis-tools"],
 };
 
 /** The server binary whose `--version` names the image's version. */

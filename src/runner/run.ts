@@ -94,6 +94,10 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
     resultsDir: dir.path,
     log: (line) => progress.event(`  ${line}`),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
+    // Only runs with a fault that needs it pay for the lazy filesystem.
+    ...(plan.nemeses.some((n) => NEMESES.get(n)!.needsLazyFs)
+      ? { lazyFs: { strictMetadata: plan.nemesisOptions.strictMetadata ?? false } }
+      : {}),
   });
   const clock = monotonicClock();
   const nemesisCtx: NemesisContext = {
@@ -112,6 +116,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
       nodes: cluster.allNodes.map((n) => ({ name: n.name, kind: n.kind, ip: n.ip, port: n.port })),
       capabilities: cluster.capabilities,
       timings: cluster.timings,
+      ...(Object.keys(cluster.runtime).length ? { runtime: cluster.runtime } : {}),
     };
     await checkDurabilitySupported(cluster, plan);
     for (const n of nemeses) {
