@@ -9,12 +9,13 @@ import type { NemesisPackage } from "./nemesis.js";
 import { packetLoss } from "./packet-loss.js";
 import { partition } from "./partition.js";
 import { pause } from "./pause.js";
+import { powerLoss } from "./power-loss.js";
 import { restart } from "./restart.js";
 import { snapshotStorm } from "./snapshot-storm.js";
 
 /** Every fault by name. A new fault is one file in nemeses/ and one line here. */
 export const NEMESES: ReadonlyMap<string, NemesisPackage> = new Map(
-  [partition, kill, restart, pause, diskFill, memoryPressure, packetLoss, latency, failover, snapshotStorm].map(
+  [partition, kill, restart, pause, diskFill, memoryPressure, packetLoss, latency, failover, snapshotStorm, powerLoss].map(
     (p) => [p.name, p],
   ),
 );

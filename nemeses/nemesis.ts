@@ -64,6 +64,10 @@ export interface NemesisOptions {
   /** Pause between a snapshot-storm's BGSAVE / BGREWRITEAOF commands, and the most rounds it runs. */
   snapshotPeriodMs?: number;
   snapshotMaxRounds?: number;
+  /** power-loss keeps a random prefix of each file's unsynced tail (a torn write) instead of dropping it all. */
+  tornWrites?: boolean;
+  /** power-loss: name changes are durable only after their directory is fsynced (strict POSIX), not at once. */
+  strictMetadata?: boolean;
 }
 
 /** A fault as the registry knows it: a name, one line for `--help`, and a factory for one run's instance. */
@@ -75,5 +79,7 @@ export interface NemesisPackage {
    * e.g. pausing a process that was just killed would only produce noise.
    */
   readonly group?: string;
+  /** The cluster must mount data directories through the lazy filesystem (docker/node/lazyfs) for this fault. */
+  readonly needsLazyFs?: boolean;
   create(opts: NemesisOptions): Nemesis;
 }

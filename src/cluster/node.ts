@@ -1,6 +1,7 @@
 import { copyFileIn, execDetached, execIn } from "../docker/container.js";
 import type { Launch } from "../db/db.js";
 import { tryAdminCall } from "./admin.js";
+import { ensureLazyFsMounted, type LazyFsOptions } from "./lazyfs.js";
 import type { ExecResult, Node } from "./types.js";
 
 /** Where process logs and pid files live: outside /data, so a full data disk does not also silence the logs. */
@@ -38,6 +39,8 @@ export interface DockerNodeInit {
   saveConfig(node: string, saveAs: string, contents: string): Promise<void>;
   /** How long startDb waits for PING. */
   startTimeoutMs?: number;
+  /** Mount the data directory through the lazy filesystem before the first start (runs with power-loss). */
+  lazyFs?: LazyFsOptions;
 }
 
 const SENTINEL_PORT_OF_LAUNCH = 26379;
@@ -83,6 +86,9 @@ export class DockerNode implements Node {
 
   /** Starts the named processes of this node that are not running, and waits until each answers PING. */
   async start(processes: ReadonlyArray<Launch["process"]>): Promise<void> {
+    if (this.init.lazyFs && processes.includes("db")) {
+      await ensureLazyFsMounted(this.name, (cmd, o) => this.exec(cmd, o), this.dataDir, this.init.lazyFs);
+    }
     await this.writeConfigsOnce();
     const launches = this.launches.filter((l) => processes.includes(l.process));
     for (const launch of launches) {

@@ -62,6 +62,8 @@ export interface RunOptions extends ClusterOptions {
   memoryPressurePolicy?: string;
   memoryPressureHeadroom?: string;
   packetLoss?: string;
+  tornWrites?: boolean;
+  strictMetadata?: boolean;
   seed?: string;
   results: string;
   keep?: boolean;
@@ -92,6 +94,8 @@ export function addRunOptions(cmd: Command): Command {
     .addOption(new Option("--memory-pressure-policy <policy>", "maxmemory-policy memory-pressure sets while active, e.g. allkeys-lru to make it evict (default: leave the policy)").choices([...MAXMEMORY_POLICIES]))
     .option("--memory-pressure-headroom <size>", "bytes above current use memory-pressure leaves under maxmemory (default: 0)")
     .option("--packet-loss <p>", "share of packets packet-loss drops, in (0, 1] (default: 0.2)")
+    .option("--torn-writes", "power-loss keeps a random prefix of each file's unsynced tail (a torn write)")
+    .option("--strict-metadata", "power-loss: creates, renames and unlinks are durable only after a directory fsync")
     .option("--seed <n>", "seed for op generation and the fault schedule (default: random, printed)")
     .option("--results <dir>", "where run directories go", "results")
     .option("--keep", "leave the cluster running after the run (prints how to reach and remove it)")
@@ -177,6 +181,8 @@ export function planFromOptions(o: RunOptions): RunPlan {
     if (!(p > 0 && p <= 1)) problems.push(`--packet-loss takes a probability in (0, 1], such as 0.2 (got "${o.packetLoss}")`);
     else nemesisOptions.lossProbability = p;
   }
+  if (o.tornWrites) nemesisOptions.tornWrites = true;
+  if (o.strictMetadata) nemesisOptions.strictMetadata = true;
   let seed: number;
   if (o.seed === undefined) seed = Math.floor(Math.random() * 2 ** 31);
   else {
