@@ -85,8 +85,9 @@ function niceTicks(max: number, n: number): number[] {
   const raw = max / n;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= raw) ?? raw;
+  // The last tick is at or above max, so the axis always contains the data.
   const out: number[] = [];
-  for (let v = 0; v <= max + 1e-9; v += step) out.push(v);
+  for (let v = 0; out.length === 0 || out[out.length - 1]! < max - 1e-9; v += step) out.push(v);
   return out;
 }
 

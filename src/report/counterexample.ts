@@ -17,7 +17,7 @@ export const MAX_DRAWN_OPS = 80;
 
 export function selectWindow(c: PartitionCounterexample, max = MAX_DRAWN_OPS): OpRow[] {
   const all = c.rows.flatMap((r) => r.ops);
-  const focusIds = new Set<number>([...c.stuck.map((s) => s.id), ...(c.blockedBy !== null ? [c.blockedBy] : []), ...c.longestPrefix.slice(-12)]);
+  const focusIds = new Set<number>([...c.stuck.map((s) => s.id), ...(c.blockedBy !== null ? [c.blockedBy] : []), ...c.longestPrefix.slice(-8)]);
   const focus = all.filter((o) => focusIds.has(o.id));
   if (focus.length === 0) return all.sort((a, b) => a.call - b.call).slice(0, max);
   const lo = Math.min(...focus.map((o) => o.call));
@@ -36,7 +36,7 @@ export function counterexampleSvg(c: PartitionCounterexample, max = MAX_DRAWN_OP
   const events = [...new Set(ops.flatMap((o) => [o.call, ...(o.ret === null ? [] : [o.ret])]))].sort((a, b) => a - b);
   const slot = new Map(events.map((e, i) => [e, i]));
   const stuck = new Map(c.stuck.map((s) => [s.id, s]));
-  const SLOT = 60;
+  const SLOT = 50;
   const ROW = 30;
   const LEFT = 90;
   const width = LEFT + (events.length + 1) * SLOT + 20;
@@ -73,7 +73,8 @@ export function counterexampleSvg(c: PartitionCounterexample, max = MAX_DRAWN_OP
     `<span><i class="blocked"></i>returned, yet cannot be linearized next</span><span><i class="refused"></i>impossible in the state after the prefix</span>` +
     `<span><i class="deadend"></i>possible next, but a dead end</span><span><i class="other"></i>other</span></div>`;
   return (
-    `<div class="cex"><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">${parts.join("")}</svg></div>` +
+    // Scaled down to the page's width rather than scrolled: the op that cannot be linearized is at the right end.
+    `<div class="cex"><svg viewBox="0 0 ${width} ${height}" width="100%" style="max-width:${width}px" xmlns="http://www.w3.org/2000/svg">${parts.join("")}</svg></div>` +
     legend +
     note
   );
