@@ -160,7 +160,11 @@ function primarySection(data: RunData, t: Timeline, writers: readonly WriterSegm
     const origin = clockOrigin(data.test);
     out.push(
       `<p class="note">Source 2: Sentinel's decisions (<code>+switch-master</code> in nodes/*/sentinel.log). Logs carry wall-clock times; ` +
-        (origin !== undefined ? `they are placed on the run's clock assuming it started when the cluster was up (test.json startedAt + start-up time), so expect an error of up to a second.` : `the run's start time is unknown, so they are shown as logged.`) +
+        (origin === undefined
+          ? `the run's start time is unknown, so they are shown as logged.`
+          : data.test.clockStartedAt
+            ? `they are placed on the run's clock from the wall time at which it started (test.json clockStartedAt), to within the logs' millisecond precision.`
+            : `they are placed on the run's clock assuming it started when the cluster was up (test.json startedAt + start-up time), so expect an error of up to a second.`) +
         `</p>`,
     );
     out.push(
@@ -172,8 +176,12 @@ function primarySection(data: RunData, t: Timeline, writers: readonly WriterSegm
   return out.join("\n");
 }
 
-/** Wall-clock ms of the run clock's zero: the clock starts once the cluster is up. */
+/** Wall-clock ms of the run clock's zero: recorded by newer runs; estimated for older ones (cluster up). */
 function clockOrigin(test: TestRecord): number | undefined {
+  if (test.clockStartedAt) {
+    const exact = Date.parse(test.clockStartedAt);
+    if (Number.isFinite(exact)) return exact;
+  }
   const started = Date.parse(test.startedAt);
   const total = (test.cluster as { timings?: { total?: number } } | undefined)?.timings?.total;
   return Number.isFinite(started) && typeof total === "number" ? started + total : undefined;

@@ -12,6 +12,8 @@ export interface TestRecord {
   tool: { name: string; version: string };
   runId: string;
   startedAt: string;
+  /** Wall time at which the run's monotonic clock read 0 (op times are nanoseconds after it). */
+  clockStartedAt?: string;
   command: string[];
   plan: RunPlan;
   /** Filled in as the run goes: nodes, server versions, schedule, how the run ended. */

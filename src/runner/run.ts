@@ -100,6 +100,8 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
       : {}),
   });
   const clock = monotonicClock();
+  // Lets logs stamped with wall time (Sentinel's, the servers') be placed on the run's clock.
+  test.clockStartedAt = new Date().toISOString();
   const nemesisCtx: NemesisContext = {
     cluster,
     rng: new SeededRng((plan.seed ^ 0x5bd1e995) >>> 0),
@@ -155,7 +157,12 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
 
     progress.event(`phase: workload for ${plan.timeLimitMs / 1000}s (${plan.workloads.join(", ")}; ${plan.concurrency} clients; faults: ${plan.nemeses.join(", ") || "none"})`);
     const workloadStop = new AbortController();
-    const onAbort = () => workloadStop.abort();
+    // The schedule stops early only on an interrupt; at the time limit it still records its final stops.
+    const scheduleStop = new AbortController();
+    const onAbort = () => {
+      workloadStop.abort();
+      scheduleStop.abort();
+    };
     hooks.signal?.addEventListener("abort", onAbort, { once: true });
     const active = new Set<string>();
     const startNs = clock.now();
@@ -173,7 +180,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
         }
         h.append({ process: "nemesis", time: clock.now(), ...op });
       },
-      signal: workloadStop.signal,
+      signal: scheduleStop.signal,
     }).catch((err: Error) => progress.event(`nemesis schedule stopped: ${err.message}`));
     const extra = hooks.duringWorkload?.(cluster, clock).catch((err: Error) => progress.event(`during-workload step failed: ${err.message}`));
     const ticker = setInterval(() => {
