@@ -4,6 +4,7 @@
  * one warm-up run, on generated (seeded) inputs, so two machines or two commits can be compared.
  */
 import { linearizableBench } from "./linearizable.js";
+import { powerlossBench } from "./powerloss.js";
 
 export interface BenchRow {
   name: string;
@@ -20,6 +21,7 @@ export type Bench = (runs: number) => Promise<BenchRow[]>;
 
 const BENCHES: Record<string, Bench> = {
   linearizable: linearizableBench,
+  powerloss: powerlossBench,
 };
 
 /** Runs `fn` once to warm up, then `runs` times; returns the sorted timings and the last result. */
