@@ -10,6 +10,7 @@ import { parseClusterNodes } from "../db/info.js";
 import { settingKeys } from "../db/redis.js";
 import { adminCall, tryAdminCall } from "./admin.js";
 import { discoverPrimaries } from "./discovery.js";
+import { dataSizeBytes } from "./sizes.js";
 import { waitHealthy, type HealthTarget } from "./health.js";
 import { CLUSTER_BUS_PORT, DB_PORT, planLayout, SENTINEL_PORT, MASTER_NAME, type NodePlan } from "./layout.js";
 import { DockerNode } from "./node.js";
@@ -73,7 +74,8 @@ class DockerCluster implements RunningCluster {
   readonly capabilities: Record<string, Capabilities> = {};
   readonly timings: Record<string, number> = {};
   readonly runtime: Record<string, unknown> = {};
-  private tornDown = false;
+  /** The teardown under way or done: a second caller (Ctrl-C's cleanup racing the run's own) waits for the same one. */
+  private tornDown: Promise<void> | undefined;
   private readonly unregister: () => void;
 
   constructor(
@@ -132,13 +134,14 @@ class DockerCluster implements RunningCluster {
     });
   }
 
-  async teardown(opts: { keep?: boolean } = {}): Promise<void> {
-    if (this.tornDown) return;
-    this.tornDown = true;
-    this.unregister();
-    const keep = opts.keep ?? false;
-    if (keep) untrackRun(this.runId);
-    await teardownRun(this.runId, this.allNodes, this.opts.resultsDir, { keep, log: this.opts.log ?? (() => undefined) });
+  teardown(opts: { keep?: boolean } = {}): Promise<void> {
+    this.tornDown ??= (async () => {
+      this.unregister();
+      const keep = opts.keep ?? false;
+      if (keep) untrackRun(this.runId);
+      await teardownRun(this.runId, this.allNodes, this.opts.resultsDir, { keep, log: this.opts.log ?? (() => undefined) });
+    })();
+    return this.tornDown;
   }
 }
 
@@ -219,6 +222,7 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
           ip: ipOf(plan.name),
           network: network.name,
           tmpfsDataSize: String(spec.dataSizeBytes),
+          ...(plan.kind === "data" && spec.memoryLimit !== undefined ? { memoryLimit: dataSizeBytes(spec.memoryLimit)! } : {}),
           ...(lazyNeeds && plan.kind === "data" ? lazyNeeds : {}),
           ...(ulimits.length ? { ulimits } : {}),
         }).catch((err: Error) => {
