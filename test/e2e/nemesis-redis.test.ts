@@ -113,6 +113,27 @@ describeE2e("nemeses against real Redis (replicated, 3 nodes)", env, () => {
     expect((await primary.exec(["sh", "-c", leftoverScript()])).stdout.trim()).toBe("");
   }, 120_000);
 
+  it("a database restarted during a partition is still cut off: the rules live in the node, nothing is re-applied", async () => {
+    const primary = (await cluster.primary()) as Node;
+    const replica = cluster.nodes.find((n) => n !== primary) as Node;
+    const partition = partitionNemesis({ grudge: { explicit: { [replica.name]: [primary.name] } } });
+    const kill = killNemesis({ target: { nodes: [replica.name] } });
+    await partition.start(ctx);
+    const rulesBefore = (await replica.exec(["sh", "-c", leftoverScript()])).stdout.trim();
+    expect(rulesBefore).toContain(primary.ip);
+    await kill.start(ctx);
+    await kill.stop(ctx);
+    expect(await eventually("the replica to answer", async () => ((await (await client(replica, 1000)).ping()) === "PONG" ? true : undefined))).toBe(true);
+    // Same rules, untouched by the restart, and the restarted replica still cannot sync from the primary.
+    expect((await replica.exec(["sh", "-c", leftoverScript()])).stdout.trim()).toBe(rulesBefore);
+    const w = await client(primary);
+    expect(await w.set("during-restart-partition", "1")).toBe("OK");
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await get(replica, "during-restart-partition")).toBeNull();
+    await partition.healAll(ctx);
+    expect(await eventually("the replica to catch up", async () => ((await get(replica, "during-restart-partition")) === "1" ? true : undefined), 90_000)).toBe(true);
+  }, 120_000);
+
   it("kill SIGKILLs a replica's database and stop restarts it", async () => {
     const victim = cluster.nodes[2] as Node;
     const kill = killNemesis({ target: { nodes: [victim.name] } });
