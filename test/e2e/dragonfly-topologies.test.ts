@@ -96,6 +96,15 @@ describeDragonfly("Dragonfly topologies end to end", env, () => {
     expect(await leftovers(test.runId)).toEqual({ containers: [], networks: [], volumes: [] });
   }, 60_000);
 
+  it("--memlock below what io_uring needs: the run goes on over epoll, and test.json says so and why", async () => {
+    const out = await runPlan(planFromOptions(options({ topology: "single", memlock: "65536", timeLimit: "1" })), { progress: quiet });
+    expect(out.valid).toBe(true);
+    const test = recordOf(out.dir.path);
+    expect(test.cluster.runtime?.ioBackend).toMatchObject({ multiplexingApi: "epoll", forceEpoll: false });
+    expect(test.cluster.runtime!.ioBackend!.warnings.join(" ")).toMatch(/io_uring/);
+    expect(test.cluster.capabilities.n1!.multiplexingApi).toBe("epoll");
+  }, 60_000);
+
   it("replicated with --wait 1: REPLICAOF wiring, WAIT accepted and acknowledged, replicas hold every element", async () => {
     const out = await runPlan(planFromOptions(options({ topology: "replicated", replicas: "1", wait: "1" })), {
       progress: quiet,
