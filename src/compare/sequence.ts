@@ -97,7 +97,8 @@ export async function runSequence(runs: readonly PlannedRun[], opts: SequenceOpt
 function oneLine(f: RunFigures): string {
   const lost = f.lostAcknowledged === null ? "no lost-write workload" : `${f.lostAcknowledged}${f.lostIsLowerBound ? "+" : ""} acknowledged writes lost`;
   const avail = f.availability === null ? "-" : `${(f.availability * 100).toFixed(1)}%`;
-  return `${lost}, availability ${avail}${f.incomplete ? c().yellow(` (incomplete: ${f.incomplete})`) : ""}`;
+  const seen = f.lostUnacknowledged > 0 ? ` (+${f.lostUnacknowledged} never acknowledged but read, then gone)` : "";
+  return `${lost}${seen}, availability ${avail}${f.incomplete ? c().yellow(` (incomplete: ${f.incomplete})`) : ""}`;
 }
 
 /**

@@ -79,6 +79,7 @@ export function compareTable(runs: readonly SequencedRun[], linkOf: (run: Sequen
         tones: runs.map((r) => (r.status === "done" && !r.figures?.incomplete ? undefined : "warn")),
       },
       row("lost acknowledged writes", formatLost, lostTone),
+      row("lost, never acknowledged (read, then gone)", (f) => String(f.lostUnacknowledged ?? 0), (f) => ((f.lostUnacknowledged ?? 0) > 0 ? "warn" : undefined)),
       row("linearizable", (f) => formatVerdict(f.linearizable), (f) => verdictTone(f.linearizable)),
       row("verdict", (f) => (f.valid === true ? "valid" : f.valid === false ? "anomalies" : "unknown"), (f) => verdictTone(f.valid)),
       row("availability (ok / completed)", (f) => formatPercent(f.availability)),

@@ -32,6 +32,12 @@ export interface RunMetrics {
   lostAcknowledged: number | null;
   lost: LostBreakdown;
   /**
+   * Set elements that vanished although no add of theirs was acknowledged: a read returned them (e.g. from a primary
+   * that was then demoted) and later reads did not. The checker calls them lost; they are not acknowledged writes,
+   * so they are kept apart from lostAcknowledged.
+   */
+  lostUnacknowledged: number;
+  /**
    * True when a lost-write checker could not decide (e.g. its final read did not succeed): the count is then a
    * lower bound, not a measurement of zero.
    */
@@ -99,6 +105,7 @@ export function runMetrics(history: History, results: RunResults, test: Pick<Tes
     throughput: durationS && durationS > 0 ? counts.ok / durationS : null,
     lostAcknowledged: lost.total,
     lost: lost.breakdown,
+    lostUnacknowledged: lost.unacknowledged,
     lostIsLowerBound: lost.lowerBound,
     linearizable: linearizability(results),
     valid: results.valid,
@@ -142,12 +149,18 @@ export function summarise(values: readonly number[]): LatencySummary | null {
   return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[sorted.length - 1]! };
 }
 
-function lostWrites(results: RunResults): { total: number | null; breakdown: LostBreakdown; lowerBound: boolean } {
+function lostWrites(results: RunResults): { total: number | null; breakdown: LostBreakdown; lowerBound: boolean; unacknowledged: number } {
   const breakdown: LostBreakdown = {};
   let lowerBound = false;
   let any = false;
+  let unacknowledged = 0;
   for (const { checker, result } of results.checkers) {
-    if (checker === "set") breakdown.set = (breakdown.set ?? 0) + ((result as SetResult).lost?.length ?? 0);
+    if (checker === "set") {
+      const lost = (result as SetResult).lost ?? [];
+      const acked = lost.filter((l) => l.knownBy.how === "ack").length;
+      breakdown.set = (breakdown.set ?? 0) + acked;
+      unacknowledged += lost.length - acked;
+    }
     else if (checker === "queue") breakdown.queue = (breakdown.queue ?? 0) + ((result as QueueResult).lost?.length ?? 0);
     else if (checker === "counter") breakdown.counter = (breakdown.counter ?? 0) + counterShortfall(result as CounterResult);
     else continue;
@@ -155,7 +168,7 @@ function lostWrites(results: RunResults): { total: number | null; breakdown: Los
     if (result.valid === "unknown") lowerBound = true;
   }
   const total = any ? (breakdown.set ?? 0) + (breakdown.queue ?? 0) + (breakdown.counter ?? 0) : null;
-  return { total, breakdown, lowerBound };
+  return { total, breakdown, lowerBound, unacknowledged };
 }
 
 /**

@@ -12,7 +12,7 @@ function run(label: string, repeat: number, lost: number | null, p50: number, p9
     runDir: `/out/${label.replace(/\W+/g, "_")}-${repeat}`,
     figures: {
       ops: 100, ok: 90, fail: 5, info: 5, availability, latency: { p50, p90: p99, p99, max: p99 }, throughput: 100,
-      lostAcknowledged: lost, lost: lost === null ? {} : { set: lost }, lostIsLowerBound: false, linearizable: null,
+      lostAcknowledged: lost, lost: lost === null ? {} : { set: lost }, lostIsLowerBound: false, lostUnacknowledged: 0, linearizable: null,
       valid: lost ? false : true, durationS: 10, faults: [], memoryPeak: {}, ...over,
     },
   };

@@ -16,7 +16,7 @@ function figures(over: Partial<RunFigures> = {}): RunFigures {
     throughput: 90,
     lostAcknowledged: 0,
     lost: { set: 0 },
-    lostIsLowerBound: false,
+    lostIsLowerBound: false, lostUnacknowledged: 0,
     linearizable: null,
     valid: true,
     durationS: 10,
@@ -32,7 +32,7 @@ const runs: SequencedRun[] = [
     label: "appendfsync=everysec",
     status: "done",
     runDir: "/r/compare-x/20260101T000100Z-redis-sentinel-bbbb",
-    figures: figures({ lostAcknowledged: 312, lost: { set: 300, counter: 12 }, valid: false, availability: 0.75, latency: { p50: 0.8, p90: 2, p99: 40, max: 1000 }, memoryPeak: { n1: 9 * 2 ** 20 } }),
+    figures: figures({ lostUnacknowledged: 4, lostAcknowledged: 312, lost: { set: 300, counter: 12 }, valid: false, availability: 0.75, latency: { p50: 0.8, p90: 2, p99: 40, max: 1000 }, memoryPeak: { n1: 9 * 2 ** 20 } }),
   },
   { label: "wait=2", status: "error", error: "no node image" },
 ];
@@ -45,6 +45,7 @@ describe("compare table", () => {
     expect(table.columns).toEqual(["appendfsync=always", "appendfsync=everysec", "wait=2"]);
     expect(row("lost acknowledged writes").cells).toEqual(["0", "312 (set 300, counter 12)", "-"]);
     expect(row("lost acknowledged writes").tones).toEqual(["good", "bad", undefined]);
+    expect(row("lost, never acknowledged (read, then gone)").cells).toEqual(["0", "4", "-"]);
     expect(row("availability (ok / completed)").cells).toEqual(["90.0%", "75.0%", "-"]);
     expect(row("latency p50").cells).toEqual(["1.3 ms", "0.8 ms", "-"]);
     expect(row("latency p99").cells).toEqual(["12 ms", "40 ms", "-"]);

@@ -65,6 +65,31 @@ describe("runMetrics: counts, availability, latency, throughput", () => {
   });
 });
 
+describe("runMetrics: elements a read saw that then vanished", () => {
+  it("are counted apart: their add was never acknowledged, so they are not lost acknowledged writes", () => {
+    // The add's outcome is unknown (WAIT timed out on an isolated primary); a read there returns it; after the
+    // failover it is gone. The set checker reports it lost; the metrics keep it out of lostAcknowledged.
+    const h = new Timed()
+      .at(0, 0, "invoke", "add", "s", 1)
+      .at(10, 0, "ok", "add", "s", 1)
+      .at(20, 1, "invoke", "add", "s", 2)
+      .at(1020, 1, "info", "add", "s", 2)
+      .at(1100, 2, "invoke", "read", "s")
+      .at(1110, 2, "ok", "read", "s", ["1", "2"])
+      .at(2000, "nemesis", "invoke", "heal")
+      .at(2001, "nemesis", "ok", "heal")
+      .at(3000, 3, "invoke", "final-read", "s")
+      .at(3010, 3, "ok", "final-read", "s", ["1"]);
+    const set = checkSet(h.ops);
+    expect(set.lost.map((l) => [l.element, l.knownBy.how])).toEqual([["2", "read"]]);
+    const m = runMetrics(h.ops, results([{ workload: "set", checker: "set", result: set }]), {});
+    expect(m.lostAcknowledged).toBe(0);
+    expect(m.lost).toEqual({ set: 0 });
+    expect(m.lostUnacknowledged).toBe(1);
+    expect(m.valid).toBe(false);
+  });
+});
+
 describe("runMetrics: counter shortfall and verdicts", () => {
   it("a final counter value below the certain lower bound is a shortfall of acknowledged increments", () => {
     const h = new Timed()
