@@ -1,0 +1,58 @@
+import { Command } from "commander";
+import { UsageError } from "../cli/exit.js";
+import type { DbName } from "../cluster/types.js";
+import { addRunOptions, planFromOptions, type RunOptions, type RunPlan } from "../runner/plan.js";
+import { NEMESES } from "../../nemeses/index.js";
+import type { PlanValue, Scenario } from "./scenario.js";
+
+/**
+ * A scenario's plan as `splitbrain run` would build it: the run command's defaults, then the scenario's options,
+ * then whatever the person running it overrode on the command line. Pure apart from the seed planFromOptions draws.
+ */
+
+let defaults: Record<string, unknown> | undefined;
+
+/** The run options' defaults, read from the run command's own definition. */
+function runDefaults(): Record<string, unknown> {
+  if (!defaults) {
+    const cmd = addRunOptions(new Command()).exitOverride();
+    cmd.parse([], { from: "user" });
+    defaults = cmd.opts();
+  }
+  return defaults;
+}
+
+/** Faults a scenario names that this build does not have (e.g. power-loss before it lands). */
+export function missingFaults(s: Scenario): string[] {
+  return s.needsFaults.filter((f) => !NEMESES.has(f));
+}
+
+export function scenarioOptions(s: Scenario, db: DbName, overrides: Record<string, PlanValue> = {}): RunOptions {
+  return { ...runDefaults(), ...s.plan, ...overrides, db } as unknown as RunOptions;
+}
+
+/** The run plan of a scenario, or a UsageError naming the scenario's file and what is wrong with its plan. */
+export function scenarioPlan(s: Scenario, opts: { db?: DbName; overrides?: Record<string, PlanValue>; results?: string } = {}): RunPlan {
+  const missing = missingFaults(s);
+  if (missing.length) {
+    throw new UsageError(
+      `scenario ${s.name} needs the ${missing.join(", ")} fault, which this build of splitbrain does not have yet`,
+      "it is listed so its plan and reasoning can be read; it runs once the fault lands",
+    );
+  }
+  const db = opts.db ?? s.engines[0]!;
+  if (!s.engines.includes(db)) {
+    throw new UsageError(
+      `scenario ${s.name} applies to ${s.engines.join(", ")}, not ${db}`,
+      `drop --db, or pick one of: ${s.engines.join(", ")}`,
+    );
+  }
+  try {
+    return planFromOptions({ ...scenarioOptions(s, db, opts.overrides), ...(opts.results ? { results: opts.results } : {}) });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      throw new UsageError(`${s.file}: plan: ${err.message.trim()}`, err.hint);
+    }
+    throw err;
+  }
+}
