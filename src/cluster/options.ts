@@ -33,6 +33,7 @@ export interface ClusterOptions {
   failoverTimeoutMs?: string;
   clusterNodeTimeout?: string;
   dataSize?: string;
+  memoryLimit?: string;
   appendonly?: string | boolean;
   appendfsync?: string;
   save?: string;
@@ -72,6 +73,7 @@ export function addClusterOptions(cmd: Command): Command {
     .option("--failover-timeout-ms <ms>", `Sentinel failover-timeout (default: ${SENTINEL_DEFAULTS.failoverTimeoutMs})`)
     .option("--cluster-node-timeout <ms>", `Redis Cluster cluster-node-timeout (default: ${CLUSTER_NODE_TIMEOUT_DEFAULT_MS})`)
     .option("--data-size <size>", `size of each node's data tmpfs (default: ${DATA_SIZE_DEFAULT})`)
+    .option("--memory-limit <size>", "container memory limit of each data node, e.g. 512m (default: none); the data tmpfs counts against it")
     .option("--appendonly [yes|no]", "AOF on or off (default: the engine's)")
     .addOption(new Option("--appendfsync <when>", "when the AOF is fsynced").choices(["always", "everysec", "no"]))
     .option("--save <points>", 'RDB save points, e.g. "900 1 300 10"; "" turns RDB off')
@@ -160,6 +162,7 @@ export function clusterSpecFromOptions(o: ClusterOptions): ClusterSpec {
     clusterNodeTimeoutMs: int("--cluster-node-timeout", o.clusterNodeTimeout, problems) ?? CLUSTER_NODE_TIMEOUT_DEFAULT_MS,
     dataSize,
     dataSizeBytes: dataSizeBytes(dataSize) ?? NaN,
+    ...(o.memoryLimit !== undefined ? { memoryLimit: o.memoryLimit } : {}),
     settings: {
       appendonly: yesNo(o.appendonly, problems),
       appendfsync,

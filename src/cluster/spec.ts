@@ -21,6 +21,8 @@ export interface ClusterSpec {
   /** Size of each node's data tmpfs, as typed (e.g. `256m`) and in bytes. */
   dataSize: string;
   dataSizeBytes: number;
+  /** Container memory limit of each data node (`--memory-limit`), as typed; absent = no limit. */
+  memoryLimit?: string;
   settings: DurabilitySettings;
   dragonfly: DragonflySpec;
 }
@@ -204,6 +206,9 @@ export function specProblems(spec: ClusterSpec): string[] {
   }
   if (spec.topology === "cluster" && !intIn(spec.clusterNodeTimeoutMs, 100, 600_000)) {
     out.push(`--cluster-node-timeout must be from 100 to 600000 milliseconds (got ${spec.clusterNodeTimeoutMs}).`);
+  }
+  if (spec.memoryLimit !== undefined && !((dataSizeBytes(spec.memoryLimit) ?? 0) >= 64 * 1024 ** 2)) {
+    out.push(`--memory-limit must be at least 64m, e.g. 512m or 1g (got "${spec.memoryLimit}").`);
   }
   if (!(spec.dataSizeBytes >= 16 * 1024 ** 2)) {
     out.push(`--data-size must be at least 16m, e.g. 256m or 1g (got "${spec.dataSize}").`);

@@ -7,6 +7,8 @@ import { doctorCommand } from "./doctor.js";
 import { imageCommand } from "./image.js";
 import { reportCommand } from "./report.js";
 import { runCommand } from "./run.js";
+import { scenarioCommand } from "./scenario.js";
+import { suiteCommand } from "./suite.js";
 
 /** One file per subcommand; the order here is the order `--help` lists them in. */
 export const commands: Array<() => Command> = [
@@ -15,6 +17,8 @@ export const commands: Array<() => Command> = [
   reportCommand,
   compareCommand,
   auditCommand,
+  scenarioCommand,
+  suiteCommand,
   cleanCommand,
   doctorCommand,
   imageCommand,
