@@ -67,3 +67,30 @@ describe.skipIf(!canMount)("lazy filesystem through FUSE on the host", () => {
     expect(readFileSync(join(mount(), "appendonly.aof"), "utf8")).toBe("SET a 1\n");
   });
 });
+
+describe("power-loss stops the whole process tree", () => {
+  it("SIGKILLs the server and the children it forked (BGSAVE, rewrite) before anything is dropped", async () => {
+    const { killTreeScript } = await import("../../nemeses/power-loss.js");
+    const dir = mkdtempSync(join(tmpdir(), "killtree-"));
+    try {
+      const pidFile = join(dir, "db.pid");
+      // A stand-in server: writes its pid like the launch script does, and forks two long-lived children.
+      const server = spawn("sh", ["-c", `echo $$ > ${pidFile}; sleep 300 & sleep 300 & wait`], { stdio: "ignore" });
+      const deadline = Date.now() + 5000;
+      let children: string[] = [];
+      while (children.length < 2 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        children = spawnSync("pgrep", ["-P", String(server.pid)], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
+      }
+      expect(children).toHaveLength(2);
+      const r = spawnSync("sh", ["-c", killTreeScript(pidFile)], { encoding: "utf8" });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      // Gone, or a zombie waiting for a parent that does not reap (this test runner): either way it runs no more.
+      const state = (pid: string | number) => spawnSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" }).stdout.trim();
+      for (const pid of [...children, server.pid!]) expect(state(pid)).toMatch(/^(Z.*)?$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
