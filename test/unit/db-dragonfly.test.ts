@@ -3,6 +3,7 @@ import { defaultSpec } from "../../src/cluster/spec.js";
 import type { ExecResult } from "../../src/cluster/types.js";
 import { UsageError } from "../../src/cli/exit.js";
 import { dragonflyRefusals, withForcedEpoll } from "../../src/db/dragonfly.js";
+import { offlineDefinition } from "../../src/image/definition.js";
 import { chooseIoBackend, failedOverIoUring, ioProbeScript, readIoProbe, userForcesEpoll } from "../../src/db/dragonflyIo.js";
 
 /** Log lines as Dragonfly 1.40.1 printed them here (glog format), trimmed of the banner. */
@@ -137,5 +138,14 @@ describe("Dragonfly refusals measured on the server", () => {
     expect(why).toMatch(/no append-only file.*--snapshot-cron/);
     expect(why).toMatch(/no min-replicas-to-write/);
     expect(why).toMatch(/no "save" points/);
+  });
+});
+
+describe("the Dragonfly node image", () => {
+  it("carries Redis's Sentinel and redis-cli (Sentinels watch Dragonfly) but no Redis server", () => {
+    const packages = offlineDefinition("dragonfly", "bookworm", "ab").packages;
+    expect(packages).toContain("redis-sentinel");
+    expect(packages).toContain("redis-tools");
+    expect(packages).not.toContain("redis-server");
   });
 });
