@@ -26,6 +26,7 @@ const verdictPhrase = (yes: string, no: string) => (v: number | boolean | "unkno
 /** Figures every run yields. Scenario files may add their own from logs and INFO (`observe`). */
 export const BUILTIN_FIGURES: Readonly<Record<string, FigureInfo>> = {
   lostAcknowledged: { label: "acknowledged writes lost", kind: "count", phrase: (v) => `${v} lost` },
+  lostUnacknowledged: { label: "read-witnessed writes lost (unacknowledged)", kind: "count", phrase: (v) => `${v} seen then lost` },
   acknowledged: { label: "acknowledged ops", kind: "count", phrase: (v) => `${v} ok` },
   failed: { label: "failed ops", kind: "count", phrase: (v) => `${v} failed` },
   indeterminate: { label: "indeterminate ops", kind: "count", phrase: (v) => `${v} indeterminate` },

@@ -14,6 +14,7 @@ export async function observeRun(runDir: string, observe: Record<string, Observa
   const peaks = Object.values(f.memoryPeak).filter((x): x is number => typeof x === "number");
   const values: Observed["values"] = {
     lostAcknowledged: f.lostAcknowledged,
+    lostUnacknowledged: f.lostAcknowledged === null ? null : f.lostUnacknowledged,
     acknowledged: f.ok,
     failed: f.fail,
     indeterminate: f.info,
@@ -26,7 +27,7 @@ export async function observeRun(runDir: string, observe: Record<string, Observa
   for (const [name, o] of Object.entries(observe)) {
     values[name] = o.kind === "log" ? countLogLines(nodesPath, o) : infoValue(nodesPath, o);
   }
-  return { values, lowerBound: f.lostIsLowerBound ? ["lostAcknowledged"] : [] };
+  return { values, lowerBound: f.lostIsLowerBound ? ["lostAcknowledged", "lostUnacknowledged"] : [] };
 }
 
 function countLogLines(nodesPath: string, o: Extract<Observation, { kind: "log" }>): number | null {
