@@ -9,7 +9,7 @@ import { FakeCluster, fakeContext } from "./nemesis-fakes.js";
 
 describe("registry", () => {
   it("has every fault of the issue, each a complete package whose fs follow start-/stop-<name>", () => {
-    const expected = ["partition", "kill", "restart", "pause", "disk-fill", "memory-pressure", "packet-loss", "latency", "failover", "snapshot-storm"];
+    const expected = ["partition", "kill", "restart", "pause", "disk-fill", "memory-pressure", "packet-loss", "latency", "failover", "snapshot-storm", "power-loss"];
     expect([...NEMESES.keys()].sort()).toEqual(expected.sort());
     for (const [name, p] of NEMESES) {
       const n = p.create({});
