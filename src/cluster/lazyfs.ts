@@ -1,3 +1,4 @@
+import { UsageError } from "../cli/exit.js";
 import { docker } from "../docker/engine.js";
 import type { ExecResult } from "./types.js";
 
@@ -44,6 +45,8 @@ export function mountScript(dataDir: string, opts: LazyFsOptions): string {
   const strict = opts.strictMetadata ? " --strict-metadata" : "";
   return [
     `grep -q ' ${dataDir} fuse' /proc/mounts && exit 0`,
+    // Images built before the lazy filesystem existed lack it (or fusepy): a distinct exit code names the fix.
+    `[ -f ${LAZYFS_HOME}/lazyfs.py ] && python3 -c 'import fusepy' 2>/dev/null || exit ${NO_LAZYFS_EXIT}`,
     `mkdir -p ${dataDir} /run/splitbrain /var/log/splitbrain`,
     // setsid: the filesystem must outlive this exec and never receive the signals aimed at the database.
     `setsid python3 ${LAZYFS_HOME}/lazyfs.py --backing ${LAZYFS_BACKING} --mount ${dataDir} --control ${LAZYFS_CONTROL}${strict} >> ${LAZYFS_LOG} 2>&1 < /dev/null &`,
@@ -52,8 +55,16 @@ export function mountScript(dataDir: string, opts: LazyFsOptions): string {
   ].join("\n");
 }
 
+const NO_LAZYFS_EXIT = 42;
+
 export async function ensureLazyFsMounted(node: string, exec: Exec, dataDir: string, opts: LazyFsOptions): Promise<void> {
   const r = await exec(["sh", "-c", mountScript(dataDir, opts)], { timeoutMs: 20_000 });
+  if (r.exitCode === NO_LAZYFS_EXIT) {
+    throw new UsageError(
+      `${node}: the node image has no lazy filesystem (docker/node/lazyfs with python3-fusepy), which power-loss needs`,
+      "rebuild the node image: splitbrain image build --offline (it includes fuse3 and python3-fusepy now), or pass a newer --image",
+    );
+  }
   if (r.exitCode !== 0) throw new Error(`${node}: ${(r.stderr || r.stdout).trim() || "mounting the lazy filesystem failed"}`);
 }
 
