@@ -5,6 +5,7 @@ import { requireDocker } from "../../docker/engine.js";
 import { installSignalHandlers } from "../../docker/cleanup.js";
 import { ENGINES, isEngine, SUITES } from "../../image/definition.js";
 import { listNodeImages } from "../../image/images.js";
+import { pickNodeImage } from "../../image/select.js";
 import { buildOfflineImage } from "../../image/offline.js";
 import { buildOnlineImage } from "../../image/online.js";
 
@@ -71,11 +72,15 @@ function listCommand(): Command {
       }
       for (const i of images) {
         const from = i.route === "offline" ? `Debian ${i.suite ?? "?"}` : i.route;
+        // The image a run takes when --version is not given: the newest build of the engine.
+        const isDefault = pickNodeImage(images, i.engine)?.ref === i.ref;
         say(
-          `${c().bold(i.ref.padEnd(44))} ${i.engine} ${i.version.padEnd(8)} ${from.padEnd(16)} ` +
-            `${(i.sizeBytes / 2 ** 20).toFixed(0)} MiB  ${c().dim(`def ${i.definitionHash ?? "?"}`)}`,
+          `${c().bold(i.ref.padEnd(44))} ${i.engine.padEnd(10)} ${i.version.padEnd(9)} ${from.padEnd(16)} ` +
+            `${`${(i.sizeBytes / 2 ** 20).toFixed(0)} MiB`.padEnd(8)} ${c().dim(`def ${i.definitionHash ?? "?"}`)}` +
+            `${isDefault ? `  default for --db ${i.engine}` : ""}`,
         );
       }
+      say(c().dim("pick one with --db <engine> --version <prefix> (e.g. --db redis --version 8.0), or --image <ref>"));
     });
 }
 
