@@ -79,7 +79,7 @@ export function planSummary(plan: RunPlan, partition?: string): Array<[string, s
 
 /**
  * compare and audit measure; they do not judge. 0 when every run completed (whatever it found), 2 when any run
- * failed, was cut short or was skipped, and with --fail-on-anomalies 1 when a completed run found anomalies.
+ * failed, was cut short or was skipped, and 1 when a completed run found anomalies (unless the caller only measures: --measure).
  */
 export function sequenceExitCode(runs: readonly SequencedRun[], failOnAnomalies: boolean): Code {
   const incomplete = runs.some((r) => r.status !== "done" || r.figures?.incomplete);

@@ -49,7 +49,7 @@ const quietly = async (argv: string[]): Promise<number> => {
 
 describeE2e("compare and audit on real Redis", env, () => {
   it("compare: two settings side by side, with lost writes, availability, latency and memory per node", async () => {
-    const code = await quietly(["compare", "--workload", "set", "--nemesis", "partition", "--partition", "isolate-primary", ...SHORT, "--against", "wait=0", "--against", "wait=2,min-replicas-to-write=1"]);
+    const code = await quietly(["compare", "--measure", "--workload", "set", "--nemesis", "partition", "--partition", "isolate-primary", ...SHORT, "--against", "wait=0", "--against", "wait=2,min-replicas-to-write=1"]);
     expect(code).toBe(0);
     const dir = outputDir("compare");
     const json = JSON.parse(readFileSync(join(dir, "compare.json"), "utf8")) as { seed: number; runs: SequencedRun[] };
@@ -73,7 +73,7 @@ describeE2e("compare and audit on real Redis", env, () => {
   }, 240_000);
 
   it("audit: a 2x2 matrix of WAIT and min-replicas, one repeat, tabulated against the baseline", async () => {
-    const code = await quietly(["audit", "--matrix", "wait=0,2", "--matrix", "min-replicas-to-write=0,1", "--repeat", "1", ...SHORT]);
+    const code = await quietly(["audit", "--measure", "--matrix", "wait=0,2", "--matrix", "min-replicas-to-write=0,1", "--repeat", "1", ...SHORT]);
     expect(code).toBe(0);
     const dir = outputDir("audit");
     const json = JSON.parse(readFileSync(join(dir, "audit.json"), "utf8")) as { cells: AuditCell[]; conclusion: string[]; runs: SequencedRun[] };

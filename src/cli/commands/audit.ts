@@ -14,7 +14,7 @@ import { paint } from "./compare.js";
 interface AuditOptions extends RunOptions {
   matrix?: string[];
   repeat: string;
-  failOnAnomalies?: boolean;
+  measure?: boolean;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -30,7 +30,7 @@ export function auditCommand(): Command {
   return cmd
     .option("--matrix <name=values>", 'one setting and the values it takes, e.g. "wait=0,1,2" (repeatable; the cells are every combination)', collect)
     .option("--repeat <n>", "runs per cell (lost writes vary from run to run: median and worst are reported)", "3")
-    .option("--fail-on-anomalies", "exit 1 when any run found anomalies (default: an audit measures, exit 0 when every run completed)")
+    .option("--measure", "exit 0 when every run completed, even if some found anomalies (default: exit 1 on anomalies, as every splitbrain command)")
     .addHelpText(
       "after",
       "\nDefaults for an audit (unless given): --workload set --nemesis partition --partition isolate-primary, sentinel\n" +
@@ -39,8 +39,8 @@ export function auditCommand(): Command {
         "fault schedules. Runs, audit.json and audit.html go to <results>/audit-<time>/.\n" +
         "Example:\n" +
         '  $ splitbrain audit --matrix "wait=0,1,2" --matrix "min-replicas-to-write=0,1" --repeat 3 --time-limit 30\n' +
-        "Exit codes (audit): 0 every run completed, 1 anomalies (only with --fail-on-anomalies), 2 a run failed, was cut\n" +
-        "short or skipped (Ctrl-C ends the audit with a partial table), 3 usage or environment error.",
+        "Exit codes (audit): 0 every run valid, 1 a run found anomalies (with --measure: 0 once every run completed),\n" +
+        "2 a run failed, was cut short or skipped (Ctrl-C ends the audit with a partial table), 3 usage or environment error.",
     )
     .action(async (raw: AuditOptions) => {
       const specs = optionSpecs(cmd);
@@ -48,7 +48,7 @@ export function auditCommand(): Command {
       const repeat = Number(raw.repeat);
       if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError(`--repeat takes a whole number >= 1 (got "${raw.repeat}")`);
       const cells = matrixCells(raw.matrix.map((m) => parseMatrixAxis(m, specs)), specs);
-      const { matrix: _m, repeat: _r, failOnAnomalies, ...rest } = raw;
+      const { matrix: _m, repeat: _r, measure, ...rest } = raw;
       const given = (name: string) => cmd.getOptionValueSource(name) !== "default" && cmd.getOptionValueSource(name) !== undefined;
       const opts: RunOptions = { ...(rest as RunOptions) };
       if (!given("workload")) opts.workload = AUDIT_DEFAULTS.workload;
@@ -100,7 +100,7 @@ export function auditCommand(): Command {
       say("");
       for (const line of conclusion) say(`  ${line}`);
       say(`\naudit: ${outDir}/audit.html`);
-      process.exitCode = sequenceExitCode(done, !!failOnAnomalies);
+      process.exitCode = sequenceExitCode(done, !measure);
     });
 }
 

@@ -11,7 +11,7 @@ import { c, say } from "../output.js";
 
 interface CompareOptions extends RunOptions {
   against?: string[];
-  failOnAnomalies?: boolean;
+  measure?: boolean;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -28,7 +28,7 @@ export function compareCommand(): Command {
   db.description = "engines to compare, comma-separated, each optionally @version: redis,dragonfly or redis@7.0,redis@8.0,valkey@9.1";
   return cmd
     .option("--against <settings>", 'a target as settings over the other options, e.g. "appendfsync=always" or "wait=2,min-replicas-to-write=1" (repeatable)', collect)
-    .option("--fail-on-anomalies", "exit 1 when any target found anomalies (default: compare measures, exit 0 when every run completed)")
+    .option("--measure", "exit 0 when every run completed, even if some found anomalies (default: exit 1 on anomalies, as every splitbrain command)")
     .addHelpText(
       "after",
       "\nTargets: every --db entry paired with every --against (one of them may be left out). Settings use the run\n" +
@@ -38,8 +38,8 @@ export function compareCommand(): Command {
         '  $ splitbrain compare --against "appendfsync=always" --against "appendfsync=everysec" --nemesis kill\n' +
         '  $ splitbrain compare --workload set --nemesis partition --partition isolate-primary --against "wait=0" --against "wait=2,min-replicas-to-write=1"\n' +
         "  $ splitbrain compare --db redis@7.0,redis@8.0,valkey@9.1 --time-limit 30\n" +
-        "Exit codes (compare): 0 every run completed, 1 anomalies (only with --fail-on-anomalies), 2 a run failed, was\n" +
-        "cut short or skipped (Ctrl-C ends the sequence with a partial table), 3 usage or environment error.",
+        "Exit codes (compare): 0 every run valid, 1 a run found anomalies (with --measure: 0 once every run completed),\n" +
+        "2 a run failed, was cut short or skipped (Ctrl-C ends the sequence with a partial table), 3 usage or environment error.",
     )
     .action(async (raw: CompareOptions) => {
       const specs = optionSpecs(cmd);
@@ -52,7 +52,7 @@ export function compareCommand(): Command {
       if (targets.length < 2) {
         throw new UsageError("compare needs at least two targets", 'give --db a list (--db redis,valkey) or --against twice (--against "appendfsync=always" --against "appendfsync=everysec")');
       }
-      const { against: _a, failOnAnomalies, db: _db, ...rest } = raw;
+      const { against: _a, measure, db: _db, ...rest } = raw;
       const base = withFixedSeed(rest as RunOptions);
       // Validate every target (options and node images) before the first container starts.
       const check = planRuns(base, targets, base.results);
@@ -88,7 +88,7 @@ export function compareCommand(): Command {
       say("");
       say(renderText(compareTable(done), paint));
       say(`\ncomparison: ${outDir}/compare.html`);
-      process.exitCode = sequenceExitCode(done, !!failOnAnomalies);
+      process.exitCode = sequenceExitCode(done, !measure);
     });
 }
 
