@@ -63,7 +63,7 @@ export function packetLossNemesis(opts: NemesisOptions = {}): Nemesis {
       await onEach(
         all.filter((n) => victims.includes(n.name)),
         async (node: Node) => {
-          const runner = clients ? await runnerAddress(node) : undefined;
+          const runner = clients ? await runnerAddress(node, ctx.cluster) : undefined;
           await shell(node, applyScript(LOSS_CHAIN, lossRules(node.name, victims, ipOf, probability, runner)), "adding loss rules");
         },
       );

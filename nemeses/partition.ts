@@ -42,7 +42,7 @@ export function partitionNemesis(opts: NemesisOptions = {}): Nemesis {
       await onEach(nodes, async (node) => {
         const rules: DropRule[] = (grudge[node.name] ?? []).map((peer) => ({ from: ipOf.get(peer) as string }));
         if (cutFromClients.includes(node.name)) {
-          const runner = await runnerAddress(node);
+          const runner = await runnerAddress(node, ctx.cluster);
           rules.push({ from: runner }, { to: runner });
         }
         await shell(node, applyScript(PARTITION_CHAIN, rules), "applying the partition");

@@ -1,5 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
-import type { Endpoints } from "../cluster/types.js";
+import type { AddressMap, Endpoints } from "../cluster/types.js";
 import type { RedisClient } from "../../workloads/workload.js";
 
 /**
@@ -90,15 +90,45 @@ export function connectClient(endpoints: Endpoints, opts: ClientOptions): RedisC
   return client;
 }
 
+/**
+ * Published routes of the live runs in this process: container "ip:port" -> where the runner dials it. Every
+ * one-off admin call (health, discovery, cluster wiring, INFO at teardown) names nodes by container address, the
+ * address the servers themselves announce; looking the route up here at the single place that dials keeps those
+ * callers mode-agnostic. Keys cannot collide between runs: each run has its own subnet.
+ */
+const routes = new Map<string, { host: string; port: number }>();
+
+/** Makes a run's published routes take effect; returns how to withdraw them (at teardown). */
+export function addRoutes(map: AddressMap): () => void {
+  for (const [key, to] of Object.entries(map)) routes.set(key, to);
+  return () => {
+    for (const [key, to] of Object.entries(map)) if (routes.get(key) === to) routes.delete(key);
+  };
+}
+
+/** Where the runner dials a node's container address: its published port if its run publishes, else itself. */
+export function dialAddress(host: string, port: number): { host: string; port: number } {
+  return routes.get(`${host}:${port}`) ?? { host, port };
+}
+
+function translate(map: AddressMap | undefined, a: { host: string; port: number }): { host: string; port: number } {
+  return map?.[`${a.host}:${a.port}`] ?? a;
+}
+
 function build(endpoints: Endpoints, opts: ClientOptions): RedisClient {
   const base = honestRedisOptions(opts);
+  const map = endpoints.addressMap;
+  // Discovery answers (Sentinel's master address, CLUSTER SLOTS, MOVED/ASK) name container addresses; ioredis
+  // passes each through natMap before dialling it.
+  const nat = map ? { natMap: map } : {};
   switch (endpoints.kind) {
     case "single":
-      return new Redis({ ...base, host: endpoints.host, port: endpoints.port });
+      return new Redis({ ...base, ...translate(map, { host: endpoints.host, port: endpoints.port }) });
     case "sentinel":
       return new Redis({
         ...base,
-        sentinels: endpoints.sentinels,
+        ...nat,
+        sentinels: endpoints.sentinels.map((s) => translate(map, s)),
         name: endpoints.masterName,
         // The connector checks INFO's role after connecting and rejects a node that is not the primary.
         role: "master",
@@ -111,7 +141,7 @@ function build(endpoints: Endpoints, opts: ClientOptions): RedisClient {
         updateSentinels: false,
       });
     case "cluster":
-      return new Cluster(endpoints.seeds, honestClusterOptions(opts));
+      return new Cluster(endpoints.seeds.map((s) => translate(map, s)), { ...honestClusterOptions(opts), ...nat });
   }
 }
 

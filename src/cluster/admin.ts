@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { dialAddress } from "../client/connect.js";
 
 /**
  * One-off admin commands from the tool to a node (health checks, discovery, wiring a cluster). Each call opens its
@@ -12,8 +13,8 @@ export async function adminCall(
   timeoutMs = 2000,
 ): Promise<unknown> {
   const conn = new Redis({
-    host,
-    port,
+    // Callers name nodes by container address; in published client mode the runner dials the published port.
+    ...dialAddress(host, port),
     lazyConnect: true,
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,

@@ -18,7 +18,10 @@ import { lazyFsContainerNeeds, type LazyFsOptions } from "./lazyfs.js";
 import { validateClusterSpec } from "./options.js";
 import type { ClusterSpec } from "./spec.js";
 import { saveNodeFile, teardownRun } from "./teardown.js";
-import type { Cluster, DbName, Endpoints, Node, TopologyName } from "./types.js";
+import type { AddressMap, Cluster, DbName, Endpoints, Node, TopologyName } from "./types.js";
+import { addRoutes } from "../client/connect.js";
+import { probeTcp, publishBindIp, runnerSourceSeenBy } from "../client/probe.js";
+import { containerAddressFor, decideClientMode, publishTargetFor, type ClientModeChoice, type ClientModeDecision } from "../client/reach.js";
 
 export interface StartOptions {
   runId: string;
@@ -33,6 +36,21 @@ export interface StartOptions {
   signal?: AbortSignal;
   /** Mount every data node's data directory through the lazy filesystem (the power-loss fault needs it). */
   lazyFs?: LazyFsOptions;
+  /** How the runner reaches nodes (`--client-mode`); default auto: probe, and publish ports in case it fails. */
+  clientMode?: ClientModeChoice;
+  /**
+   * Called with the probed node just before the reachability probe; what it returns is awaited right after. Tests
+   * use it to make container addresses unreachable for the probe alone (an iptables rule inside the node).
+   */
+  aroundReachProbe?: (node: DockerNode) => Promise<() => Promise<void>>;
+}
+
+/** How this run's clients reach the nodes, as recorded in test.json. */
+export interface ClientReach extends ClientModeDecision {
+  /** Published mode: node name -> "container port" -> "host:port" the runner dials. */
+  published?: Record<string, Record<string, string>>;
+  /** Node name -> source address the node sees on the runner's connections (what --partition-clients drops). */
+  runnerSeenAs: Record<string, string>;
 }
 
 /** A started cluster: the Cluster seam plus what the runner needs to report on it and take it down. */
@@ -48,6 +66,8 @@ export interface RunningCluster extends Cluster {
   readonly timings: Record<string, number>;
   /** What the engine found about this runtime before its servers started (Dragonfly: the I/O engine). */
   readonly runtime: Record<string, unknown>;
+  /** The client mode chosen for this run and why. */
+  readonly reach: ClientReach;
   /** Waits until the cluster is healthy again (after faults are healed, before final reads). */
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Collects logs and INFO into results, then removes everything (or, with keep, prints how to reach it). */
@@ -74,6 +94,9 @@ class DockerCluster implements RunningCluster {
   readonly capabilities: Record<string, Capabilities> = {};
   readonly timings: Record<string, number> = {};
   readonly runtime: Record<string, unknown> = {};
+  reach: ClientReach = { asked: "direct", mode: "direct", why: "", runnerSeenAs: {} };
+  /** Withdraws this run's published routes (at teardown, once INFO has been collected through them). */
+  withdrawRoutes: () => void = () => undefined;
   /** The teardown under way or done: a second caller (Ctrl-C's cleanup racing the run's own) waits for the same one. */
   private tornDown: Promise<void> | undefined;
   private readonly unregister: () => void;
@@ -104,7 +127,13 @@ class DockerCluster implements RunningCluster {
     return discoverPrimaries({ topology: this.topology, data: this.nodes, sentinelIps: this.sentinelIps() });
   }
 
+  get runnerSeenAs(): Readonly<Record<string, string>> {
+    return this.reach.runnerSeenAs;
+  }
+
   nodeByAddress(host: string, port: number): Node | undefined {
+    const inside = this.endpoints.addressMap ? containerAddressFor(this.endpoints.addressMap, host, port) : undefined;
+    if (inside) ({ host, port } = inside);
     return this.allNodes.find((n) => n.ip === host && (n.port === port || (port === SENTINEL_PORT && n.launches.length > 1)));
   }
 
@@ -139,19 +168,30 @@ class DockerCluster implements RunningCluster {
       this.unregister();
       const keep = opts.keep ?? false;
       if (keep) untrackRun(this.runId);
-      await teardownRun(this.runId, this.allNodes, this.opts.resultsDir, { keep, log: this.opts.log ?? (() => undefined) });
+      try {
+        await teardownRun(this.runId, this.allNodes, this.opts.resultsDir, { keep, log: this.opts.log ?? (() => undefined) });
+      } finally {
+        this.withdrawRoutes();
+      }
     })();
     return this.tornDown;
   }
 }
 
-function endpointsFor(spec: ClusterSpec, nodes: readonly DockerNode[], sentinelIps: string[]): Endpoints {
+function endpointsFor(spec: ClusterSpec, nodes: readonly DockerNode[], sentinelIps: string[], addressMap?: AddressMap): Endpoints {
+  const map = addressMap ? { addressMap } : {};
   if (spec.topology === "sentinel") {
-    return { kind: "sentinel", sentinels: sentinelIps.map((host) => ({ host, port: SENTINEL_PORT })), masterName: MASTER_NAME };
+    return { kind: "sentinel", sentinels: sentinelIps.map((host) => ({ host, port: SENTINEL_PORT })), masterName: MASTER_NAME, ...map };
   }
-  if (spec.topology === "cluster") return { kind: "cluster", seeds: nodes.map((n) => ({ host: n.ip, port: n.port })) };
+  if (spec.topology === "cluster") return { kind: "cluster", seeds: nodes.map((n) => ({ host: n.ip, port: n.port })), ...map };
   const primary = nodes[0]!;
-  return { kind: "single", host: primary.ip, port: primary.port, node: primary.name };
+  return { kind: "single", host: primary.ip, port: primary.port, node: primary.name, ...map };
+}
+
+/** Ports a node serves: its database, and Sentinel's where one runs. */
+function servedPorts(plan: NodePlan): number[] {
+  if (plan.kind === "sentinel") return [SENTINEL_PORT];
+  return plan.runsSentinel ? [plan.port, SENTINEL_PORT] : [plan.port];
 }
 
 /**
@@ -197,9 +237,13 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
   });
   const nodes: DockerNode[] = [];
   let cluster: DockerCluster | undefined;
+  let withdrawAll: (() => void) | undefined;
   try {
+    // auto publishes too: whether the runner reaches container addresses is only known once a node listens.
+    const clientMode = opts.clientMode ?? "auto";
+    const publishAt = clientMode === "direct" ? undefined : await publishBindIp();
     step(`creating network for run ${opts.runId}`);
-    const network = await track(createRunNetwork(opts.runId));
+    const network = await track(createRunNetwork(opts.runId, { publishable: publishAt !== undefined }));
     const plans = planLayout(spec);
     const ipOf = (name: string) => network.ipFor(plans.find((p) => p.name === name)!.address);
     step(`created network ${network.name} (${network.subnet})`);
@@ -225,6 +269,7 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
           ...(plan.kind === "data" && spec.memoryLimit !== undefined ? { memoryLimit: dataSizeBytes(spec.memoryLimit)! } : {}),
           ...(lazyNeeds && plan.kind === "data" ? lazyNeeds : {}),
           ...(ulimits.length ? { ulimits } : {}),
+          ...(publishAt !== undefined ? { publish: { hostIp: publishAt, ports: servedPorts(plan) } } : {}),
         }).catch((err: Error) => {
           throw refusedUlimits(err, ulimits) ?? err;
         }));
@@ -262,10 +307,40 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
     const data = nodes.filter((n) => n.kind === "data");
     const sentinelOnly = nodes.filter((n) => n.kind === "sentinel");
 
+    // Until the probe says otherwise, set-up talks to nodes through their published ports, which work everywhere.
+    const dialHost = publishTargetFor(process.env.DOCKER_HOST).dialHost;
+    const addressMap: AddressMap | undefined =
+      publishAt === undefined
+        ? undefined
+        : Object.fromEntries(
+            created.flatMap(({ c }) => Object.entries(c.published ?? {}).map(([p, hostPort]) => [`${c.ip}:${p}`, { host: dialHost, port: hostPort }])),
+          );
+    let withdrawRoutes = addressMap ? addRoutes(addressMap) : () => undefined;
+    const undoRoutes = () => withdrawRoutes();
+    withdrawAll = undoRoutes;
+
     // Data servers first; Sentinels only once replication exists, so they learn the replicas from the primary.
-    await Promise.all(data.map((n) => n.start(["db"])));
+    await Promise.all(data.map((n) => n.start(["db"]))).catch((err: Error) => {
+      throw clientMode === "direct" && /ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|timed out/i.test(err.message)
+        ? new UsageError(
+            `${err.message.split("\n")[0]}: with --client-mode direct the runner must reach container addresses`,
+            "use --client-mode auto (or published): ports are then published on the Docker host",
+          )
+        : err;
+    });
     step(`${db.label} answers PING on ${data.length} data node(s)`);
     phase("servers");
+
+    const probed = data[0]!;
+    const undoProbeSetup = opts.aroundReachProbe ? await opts.aroundReachProbe(probed) : undefined;
+    const probe = await probeTcp(probed.ip, probed.port).finally(() => undoProbeSetup?.());
+    const decision = decideClientMode(clientMode, probe);
+    if (decision.mode === "direct") {
+      withdrawRoutes();
+      withdrawRoutes = () => undefined;
+    }
+    step(`clients: ${decision.mode} (${decision.why})`);
+    phase("reach");
 
     if (spec.topology === "cluster") await formRedisCluster(data, plans, opts.signal);
     else if (db.replicaOfBy === "command" && spec.topology !== "single") await attachReplicas(data, plans);
@@ -276,7 +351,14 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
     phase("sentinels");
 
     const sentinelIps = nodes.filter((n) => n.launches.some((l) => l.process === "sentinel")).map((n) => n.ip);
-    cluster = new DockerCluster(spec, data, sentinelOnly, endpointsFor(spec, data, sentinelIps), opts);
+    const clientMap = decision.mode === "published" ? addressMap : undefined;
+    cluster = new DockerCluster(spec, data, sentinelOnly, endpointsFor(spec, data, sentinelIps, clientMap), opts);
+    cluster.withdrawRoutes = undoRoutes;
+    cluster.reach = {
+      ...decision,
+      ...(clientMap ? { published: publishedByNode(created.map((x) => x.c)) } : {}),
+      runnerSeenAs: {},
+    };
     Object.assign(cluster.runtime, found);
     await cluster.waitHealthy();
     step(`healthy: ${describeShape(spec)}`);
@@ -291,6 +373,11 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
     const refusals = db.capabilityRefusals(spec, cluster.capabilities[data[0]!.name]!);
     if (refusals.length) throw new UsageError(refusals.join("\n"), "drop the settings this server does not know");
     phase("capabilities");
+    for (const n of [...data, ...sentinelOnly]) {
+      const seen = await runnerSourceSeenBy(n.ip, n.kind === "data" ? n.port : SENTINEL_PORT);
+      if (seen !== undefined) cluster.reach.runnerSeenAs[n.name] = seen;
+    }
+    phase("runner-source");
     Object.assign(cluster.timings, timings, { total: Date.now() - t0 });
     unregisterSetup();
     return cluster;
@@ -298,6 +385,7 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
     log(`set-up failed (${(err as Error).message.split("\n")[0]}); removing run ${opts.runId}`);
     if (cluster) await cluster.teardown({ keep: false }).catch(() => undefined);
     else await teardownRun(opts.runId, nodes, opts.resultsDir, { keep: false, log }).catch(() => undefined);
+    withdrawAll?.();
     // Creations still in flight (a sibling failed first) finish after that cleanup: wait, then clean again.
     await Promise.allSettled([...inFlight]);
     await cleanRun(opts.runId).catch(() => undefined);
@@ -317,6 +405,13 @@ function refusedUlimits(err: Error, ulimits: ReadonlyArray<{ Name: string; Soft:
     `the container runtime refused the node's ulimit ${asked} (${err.message.trim().split("\n")[0]})`,
     "it cannot raise a limit above its own: drop --memlock (Dragonfly's io_uring works within Docker's default " +
       "here, and it falls back to epoll when it does not), ask for less, or raise LimitMEMLOCK of dockerd",
+  );
+}
+
+function publishedByNode(containers: ReadonlyArray<{ name: string; published?: Record<number, number> }>): Record<string, Record<string, string>> {
+  const dialHost = publishTargetFor(process.env.DOCKER_HOST).dialHost;
+  return Object.fromEntries(
+    containers.map((c) => [c.name, Object.fromEntries(Object.entries(c.published ?? {}).map(([p, h]) => [p, `${dialHost}:${h}`]))]),
   );
 }
 

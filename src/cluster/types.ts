@@ -40,11 +40,21 @@ export interface Node {
   dbLog(tailLines?: number): Promise<string>;
 }
 
-/** How a client reaches the database: the runner builds ioredis clients from this. */
-export type Endpoints =
+/**
+ * Container address "ip:port" -> where the runner dials it when ports are published on the Docker host
+ * (`--client-mode published`): the node's published port on loopback or on the remote engine's host.
+ */
+export type AddressMap = Record<string, { host: string; port: number }>;
+
+/**
+ * How a client reaches the database: the runner builds ioredis clients from this. Addresses are always container
+ * addresses (what the servers announce); `addressMap`, when present, says where each is dialled instead.
+ */
+export type Endpoints = (
   | { kind: "single"; host: string; port: number; node: string }
   | { kind: "sentinel"; sentinels: Array<{ host: string; port: number }>; masterName: string }
-  | { kind: "cluster"; seeds: Array<{ host: string; port: number }> };
+  | { kind: "cluster"; seeds: Array<{ host: string; port: number }> }
+) & { addressMap?: AddressMap };
 
 export interface Cluster {
   readonly runId: string;
@@ -59,6 +69,11 @@ export interface Cluster {
   primary(): Promise<Node | undefined>;
   /** Primaries of every shard (one element except in cluster topology). */
   primaries(): Promise<Node[]>;
-  /** Which node owns an address (for recording `node` on ops). */
+  /** Which node owns an address (for recording `node` on ops); a published address counts as its container's. */
   nodeByAddress(host: string, port: number): Node | undefined;
+  /**
+   * The source address each node (by name) saw on a connection from the test runner, measured after start. What
+   * `--partition-clients` drops: it differs by client mode and platform (bridge gateway, a port forwarder).
+   */
+  readonly runnerSeenAs?: Readonly<Record<string, string>>;
 }

@@ -6,6 +6,7 @@ import { docker } from "./engine.js";
 import { labels } from "./labels.js";
 import { trackRun } from "./cleanup.js";
 import { tarOneFile, untar } from "./tar.js";
+import { publishedPort, type InspectedPorts } from "../client/reach.js";
 
 export type { ExecResult };
 
@@ -34,6 +35,11 @@ export interface NodeContainerSpec {
   tmpfsPath?: string;
   /** Process limits, e.g. memlock for Dragonfly's io_uring. The runtime may refuse to raise one above its own. */
   ulimits?: Array<{ Name: string; Soft: number; Hard: number }>;
+  /**
+   * Container TCP ports to publish on the Docker host at `hostIp`, each on a free port Docker picks (read back into
+   * NodeContainer.published). They exist as long as the container: removing it removes them.
+   */
+  publish?: { hostIp: string; ports: number[] };
 }
 
 export interface NodeContainer {
@@ -42,6 +48,8 @@ export interface NodeContainer {
   containerName: string;
   name: string;
   ip: string;
+  /** Container port -> the host port Docker published it on (only with NodeContainerSpec.publish). */
+  published?: Record<number, number>;
 }
 
 export const DATA_DIR = "/data";
@@ -66,7 +74,12 @@ export async function createNodeContainer(spec: NodeContainerSpec): Promise<Node
     Cmd: NODE_CMD,
     Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
     Labels: labels(spec.runId, { "splitbrain.node": spec.name, ...(spec.extraLabels ?? {}) }),
+    ...(spec.publish ? { ExposedPorts: Object.fromEntries(spec.publish.ports.map((p) => [`${p}/tcp`, {}])) } : {}),
     HostConfig: {
+      // HostPort "" lets Docker choose a free port, so parallel runs never race for one.
+      ...(spec.publish
+        ? { PortBindings: Object.fromEntries(spec.publish.ports.map((p) => [`${p}/tcp`, [{ HostIp: spec.publish!.hostIp, HostPort: "" }]])) }
+        : {}),
       NetworkMode: spec.network,
       CapAdd: ["NET_ADMIN", ...(spec.capAdd ?? [])],
       Devices: (spec.devices ?? []).map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: "rwm" })),
@@ -89,13 +102,32 @@ export async function createNodeContainer(spec: NodeContainerSpec): Promise<Node
       }
       throw err;
     });
+  let published: Record<number, number> | undefined;
   try {
     await container.start();
+    if (spec.publish) published = await readPublished(container, spec.publish.ports, containerName);
   } catch (err) {
     await container.remove({ force: true, v: true }).catch(() => undefined);
     throw err;
   }
-  return { id: container.id, containerName, name: spec.name, ip: spec.ip };
+  return { id: container.id, containerName, name: spec.name, ip: spec.ip, ...(published ? { published } : {}) };
+}
+
+/** The host ports Docker chose, from inspect (they are assigned at start). */
+async function readPublished(container: Docker.Container, ports: number[], containerName: string): Promise<Record<number, number>> {
+  const info = await container.inspect();
+  const out: Record<number, number> = {};
+  for (const p of ports) {
+    const hostPort = publishedPort(info.NetworkSettings.Ports as InspectedPorts, p);
+    if (hostPort === undefined) {
+      throw new Error(
+        `${containerName}: Docker published no host port for ${p}/tcp (is the run network internal? ` +
+          "internal networks cannot publish ports)",
+      );
+    }
+    out[p] = hostPort;
+  }
+  return out;
 }
 
 export class ExecTimeoutError extends Error {

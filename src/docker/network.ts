@@ -42,7 +42,7 @@ function slotFor(runId: string): number {
  * A private bridge network for one run. It is `internal`: containers reach each other and the host reaches them
  * (the host owns the bridge's gateway address), but nothing in a node can reach beyond this machine.
  */
-export async function createRunNetwork(runId: string): Promise<RunNetwork> {
+export async function createRunNetwork(runId: string, opts: { publishable?: boolean } = {}): Promise<RunNetwork> {
   trackRun(runId);
   const name = `splitbrain-${runId}`;
   const tried: string[] = [];
@@ -56,7 +56,11 @@ export async function createRunNetwork(runId: string): Promise<RunNetwork> {
       const created = await docker().createNetwork({
         Name: name,
         Driver: "bridge",
-        Internal: true,
+        // Docker publishes no port of a container whose only network is internal. A network whose ports can be
+        // published (--client-mode published/auto) is therefore not internal, but without masquerading: nothing
+        // is NATed out, so a node still reaches nothing beyond this machine (replies to the outside have no route).
+        Internal: !opts.publishable,
+        ...(opts.publishable ? { Options: { "com.docker.network.bridge.enable_ip_masquerade": "false" } } : {}),
         CheckDuplicate: true,
         IPAM: { Driver: "default", Config: [{ Subnet: subnet, Gateway: gateway }] },
         Labels: labels(runId),

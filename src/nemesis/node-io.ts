@@ -101,8 +101,14 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
   }
 }
 
-/** The test runner's address as this node sees it: the network's gateway on a local engine (see gateway.ts). */
-export async function runnerAddress(node: Node): Promise<string> {
+/**
+ * The test runner's address as this node sees it: what the node itself reported for the runner's connection at
+ * start (cluster.runnerSeenAs: the same in direct and published client modes on Linux, a forwarder's address
+ * elsewhere), else the network's gateway, which is the host's address on a local engine (see gateway.ts).
+ */
+export async function runnerAddress(node: Node, cluster?: { runnerSeenAs?: Readonly<Record<string, string>> }): Promise<string> {
+  const seen = cluster?.runnerSeenAs?.[node.name];
+  if (seen !== undefined) return seen;
   const routes = await shell(node, "cat /proc/net/route", "reading the routing table");
   const gateway = defaultGatewayFromProcRoute(routes.stdout);
   if (gateway === undefined) throw new Error(`${node.name}: no default route, so the test runner's address is unknown`);

@@ -12,6 +12,7 @@ import { parseTarget, TARGET_HELP } from "../../nemeses/targets.js";
 import type { NemesisOptions } from "../../nemeses/nemesis.js";
 import { redisSizeBytes, isRedisSize } from "../cluster/sizes.js";
 import { MAXMEMORY_POLICIES } from "../cluster/spec.js";
+import { CLIENT_MODES, type ClientModeChoice } from "../client/reach.js";
 
 /**
  * A run plan: everything that decides what a run does, resolved and validated before any container starts. It is
@@ -39,6 +40,8 @@ export interface RunPlan {
   keep: boolean;
   /** How the linearizability search is bounded. */
   checkTimeoutMs: number | undefined;
+  /** How clients reach nodes (`--client-mode`); absent means auto. The mode auto chose is in test.json's cluster. */
+  clientMode?: ClientModeChoice;
 }
 
 export interface RunOptions extends ClusterOptions {
@@ -68,6 +71,7 @@ export interface RunOptions extends ClusterOptions {
   results: string;
   keep?: boolean;
   checkTimeout?: string;
+  clientMode?: string;
 }
 
 /** Adds every option of a run (cluster, workload, faults, timing) to a command; run, compare and audit share it. */
@@ -100,6 +104,15 @@ export function addRunOptions(cmd: Command): Command {
     .option("--results <dir>", "where run directories go", "results")
     .option("--keep", "leave the cluster running after the run (prints how to reach and remove it)")
     .option("--check-timeout <s>", "give up the linearizability search after this long (verdict unknown)", "300")
+    .addOption(
+      new Option(
+        "--client-mode <mode>",
+        "how the runner reaches nodes: container addresses (direct), ports published on the Docker host (published), " +
+          "or probe and pick (auto; Docker Desktop, rootless and remote engines need published)",
+      )
+        .choices([...CLIENT_MODES])
+        .default("auto"),
+    )
     .addHelpText(
       "after",
       `\nFaults (--nemesis):\n${nemesisHelp()}\n\n${CLOCK_SKEW_NOTE}\n` +
@@ -190,6 +203,10 @@ export function planFromOptions(o: RunOptions): RunPlan {
     if (!Number.isInteger(seed) || seed < 0) problems.push(`--seed takes a whole number >= 0 (got "${o.seed}")`);
   }
   const checkTimeoutMs = o.checkTimeout === undefined ? undefined : seconds("--check-timeout", o.checkTimeout, problems);
+  const clientMode = (o.clientMode ?? "auto") as ClientModeChoice;
+  if (!(CLIENT_MODES as readonly string[]).includes(clientMode)) {
+    problems.push(`--client-mode takes one of ${CLIENT_MODES.join(", ")} (got "${o.clientMode}")`);
+  }
   if (problems.length) {
     throw new UsageError(problems.length === 1 ? problems[0]! : "\n  " + problems.join("\n  "), "see splitbrain run --help");
   }
@@ -212,5 +229,6 @@ export function planFromOptions(o: RunOptions): RunPlan {
     resultsRoot: o.results,
     keep: !!o.keep,
     checkTimeoutMs,
+    clientMode,
   };
 }

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { UsageError, type Verdict } from "../cli/exit.js";
 import { newRunId } from "../docker/labels.js";
 import { onTeardown } from "../docker/cleanup.js";
-import { startCluster, type RunningCluster } from "../cluster/start.js";
+import { startCluster, type RunningCluster, type StartOptions } from "../cluster/start.js";
 import { probeServer } from "../client/session.js";
 import { connectClient, whenReady } from "../client/connect.js";
 import { assertSupported } from "../client/durability.js";
@@ -44,6 +44,8 @@ export interface RunHooks {
    * waits for it before healing. Gets the run's clock so what it does can be placed in the history's time.
    */
   duringWorkload?: (cluster: RunningCluster, clock: { now(): number }) => Promise<void>;
+  /** Passed to startCluster: wraps the client reachability probe (tests make container addresses unreachable). */
+  aroundReachProbe?: StartOptions["aroundReachProbe"];
 }
 
 function toolVersion(): string {
@@ -98,6 +100,8 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
     ...(plan.nemeses.some((n) => NEMESES.get(n)!.needsLazyFs)
       ? { lazyFs: { strictMetadata: plan.nemesisOptions.strictMetadata ?? false } }
       : {}),
+    clientMode: plan.clientMode ?? "auto",
+    ...(hooks.aroundReachProbe ? { aroundReachProbe: hooks.aroundReachProbe } : {}),
   });
   const clock = monotonicClock();
   // Lets logs stamped with wall time (Sentinel's, the servers') be placed on the run's clock.
@@ -119,6 +123,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
       capabilities: cluster.capabilities,
       timings: cluster.timings,
       ...(Object.keys(cluster.runtime).length ? { runtime: cluster.runtime } : {}),
+      client: cluster.reach,
     };
     await checkDurabilitySupported(cluster, plan);
     for (const n of nemeses) {
