@@ -43,9 +43,18 @@ export const SERVER_BINARY: Record<DbName, string> = {
  * requested `--version`; the built image's label always records the version the binary itself reports.
  */
 export const DEBIAN_CARRIES: Record<Suite, Partial<Record<DbName, string>>> = {
-  bookworm: { redis: "7.0.15" },
+  bookworm: { redis: "7.0.15", valkey: "8.0.1" },
   trixie: { redis: "8.0.2", valkey: "8.1.1" },
   sid: { redis: "8.0.6", valkey: "9.1.2" },
+};
+
+/**
+ * Suites of the same archive an engine's packages come from on top of the base suite: bookworm's Valkey is in
+ * bookworm-backports only. debootstrap takes each package from the first suite that has it, so everything else
+ * still comes from the base suite.
+ */
+export const EXTRA_SUITES: Partial<Record<DbName, Partial<Record<Suite, readonly string[]>>>> = {
+  valkey: { bookworm: ["bookworm-backports"] },
 };
 
 const DEFAULT_SUITE: Record<DbName, Suite> = { redis: "bookworm", valkey: "trixie", dragonfly: "bookworm" };
@@ -72,9 +81,6 @@ export function versionMatches(wanted: string, actual: string): boolean {
 export function chooseSuite(db: DbName, opts: { suite?: string; version?: string }): Suite | { error: string } {
   if (opts.suite !== undefined) {
     if (!isSuite(opts.suite)) return { error: `unknown Debian suite "${opts.suite}" (choose ${SUITES.join(", ")})` };
-    if (db === "valkey" && opts.suite === "bookworm") {
-      return { error: "Debian bookworm has no valkey-server in its main archive; use --suite trixie or --suite sid" };
-    }
     return opts.suite;
   }
   if (opts.version === undefined || db === "dragonfly") return DEFAULT_SUITE[db];
@@ -93,6 +99,8 @@ export interface OfflineDefinition {
   db: DbName;
   suite: Suite;
   packages: string[];
+  /** Further suites packages may come from (bookworm-backports); absent when none, so older hashes still hold. */
+  extraSuites?: string[];
   /** sha256 of the --binary file (Dragonfly), part of the identity of the image. */
   binarySha256?: string;
 }
@@ -107,7 +115,15 @@ export type ImageDefinition = OfflineDefinition | OnlineDefinition;
 
 export function offlineDefinition(db: DbName, suite: Suite, binarySha256?: string): OfflineDefinition {
   const packages = [...new Set([...NODE_PACKAGES, ...ENGINE_PACKAGES[db]])].sort();
-  return binarySha256 ? { route: "offline", db, suite, packages, binarySha256 } : { route: "offline", db, suite, packages };
+  const extra = EXTRA_SUITES[db]?.[suite];
+  return {
+    route: "offline",
+    db,
+    suite,
+    packages,
+    ...(extra?.length ? { extraSuites: [...extra] } : {}),
+    ...(binarySha256 ? { binarySha256 } : {}),
+  };
 }
 
 /** Official images: what the online route builds on. */

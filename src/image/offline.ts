@@ -11,6 +11,7 @@ import { NODE_CMD, NODE_ENTRYPOINT } from "../docker/container.js";
 import {
   chooseSuite,
   definitionHash,
+  ENGINE_PACKAGES,
   imageTag,
   offlineDefinition,
   parseServerVersion,
@@ -82,6 +83,36 @@ function run(cmd: string, args: string[], onLine: (line: string) => void): Promi
   });
 }
 
+/**
+ * apt-get inside the fresh root filesystem, with the extra suites (e.g. bookworm-backports) listed only for this
+ * step: the list is removed afterwards, so the image does not keep pointing at them.
+ */
+async function installFromExtraSuites(rootfs: string, mirror: string, suites: readonly string[], packages: string[], progress: Progress): Promise<void> {
+  progress.phase(`installing ${packages.join(", ")} from ${suites.join(", ")}`);
+  const list = join(rootfs, "etc/apt/sources.list.d/splitbrain-extra.list");
+  writeFileSync(list, suites.map((s) => `deb ${mirror} ${s} main\n`).join(""));
+  try {
+    const script = [
+      "set -e",
+      "export DEBIAN_FRONTEND=noninteractive",
+      "apt-get update -q",
+      `apt-get install -y -q --no-install-recommends -t ${suites[0]} ${packages.join(" ")}`,
+      "apt-get clean",
+    ].join("\n");
+    const r = await run("chroot", [rootfs, "/bin/sh", "-c", script], (l) => progress.detail(l));
+    if (r.code !== 0) {
+      throw new UsageError(
+        `installing ${packages.join(", ")} from ${suites.join(", ")} failed (exit ${r.code}):\n  ${r.tail.slice(-6).join("\n  ")}`,
+        "check that the Debian mirror carries these suites, or pick another --suite",
+      );
+    }
+  } finally {
+    rmSync(list, { force: true });
+    rmSync(join(rootfs, "var/lib/apt/lists"), { recursive: true, force: true });
+    mkdirSync(join(rootfs, "var/lib/apt/lists/partial"), { recursive: true });
+  }
+}
+
 interface CachedRootfs {
   tarPath: string;
   version: string;
@@ -106,10 +137,14 @@ async function buildRootfs(def: OfflineDefinition, hash: string, binary: string 
   try {
     const rootfs = join(scratch, "rootfs");
     const mirror = debianMirror()!;
-    progress.phase(`debootstrap ${def.suite} (minbase + ${def.packages.join(", ")}) from ${mirror}; about a minute`);
+    // Packages from another suite (backports) are installed by apt afterwards: debootstrap's own --extra-suites
+    // breaks the base system here (1.0.128: "dpkg --install needs at least one package archive").
+    const fromExtra = def.extraSuites?.length ? ENGINE_PACKAGES[def.db].filter((p) => def.packages.includes(p)) : [];
+    const base = def.packages.filter((p) => !fromExtra.includes(p));
+    progress.phase(`debootstrap ${def.suite} (minbase + ${base.join(", ")}) from ${mirror}; about a minute`);
     const boot = await run(
       "debootstrap",
-      ["--variant=minbase", `--include=${def.packages.join(",")}`, def.suite, rootfs, mirror],
+      ["--variant=minbase", `--include=${base.join(",")}`, def.suite, rootfs, mirror],
       (line) => progress.detail(line.replace(/^I: /, "")),
     );
     if (boot.code !== 0) {
@@ -118,6 +153,8 @@ async function buildRootfs(def: OfflineDefinition, hash: string, binary: string 
         "check that the Debian mirror in /etc/apt is reachable and carries this suite (or set SPLITBRAIN_DEBIAN_MIRROR)",
       );
     }
+
+    if (fromExtra.length) await installFromExtraSuites(rootfs, mirror, def.extraSuites!, fromExtra, progress);
 
     progress.phase("adding node files and running docker/node/setup.sh in the root filesystem");
     for (const f of nodeFiles()) {

@@ -35,7 +35,11 @@ describe("node image definitions", () => {
     expect(chooseSuite("redis", { suite: "sid", version: "7.0" })).toBe("sid");
     const none = chooseSuite("redis", { version: "6.2" });
     expect(none).toEqual({ error: expect.stringContaining("7.0.15 (bookworm)") });
-    expect(chooseSuite("valkey", { suite: "bookworm" })).toEqual({ error: expect.stringContaining("trixie") });
+    expect(chooseSuite("valkey", { suite: "bookworm" })).toBe("bookworm");
+    expect(chooseSuite("valkey", { version: "8.0" })).toBe("bookworm");
+    expect(offlineDefinition("valkey", "bookworm").extraSuites).toEqual(["bookworm-backports"]);
+    // Definitions without extra suites keep their shape, so images built before stay up to date.
+    expect("extraSuites" in offlineDefinition("valkey", "trixie")).toBe(false);
     expect(chooseSuite("redis", { suite: "jessie" })).toEqual({ error: expect.stringContaining("unknown Debian suite") });
   });
 
