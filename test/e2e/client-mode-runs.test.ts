@@ -109,13 +109,14 @@ describeE2e("client modes (direct and published) under partitions that cut the r
   });
 
   it("sentinel: auto picks direct here; published gives the same verdict and cuts the runner too", async () => {
-    const auto = await run({ topology: "sentinel", clientMode: "auto" });
+    // Sentinels fail over within the 3 s partition, so clients must follow Sentinel's answer to a new primary.
+    const auto = await run({ topology: "sentinel", clientMode: "auto", downAfterMs: "1000" });
     expect(auto.test.plan.clientMode).toBe("auto");
     expect(auto.test.cluster.client.mode).toBe("direct");
     expect(auto.test.cluster.client.probe?.reachable).toBe(true);
     await expectSound(auto);
 
-    const published = await run({ topology: "sentinel", clientMode: "published" });
+    const published = await run({ topology: "sentinel", clientMode: "published", downAfterMs: "1000" });
     const client = published.test.cluster.client;
     expect(client.mode).toBe("published");
     // Every node's ports (database, Sentinel) were published on loopback.
@@ -126,6 +127,8 @@ describeE2e("client modes (direct and published) under partitions that cut the r
     }
     await expectSound(published);
     expect(published.valid).toBe(auto.valid);
+    // Both followed the failover: Sentinel named the new primary by container address, published mode translated it.
+    for (const r of [auto, published]) expect(new Set(r.ops.filter((o) => o.type === "ok" && o.node).map((o) => o.node)).size).toBeGreaterThan(1);
   }, 150_000);
 
   it("cluster: direct and published runs give the same verdict", async () => {

@@ -80,13 +80,16 @@ export class FakeNode implements Node {
   private iptables(script: string): ExecResult {
     for (const chain of ["SPLITBRAIN_LOSS", "SPLITBRAIN"]) {
       if (!script.includes(` ${chain}`)) continue;
+      const rules = script
+        .split("\n")
+        .filter((l) => l.includes(`-A ${chain} `))
+        .map((l) => l.replace(/^iptables -w -A \S+ /, ""));
       if (script.includes(`-X ${chain}`)) this.chains.delete(chain);
       else if (script.includes(`-F ${chain}`)) {
-        const rules = script
-          .split("\n")
-          .filter((l) => l.includes(`-A ${chain} `))
-          .map((l) => l.replace(/^iptables -w -A \S+ /, ""));
         if (rules.length > 0 || this.chains.has(chain)) this.chains.set(chain, rules);
+      } else if (rules.length > 0) {
+        // Appended to what the chain already holds (no flush in the script).
+        this.chains.set(chain, [...(this.chains.get(chain) ?? []), ...rules]);
       }
       break;
     }

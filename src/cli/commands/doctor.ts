@@ -8,6 +8,8 @@ import { cacheDir } from "../../image/files.js";
 import { listNodeImages, type NodeImageInfo } from "../../image/images.js";
 import { offlinePrerequisites } from "../../image/offline.js";
 import { probeNodeImage } from "../../image/probe.js";
+import { probeAutoClientMode } from "../../client/probe.js";
+import { publishTargetFor } from "../../client/reach.js";
 
 /** ok: present. missing: required and absent (exit 3). unavailable: optional and absent. skipped: could not check. */
 export type CheckStatus = "ok" | "missing" | "unavailable" | "skipped";
@@ -107,7 +109,20 @@ async function diagnose(): Promise<DoctorCheck[]> {
     } catch (err) {
       checks.push({ name: "iptables in a node", status: "missing", detail: `could not start a probe node: ${(err as Error).message}`, fix: "check `docker run` works for root" });
     }
+    // What --client-mode auto would pick: one throwaway node, one connect to its container address.
+    try {
+      const decision = await probeAutoClientMode(probeImage.ref);
+      const at = publishTargetFor(process.env.DOCKER_HOST).dialHost;
+      checks.push({
+        name: "client mode (auto)",
+        status: "ok",
+        detail: decision.mode === "direct" ? `direct: ${decision.why}` : `published (ports on ${at}): ${decision.why}`,
+      });
+    } catch (err) {
+      checks.push({ name: "client mode (auto)", status: "skipped", detail: `could not start a probe node: ${(err as Error).message.split("\n")[0]}` });
+    }
   } else {
+    checks.push({ name: "client mode (auto)", status: "skipped", detail: d.ok ? "needs a node image first" : "needs Docker" });
     checks.push({ name: "iptables in a node", status: "skipped", detail: d.ok ? "needs a node image first" : "needs Docker" });
     checks.push({ name: "tc netem", status: "skipped", detail: d.ok ? "needs a node image first" : "needs Docker" });
   }
