@@ -51,7 +51,10 @@ export function scenarioPlan(s: Scenario, opts: { db?: DbName; overrides?: Recor
     return planFromOptions({ ...scenarioOptions(s, db, opts.overrides), ...(opts.results ? { results: opts.results } : {}) });
   } catch (err) {
     if (err instanceof UsageError) {
-      throw new UsageError(`${s.file}: plan: ${err.message.trim()}`, err.hint);
+      const given = Object.keys(opts.overrides ?? {});
+      // The problem may come from the person's overrides rather than the file, so both are named.
+      const where = given.length ? `${s.file} plan with your ${given.map((k) => `--${k.replace(/[A-Z]/g, (ch) => "-" + ch.toLowerCase())}`).join(", ")}` : `${s.file}: plan`;
+      throw new UsageError(`${where}: ${err.message.trim()}`, err.hint);
     }
     throw err;
   }
