@@ -12,6 +12,8 @@ import { newRunId } from "../../src/docker/labels.js";
 import { parseJsonl } from "../../src/history/jsonl.js";
 import type { Op } from "../../src/history/op.js";
 import { runnerAddress, shell } from "../../src/nemesis/node-io.js";
+import { adminCall } from "../../src/cluster/admin.js";
+import { MASTER_NAME, SENTINEL_PORT } from "../../src/cluster/layout.js";
 import type { TestRecord } from "../../src/runner/checkRun.js";
 import { planFromOptions, type RunOptions } from "../../src/runner/plan.js";
 import { Progress } from "../../src/runner/progress.js";
@@ -109,14 +111,16 @@ describeE2e("client modes (direct and published) under partitions that cut the r
   });
 
   it("sentinel: auto picks direct here; published gives the same verdict and cuts the runner too", async () => {
-    // Sentinels fail over within the 3 s partition, so clients must follow Sentinel's answer to a new primary.
-    const auto = await run({ topology: "sentinel", clientMode: "auto", downAfterMs: "1000" });
+    // No failover within the 3 s partition (down-after 10 s), so the verdict does not hang on timing: with the
+    // runner cut from the isolated primary, nothing it acknowledges can be lost, in either mode. Following a
+    // failover through translated addresses is tested below, by command.
+    const auto = await run({ topology: "sentinel", clientMode: "auto", downAfterMs: "10000" });
     expect(auto.test.plan.clientMode).toBe("auto");
     expect(auto.test.cluster.client.mode).toBe("direct");
     expect(auto.test.cluster.client.probe?.reachable).toBe(true);
     await expectSound(auto);
 
-    const published = await run({ topology: "sentinel", clientMode: "published", downAfterMs: "1000" });
+    const published = await run({ topology: "sentinel", clientMode: "published", downAfterMs: "10000" });
     const client = published.test.cluster.client;
     expect(client.mode).toBe("published");
     // Every node's ports (database, Sentinel) were published on loopback.
@@ -126,26 +130,26 @@ describeE2e("client modes (direct and published) under partitions that cut the r
       for (const a of ports) expect(a).toMatch(/^127\.0\.0\.1:\d+$/);
     }
     await expectSound(published);
-    expect(published.valid).toBe(auto.valid);
-    // Both followed the failover: Sentinel named the new primary by container address, published mode translated it.
-    for (const r of [auto, published]) expect(new Set(r.ops.filter((o) => o.type === "ok" && o.node).map((o) => o.node)).size).toBeGreaterThan(1);
+    expect(auto.valid).toBe(true);
+    expect(published.valid).toBe(true);
   }, 150_000);
 
   it("cluster: direct and published runs give the same verdict", async () => {
-    const direct = await run({ topology: "cluster", clientMode: "direct", replicas: "1", clusterNodeTimeout: "1500" });
+    const direct = await run({ topology: "cluster", clientMode: "direct", replicas: "1", clusterNodeTimeout: "10000" });
     expect(direct.test.cluster.client.mode).toBe("direct");
     expect(direct.test.cluster.client.published).toBeUndefined();
     await expectSound(direct);
-    const published = await run({ topology: "cluster", clientMode: "published", replicas: "1", clusterNodeTimeout: "1500" });
+    const published = await run({ topology: "cluster", clientMode: "published", replicas: "1", clusterNodeTimeout: "10000" });
     expect(published.test.cluster.client.mode).toBe("published");
     await expectSound(published);
-    expect(published.valid).toBe(direct.valid);
+    expect(direct.valid).toBe(true);
+    expect(published.valid).toBe(true);
   }, 150_000);
 
-  it("auto picks published when the probe cannot reach the node's container address, and clients work", async () => {
+  it("auto picks published when the probe cannot reach the node; clients follow a Sentinel failover through it", async () => {
     const runId = newRunId();
     runIds.push(runId);
-    const spec = clusterSpecFromOptions({ topology: "single", dataSize: "64m", ...(env.image ? { image: env.image } : {}) });
+    const spec = clusterSpecFromOptions({ topology: "sentinel", dataSize: "64m", ...(env.image ? { image: env.image } : {}) });
     let rule = "";
     const cluster = await startCluster(spec, {
       runId,
@@ -160,21 +164,35 @@ describeE2e("client modes (direct and published) under partitions that cut the r
       },
     });
     let published: string[] = [];
+    const n1 = cluster.nodes[0]!;
     try {
       expect(rule).not.toBe("");
       expect(cluster.reach.asked).toBe("auto");
       expect(cluster.reach.mode).toBe("published");
-      expect(cluster.reach.probe).toMatchObject({ target: `${cluster.nodes[0]!.ip}:${cluster.nodes[0]!.port}`, reachable: false });
-      expect(cluster.endpoints.addressMap).toBeDefined();
+      expect(cluster.reach.probe).toMatchObject({ target: `${n1.ip}:${n1.port}`, reachable: false });
       published = Object.values(cluster.endpoints.addressMap!).map((a) => `${a.host}:${a.port}`);
-      expect(dialAddress(cluster.nodes[0]!.ip, cluster.nodes[0]!.port).host).toBe("127.0.0.1");
+      expect(dialAddress(n1.ip, n1.port).host).toBe("127.0.0.1");
       const client = connectClient(cluster.endpoints, { opTimeoutMs: 1000 });
+      const servedBy = () => {
+        const stream = (client as unknown as { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
+        return cluster.nodeByAddress(stream?.remoteAddress ?? "", stream?.remotePort ?? 0)?.name;
+      };
       try {
         await whenReady(client, 5000);
-        await client.set("k", "v");
-        expect(await client.get("k")).toBe("v");
-        const stream = (client as unknown as { stream?: { remoteAddress?: string } }).stream;
-        expect(stream?.remoteAddress).toBe("127.0.0.1");
+        await client.set("k", "before");
+        expect(servedBy()).toBe("n1");
+        // Sentinel announces the new primary by container address; the client must dial its published port.
+        await adminCall(cluster.sentinels[0]!.ip, SENTINEL_PORT, ["SENTINEL", "FAILOVER", MASTER_NAME]);
+        const deadline = Date.now() + 30_000;
+        let moved: string | undefined;
+        while (Date.now() < deadline && moved === undefined) {
+          const ok = await client.set("k", "after").then(() => true, () => false);
+          if (ok && servedBy() !== "n1") moved = servedBy();
+          else await new Promise((r) => setTimeout(r, 200));
+        }
+        expect(moved, "writes reached the new primary").toMatch(/^n[23]$/);
+        expect((client as unknown as { stream: { remoteAddress: string } }).stream.remoteAddress).toBe("127.0.0.1");
+        expect((await cluster.primary())?.name).toBe(moved);
       } finally {
         client.disconnect();
       }
@@ -182,10 +200,57 @@ describeE2e("client modes (direct and published) under partitions that cut the r
       await cluster.teardown();
     }
     // The routes went with the run, and so did the ports.
-    expect(dialAddress(cluster.nodes[0]!.ip, cluster.nodes[0]!.port).host).toBe(cluster.nodes[0]!.ip);
+    expect(dialAddress(n1.ip, n1.port).host).toBe(n1.ip);
     for (const addr of published) {
       const i = addr.lastIndexOf(":");
       expect((await probeTcp(addr.slice(0, i), Number(addr.slice(i + 1)), 500)).reachable).toBe(false);
+    }
+    expect(await leftovers(runId)).toEqual({ containers: [], networks: [], volumes: [] });
+  }, 90_000);
+
+  it("published cluster: after CLUSTER FAILOVER the slot map (container addresses) is translated to the new primary", async () => {
+    const runId = newRunId();
+    runIds.push(runId);
+    const spec = clusterSpecFromOptions({ topology: "cluster", replicas: "1", dataSize: "64m", ...(env.image ? { image: env.image } : {}) });
+    const cluster = await startCluster(spec, { runId, resultsDir: mkdtempSync(join(resultsRoot, "cluster-")), clientMode: "published" });
+    try {
+      expect(cluster.reach.mode).toBe("published");
+      const map = cluster.endpoints.addressMap!;
+      const portOf = (name: string) => {
+        const n = cluster.nodes.find((x) => x.name === name)!;
+        return map[`${n.ip}:${n.port}`]!.port;
+      };
+      // The replica following n1, as it says itself.
+      const n1 = cluster.nodes[0]!;
+      let replica: string | undefined;
+      for (const n of cluster.nodes.slice(3)) {
+        const role = (await adminCall(n.ip, n.port, ["ROLE"])) as unknown[];
+        if (role[1] === n1.ip) replica = n.name;
+      }
+      expect(replica).toBeDefined();
+      const client = connectClient(cluster.endpoints, { opTimeoutMs: 1000 });
+      try {
+        await whenReady(client, 5000);
+        const masters = () => (client as unknown as { nodes(role: string): Array<{ options: { host: string; port: number } }> }).nodes("master").map((n) => n.options.port);
+        expect(masters()).toContain(portOf("n1"));
+        const r = cluster.nodes.find((n) => n.name === replica)!;
+        await adminCall(r.ip, r.port, ["CLUSTER", "FAILOVER"]);
+        // A key in n1's slots (0-5460): writes must end up on the promoted replica's published port.
+        let key = "";
+        for (let i = 0; key === "" && i < 1000; i++) if (Number(await client.cluster("KEYSLOT", `k${i}`)) <= 5460) key = `k${i}`;
+        const deadline = Date.now() + 30_000;
+        let ok = false;
+        while (Date.now() < deadline && !ok) {
+          ok = (await client.set(key, "v").then(() => true, () => false)) && masters().includes(portOf(replica!)) && !masters().includes(portOf("n1"));
+          if (!ok) await new Promise((res) => setTimeout(res, 200));
+        }
+        expect(ok, `writes to ${key} reached ${replica} through its published port`).toBe(true);
+        for (const p of masters()) expect(Object.values(map).map((a) => a.port)).toContain(p);
+      } finally {
+        client.disconnect();
+      }
+    } finally {
+      await cluster.teardown();
     }
     expect(await leftovers(runId)).toEqual({ containers: [], networks: [], volumes: [] });
   }, 90_000);
