@@ -1,11 +1,10 @@
 import { connect } from "node:net";
 import { lookup } from "node:dns/promises";
-import { Redis } from "ioredis";
 import { cleanRun } from "../docker/cleanup.js";
 import { createNodeContainer, execDetached } from "../docker/container.js";
 import { newRunId } from "../docker/labels.js";
 import { createRunNetwork } from "../docker/network.js";
-import { dialAddress } from "./connect.js";
+import { withAdminConnection } from "../cluster/admin.js";
 import { decideClientMode, publishTargetFor, runnerSourceFromClientList, type ClientModeDecision, type ReachProbe } from "./reach.js";
 
 /** Long enough for a loaded local bridge (milliseconds), short enough that a hung Docker Desktop dial costs little. */
@@ -46,26 +45,14 @@ export async function publishBindIp(): Promise<string> {
  * connection the way its clients do (published port or container address) and finds that connection in CLIENT LIST.
  */
 export async function runnerSourceSeenBy(ip: string, port: number, timeoutMs = 2000): Promise<string | undefined> {
-  const conn = new Redis({
-    ...dialAddress(ip, port),
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-    enableReadyCheck: false,
-  });
-  conn.on("error", () => undefined);
   try {
-    await conn.connect();
-    const id = Number(await conn.call("CLIENT", "ID"));
-    const list = String(await conn.call("CLIENT", "LIST"));
-    return runnerSourceFromClientList(list, id);
+    return await withAdminConnection(ip, port, timeoutMs, async (conn) => {
+      const id = Number(await conn.call("CLIENT", "ID"));
+      const list = String(await conn.call("CLIENT", "LIST"));
+      return runnerSourceFromClientList(list, id);
+    });
   } catch {
     return undefined;
-  } finally {
-    conn.disconnect();
   }
 }
 

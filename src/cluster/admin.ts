@@ -2,16 +2,11 @@ import { Redis } from "ioredis";
 import { dialAddress } from "../client/connect.js";
 
 /**
- * One-off admin commands from the tool to a node (health checks, discovery, wiring a cluster). Each call opens its
- * own connection with short timeouts and no retries, so a dead or partitioned node costs one timeout, never a hang,
- * and no reconnect loop outlives the call.
+ * One-off admin connections from the tool to a node (health checks, discovery, wiring a cluster, probes): each
+ * opens its own connection with short timeouts and no retries, runs `use`, and always closes it, so a dead or
+ * partitioned node costs one timeout, never a hang, and no reconnect loop outlives the call.
  */
-export async function adminCall(
-  host: string,
-  port: number,
-  args: string[],
-  timeoutMs = 2000,
-): Promise<unknown> {
+export async function withAdminConnection<T>(host: string, port: number, timeoutMs: number, use: (conn: Redis) => Promise<T>): Promise<T> {
   const conn = new Redis({
     // Callers name nodes by container address; in published client mode the runner dials the published port.
     ...dialAddress(host, port),
@@ -23,18 +18,21 @@ export async function adminCall(
     retryStrategy: () => null,
     enableReadyCheck: false,
   });
-  // Errors surface through the awaited promises below; without a listener ioredis would also print them.
+  // Errors surface through the awaited promises; without a listener ioredis would also print them.
   conn.on("error", () => undefined);
   try {
     await conn.connect();
-    const [cmd, ...rest] = args;
-    return await conn.call(cmd!, ...rest);
+    return await use(conn);
   } finally {
     conn.disconnect();
   }
 }
 
-/** Like adminCall, but returns the error message instead of throwing (for checks that tolerate a dead node). */
+export async function adminCall(host: string, port: number, args: string[], timeoutMs = 2000): Promise<unknown> {
+  const [cmd, ...rest] = args;
+  return withAdminConnection(host, port, timeoutMs, (conn) => conn.call(cmd!, ...rest));
+}
+
 export async function tryAdminCall(
   host: string,
   port: number,

@@ -25,6 +25,7 @@ import { createRunDir, runDirName, writeJson, type RunDir } from "./runDir.js";
 import { StatsSampler } from "./stats.js";
 import { loadHistory } from "../history/read.js";
 import { writeReport } from "../report/write.js";
+import { sleep } from "./sleep.js";
 
 export interface RunOutcome {
   dir: RunDir;
@@ -52,17 +53,6 @@ function toolVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }).version;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 
 /**
  * One run, phase by phase: cluster -> health -> workload with faults -> heal -> recovery -> final reads ->

@@ -12,6 +12,7 @@ import { judge, type Evaluation, type Observed } from "./expectation.js";
 import { observeRun } from "./observe.js";
 import { scenarioPlan } from "./options.js";
 import { expectationText, type PlanValue, type Scenario, type Step } from "./scenario.js";
+import { sleep } from "../runner/sleep.js";
 
 /** What `scenario run` and the suite write next to a run's results: the question, the expectation, what was seen. */
 export interface ScenarioRecord {
@@ -42,17 +43,6 @@ export interface ScenarioRun {
 
 export const SCENARIO_FILE = "scenario.json";
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (ms <= 0 || signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 
 /** Sends a scenario's steps at their times; a failed step is recorded and logged, never fatal to the run. */
 async function runSteps(steps: readonly Step[], cluster: RunningCluster, clock: { now(): number }, log: (l: string) => void, signal?: AbortSignal): Promise<StepRecord[]> {
