@@ -18,12 +18,13 @@ export interface ImageCandidate {
 }
 
 /**
- * The image for `db` (and `version`, a prefix by components: "8" and "8.0" match 8.0.2): the newest built of those
- * that match, so a rebuild is what the next run uses.
+ * The image for `db` (and `version`, a prefix by components: "8" and "8.0" match 8.0.2): the highest version of
+ * those that match, and of equal versions the newest built. The highest version, not the latest build, so which
+ * server a plain `run` gets does not depend on the order images happened to be built in.
  */
 export function pickNodeImage<T extends ImageCandidate>(images: readonly T[], db: DbName, version?: string): T | undefined {
   const fitting = images.filter((i) => i.engine === db && (version === undefined || versionMatches(version, i.version)));
-  return [...fitting].sort((a, b) => b.created - a.created)[0];
+  return [...fitting].sort((a, b) => compareVersions(b.version, a.version) || b.created - a.created)[0];
 }
 
 /** e.g. "redis 7.0.15 (splitbrain-node:redis-7.0.15-bookworm), redis 8.0.2 (...)" */

@@ -70,13 +70,16 @@ describe("Valkey as a first-class engine", () => {
 });
 
 describe("choosing a node image by engine and version", () => {
-  it("matches versions by component prefix and prefers the newest build", () => {
+  it("matches versions by component prefix and prefers the highest version", () => {
     expect(pickNodeImage(IMAGES, "redis")?.ref).toBe("splitbrain-node:redis-8.0.2-trixie");
     expect(pickNodeImage(IMAGES, "redis", "7.0")?.ref).toBe("splitbrain-node:redis-7.0.15-bookworm");
     expect(pickNodeImage(IMAGES, "redis", "8")?.ref).toBe("splitbrain-node:redis-8.0.2-trixie");
     expect(pickNodeImage(IMAGES, "redis", "8.0.6")).toBeUndefined();
     expect(pickNodeImage(IMAGES, "valkey", "8.1")?.ref).toBe("splitbrain-node:valkey-8.1.1-trixie");
     expect(pickNodeImage(IMAGES, "dragonfly")).toBeUndefined();
+    // Build order does not decide: an older 8.0.2 build still beats a 7.0.15 built after it.
+    const rebuiltOld = IMAGES.map((i) => (i.version === "7.0.15" ? { ...i, created: 999 } : i));
+    expect(pickNodeImage(rebuiltOld, "redis")?.ref).toBe("splitbrain-node:redis-8.0.2-trixie");
   });
 
   it("refuses a missing version with the local versions and the offline build that provides it", () => {
