@@ -72,7 +72,7 @@ function listCommand(): Command {
       }
       for (const i of images) {
         const from = i.route === "offline" ? `Debian ${i.suite ?? "?"}` : i.route;
-        // The image a run takes when --version is not given: the newest build of the engine.
+        // The image a run takes when --version is not given: the highest version of the engine.
         const isDefault = pickNodeImage(images, i.engine)?.ref === i.ref;
         say(
           `${c().bold(i.ref.padEnd(44))} ${i.engine.padEnd(10)} ${i.version.padEnd(9)} ${from.padEnd(16)} ` +
