@@ -43,7 +43,7 @@ export async function listNodeImages(): Promise<NodeImageInfo[]> {
   return out.sort((a, b) => b.created - a.created);
 }
 
-/** The local node image a run takes for an engine: the highest version (and version, when given: "7", "7.0" or "7.0.15"). */
+/** The local node image a run takes for an engine, and version when given ("7", "7.0" or "7.0.15"): the highest match. */
 export async function findNodeImage(db: DbName, version?: string): Promise<NodeImageInfo | undefined> {
   return pickNodeImage(await listNodeImages(), db, version);
 }
