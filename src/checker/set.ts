@@ -24,6 +24,11 @@ export interface LostElement {
   element: string;
   /** How it became known: the acknowledged add or the read that first returned it (history indices). */
   knownBy: { op: number; how: "ack" | "read" };
+  /**
+   * Whether any add of it was acknowledged (`ok`). An element can be known by a read that returned it before its
+   * ack arrived, so `knownBy` alone does not say; false means every add was indeterminate and only a read saw it.
+   */
+  acknowledged: boolean;
   /** Last read that returned it (invocation index), if any. */
   lastSeenBy: number | undefined;
   /** The read that missed it last (invocation index). */
@@ -200,6 +205,7 @@ export function checkSet(history: History): SetResult {
           key,
           element,
           knownBy,
+          acknowledged: acked.length > 0,
           lastSeenBy: lastPresent?.span.pair.invoke.index,
           missedBy: lastRead.span.pair.invoke.index,
         });

@@ -157,7 +157,7 @@ function lostWrites(results: RunResults): { total: number | null; breakdown: Los
   for (const { checker, result } of results.checkers) {
     if (checker === "set") {
       const lost = (result as SetResult).lost ?? [];
-      const acked = lost.filter((l) => l.knownBy.how === "ack").length;
+      const acked = lost.filter((l) => l.acknowledged).length;
       breakdown.set = (breakdown.set ?? 0) + acked;
       unacknowledged += lost.length - acked;
     }

@@ -87,7 +87,16 @@ function anomalyPhrase(
     const parts: string[] = [];
     let context = "";
     if (s.lost.length) {
-      parts.push(`${plural(s.lost.length, "acknowledged write")} ${s.lost.length === 1 ? "was" : "were"} lost`);
+      // Both kinds are lost under set-full semantics, but only an element whose add was acknowledged is an
+      // acknowledged write; the others were indeterminate adds that a read returned.
+      const acked = s.lost.filter((l) => l.acknowledged).length;
+      const readOnly = s.lost.length - acked;
+      if (acked) parts.push(`${plural(acked, "acknowledged write")} ${acked === 1 ? "was" : "were"} lost`);
+      if (readOnly) {
+        parts.push(
+          `${plural(readOnly, "element")} whose add was indeterminate ${readOnly === 1 ? "was" : "were"} read and then lost`,
+        );
+      }
       context = lossContext(s.lost.map((l) => t.byIndex.get(l.knownBy.op)?.end).filter((x): x is number => x !== undefined), t, writers, describeFault);
     }
     if (s.unexpected.length) parts.push(`${plural(s.unexpected.length, "element")} appeared that ${s.unexpected.length === 1 ? "was" : "were"} never successfully added`);

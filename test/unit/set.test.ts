@@ -26,7 +26,7 @@ describe("set checker: stable, lost, never-read", () => {
       .ok(1, "final-read", K, ["1"]); // 7
     const r = checkSet(h.ops);
     expect(r.valid).toBe(false);
-    expect(r.lost).toEqual([{ key: K, element: "2", knownBy: { op: 2, how: "ack" }, lastSeenBy: 4, missedBy: 6 }]);
+    expect(r.lost).toEqual([{ key: K, element: "2", knownBy: { op: 2, how: "ack" }, acknowledged: true, lastSeenBy: 4, missedBy: 6 }]);
     expect(r.stable).toBe(1);
     expect(r.reason).toContain("1 element(s) lost");
   });
@@ -102,7 +102,18 @@ describe("set checker: indeterminate adds", () => {
       .op(1, "ok", "final-read", K, undefined, []); // 4,5
     const r = checkSet(h.ops);
     expect(r.valid).toBe(false);
-    expect(r.lost).toEqual([{ key: K, element: "5", knownBy: { op: 2, how: "read" }, lastSeenBy: 2, missedBy: 4 }]);
+    expect(r.lost).toEqual([{ key: K, element: "5", knownBy: { op: 2, how: "read" }, acknowledged: false, lastSeenBy: 2, missedBy: 4 }]);
+  });
+
+  it("an add acknowledged after a read already returned it is known by the read, and still an acknowledged write", () => {
+    const h = new HistoryBuilder()
+      .invoke(0, "add", K, 6) // 0
+      .op(1, "ok", "read", K, undefined, ["6"]) // 1,2: returns the element before the add's ack arrives
+      .ok(0, "add", K, 6) // 3
+      .op(1, "ok", "final-read", K, undefined, []); // 4,5
+    const r = checkSet(h.ops);
+    expect(r.valid).toBe(false);
+    expect(r.lost).toEqual([{ key: K, element: "6", knownBy: { op: 1, how: "read" }, acknowledged: true, lastSeenBy: 1, missedBy: 4 }]);
   });
 
   it("an add that never completed (history cut short) counts as indeterminate", () => {
