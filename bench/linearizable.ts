@@ -11,7 +11,7 @@ import { indexed, injectStaleRead, simulatedHistory } from "../test/support/hist
 import { seededRng } from "../test/support/rng.js";
 import { row, timed, type BenchRow } from "./index.js";
 
-interface Case {
+export interface Case {
   name: string;
   histories: History[];
   model: Model;
@@ -33,7 +33,7 @@ function hardKeys(seeds: number[]): History {
   return indexed(ops.sort((a, b) => (a.time ?? 0) - (b.time ?? 0) || a.index - b.index));
 }
 
-function cases(): Case[] {
+export function cases(): Case[] {
   const hardValid = SEEDS.map((s) => hardRegister(s, false));
   const hardInvalid = SEEDS.map((s) => hardRegister(s, true));
   const kv10k = [simulatedHistory("kv", seededRng(7), { processes: 32, ops: 10_000, keys: 100, infoRate: 0.05 })];
