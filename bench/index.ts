@@ -3,6 +3,7 @@
  * receives the run count and returns rows; add one by adding it to BENCHES. Figures are medians over the runs, after
  * one warm-up run, on generated (seeded) inputs, so two machines or two commits can be compared.
  */
+import { harnessBench } from "./harness.js";
 import { linearizableBench } from "./linearizable.js";
 import { powerlossBench } from "./powerloss.js";
 
@@ -22,6 +23,7 @@ export type Bench = (runs: number) => Promise<BenchRow[]>;
 const BENCHES: Record<string, Bench> = {
   linearizable: linearizableBench,
   powerloss: powerlossBench,
+  harness: harnessBench,
 };
 
 /** Runs `fn` once to warm up, then `runs` times; returns the sorted timings and the last result. */

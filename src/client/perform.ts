@@ -8,6 +8,11 @@ export interface OpOutcome {
   value?: unknown;
   error?: string;
   node?: string;
+  /**
+   * Set when the op failed by an error rather than by the workload's own answer (a CAS that found another value):
+   * the server or the connection turned it away, which is what the runner backs off from.
+   */
+  refused?: true;
 }
 
 /**
@@ -31,7 +36,7 @@ export async function perform(session: TrackedSession, workload: Workload, op: I
     // A command refused before it was written rejects within the same tick; a process looping on such refusals
     // would never let timers (ioredis' reconnect) or sockets run. Give the event loop a turn.
     if (!session.attempt.written) await new Promise<void>((resolve) => setImmediate(resolve));
-    return withNode({ type: c.type, error: c.error }, session.node);
+    return withNode(c.type === "fail" ? { type: c.type, error: c.error, refused: true } : { type: c.type, error: c.error }, session.node);
   } finally {
     clearTimeout(timer);
   }
@@ -47,5 +52,6 @@ function withNode(o: OpOutcome, node: string | undefined): OpOutcome {
   if (o.value !== undefined) out.value = o.value;
   if (o.error !== undefined) out.error = o.error;
   if (node !== undefined) out.node = node;
+  if (o.refused) out.refused = true;
   return out;
 }

@@ -70,7 +70,7 @@ export class ClientPool {
     let client = await this.connect();
     let oks = 0;
     for (const inv of invocations) {
-      const type = await this.one(process, client, workload, inv);
+      const { type } = await this.one(process, client, workload, inv);
       if (type === "ok") oks++;
       if (type === "info") {
         client.disconnect();
@@ -107,7 +107,7 @@ export class ClientPool {
         if (this.stopping) break;
       }
       lastStart = this.o.clock.now();
-      const type = await this.one(process, client, workload, workload.next(process, rng));
+      const { type, refused } = await this.one(process, client, workload, workload.next(process, rng));
       if (type === "info") {
         client.disconnect();
         this.clients.delete(client);
@@ -115,15 +115,16 @@ export class ClientPool {
         client = await this.connect();
       }
       // A cluster that refuses everything (no primary, disk full) answers in microseconds; back off a little so
-      // the history records the outage without millions of identical failures.
-      refusedInARow = type === "fail" ? refusedInARow + 1 : 0;
+      // the history records the outage without millions of identical failures. A fail the workload answered (a
+      // CAS that found another value) is a normal round trip and needs no back-off.
+      refusedInARow = refused ? refusedInARow + 1 : 0;
       if (refusedInARow > 0) await sleep(Math.min(5 * refusedInARow, 100));
     }
     client.disconnect();
     this.clients.delete(client);
   }
 
-  private async one(process: number, client: RedisClient, workload: Workload, inv: { f: string; key?: string | number; value?: unknown }): Promise<Op["type"]> {
+  private async one(process: number, client: RedisClient, workload: Workload, inv: { f: string; key?: string | number; value?: unknown }): Promise<{ type: Op["type"]; refused: boolean }> {
     const { history, clock, counts } = this.o;
     const base: Omit<Op, "index" | "type" | "time"> = { process, f: inv.f };
     if (inv.key !== undefined) base.key = inv.key;
@@ -140,7 +141,7 @@ export class ClientPool {
     if (node !== undefined) done.node = node;
     history.append(done);
     counts[out.type as "ok" | "fail" | "info"]++;
-    return out.type;
+    return { type: out.type, refused: out.refused === true };
   }
 }
 

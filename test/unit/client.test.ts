@@ -171,6 +171,8 @@ describe("perform: one op to one completion", () => {
     expect(s.begun).toBe(1);
     const f = workloadDoing(async () => ({ type: "fail", value: [1, 2], error: "cas: value was not 1" }));
     expect(await perform(s, f, op, 1000)).toEqual({ type: "fail", value: [1, 2], error: "cas: value was not 1" });
+    // The workload's own fail is an answer, not a refusal: the runner must not back off from it.
+    expect((await perform(s, f, op, 1000)).refused).toBeUndefined();
   });
 
   it("classifies thrown errors using what the session saw", async () => {
@@ -180,7 +182,7 @@ describe("perform: one op to one completion", () => {
         if (written) s.node = "10.0.0.3:6379";
         throw new Error("Connection is closed.");
       });
-    expect(await perform(new ScriptedSession(), closed(false), op, 1000)).toEqual({ type: "fail", error: "Connection is closed." });
+    expect(await perform(new ScriptedSession(), closed(false), op, 1000)).toEqual({ type: "fail", error: "Connection is closed.", refused: true });
     expect(await perform(new ScriptedSession(), closed(true), op, 1000)).toEqual({
       type: "info",
       error: "Connection is closed.",
@@ -190,7 +192,7 @@ describe("perform: one op to one completion", () => {
       s.written = true;
       throw new ReplyError("READONLY You can't write against a read only replica.");
     });
-    expect((await perform(new ScriptedSession(), readonly, op, 1000)).type).toBe("fail");
+    expect(await perform(new ScriptedSession(), readonly, op, 1000)).toMatchObject({ type: "fail", refused: true });
     const unsafe = workloadDoing(async (s) => {
       s.written = true;
       throw new IndeterminateError("durability: written on the primary, but WAIT reached 0 of 1 replica(s) within 5 ms");
