@@ -126,13 +126,16 @@ export class ClientPool {
 
   private async one(process: number, client: RedisClient, workload: Workload, inv: { f: string; key?: string | number; value?: unknown }): Promise<{ type: Op["type"]; refused: boolean }> {
     const { history, clock, counts } = this.o;
-    const base: Omit<Op, "index" | "type" | "time"> = { process, f: inv.f };
-    if (inv.key !== undefined) base.key = inv.key;
-    history.append({ ...base, type: "invoke", time: clock.now(), ...(inv.value !== undefined ? { value: inv.value } : {}) });
+    // Built field by field: this runs twice per op, and object spreads here were a measurable share of its cost.
+    const invoke: Omit<Op, "index"> = { process, type: "invoke", f: inv.f, time: clock.now() };
+    if (inv.key !== undefined) invoke.key = inv.key;
+    if (inv.value !== undefined) invoke.value = inv.value;
+    history.append(invoke);
     const session = new Session(client, { opTimeoutMs: this.o.opTimeoutMs, durability: this.o.durability });
     const waitMs = this.o.durability.kind === "primary" ? 0 : this.o.durability.timeoutMs;
     const out = await perform(session, workload, inv, opDeadlineMs(this.o.opTimeoutMs, waitMs));
-    const done: Omit<Op, "index"> = { ...base, type: out.type, time: clock.now() };
+    const done: Omit<Op, "index"> = { process, type: out.type, f: inv.f, time: clock.now() };
+    if (inv.key !== undefined) done.key = inv.key;
     // An ok op carries what it observed; a failed or indeterminate one carries what it tried to do.
     const value = out.type === "ok" ? (out.value !== undefined ? out.value : inv.value) : inv.value;
     if (value !== undefined) done.value = value;
