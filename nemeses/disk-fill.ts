@@ -22,10 +22,24 @@ async function freeBytes(node: Node): Promise<number> {
   return availableBytesFromDf(df.stdout);
 }
 
-/** fallocate is instant where supported (tmpfs, ext4); writing zeros is the fallback everywhere else. */
-function fillScript(path: string, bytes: number): string {
+/**
+ * Prints the ballast's size once written. fallocate is instant where supported (tmpfs, ext4). It fails when it is
+ * not supported (the lazy FUSE filesystem) and also when the database wrote into the space measured a moment ago,
+ * which a busy AOF does: then zeros are written until the disk is full, which is the point of the fault, and the
+ * bytes that should stay free are given back.
+ */
+function fillScript(path: string, bytes: number, leave: number): string {
   const p = shq(path);
-  return `fallocate -l ${bytes} ${p} 2>/dev/null || { rm -f ${p}; head -c ${bytes} /dev/zero > ${p}; }`;
+  return [
+    `if ! fallocate -l ${bytes} ${p} 2>/dev/null; then`,
+    `  rm -f ${p}`,
+    `  if ! err=$(head -c ${bytes} /dev/zero 2>&1 >${p}); then`,
+    `    case "$err" in *"No space"*) ;; *) echo "$err" >&2; exit 1 ;; esac`,
+    `    if [ ${leave} -gt 0 ]; then truncate -s -${leave} ${p}; fi`,
+    `  fi`,
+    `fi`,
+    `stat -c %s ${p}`,
+  ].join("\n");
 }
 
 function removeBallast(node: Node): Promise<unknown> {
@@ -49,10 +63,13 @@ export function diskFillNemesis(opts: NemesisOptions = {}): Nemesis {
     async start(ctx: NemesisContext) {
       const victims = await resolveTargets(ctx, target);
       const filled = await onEach(victims, async (node) => {
-        const before = await freeBytes(node);
-        const ballast = before - leave;
-        if (ballast > 0) await shell(node, fillScript(ballastPath(node), ballast), "writing the ballast file", 120_000);
-        return { node: node.name, ballastBytes: Math.max(0, ballast), freeBytes: await freeBytes(node) };
+        const ballast = (await freeBytes(node)) - leave;
+        let ballastBytes = 0;
+        if (ballast > 0) {
+          const written = await shell(node, fillScript(ballastPath(node), ballast, leave), "writing the ballast file", 120_000);
+          ballastBytes = Number(written.stdout.trim().split("\n").pop());
+        }
+        return { node: node.name, ballastBytes, freeBytes: await freeBytes(node) };
       });
       return { nodes: names(victims), filled };
     },

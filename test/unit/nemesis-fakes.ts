@@ -64,7 +64,8 @@ export class FakeNode implements Node {
     const fill = /fallocate -l (\d+) /.exec(script);
     if (fill) {
       this.ballast = Number(fill[1]);
-      return ok("");
+      // The fill script ends by printing the ballast's size.
+      return ok(`${this.ballast}\n`);
     }
     if (script.startsWith("rm -f '/data/.splitbrain-ballast'")) {
       this.ballast = 0;
