@@ -62,7 +62,7 @@ export async function ensureLazyFsMounted(node: string, exec: Exec, dataDir: str
   if (r.exitCode === NO_LAZYFS_EXIT) {
     throw new UsageError(
       `${node}: the node image has no lazy filesystem (docker/node/lazyfs with python3-fusepy), which power-loss needs`,
-      "rebuild the node image: splitbrain image build --offline (it includes fuse3 and python3-fusepy now), or pass a newer --image",
+      "rebuild the node image: splitbrain image build --offline (it includes fuse3 and python3-fusepy where the Debian suite carries them: bookworm and trixie do, sid did not), or pass a newer --image",
     );
   }
   if (r.exitCode !== 0) throw new Error(`${node}: ${(r.stderr || r.stdout).trim() || "mounting the lazy filesystem failed"}`);

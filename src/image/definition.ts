@@ -21,6 +21,12 @@ export const ENGINES: readonly DbName[] = ["redis", "valkey", "dragonfly"];
 export const NODE_PACKAGES = ["iptables", "iproute2", "procps", "tini", "fuse3", "python3-fusepy"] as const;
 
 /**
+ * Node packages an image can do without: only the power-loss fault needs them, and it checks for them when a run
+ * asks for it. Debian sid carried no python3-fusepy when measured here, and Redis 8.0.6 and Valkey 9.1.2 are only in sid.
+ */
+export const OPTIONAL_NODE_PACKAGES: readonly string[] = ["python3-fusepy"];
+
+/**
  * Debian packages per engine. Dragonfly is not packaged: it comes from --binary; redis-tools gives redis-cli, and
  * redis-sentinel is there because Dragonfly has no Sentinel of its own: in sentinel topology Redis Sentinels watch
  * the Dragonfly nodes, and every node of a run starts from one image.

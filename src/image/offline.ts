@@ -14,6 +14,7 @@ import {
   ENGINE_PACKAGES,
   imageTag,
   offlineDefinition,
+  OPTIONAL_NODE_PACKAGES,
   parseServerVersion,
   SERVER_BINARY,
   versionMatches,
@@ -140,13 +141,21 @@ async function buildRootfs(def: OfflineDefinition, hash: string, binary: string 
     // Packages from another suite (backports) are installed by apt afterwards: debootstrap's own --extra-suites
     // breaks the base system here (1.0.128: "dpkg --install needs at least one package archive").
     const fromExtra = def.extraSuites?.length ? ENGINE_PACKAGES[def.db].filter((p) => def.packages.includes(p)) : [];
-    const base = def.packages.filter((p) => !fromExtra.includes(p));
-    progress.phase(`debootstrap ${def.suite} (minbase + ${base.join(", ")}) from ${mirror}; about a minute`);
-    const boot = await run(
-      "debootstrap",
-      ["--variant=minbase", `--include=${base.join(",")}`, def.suite, rootfs, mirror],
-      (line) => progress.detail(line.replace(/^I: /, "")),
-    );
+    let base = def.packages.filter((p) => !fromExtra.includes(p));
+    const debootstrap = () => {
+      progress.phase(`debootstrap ${def.suite} (minbase + ${base.join(", ")}) from ${mirror}; about a minute`);
+      return run("debootstrap", ["--variant=minbase", `--include=${base.join(",")}`, def.suite, rootfs, mirror], (line) =>
+        progress.detail(line.replace(/^I: /, "")),
+      );
+    };
+    let boot = await debootstrap();
+    const missing = boot.code === 0 ? [] : missingDebs(boot.tail);
+    if (missing.length > 0 && missing.every((p) => OPTIONAL_NODE_PACKAGES.includes(p))) {
+      progress.phase(`${def.suite} does not carry ${missing.join(", ")}: building without it, so this image cannot take the power-loss fault`);
+      rmSync(rootfs, { recursive: true, force: true });
+      base = base.filter((p) => !missing.includes(p));
+      boot = await debootstrap();
+    }
     if (boot.code !== 0) {
       throw new UsageError(
         `debootstrap of ${def.suite} failed (exit ${boot.code}):\n  ${boot.tail.slice(-6).join("\n  ")}`,
@@ -302,4 +311,13 @@ export async function buildOfflineImage(opts: OfflineBuildOptions): Promise<Buil
   }
   progress.done(`built ${ref} (${opts.db} ${rootfs.version}, iptables ${backend ?? "ok"})`);
   return { ref, version: rootfs.version, reused: false, ...(backend ? { iptablesBackend: backend } : {}) };
+}
+
+/** The packages debootstrap names in "E: Couldn't find these debs: a b" (it stops at the first such list). */
+export function missingDebs(lines: readonly string[]): string[] {
+  for (const line of lines) {
+    const m = /Couldn't find these debs:\s*(.*)$/.exec(line);
+    if (m) return m[1]!.trim().split(/\s+/).filter((p) => p.length > 0);
+  }
+  return [];
 }

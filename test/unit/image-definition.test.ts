@@ -113,3 +113,13 @@ describe("apt sources", () => {
     expect(parseDeb822("Types: deb\nEnabled: no\nURIs: http://a.example/debian\nSuites: sid\nComponents: main")).toEqual([]);
   });
 });
+
+describe("debootstrap's list of packages a suite lacks", () => {
+  it("reads the names after \"Couldn't find these debs\", so an optional one can be dropped and the build retried", async () => {
+    const { missingDebs } = await import("../../src/image/offline.js");
+    const tail = ["I: Checking component main on http://mirror.invalid/debian...", "E: Couldn't find these debs: python3-fusepy"];
+    expect(missingDebs(tail)).toEqual(["python3-fusepy"]);
+    expect(missingDebs(["E: Couldn't find these debs: python3-fusepy  tini"])).toEqual(["python3-fusepy", "tini"]);
+    expect(missingDebs(["E: Failed getting release file"])).toEqual([]);
+  });
+});
