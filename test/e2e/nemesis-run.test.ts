@@ -129,7 +129,9 @@ describeE2e("faults through splitbrain run on real Redis", env, () => {
   let asyncLost = 0;
 
   it("sentinel, isolate-primary, async replication: writes acknowledged by the cut-off primary are lost and listed", async () => {
-    const r = await run({ nemesis: "partition", partition: "isolate-primary", timeLimit: "9", downAfterMs: "1000" });
+    // A 5 s partition (5-10 s): applying the cut to six nodes can take over a second on a loaded host, and the
+    // failover needs down-after (1 s) and an election on top; 3 s left too little of the window on CI.
+    const r = await run({ nemesis: "partition", partition: "isolate-primary", nemesisInterval: "5", timeLimit: "11", downAfterMs: "1000" });
     const w = window(r.ops, "partition");
     const grudge = (w.startValue as { grudge: Record<string, string[]> }).grudge;
     // The isolated primary is the one data node that drops every other node.
@@ -162,6 +164,8 @@ describeE2e("faults through splitbrain run on real Redis", env, () => {
     const r = await run({
       nemesis: "partition",
       partition: "isolate-primary",
+      nemesisInterval: "5",
+      timeLimit: "11",
       downAfterMs: "1000",
       wait: "2",
       minReplicasToWrite: "1",
