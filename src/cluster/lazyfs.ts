@@ -62,7 +62,7 @@ export async function ensureLazyFsMounted(node: string, exec: Exec, dataDir: str
   if (r.exitCode === NO_LAZYFS_EXIT) {
     throw new UsageError(
       `${node}: the node image has no lazy filesystem (docker/node/lazyfs with python3-fusepy), which power-loss needs`,
-      "rebuild the node image: splitbrain image build --offline (it includes fuse3 and python3-fusepy where the Debian suite carries them: bookworm and trixie do, sid did not), or pass a newer --image",
+      "run on an image that has it: pick one with --version or --image (splitbrain image list; offline builds from bookworm and trixie carry python3-fusepy, sid did not), or rebuild an old one with splitbrain image build --offline",
     );
   }
   if (r.exitCode !== 0) throw new Error(`${node}: ${(r.stderr || r.stdout).trim() || "mounting the lazy filesystem failed"}`);

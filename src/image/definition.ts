@@ -26,6 +26,15 @@ export const NODE_PACKAGES = ["iptables", "iproute2", "procps", "tini", "fuse3",
  */
 export const OPTIONAL_NODE_PACKAGES: readonly string[] = ["python3-fusepy"];
 
+/** The packages debootstrap names in "E: Couldn't find these debs: a b" (it stops at the first such list). */
+export function missingDebs(lines: readonly string[]): string[] {
+  for (const line of lines) {
+    const m = /Couldn't find these debs:\s*(.*)$/.exec(line);
+    if (m) return m[1]!.trim().split(/\s+/).filter((p) => p.length > 0);
+  }
+  return [];
+}
+
 /**
  * Debian packages per engine. Dragonfly is not packaged: it comes from --binary; redis-tools gives redis-cli, and
  * redis-sentinel is there because Dragonfly has no Sentinel of its own: in sentinel topology Redis Sentinels watch

@@ -13,6 +13,7 @@ import {
   definitionHash,
   ENGINE_PACKAGES,
   imageTag,
+  missingDebs,
   offlineDefinition,
   OPTIONAL_NODE_PACKAGES,
   parseServerVersion,
@@ -313,11 +314,3 @@ export async function buildOfflineImage(opts: OfflineBuildOptions): Promise<Buil
   return { ref, version: rootfs.version, reused: false, ...(backend ? { iptablesBackend: backend } : {}) };
 }
 
-/** The packages debootstrap names in "E: Couldn't find these debs: a b" (it stops at the first such list). */
-export function missingDebs(lines: readonly string[]): string[] {
-  for (const line of lines) {
-    const m = /Couldn't find these debs:\s*(.*)$/.exec(line);
-    if (m) return m[1]!.trim().split(/\s+/).filter((p) => p.length > 0);
-  }
-  return [];
-}

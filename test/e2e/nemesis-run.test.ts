@@ -175,7 +175,8 @@ describeE2e("faults through splitbrain run on real Redis", env, () => {
     // a loaded host than the WAIT timeout, so the first such ops may end before the start op returns.
     const startInvoked = nemesisOp(r.ops, "start-partition", "invoke").time!;
     const healed = nemesisOp(r.ops, "stop-partition", "ok").time!;
-    const infos = completions(r.ops).filter((o) => o.type === "info" && o.time! > startInvoked && o.time! < healed + 1_500e6);
+    const waitNs = Number(options({}).waitTimeout) * 1e6;
+    const infos = completions(r.ops).filter((o) => o.type === "info" && o.time! > startInvoked && o.time! < healed + waitNs + 500e6);
     expect(infos.length).toBeGreaterThan(0);
     expect(infos.some((o) => /WAIT|durability/i.test(o.error ?? ""))).toBe(true);
     expect(r.set.acknowledged).toBeGreaterThan(50);

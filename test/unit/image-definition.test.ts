@@ -3,6 +3,7 @@ import {
   chooseSuite,
   definitionHash,
   imageTag,
+  missingDebs,
   offlineDefinition,
   officialImage,
   parseServerVersion,
@@ -115,8 +116,7 @@ describe("apt sources", () => {
 });
 
 describe("debootstrap's list of packages a suite lacks", () => {
-  it("reads the names after \"Couldn't find these debs\", so an optional one can be dropped and the build retried", async () => {
-    const { missingDebs } = await import("../../src/image/offline.js");
+  it("reads the names after \"Couldn't find these debs\", so an optional one can be dropped and the build retried", () => {
     const tail = ["I: Checking component main on http://mirror.invalid/debian...", "E: Couldn't find these debs: python3-fusepy"];
     expect(missingDebs(tail)).toEqual(["python3-fusepy"]);
     expect(missingDebs(["E: Couldn't find these debs: python3-fusepy  tini"])).toEqual(["python3-fusepy", "tini"]);
