@@ -3,7 +3,7 @@ import { availableBytesFromDf, BALLAST_NAME } from "../src/nemesis/disk.js";
 import { onEach, shell, shq } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
 import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "./nemesis.js";
-import { describeTarget } from "./targets.js";
+import { describeTarget, targetPlanCheck } from "./targets.js";
 
 /**
  * Fills the node's data filesystem with a ballast file until only `--disk-free` bytes remain, so the database's next
@@ -21,6 +21,8 @@ async function freeBytes(node: Node): Promise<number> {
   const df = await shell(node, `df -Pk ${shq(node.dataDir)}`, "measuring free space");
   return availableBytesFromDf(df.stdout);
 }
+
+const DEFAULT_TARGET: TargetSpec = "primary";
 
 /**
  * Prints the ballast's size once written. fallocate is instant where supported (tmpfs, ext4). It fails when it is
@@ -47,7 +49,7 @@ function removeBallast(node: Node): Promise<unknown> {
 }
 
 export function diskFillNemesis(opts: NemesisOptions = {}): Nemesis {
-  const target: TargetSpec = opts.target ?? "primary";
+  const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   const leave = opts.diskFreeBytes ?? DEFAULT_DISK_FREE_BYTES;
   if (!Number.isInteger(leave) || leave < 0) throw new RangeError(`--disk-free must be a whole number of bytes, got ${leave}`);
 
@@ -92,6 +94,7 @@ export function diskFillNemesis(opts: NemesisOptions = {}): Nemesis {
 
 export const diskFill: NemesisPackage = {
   name: "disk-fill",
+  planProblem: targetPlanCheck("disk-fill", DEFAULT_TARGET),
   summary: "fill the data filesystem with a ballast file, leaving --disk-free bytes; heal deletes it",
   create: diskFillNemesis,
 };

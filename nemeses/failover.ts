@@ -110,6 +110,10 @@ async function replicaofFailover(ctx: NemesisContext) {
 
 export const failover: NemesisPackage = {
   name: "failover",
+  planProblem: (plan) =>
+    plan.topology === "single" || plan.dataNodes.length < 2
+      ? `--nemesis failover needs a replica to promote, and --topology ${plan.topology} has ${plan.dataNodes.length} data node(s); use --topology replicated, sentinel or cluster, or drop failover from --nemesis`
+      : undefined,
   summary: "move the primary by command: SENTINEL FAILOVER, CLUSTER FAILOVER or REPLICAOF",
   create: failoverNemesis,
 };

@@ -1,6 +1,6 @@
 import { UsageError } from "../src/cli/exit.js";
 import { majoritySize } from "./targets.js";
-import type { Rng } from "./nemesis.js";
+import type { FaultPlan, Rng } from "./nemesis.js";
 
 /**
  * Jepsen's grudge: each node maps to the nodes whose traffic it drops. Only inbound packets are dropped, as in
@@ -51,6 +51,19 @@ export function grudgeProblem(spec: GrudgeSpec, nodes: readonly string[]): strin
     return "majorities-ring needs at least 4 nodes: with 3, every node seeing a different majority is impossible";
   }
   return undefined;
+}
+
+/** partition's `planProblem`: grudges may name every node, Sentinel-only ones included, as at run time. */
+export function grudgePlanProblem(plan: FaultPlan, fallback: GrudgeSpec): string | undefined {
+  const spec = plan.options.grudge ?? fallback;
+  const problem = grudgeProblem(spec, plan.nodes);
+  if (problem === undefined) return undefined;
+  const shape = typeof spec === "string" ? spec : describeGrudge(spec.explicit);
+  if (plan.options.grudge !== undefined) return `--partition ${shape}: ${problem} with --topology ${plan.topology}`;
+  return (
+    `--nemesis partition (${shape} by default): ${problem}, and --topology ${plan.topology} has ${plan.nodes.length}; ` +
+    "use --topology replicated, sentinel or cluster, or drop partition from --nemesis"
+  );
 }
 
 /** Every node drops every node outside its own component: a clean split. */

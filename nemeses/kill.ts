@@ -1,8 +1,10 @@
 import type { Node } from "../src/cluster/types.js";
 import { everyNode, onEach } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import { describeTarget } from "./targets.js";
+import { describeTarget, targetPlanCheck } from "./targets.js";
 import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "./nemesis.js";
+
+const DEFAULT_TARGET: TargetSpec = "primary";
 
 /**
  * kill-restart: SIGKILL the database process (the container, its network rules and its data stay), and start it
@@ -10,7 +12,7 @@ import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpe
  * cannot show fsync losses (that is power-loss's job).
  */
 export function killNemesis(opts: NemesisOptions = {}): Nemesis {
-  const target: TargetSpec = opts.target ?? "primary";
+  const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   let killed: Node[] = [];
 
   return {
@@ -56,6 +58,7 @@ export function killNemesis(opts: NemesisOptions = {}): Nemesis {
 
 export const kill: NemesisPackage = {
   name: "kill",
+  planProblem: targetPlanCheck("kill", DEFAULT_TARGET),
   summary: "SIGKILL the database process and restart it at the end of the interval (kill-restart)",
   group: "process",
   create: killNemesis,

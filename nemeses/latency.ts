@@ -2,12 +2,14 @@ import type { Node } from "../src/cluster/types.js";
 import { everyNode, onEach, shell } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
 import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "./nemesis.js";
-import { describeTarget } from "./targets.js";
+import { describeTarget, targetPlanCheck } from "./targets.js";
 
 /** Docker names a container's first network interface eth0. */
 const IFACE = "eth0";
 
 export const DEFAULT_LATENCY_MS = 100;
+
+const DEFAULT_TARGET: TargetSpec = "all";
 
 /**
  * Why tc netem cannot run, from a failed probe's output, or undefined if the output does not say. Kernels built
@@ -29,7 +31,7 @@ export function netemProblem(exitCode: number, output: string): string | undefin
  * nothing.
  */
 export function latencyNemesis(opts: NemesisOptions = {}): Nemesis {
-  const target: TargetSpec = opts.target ?? "all";
+  const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   const delay = opts.latencyMs ?? DEFAULT_LATENCY_MS;
   const jitter = opts.latencyJitterMs ?? Math.round(delay / 10);
   if (!(delay > 0) || !(jitter >= 0)) throw new RangeError(`latency must be positive, got ${delay} ms ± ${jitter} ms`);
@@ -81,6 +83,7 @@ export function latencyNemesis(opts: NemesisOptions = {}): Nemesis {
 
 export const latency: NemesisPackage = {
   name: "latency",
+  planProblem: targetPlanCheck("latency", DEFAULT_TARGET),
   summary: "delay packets with tc netem (refused where the kernel has no sch_netem)",
   create: latencyNemesis,
 };

@@ -2,7 +2,7 @@ import type { Node } from "../src/cluster/types.js";
 import { dbCommand, onEach } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
 import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "./nemesis.js";
-import { describeTarget } from "./targets.js";
+import { describeTarget, targetPlanCheck } from "./targets.js";
 
 /**
  * Shrinks `maxmemory` at run time to what the node already uses (plus an optional headroom), so the next writes
@@ -10,6 +10,8 @@ import { describeTarget } from "./targets.js";
  * with OOM errors (noeviction). The previous settings are restored on heal. A restart of the process also restores
  * them, since CONFIG SET is not written back to the config file.
  */
+
+const DEFAULT_TARGET: TargetSpec = "primary";
 
 /** `CONFIG GET name` prints the name and the value on two lines. */
 export function configValue(reply: string, name: string): string {
@@ -35,7 +37,7 @@ interface Saved {
 }
 
 export function memoryPressureNemesis(opts: NemesisOptions = {}): Nemesis {
-  const target: TargetSpec = opts.target ?? "primary";
+  const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   const headroom = opts.memoryHeadroomBytes ?? 0;
   const policy = opts.maxmemoryPolicy;
   const saved = new Map<Node, Saved>();
@@ -98,6 +100,7 @@ export function memoryPressureNemesis(opts: NemesisOptions = {}): Nemesis {
 
 export const memoryPressure: NemesisPackage = {
   name: "memory-pressure",
+  planProblem: targetPlanCheck("memory-pressure", DEFAULT_TARGET),
   summary: "shrink maxmemory to current use so writes evict or fail with OOM; restore on heal",
   create: memoryPressureNemesis,
 };

@@ -81,5 +81,21 @@ export interface NemesisPackage {
   readonly group?: string;
   /** The cluster must mount data directories through the lazy filesystem (docker/node/lazyfs) for this fault. */
   readonly needsLazyFs?: boolean;
+  /**
+   * Judged from the plan alone, before Docker is asked anything: why this fault cannot run on that topology with
+   * those options, as a sentence naming the flag to change, or undefined. Each fault declares what it needs here, so
+   * a fault's requirements live with the fault; what only a running cluster can tell is `Nemesis.unavailable`.
+   */
+  planProblem?(plan: FaultPlan): string | undefined;
   create(opts: NemesisOptions): Nemesis;
+}
+
+/** What a fault can know before any container exists: the topology, its planned node names, the fault options. */
+export interface FaultPlan {
+  topology: import("../src/cluster/types.js").TopologyName;
+  /** Data nodes (n1, n2, ...): what named targets choose among. */
+  dataNodes: readonly string[];
+  /** Every node, Sentinel-only ones (s1, ...) included: what explicit names and grudges may name. */
+  nodes: readonly string[];
+  options: NemesisOptions;
 }

@@ -3,9 +3,11 @@ import { applyScript, flushScript, LOSS_CHAIN, probeScript, removeScript, type D
 import { everyNode, onEach, runnerAddress, shell } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
 import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "./nemesis.js";
-import { describeTarget } from "./targets.js";
+import { describeTarget, targetPlanCheck } from "./targets.js";
 
 export const DEFAULT_LOSS_PROBABILITY = 0.2;
+
+const DEFAULT_TARGET: TargetSpec = "all";
 
 /**
  * The drop rules one node needs so that every packet on a link touching a targeted node is dropped with the given
@@ -35,7 +37,7 @@ export function lossRules(
  * heal independently. Node-to-node links only, unless `--partition-clients` also makes the runner's links lossy.
  */
 export function packetLossNemesis(opts: NemesisOptions = {}): Nemesis {
-  const target: TargetSpec = opts.target ?? "all";
+  const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   const probability = opts.lossProbability ?? DEFAULT_LOSS_PROBABILITY;
   if (!(probability > 0 && probability <= 1)) throw new RangeError(`packet loss must be in (0, 1], got ${probability}`);
   const clients = opts.partitionClients ?? false;
@@ -88,6 +90,7 @@ export function packetLossNemesis(opts: NemesisOptions = {}): Nemesis {
 
 export const packetLoss: NemesisPackage = {
   name: "packet-loss",
+  planProblem: targetPlanCheck("packet-loss", DEFAULT_TARGET),
   summary: "drop a share of packets on the targets' links (iptables statistic match)",
   create: packetLossNemesis,
 };

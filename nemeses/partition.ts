@@ -1,7 +1,9 @@
 import { applyScript, flushScript, PARTITION_CHAIN, probeScript, removeScript, ruleArgs, type DropRule } from "../src/nemesis/iptables.js";
 import { everyNode, onEach, runnerAddress, shell } from "../src/nemesis/node-io.js";
-import { computeGrudge, describeGrudge, grudgeProblem, nodesCutFromClients, type Grudge, type GrudgeSpec } from "./grudge.js";
+import { computeGrudge, describeGrudge, grudgePlanProblem, grudgeProblem, nodesCutFromClients, type Grudge, type GrudgeSpec } from "./grudge.js";
 import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage } from "./nemesis.js";
+
+const DEFAULT_SHAPE: GrudgeSpec = "isolate-primary";
 
 /**
  * Network partitions from a grudge, applied with iptables in every node (Sentinel-only nodes too: where a Sentinel
@@ -11,7 +13,7 @@ import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage } from "./
  */
 
 export function partitionNemesis(opts: NemesisOptions = {}): Nemesis {
-  const spec: GrudgeSpec = opts.grudge ?? "isolate-primary";
+  const spec: GrudgeSpec = opts.grudge ?? DEFAULT_SHAPE;
   const partitionClients = opts.partitionClients ?? false;
 
   return {
@@ -81,6 +83,7 @@ export function partitionNemesis(opts: NemesisOptions = {}): Nemesis {
 
 export const partition: NemesisPackage = {
   name: "partition",
+  planProblem: (plan) => grudgePlanProblem(plan, DEFAULT_SHAPE),
   summary: "cut the network with iptables along a grudge (isolate-primary, one, halves, majorities-ring, bridge, explicit)",
   create: partitionNemesis,
 };

@@ -1,8 +1,10 @@
 import type { Node } from "../src/cluster/types.js";
 import { everyNode, onEach } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import { describeTarget } from "./targets.js";
+import { describeTarget, targetPlanCheck } from "./targets.js";
 import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "./nemesis.js";
+
+const DEFAULT_TARGET: TargetSpec = "primary";
 
 /**
  * SIGSTOP / SIGCONT of the database process (never the container's PID 1): the node keeps its connections open and
@@ -10,7 +12,7 @@ import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpe
  * stale beliefs.
  */
 export function pauseNemesis(opts: NemesisOptions = {}): Nemesis {
-  const target: TargetSpec = opts.target ?? "primary";
+  const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   let paused: Node[] = [];
 
   return {
@@ -56,6 +58,7 @@ async function resume(node: Node): Promise<void> {
 
 export const pause: NemesisPackage = {
   name: "pause",
+  planProblem: targetPlanCheck("pause", DEFAULT_TARGET),
   summary: "freeze the database process with SIGSTOP and resume it with SIGCONT after the interval",
   group: "process",
   create: pauseNemesis,

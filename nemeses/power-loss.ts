@@ -3,11 +3,13 @@ import { isLazyFsMounted, loseUnsynced, type PowerLossReport } from "../src/clus
 import { pidPath } from "../src/cluster/node.js";
 import { everyNode, onEach, shell } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import { describeTarget } from "./targets.js";
+import { describeTarget, targetPlanCheck } from "./targets.js";
 import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "./nemesis.js";
 
 /** A SIGKILLed server is gone at once; this only covers a slow exec round trip. */
 const EXIT_TIMEOUT_MS = 10_000;
+
+const DEFAULT_TARGET: TargetSpec = "primary";
 
 /**
  * A power cut stops every process at once, including a BGSAVE or AOF-rewrite child, which would otherwise survive
@@ -41,7 +43,7 @@ export interface PowerLossValue {
  * survive, so this is the fault that tells appendfsync always from everysec from no.
  */
 export function powerLossNemesis(opts: NemesisOptions = {}): Nemesis {
-  const target: TargetSpec = opts.target ?? "primary";
+  const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   const torn = opts.tornWrites ?? false;
   let down: Node[] = [];
 
@@ -105,6 +107,7 @@ export function powerLossNemesis(opts: NemesisOptions = {}): Nemesis {
 
 export const powerLoss: NemesisPackage = {
   name: "power-loss",
+  planProblem: targetPlanCheck("power-loss", DEFAULT_TARGET),
   summary: "cut the power: SIGKILL the database, drop every byte not yet fsynced (lazy filesystem), restart on what survived",
   group: "process",
   needsLazyFs: true,

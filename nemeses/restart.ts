@@ -1,11 +1,13 @@
 import type { Node } from "../src/cluster/types.js";
 import { everyNode, onEach, waitFor } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import { describeTarget } from "./targets.js";
+import { describeTarget, targetPlanCheck } from "./targets.js";
 import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "./nemesis.js";
 
 /** How long a graceful shutdown may take (saving a large dataset) before the fault gives up on it. */
 const SHUTDOWN_TIMEOUT_MS = 60_000;
+
+const DEFAULT_TARGET: TargetSpec = "primary";
 
 /**
  * The graceful counterpart of kill: SIGTERM, which Redis, Valkey and Dragonfly treat like SHUTDOWN (save if
@@ -13,7 +15,7 @@ const SHUTDOWN_TIMEOUT_MS = 60_000;
  * what a clean shutdown saves that a crash loses.
  */
 export function restartNemesis(opts: NemesisOptions = {}): Nemesis {
-  const target: TargetSpec = opts.target ?? "primary";
+  const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   let stopped: Node[] = [];
 
   return {
@@ -61,6 +63,7 @@ export function restartNemesis(opts: NemesisOptions = {}): Nemesis {
 
 export const restart: NemesisPackage = {
   name: "restart",
+  planProblem: targetPlanCheck("restart", DEFAULT_TARGET),
   summary: "shut the database down gracefully (SIGTERM, like SHUTDOWN) and start it again after the interval",
   group: "process",
   create: restartNemesis,

@@ -2,7 +2,7 @@ import type { Node } from "../src/cluster/types.js";
 import { dbCommand } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
 import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "./nemesis.js";
-import { describeTarget } from "./targets.js";
+import { describeTarget, targetPlanCheck } from "./targets.js";
 
 export const DEFAULT_SNAPSHOT_PERIOD_MS = 1_000;
 export const DEFAULT_SNAPSHOT_MAX_ROUNDS = 120;
@@ -12,13 +12,15 @@ const BUSY = /already in progress|in progress|scheduled/i;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+const DEFAULT_TARGET: TargetSpec = "all";
+
 /**
  * Keeps the targets forking: BGSAVE, then BGREWRITEAOF, every period, until stop or a bounded number of rounds.
  * Forks under write load are when copy-on-write memory, latency spikes and persistence races show. The loop runs in
  * this process (never left behind in a node), so stopping the fault or the run ends it.
  */
 export function snapshotStormNemesis(opts: NemesisOptions = {}, wait: (ms: number) => Promise<void> = sleep): Nemesis {
-  const target: TargetSpec = opts.target ?? "all";
+  const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   const period = opts.snapshotPeriodMs ?? DEFAULT_SNAPSHOT_PERIOD_MS;
   const maxRounds = opts.snapshotMaxRounds ?? DEFAULT_SNAPSHOT_MAX_ROUNDS;
   if (!(period >= 0) || !(maxRounds >= 1)) throw new RangeError("snapshot-storm needs a period >= 0 and at least one round");
@@ -91,6 +93,7 @@ export function snapshotStormNemesis(opts: NemesisOptions = {}, wait: (ms: numbe
 
 export const snapshotStorm: NemesisPackage = {
   name: "snapshot-storm",
+  planProblem: targetPlanCheck("snapshot-storm", DEFAULT_TARGET),
   summary: "repeated BGSAVE / BGREWRITEAOF under load, bounded, until the interval ends",
   create: (opts) => snapshotStormNemesis(opts),
 };

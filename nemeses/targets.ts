@@ -1,5 +1,5 @@
 import { UsageError } from "../src/cli/exit.js";
-import type { Rng, TargetSpec } from "./nemesis.js";
+import type { FaultPlan, Rng, TargetSpec } from "./nemesis.js";
 
 /**
  * Which nodes a fault hits, as pure functions of the node names, the primary at that moment and a seeded rng, so a
@@ -55,6 +55,22 @@ export function targetProblem(spec: TargetSpec, nodes: readonly string[]): strin
   }
   if (spec === "replicas" && nodes.length < 2) return "a single node has no replicas";
   return undefined;
+}
+
+/**
+ * A fault's `planProblem` for its target: named targets choose among data nodes, explicit names may also name
+ * Sentinel-only nodes (as at run time, src/nemesis/targeting.ts). Names `--target` when the user gave it, else the
+ * fault whose default target the topology cannot serve.
+ */
+export function targetPlanCheck(fault: string, fallback: TargetSpec): (plan: FaultPlan) => string | undefined {
+  return (plan) => {
+    const spec = plan.options.target ?? fallback;
+    const problem = targetProblem(spec, typeof spec === "string" ? plan.dataNodes : plan.nodes);
+    if (problem === undefined) return undefined;
+    return plan.options.target !== undefined
+      ? `--target ${describeTarget(spec)}: ${problem} with --topology ${plan.topology}`
+      : `--nemesis ${fault} acts on ${describeTarget(spec)} by default, but ${problem} with --topology ${plan.topology}; pick nodes with --target`;
+  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { requireDocker } from "../docker/engine.js";
 import { UsageError } from "../cli/exit.js";
 import { c, say } from "../cli/output.js";
 import { runTeardowns } from "../docker/cleanup.js";
@@ -38,6 +39,8 @@ export interface SequencedRun {
  * not discover after three runs that its fourth cannot start.
  */
 export async function requireImages(runs: readonly PlannedRun[]): Promise<void> {
+  // Asked first, so an engine that is not there is said as such, not as every target lacking an image.
+  await requireDocker();
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const { label, plan } of runs) {

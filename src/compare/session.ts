@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
+import { makeDirs } from "../outputPaths.js";
 import { ExitCode, UsageError, type ExitCode as Code } from "../cli/exit.js";
 import { planFromOptions, type RunOptions, type RunPlan } from "../runner/plan.js";
 import { writeJson } from "../runner/runDir.js";
@@ -46,7 +47,7 @@ export function createOutputDir(resultsRoot: string, kind: "compare" | "audit", 
   const ts = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   let dir = resolve(resultsRoot, `${kind}-${ts}`);
   for (let i = 2; existsSync(dir); i++) dir = resolve(resultsRoot, `${kind}-${ts}-${i}`);
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   return dir;
 }
 

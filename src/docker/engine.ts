@@ -48,10 +48,17 @@ export async function dockerAvailable(timeoutMs = PROBE_TIMEOUT_MS): Promise<Doc
     return { ok: true, version: v.Version, apiVersion: v.ApiVersion };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    return { ok: false, error: e.code ? `${e.code} ${e.message}`.trim() : (e.message ?? String(err)) };
+    return { ok: false, error: e.code && !e.message?.includes(e.code) ? `${e.code} ${e.message}`.trim() : (e.message ?? String(err)) };
   } finally {
     if (timer) clearTimeout(timer);
   }
+}
+
+/** Where the engine was looked for and why there, for the one line a failed start prints. */
+export function dockerWhere(): string {
+  return process.env.DOCKER_HOST
+    ? `${process.env.DOCKER_HOST} (from DOCKER_HOST)`
+    : `${dockerEndpoint()} (the default socket; DOCKER_HOST is not set)`;
 }
 
 /** For commands that cannot do anything without Docker: the client, or a UsageError saying how to get one. */
@@ -59,8 +66,9 @@ export async function requireDocker(): Promise<Docker> {
   const status = await dockerAvailable();
   if (!status.ok) {
     throw new UsageError(
-      `Docker is not reachable at ${dockerEndpoint()} (${status.error}): start Docker, or set DOCKER_HOST`,
-      "on Debian: apt-get install docker.io && systemctl start docker (or run dockerd as root)",
+      `Docker is not reachable at ${dockerWhere()}: ${status.error}`,
+      "start the engine (systemctl start docker, or dockerd as root), or set DOCKER_HOST to one that runs; " +
+        "`splitbrain doctor` checks the whole setup",
     );
   }
   return docker();

@@ -13,6 +13,7 @@ import type { NemesisOptions } from "../../nemeses/nemesis.js";
 import { redisSizeBytes, isRedisSize } from "../cluster/sizes.js";
 import { MAXMEMORY_POLICIES } from "../cluster/spec.js";
 import { CLIENT_MODES, type ClientModeChoice } from "../client/reach.js";
+import { planProblems } from "./planProblems.js";
 
 /**
  * A run plan: everything that decides what a run does, resolved and validated before any container starts. It is
@@ -166,9 +167,6 @@ export function planFromOptions(o: RunOptions): RunPlan {
     ...(waitaof !== undefined ? { waitaof } : {}),
     ...(waitTimeoutMs !== undefined ? { waitTimeoutMs } : {}),
   });
-  if (durability.kind !== "primary" && cluster.topology === "single" && durability.kind === "wait") {
-    problems.push("--wait needs replicas: a single node has none to wait for (use --topology replicated or sentinel)");
-  }
   const nemeses = (o.nemesis === undefined ? defaultNemeses(cluster.topology).join(",") : o.nemesis);
   const packages = parseNemesisList(nemeses);
   const nemesisIntervalMs = seconds("--nemesis-interval", o.nemesisInterval, problems);
@@ -207,10 +205,11 @@ export function planFromOptions(o: RunOptions): RunPlan {
   if (!(CLIENT_MODES as readonly string[]).includes(clientMode)) {
     problems.push(`--client-mode takes one of ${CLIENT_MODES.join(", ")} (got "${o.clientMode}")`);
   }
-  if (problems.length) {
+  const refuse = () => {
     throw new UsageError(problems.length === 1 ? problems[0]! : "\n  " + problems.join("\n  "), "see splitbrain run --help");
-  }
-  return {
+  };
+  if (problems.length) refuse();
+  const plan: RunPlan = {
     cluster,
     workloads,
     slots,
@@ -231,4 +230,8 @@ export function planFromOptions(o: RunOptions): RunPlan {
     checkTimeoutMs,
     clientMode,
   };
+  // Options that are each well-formed may still not fit together or the topology; judged here, before Docker.
+  problems.push(...planProblems(plan));
+  if (problems.length) refuse();
+  return plan;
 }

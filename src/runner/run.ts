@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { UsageError, type Verdict } from "../cli/exit.js";
 import { newRunId } from "../docker/labels.js";
 import { onTeardown } from "../docker/cleanup.js";
+import { requireDocker } from "../docker/engine.js";
+import { ensureNodeImage } from "../image/images.js";
 import { startCluster, type RunningCluster, type StartOptions } from "../cluster/start.js";
 import { probeServer } from "../client/session.js";
 import { connectClient, whenReady } from "../client/connect.js";
@@ -21,7 +23,7 @@ import { ClientPool } from "./clients.js";
 import { monotonicClock, formatOffset } from "./clock.js";
 import type { RunPlan } from "./plan.js";
 import { Progress, type RunCounts } from "./progress.js";
-import { createRunDir, runDirName, writeJson, type RunDir } from "./runDir.js";
+import { createRunDir, pointLatest, runDirName, writeJson, type RunDir } from "./runDir.js";
 import { StatsSampler } from "./stats.js";
 import { loadHistory } from "../history/read.js";
 import { writeReport } from "../report/write.js";
@@ -63,6 +65,9 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
   const progress = hooks.progress ?? new Progress();
   const startedAt = new Date();
   const runId = newRunId(startedAt);
+  // Asked before the run directory exists: a start that cannot begin (no engine, no image) leaves nothing behind.
+  await requireDocker();
+  const image = plan.cluster.image ?? (await ensureNodeImage({ db: plan.cluster.db, ...(plan.cluster.version ? { version: plan.cluster.version } : {}) }));
   const dir = createRunDir(plan.resultsRoot, runDirName(startedAt, plan.cluster.db, plan.cluster.topology, runId));
   const test: TestRecord = {
     tool: { name: "splitbrain", version: toolVersion() },
@@ -82,6 +87,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
 
   progress.event(`phase: start cluster (${plan.cluster.db}, ${plan.cluster.topology})`);
   const cluster: RunningCluster = await startCluster(plan.cluster, {
+    image,
     runId,
     resultsDir: dir.path,
     log: (line) => progress.event(`  ${line}`),
@@ -92,6 +98,12 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
       : {}),
     clientMode: plan.clientMode ?? "auto",
     ...(hooks.aroundReachProbe ? { aroundReachProbe: hooks.aroundReachProbe } : {}),
+  }).catch((err: Error) => {
+    // The directory of a failed start is kept, with test.json saying why: containers that did start left their
+    // logs and configs in nodes/ (teardown collects them), the evidence of why health or set-up failed. `latest`
+    // still points at the last run with a history, so nothing reads this one by accident.
+    writeJson(dir.testPath, { ...test, startFailed: err.message.split("\n")[0] });
+    throw err;
   });
   const clock = monotonicClock();
   // Lets logs stamped with wall time (Sentinel's, the servers') be placed on the run's clock.
@@ -131,6 +143,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
     writeJson(dir.testPath, test);
 
     history = await HistoryWriter.create(dir.historyPath);
+    pointLatest(plan.resultsRoot, basename(dir.path));
     const h = history;
     const pool = new ClientPool({
       endpoints: cluster.endpoints,

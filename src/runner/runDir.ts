@@ -1,5 +1,6 @@
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { makeDirs } from "../outputPaths.js";
 
 /**
  * A run directory is the unit of a run (as Jepsen's store is): history, configuration, results and node logs live
@@ -30,9 +31,18 @@ export function runDirPaths(path: string): RunDir {
   };
 }
 
+/** Creates the run directory; `latest` is left alone until the run has a history (see pointLatest). */
 export function createRunDir(resultsRoot: string, name: string): RunDir {
   const path = resolve(resultsRoot, name);
-  mkdirSync(join(path, "nodes"), { recursive: true });
+  makeDirs(join(path, "nodes"));
+  return runDirPaths(path);
+}
+
+/**
+ * Re-points `<results>/latest` at a run. Called only once the run has a history: a start that fails must leave
+ * `latest` on the last run that can be checked and reported, not on a directory with nothing to read.
+ */
+export function pointLatest(resultsRoot: string, name: string): void {
   // `latest` is a convenience; a failure to make it (e.g. a filesystem without symlinks) must not stop a run.
   try {
     const latest = join(resolve(resultsRoot), "latest");
@@ -41,7 +51,6 @@ export function createRunDir(resultsRoot: string, name: string): RunDir {
   } catch {
     /* best effort */
   }
-  return runDirPaths(path);
 }
 
 export function writeJson(path: string, value: unknown): void {

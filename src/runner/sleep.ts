@@ -11,3 +11,9 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener("abort", done, { once: true });
   });
 }
+
+/**
+ * The longest delay Node's timers hold: setTimeout stores it as a signed 32-bit number of milliseconds and fires a
+ * longer one after 1 ms instead (with only a warning), so every duration a run waits on must stay at or below it.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -8,6 +8,7 @@ import { renderText } from "../../compare/table.js";
 import { matrixCells, parseMatrixAxis } from "../../compare/targets.js";
 import { addRunOptions, type RunOptions } from "../../runner/plan.js";
 import { UsageError } from "../exit.js";
+import { assertWritable } from "../../outputPaths.js";
 import { say } from "../output.js";
 import { paint } from "./compare.js";
 
@@ -56,7 +57,9 @@ export function auditCommand(): Command {
       if (opts.partition === undefined && opts.nemesis.split(",").includes("partition")) opts.partition = AUDIT_DEFAULTS.partition;
       const base = withFixedSeed(opts);
 
-      await requireImages(planRuns(base, cells, base.results, 1));
+      const check = planRuns(base, cells, base.results, 1);
+      assertWritable([{ flag: "--results", path: base.results, kind: "dir" }]);
+      await requireImages(check);
       const outDir = createOutputDir(base.results, "audit");
       const runs = planRuns(base, cells, outDir, repeat);
       say(`audit: ${cells.length} cells x ${repeat} repeat(s) = ${runs.length} runs, seeds ${base.seed}..${Number(base.seed) + repeat - 1}; output ${outDir}`);

@@ -7,6 +7,7 @@ import { compareTable, renderText, type Tone } from "../../compare/table.js";
 import { crossTargets, parseDbList, parseSettings, type Target } from "../../compare/targets.js";
 import { addRunOptions, type RunOptions } from "../../runner/plan.js";
 import { UsageError } from "../exit.js";
+import { assertWritable } from "../../outputPaths.js";
 import { c, say } from "../output.js";
 
 interface CompareOptions extends RunOptions {
@@ -56,6 +57,7 @@ export function compareCommand(): Command {
       const base = withFixedSeed(rest as RunOptions);
       // Validate every target (options and node images) before the first container starts.
       const check = planRuns(base, targets, base.results);
+      assertWritable([{ flag: "--results", path: base.results, kind: "dir" }]);
       await requireImages(check);
       const outDir = createOutputDir(base.results, "compare");
       const runs = planRuns(base, targets, outDir);

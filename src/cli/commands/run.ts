@@ -7,6 +7,7 @@ import { junitXml } from "../../report/junit.js";
 import { writeFileSync } from "node:fs";
 import { ExitCode, exitCodeFor } from "../exit.js";
 import { c, printJson, say } from "../output.js";
+import { assertWritable } from "../../outputPaths.js";
 
 export function runCommand(): Command {
   const cmd = new Command("run").description("start a cluster, run workloads under faults, check the history and write a report");
@@ -24,6 +25,10 @@ export function runCommand(): Command {
     )
     .action(async (opts: RunOptions & { json?: boolean; junit?: string }) => {
       const plan = planFromOptions(opts);
+      assertWritable([
+        { flag: "--results", path: plan.resultsRoot, kind: "dir" },
+        opts.junit !== undefined ? { flag: "--junit", path: opts.junit, kind: "file" } : undefined,
+      ]);
       const stop = new AbortController();
       // First Ctrl-C: stop the workload, heal, tear down and still check what was recorded. Second: heal and
       // remove everything now. Third: exit at once.

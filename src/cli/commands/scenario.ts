@@ -8,6 +8,7 @@ import { missingFaults, scenarioPlan } from "../../scenario/options.js";
 import { runScenario } from "../../scenario/run.js";
 import { expectationText, planOptionShapes, type PlanValue, type Scenario } from "../../scenario/scenario.js";
 import { ExitCode } from "../exit.js";
+import { assertWritable } from "../../outputPaths.js";
 import { c, printJson, say } from "../output.js";
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -137,6 +138,7 @@ function runSubcommand(): Command {
       const overrides = cliOverrides(cmd);
       // Validated before anything starts.
       scenarioPlan(s, { ...(o.db ? { db: o.db as DbName } : {}), overrides, results: o.results });
+      assertWritable([{ flag: "--results", path: o.results, kind: "dir" }]);
       const { signal, dispose } = interruptibleSequence("scenario");
       try {
         const { outcome, record } = await runScenario(s, {

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { interruptibleSequence } from "../../compare/sequence.js";
 import { ensureNodeImage } from "../../image/images.js";
@@ -11,6 +11,8 @@ import { runScenario } from "../../scenario/run.js";
 import { expectationText, type Scenario } from "../../scenario/scenario.js";
 import { suiteCounts, suiteExitCode, suiteHtml, suiteJunit, suiteTable, type SuiteRow } from "../../scenario/suite.js";
 import { UsageError } from "../exit.js";
+import { assertWritable, makeDirs } from "../../outputPaths.js";
+import { requireDocker } from "../../docker/engine.js";
 import { c, printJson, say } from "../output.js";
 import { colourOutcome } from "./scenario.js";
 
@@ -30,7 +32,7 @@ function suiteDir(resultsRoot: string, now = new Date()): string {
   const ts = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   let dir = resolve(resultsRoot, `suite-${ts}`);
   for (let i = 2; existsSync(dir); i++) dir = resolve(resultsRoot, `suite-${ts}-${i}`);
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   return dir;
 }
 
@@ -72,6 +74,9 @@ export function suiteCommand(): Command {
         ? o.only.split(",").map((n) => n.trim()).filter(Boolean).map((n) => findScenario(all, n))
         : all;
       if (chosen.length === 0) throw new UsageError("no scenarios to run", "see splitbrain scenario list");
+      assertWritable([{ flag: "--results", path: o.results, kind: "dir" }]);
+      // Without an engine every scenario would be skipped as "no node image"; say what is really wrong instead.
+      await requireDocker();
       const outDir = suiteDir(o.results);
       const startedAt = new Date();
       const rows: SuiteRow[] = [];
