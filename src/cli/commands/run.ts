@@ -7,6 +7,7 @@ import { junitXml } from "../../report/junit.js";
 import { writeFileSync } from "node:fs";
 import { ExitCode, exitCodeFor } from "../exit.js";
 import { c, printJson, say } from "../output.js";
+import { AT_ONCE_MS, exitFlushed } from "../stdio.js";
 
 export function runCommand(): Command {
   const cmd = new Command("run").description("start a cluster, run workloads under faults, check the history and write a report");
@@ -35,10 +36,10 @@ export function runCommand(): Command {
           stop.abort();
         } else if (interrupts === 2) {
           say("cleaning up now (faults, containers, network); Ctrl-C once more to exit at once");
-          void runTeardowns().finally(() => process.exit(ExitCode.Unknown));
+          void runTeardowns().finally(() => exitFlushed(ExitCode.Unknown));
         } else {
           say("exiting without finishing cleanup: run `splitbrain clean` to remove what is left");
-          process.exit(ExitCode.Unknown);
+          exitFlushed(ExitCode.Unknown, { withinMs: AT_ONCE_MS });
         }
       };
       process.on("SIGINT", onSignal);
