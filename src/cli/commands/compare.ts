@@ -7,7 +7,7 @@ import { compareTable, renderText, type Tone } from "../../compare/table.js";
 import { crossTargets, parseDbList, parseSettings, type Target } from "../../compare/targets.js";
 import { addRunOptions, type RunOptions } from "../../runner/plan.js";
 import { UsageError } from "../exit.js";
-import { c, say } from "../output.js";
+import { answerer, c, say } from "../output.js";
 
 interface CompareOptions extends RunOptions {
   against?: string[];
@@ -85,9 +85,10 @@ export function compareCommand(): Command {
         interrupt.dispose();
       }
       write(done);
-      say("");
-      say(renderText(compareTable(done), paint));
-      say(`\ncomparison: ${outDir}/compare.html`);
+      const answer = answerer(false);
+      answer("");
+      answer(renderText(compareTable(done), paint));
+      answer(`\ncomparison: ${outDir}/compare.html`);
       process.exitCode = sequenceExitCode(done, !measure);
     });
 }

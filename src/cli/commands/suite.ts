@@ -11,7 +11,7 @@ import { runScenario } from "../../scenario/run.js";
 import { expectationText, type Scenario } from "../../scenario/scenario.js";
 import { suiteCounts, suiteExitCode, suiteHtml, suiteJunit, suiteTable, type SuiteRow } from "../../scenario/suite.js";
 import { UsageError } from "../exit.js";
-import { c, printJson, say } from "../output.js";
+import { answerer, c, printJson } from "../output.js";
 import { colourOutcome } from "./scenario.js";
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -122,12 +122,13 @@ export function suiteCommand(): Command {
         write();
       }
       const counts = suiteCounts(rows);
-      say("");
-      say(suiteTable(rows));
-      say("");
-      say(`${counts.matched} matched, ${counts.differs} differ, ${counts.undecided} undecided, ${counts.error} failed, ${counts.skipped} skipped in ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s`);
-      say(`summary: ${join(outDir, "suite.html")}`);
-      say(`junit:   ${join(outDir, "junit.xml")}`);
+      const answer = answerer(o.json);
+      answer("");
+      answer(suiteTable(rows));
+      answer("");
+      answer(`${counts.matched} matched, ${counts.differs} differ, ${counts.undecided} undecided, ${counts.error} failed, ${counts.skipped} skipped in ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s`);
+      answer(`summary: ${join(outDir, "suite.html")}`);
+      answer(`junit:   ${join(outDir, "junit.xml")}`);
       if (o.json) printJson(rows);
       process.exitCode = suiteExitCode(rows);
     });
