@@ -119,7 +119,8 @@ async function runCheck(path: string, opts: CheckOptions): Promise<number> {
 
 /**
  * A run directory gets every checker its workloads declared (set, counter, queue, linearizability), exactly as
- * `splitbrain run` ran them, and its results.json is rewritten.
+ * `splitbrain run` ran them, and its results.json is rewritten. A directory that cannot take results.json (read-only,
+ * another user's) still gets its verdict shown and its exit code; only the saving is given up, with a warning.
  */
 async function checkRun(loaded: LoadedHistory, timeoutMs: number | undefined, json: boolean): Promise<number> {
   const dir = loaded.runDir!;
@@ -127,8 +128,8 @@ async function checkRun(loaded: LoadedHistory, timeoutMs: number | undefined, js
   const t0 = performance.now();
   const results = await checkHistory(loaded.history, test, timeoutMs ?? test.plan.checkTimeoutMs);
   results.stats.checkMs = Math.round(performance.now() - t0);
-  writeFileSync(join(dir, "results.json"), JSON.stringify(results, null, 2) + "\n");
-  if (json) printJson({ ...results, runDir: dir });
+  const unsaved = saveResults(dir, results);
+  if (json) printJson({ ...results, runDir: dir, ...(unsaved ? { unsaved } : {}) });
   const answer = answerer(json);
   const k = c();
   answer(`${k.bold("run")}       ${dir} (${loaded.history.length} entries; workloads ${test.plan.workloads.join(", ")})`);
@@ -143,7 +144,24 @@ async function checkRun(loaded: LoadedHistory, timeoutMs: number | undefined, js
       }
     }
   }
+  if (unsaved) warn(`could not save ${unsaved.path} (${unsaved.reason}); the verdict above was not written to the run directory`);
   return exitCodeFor(results.valid);
+}
+
+/** Writes results.json into the run directory; says why not instead of throwing, so the verdict still shows. */
+function saveResults(dir: string, results: unknown): { path: string; reason: string } | undefined {
+  const path = join(dir, "results.json");
+  try {
+    writeFileSync(path, JSON.stringify(results, null, 2) + "\n");
+    return undefined;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const reason = e.code === "EACCES" || e.code === "EPERM" ? `${e.code}: no permission to write there`
+      : e.code === "EROFS" ? "EROFS: the file system is read-only"
+      : e.code === "EISDIR" ? "EISDIR: a directory is in its place"
+      : e.code ?? e.message;
+    return { path, reason };
+  }
 }
 
 const VERDICT_WORDS: Record<string, string> = {
