@@ -55,7 +55,7 @@ afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-describe("--json arrives whole", () => {
+describe("--json arrives whole", { timeout: 60_000 }, () => {
   it("check <run dir> --json through a pipe: megabytes of JSON that parse, the lost writes the history implies, exit 1", async () => {
     const r = await runCli(["check", runDir, "--json"]);
     expect(r.stdout.length).toBeGreaterThan(MB);
