@@ -22,7 +22,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .version(version(), "-V, --version", "print splitbrain's version")
     .option("--no-color", "no colour in terminal output (NO_COLOR is honoured too)")
-    .showHelpAfterError("(run with --help for usage)")
+    .showHelpAfterError(HELP_HINT)
     .addHelpText(
       "after",
       "\nExit codes: 0 valid, 1 anomalies found, 2 unknown or incomplete, 3 usage or environment error.\n" +
@@ -31,7 +31,19 @@ export function buildProgram(): Command {
     )
 
   for (const make of commands) program.addCommand(make());
+  // Commands added with addCommand() inherit no settings, so a parse error in `check` or `scenario list` would lack
+  // the hint the top level prints; every command, at every depth, gets it.
+  forEachSubcommand(program, (cmd) => cmd.showHelpAfterError(HELP_HINT));
   return program;
+}
+
+const HELP_HINT = "(run with --help for usage)";
+
+function forEachSubcommand(cmd: Command, visit: (sub: Command) => void): void {
+  for (const sub of cmd.commands) {
+    visit(sub);
+    forEachSubcommand(sub, visit);
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -41,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
   argv = argv.filter((a, i) => i < 2 || a !== "--no-color");
   const program = buildProgram();
   program.exitOverride();
-  for (const sub of program.commands) sub.exitOverride();
+  forEachSubcommand(program, (sub) => sub.exitOverride());
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.Valid;

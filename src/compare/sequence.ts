@@ -1,6 +1,7 @@
 import { requireDocker } from "../docker/engine.js";
 import { UsageError } from "../cli/exit.js";
 import { c, say } from "../cli/output.js";
+import { AT_ONCE_MS, exitFlushed } from "../cli/stdio.js";
 import { runTeardowns } from "../docker/cleanup.js";
 import { ensureNodeImage } from "../image/images.js";
 import { loadRunFigures, type RunFigures } from "../metrics/load.js";
@@ -118,10 +119,10 @@ export function interruptibleSequence(what: string): { signal: AbortSignal; disp
       stop.abort();
     } else if (interrupts === 2) {
       say("cleaning up now (faults, containers, network); Ctrl-C once more to exit at once");
-      void runTeardowns().finally(() => process.exit(2));
+      void runTeardowns().finally(() => exitFlushed(2));
     } else {
       say("exiting without finishing cleanup: run `splitbrain clean` to remove what is left");
-      process.exit(2);
+      exitFlushed(2, { withinMs: AT_ONCE_MS });
     }
   };
   process.on("SIGINT", onSignal);

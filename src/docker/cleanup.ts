@@ -1,4 +1,5 @@
 import { ExitCode } from "../cli/exit.js";
+import { AT_ONCE_MS, exitFlushed } from "../cli/stdio.js";
 import { say } from "../cli/output.js";
 import { docker } from "./engine.js";
 import { runFilter } from "./labels.js";
@@ -71,13 +72,13 @@ export function installSignalHandlers(exitCode: number = ExitCode.Unknown): void
       void runTeardowns().then((failures) => {
         for (const f of failures) say(`cleanup failed: ${f}`);
         if (failures.length) say("run `splitbrain clean` to remove what is left");
-        process.exit(exitCode);
+        exitFlushed(exitCode);
       });
     } else if (count === 2) {
       say("still cleaning up; press Ctrl-C once more to exit now (then run `splitbrain clean`)");
     } else {
       say("exiting without finishing cleanup: run `splitbrain clean` to remove what is left");
-      process.exit(exitCode);
+      exitFlushed(exitCode, { withinMs: AT_ONCE_MS });
     }
   };
   process.on("SIGINT", handler);

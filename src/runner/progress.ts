@@ -1,4 +1,4 @@
-import { c } from "../cli/output.js";
+import { c, forStream } from "../cli/output.js";
 
 export interface RunCounts {
   ok: number;
@@ -37,7 +37,7 @@ export class Progress {
   /** A phase change or notable event: always its own line. */
   event(line: string): void {
     this.clear();
-    this.out.write(line + "\n");
+    this.out.write(forStream(this.out, line) + "\n");
     this.redraw();
   }
 
@@ -59,7 +59,7 @@ export class Progress {
       this.redraw();
     } else if (s.elapsedMs - this.lastPlainAt >= this.plainEveryMs) {
       this.lastPlainAt = s.elapsedMs;
-      this.out.write(line + "\n");
+      this.out.write(forStream(this.out, line) + "\n");
     }
   }
 

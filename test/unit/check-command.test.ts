@@ -33,18 +33,18 @@ async function check(...args: string[]): Promise<number> {
 }
 
 describe("splitbrain check", () => {
-  it("exits 0 on a linearizable history and says so on stderr, nothing on stdout", async () => {
+  it("exits 0 on a linearizable history and says so on stdout (the command's answer), nothing on stderr", async () => {
     expect(await check(join(fixtures, "register.jsonl"))).toBe(0);
-    expect(stderr).toMatch(/verdict\s+linearizable: all 4 operations/);
-    expect(stderr).toMatch(/model\s+register \(detected from the ops\)/);
-    expect(stdout).toBe("");
+    expect(stdout).toMatch(/verdict\s+linearizable: all 4 operations/);
+    expect(stdout).toMatch(/model\s+register \(detected from the ops\)/);
+    expect(stderr).toBe("");
   });
 
   it("exits 1 on a stale read, explaining the counterexample with file lines", async () => {
     expect(await check(join(fixtures, "stale-read.jsonl"))).toBe(1);
-    expect(stderr).toMatch(/NOT linearizable/);
-    expect(stderr).toMatch(/op 4 \(process 2\) read -> "?1"?: impossible in state/);
-    expect(stderr).toMatch(/op 4 is line 5/);
+    expect(stdout).toMatch(/NOT linearizable/);
+    expect(stdout).toMatch(/op 4 \(process 2\) read -> "?1"?: impossible in state/);
+    expect(stdout).toMatch(/op 4 is line 5/);
   });
 
   it("prints one JSON object with the verdict and evidence under --json", async () => {

@@ -9,7 +9,7 @@ import { matrixCells, parseMatrixAxis } from "../../compare/targets.js";
 import { addRunOptions, type RunOptions } from "../../runner/plan.js";
 import { UsageError } from "../exit.js";
 import { assertWritable } from "../../outputPaths.js";
-import { say } from "../output.js";
+import { answerer, say } from "../output.js";
 import { paint } from "./compare.js";
 
 interface AuditOptions extends RunOptions {
@@ -98,11 +98,12 @@ export function auditCommand(): Command {
       }
       write(done);
       const { table, conclusion } = render(done);
-      say("");
-      say(renderText(table, paint));
-      say("");
-      for (const line of conclusion) say(`  ${line}`);
-      say(`\naudit: ${outDir}/audit.html`);
+      const answer = answerer(false);
+      answer("");
+      answer(renderText(table, paint));
+      answer("");
+      for (const line of conclusion) answer(`  ${line}`);
+      answer(`\naudit: ${outDir}/audit.html`);
       process.exitCode = sequenceExitCode(done, !measure);
     });
 }

@@ -10,7 +10,7 @@ import { isClientOp, type History } from "../../history/op.js";
 import { loadHistory, RUN_HISTORY_FILE, type LoadedHistory } from "../../history/read.js";
 import { detectModel, MODEL_NAMES, modelByName, type ModelName } from "../../models/index.js";
 import { exitCodeFor, mergeVerdicts, UsageError, type Verdict } from "../exit.js";
-import { c, printJson, say, warn } from "../output.js";
+import { answerer, c, printJson, say, warn } from "../output.js";
 
 interface CheckOptions {
   model: string;
@@ -32,7 +32,8 @@ export function checkCommand(): Command {
     .addHelpText(
       "after",
       "\nThe verdict is the exit code: 0 linearizable, 1 not linearizable, 2 undecided (timeout or memory cap),\n" +
-        "3 bad input or usage. The summary goes to stderr; --json output goes to stdout.\n" +
+        "3 bad input or usage. The summary goes to stdout; with --json stdout holds only the JSON and the summary\n" +
+        "goes to stderr.\n" +
         "\nExamples:\n" +
         "  $ splitbrain check results/latest\n" +
         "  $ splitbrain check history.edn --model register --timeout 60\n" +
@@ -111,13 +112,15 @@ async function runCheck(path: string, opts: CheckOptions): Promise<number> {
       warnings: loaded.warnings,
     });
   }
-  for (const line of summarise(loaded, lin, valid, modelChoice === "auto")) say(line);
+  const answer = answerer(opts.json);
+  for (const line of summarise(loaded, lin, valid, modelChoice === "auto")) answer(line);
   return exitCodeFor(valid);
 }
 
 /**
  * A run directory gets every checker its workloads declared (set, counter, queue, linearizability), exactly as
- * `splitbrain run` ran them, and its results.json is rewritten.
+ * `splitbrain run` ran them, and its results.json is rewritten. A directory that cannot take results.json (read-only,
+ * another user's) still gets its verdict shown and its exit code; only the saving is given up, with a warning.
  */
 async function checkRun(loaded: LoadedHistory, timeoutMs: number | undefined, json: boolean): Promise<number> {
   const dir = loaded.runDir!;
@@ -125,22 +128,40 @@ async function checkRun(loaded: LoadedHistory, timeoutMs: number | undefined, js
   const t0 = performance.now();
   const results = await checkHistory(loaded.history, test, timeoutMs ?? test.plan.checkTimeoutMs);
   results.stats.checkMs = Math.round(performance.now() - t0);
-  writeFileSync(join(dir, "results.json"), JSON.stringify(results, null, 2) + "\n");
-  if (json) printJson({ ...results, runDir: dir });
+  const unsaved = saveResults(dir, results);
+  if (json) printJson({ ...results, runDir: dir, ...(unsaved ? { unsaved } : {}) });
+  const answer = answerer(json);
   const k = c();
-  say(`${k.bold("run")}       ${dir} (${loaded.history.length} entries; workloads ${test.plan.workloads.join(", ")})`);
+  answer(`${k.bold("run")}       ${dir} (${loaded.history.length} entries; workloads ${test.plan.workloads.join(", ")})`);
   const colour = results.valid === true ? k.green : results.valid === false ? k.red : k.yellow;
-  say(`${k.bold("verdict")}   ${colour(verdictWord(results.valid))}${results.incomplete ? k.yellow(` (run incomplete: ${results.incomplete})`) : ""}`);
-  for (const line of results.summary) say(`  ${line}`);
+  answer(`${k.bold("verdict")}   ${colour(verdictWord(results.valid))}${results.incomplete ? k.yellow(` (run incomplete: ${results.incomplete})`) : ""}`);
+  for (const line of results.summary) answer(`  ${line}`);
   for (const o of results.checkers) {
     if (o.checker === "linearizable" && o.result.valid === false) {
       for (const a of (o.result as LinearizabilityResult).anomalies.slice(0, 3)) {
-        say("");
-        for (const line of describeCounterexample(a)) say("  " + line);
+        answer("");
+        for (const line of describeCounterexample(a)) answer("  " + line);
       }
     }
   }
+  if (unsaved) warn(`could not save ${unsaved.path} (${unsaved.reason}); the verdict above was not written to the run directory`);
   return exitCodeFor(results.valid);
+}
+
+/** Writes results.json into the run directory; says why not instead of throwing, so the verdict still shows. */
+function saveResults(dir: string, results: unknown): { path: string; reason: string } | undefined {
+  const path = join(dir, "results.json");
+  try {
+    writeFileSync(path, JSON.stringify(results, null, 2) + "\n");
+    return undefined;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const reason = e.code === "EACCES" || e.code === "EPERM" ? `${e.code}: no permission to write there`
+      : e.code === "EROFS" ? "EROFS: the file system is read-only"
+      : e.code === "EISDIR" ? "EISDIR: a directory is in its place"
+      : e.code ?? e.message;
+    return { path, reason };
+  }
 }
 
 const VERDICT_WORDS: Record<string, string> = {

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { UsageError } from "../exit.js";
-import { printJson, say } from "../output.js";
+import { answerer, printJson } from "../output.js";
 import { requireDocker } from "../../docker/engine.js";
 import { cleanRun } from "../../docker/cleanup.js";
 import { isValidRunId, RUN_LABEL } from "../../docker/labels.js";
@@ -18,14 +18,15 @@ export function cleanCommand(): Command {
       await requireDocker();
       const removed = await cleanRun(o.run);
       if (o.json) return printJson(removed);
+      const answer = answerer(false);
       const scope = o.run ? `run ${o.run}` : `label ${RUN_LABEL}`;
       const total = removed.containers.length + removed.networks.length + removed.volumes.length;
       if (total === 0) {
-        say(`nothing to remove (no container, network or volume with ${scope})`);
+        answer(`nothing to remove (no container, network or volume with ${scope})`);
         return;
       }
       for (const [kind, names] of Object.entries(removed) as Array<[string, string[]]>) {
-        if (names.length) say(`removed ${names.length} ${kind}: ${names.join(", ")}`);
+        if (names.length) answer(`removed ${names.length} ${kind}: ${names.join(", ")}`);
       }
     });
 }

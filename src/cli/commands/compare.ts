@@ -8,7 +8,7 @@ import { crossTargets, parseDbList, parseSettings, type Target } from "../../com
 import { addRunOptions, type RunOptions } from "../../runner/plan.js";
 import { UsageError } from "../exit.js";
 import { assertWritable } from "../../outputPaths.js";
-import { c, say } from "../output.js";
+import { answerer, c, say } from "../output.js";
 
 interface CompareOptions extends RunOptions {
   against?: string[];
@@ -87,9 +87,10 @@ export function compareCommand(): Command {
         interrupt.dispose();
       }
       write(done);
-      say("");
-      say(renderText(compareTable(done), paint));
-      say(`\ncomparison: ${outDir}/compare.html`);
+      const answer = answerer(false);
+      answer("");
+      answer(renderText(compareTable(done), paint));
+      answer(`\ncomparison: ${outDir}/compare.html`);
       process.exitCode = sequenceExitCode(done, !measure);
     });
 }

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { existsSync, statfsSync } from "node:fs";
 import { ExitCode } from "../exit.js";
-import { c, printJson, say } from "../output.js";
+import { answerer, c, printJson, say } from "../output.js";
 import { docker, dockerAvailable, dockerEndpoint } from "../../docker/engine.js";
 import { ENGINES } from "../../image/definition.js";
 import { cacheDir } from "../../image/files.js";
@@ -167,6 +167,7 @@ export function doctorCommand(): Command {
       const ok = !checks.some((ch) => ch.status === "missing");
       if (o.json) printJson({ ok, checks });
       else {
+        const answer = answerer(false);
         const mark: Record<CheckStatus, string> = {
           ok: c().green("ok         "),
           missing: c().red("missing    "),
@@ -175,7 +176,7 @@ export function doctorCommand(): Command {
         };
         for (const ch of checks) {
           const fix = ch.fix && ch.status !== "ok" ? ` ${c().dim("- fix:")} ${ch.fix}` : "";
-          say(`${mark[ch.status]} ${ch.name.padEnd(28)} ${ch.detail}${fix}`);
+          answer(`${mark[ch.status]} ${ch.name.padEnd(28)} ${ch.detail}${fix}`);
         }
       }
       if (!ok) process.exitCode = ExitCode.Usage;

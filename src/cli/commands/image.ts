@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import { UsageError } from "../exit.js";
-import { c, printJson, say } from "../output.js";
+import { answerer, c, printJson, say } from "../output.js";
 import { requireDocker } from "../../docker/engine.js";
 import { installSignalHandlers } from "../../docker/cleanup.js";
 import { ENGINES, isEngine, SUITES } from "../../image/definition.js";
@@ -66,15 +66,16 @@ function listCommand(): Command {
       await requireDocker();
       const images = await listNodeImages();
       if (o.json) return printJson(images);
+      const answer = answerer(false);
       if (images.length === 0) {
-        say("no node images; build one with: splitbrain image build --offline");
+        answer("no node images; build one with: splitbrain image build --offline");
         return;
       }
       for (const i of images) {
         const from = i.route === "offline" ? `Debian ${i.suite ?? "?"}` : i.route;
         // The image a run takes when --version is not given: the highest version of the engine.
         const isDefault = pickNodeImage(images, i.engine)?.ref === i.ref;
-        say(
+        answer(
           `${c().bold(i.ref.padEnd(44))} ${i.engine.padEnd(10)} ${i.version.padEnd(9)} ${from.padEnd(16)} ` +
             `${`${(i.sizeBytes / 2 ** 20).toFixed(0)} MiB`.padEnd(8)} ${c().dim(`def ${i.definitionHash ?? "?"}`)}` +
             `${isDefault ? `  default for --db ${i.engine}` : ""}`,

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { resolve } from "node:path";
 import { writeReport } from "../../report/write.js";
-import { printJson, say } from "../output.js";
+import { answerer, printJson } from "../output.js";
 
 export function reportCommand(): Command {
   return new Command("report")
@@ -17,7 +17,7 @@ export function reportCommand(): Command {
     )
     .action(async (dir: string, opts: { json?: boolean }) => {
       const path = await writeReport(resolve(dir));
-      say(`report: ${path}`);
+      answerer(opts.json)(`report: ${path}`);
       if (opts.json) printJson({ report: path });
     });
 }

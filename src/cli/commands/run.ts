@@ -6,7 +6,8 @@ import { readTestRecord, verdictWord } from "../../runner/checkRun.js";
 import { junitXml } from "../../report/junit.js";
 import { writeFileSync } from "node:fs";
 import { ExitCode, exitCodeFor } from "../exit.js";
-import { c, printJson, say } from "../output.js";
+import { answerer, c, printJson, say } from "../output.js";
+import { AT_ONCE_MS, exitFlushed } from "../stdio.js";
 import { assertWritable } from "../../outputPaths.js";
 
 export function runCommand(): Command {
@@ -40,10 +41,10 @@ export function runCommand(): Command {
           stop.abort();
         } else if (interrupts === 2) {
           say("cleaning up now (faults, containers, network); Ctrl-C once more to exit at once");
-          void runTeardowns().finally(() => process.exit(ExitCode.Unknown));
+          void runTeardowns().finally(() => exitFlushed(ExitCode.Unknown));
         } else {
           say("exiting without finishing cleanup: run `splitbrain clean` to remove what is left");
-          process.exit(ExitCode.Unknown);
+          exitFlushed(ExitCode.Unknown, { withinMs: AT_ONCE_MS });
         }
       };
       process.on("SIGINT", onSignal);
@@ -51,14 +52,15 @@ export function runCommand(): Command {
       try {
         const outcome = await runPlan(plan, { signal: stop.signal, command: process.argv.slice(2) });
         const r = outcome.results;
-        say("");
-        say(`${c().bold("verdict:")} ${colourVerdict(r.valid)}${r.incomplete ? c().yellow(` (run incomplete: ${r.incomplete})`) : ""}`);
-        for (const line of r.summary) say(`  ${line}`);
-        say(`results: ${outcome.dir.path}`);
-        if (outcome.reportPath) say(`report:  ${outcome.reportPath}`);
+        const answer = answerer(opts.json);
+        answer("");
+        answer(`${c().bold("verdict:")} ${colourVerdict(r.valid)}${r.incomplete ? c().yellow(` (run incomplete: ${r.incomplete})`) : ""}`);
+        for (const line of r.summary) answer(`  ${line}`);
+        answer(`results: ${outcome.dir.path}`);
+        if (outcome.reportPath) answer(`report:  ${outcome.reportPath}`);
         if (opts.junit) {
           writeFileSync(opts.junit, junitXml([{ test: readTestRecord(outcome.dir.path), results: r, dir: outcome.dir.path }]));
-          say(`junit:   ${opts.junit}`);
+          answer(`junit:   ${opts.junit}`);
         }
         if (opts.json) printJson({ valid: r.valid, incomplete: r.incomplete, runDir: outcome.dir.path, checkers: r.checkers.map((x) => ({ workload: x.workload, checker: x.checker, valid: x.result.valid, reason: x.result.reason })) });
         process.exitCode = r.incomplete && r.valid === true ? ExitCode.Unknown : exitCodeFor(r.valid);

@@ -9,7 +9,7 @@ import { runScenario } from "../../scenario/run.js";
 import { expectationText, planOptionShapes, type PlanValue, type Scenario } from "../../scenario/scenario.js";
 import { ExitCode } from "../exit.js";
 import { assertWritable } from "../../outputPaths.js";
-import { c, printJson, say } from "../output.js";
+import { answerer, c, printJson, say } from "../output.js";
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -58,11 +58,12 @@ function listCommand(): Command {
         printJson(all.map((s) => ({ name: s.name, question: s.question, engines: s.engines, expected: expectationText(s), file: s.file, needsFaults: missingFaults(s) })));
         return;
       }
+      const answer = answerer(false);
       for (const s of all) {
         const missing = missingFaults(s);
-        say(`${c().bold(s.name)}  ${c().dim(`[${s.engines.join(", ")}]`)}${missing.length ? c().yellow(`  (needs the ${missing.join(", ")} fault)`) : ""}`);
-        say(`  ${s.question}`);
-        say(`  expected: ${expectationText(s)}`);
+        answer(`${c().bold(s.name)}  ${c().dim(`[${s.engines.join(", ")}]`)}${missing.length ? c().yellow(`  (needs the ${missing.join(", ")} fault)`) : ""}`);
+        answer(`  ${s.question}`);
+        answer(`  expected: ${expectationText(s)}`);
       }
       say(c().dim(`\n${all.length} scenarios; details: splitbrain scenario show <name>; run one: splitbrain scenario run <name>`));
     });
@@ -80,25 +81,26 @@ function showCommand(): Command {
         printJson(s);
         return;
       }
-      say(`${c().bold(s.name)}  ${c().dim(s.file)}`);
-      say(`question:  ${s.question}`);
-      say(`engines:   ${s.engines.join(", ")}`);
+      const answer = answerer(false);
+      answer(`${c().bold(s.name)}  ${c().dim(s.file)}`);
+      answer(`question:  ${s.question}`);
+      answer(`engines:   ${s.engines.join(", ")}`);
       const missing = missingFaults(s);
-      if (missing.length) say(c().yellow(`needs:     the ${missing.join(", ")} fault, which this build does not have yet`));
-      say(`plan:      splitbrain run ${planAsFlags(s.plan)}`);
+      if (missing.length) answer(c().yellow(`needs:     the ${missing.join(", ")} fault, which this build does not have yet`));
+      answer(`plan:      splitbrain run ${planAsFlags(s.plan)}`);
       if (!missing.length) {
         const p = scenarioPlan(s);
-        say(c().dim(`           (${p.cluster.topology}, ${p.cluster.replicas} replica(s); workloads ${p.workloads.join(", ")}; faults ${p.nemeses.join(", ") || "none"} every ${p.nemesisIntervalMs / 1000}s; ${p.timeLimitMs / 1000}s of workload)`));
+        answer(c().dim(`           (${p.cluster.topology}, ${p.cluster.replicas} replica(s); workloads ${p.workloads.join(", ")}; faults ${p.nemeses.join(", ") || "none"} every ${p.nemesisIntervalMs / 1000}s; ${p.timeLimitMs / 1000}s of workload)`));
       }
-      for (const st of s.steps) say(`step:      at ${st.atS}s on ${st.target}: ${st.command.join(" ")}`);
-      say(`expected:  ${expectationText(s)}`);
+      for (const st of s.steps) answer(`step:      at ${st.atS}s on ${st.target}: ${st.command.join(" ")}`);
+      answer(`expected:  ${expectationText(s)}`);
       for (const [k, o2] of Object.entries(s.observe)) {
-        say(`observes:  ${k} = ${o2.kind === "log" ? `lines of ${o2.file} matching /${o2.pattern}/${o2.nodes ? ` on ${o2.nodes.join(",")}` : ""}` : `INFO ${o2.field} of ${o2.node}`} (${o2.label})`);
+        answer(`observes:  ${k} = ${o2.kind === "log" ? `lines of ${o2.file} matching /${o2.pattern}/${o2.nodes ? ` on ${o2.nodes.join(",")}` : ""}` : `INFO ${o2.field} of ${o2.node}`} (${o2.label})`);
       }
-      say(`\nwhy:\n${wrap(s.reasoning)}`);
-      if (s.measured) say(`\nmeasured here:\n${wrap(s.measured)}`);
-      say(`\ndocumentation:`);
-      for (const d of s.docs) say(`  - ${d.title}: ${d.url}`);
+      answer(`\nwhy:\n${wrap(s.reasoning)}`);
+      if (s.measured) answer(`\nmeasured here:\n${wrap(s.measured)}`);
+      answer(`\ndocumentation:`);
+      for (const d of s.docs) answer(`  - ${d.title}: ${d.url}`);
       say(c().dim(`\nrun it: splitbrain scenario run ${s.name}`));
     });
 }
@@ -148,12 +150,13 @@ function runSubcommand(): Command {
           signal,
           command: process.argv.slice(2),
         });
-        say("");
-        say(`${c().bold(`scenario ${s.name}:`)} ${colourOutcome(record.outcome)}`);
-        for (const line of evaluationLines(record)) say(`  ${line}`);
-        for (const line of outcome.results.summary) say(c().dim(`  ${line}`));
-        say(`results: ${outcome.dir.path}`);
-        if (outcome.reportPath) say(`report:  ${outcome.reportPath}`);
+        const answer = answerer(o.json);
+        answer("");
+        answer(`${c().bold(`scenario ${s.name}:`)} ${colourOutcome(record.outcome)}`);
+        for (const line of evaluationLines(record)) answer(`  ${line}`);
+        for (const line of outcome.results.summary) answer(c().dim(`  ${line}`));
+        answer(`results: ${outcome.dir.path}`);
+        if (outcome.reportPath) answer(`report:  ${outcome.reportPath}`);
         if (o.json) printJson({ ...record, runDir: outcome.dir.path });
         process.exitCode = record.outcome === "matched" ? ExitCode.Valid : record.outcome === "differs" ? ExitCode.Anomalies : ExitCode.Unknown;
       } finally {

@@ -13,7 +13,7 @@ import { suiteCounts, suiteExitCode, suiteHtml, suiteJunit, suiteTable, type Sui
 import { UsageError } from "../exit.js";
 import { assertWritable, makeDirs } from "../../outputPaths.js";
 import { requireDocker } from "../../docker/engine.js";
-import { c, printJson, say } from "../output.js";
+import { answerer, c, printJson, say } from "../output.js";
 import { colourOutcome } from "./scenario.js";
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -127,12 +127,13 @@ export function suiteCommand(): Command {
         write();
       }
       const counts = suiteCounts(rows);
-      say("");
-      say(suiteTable(rows));
-      say("");
-      say(`${counts.matched} matched, ${counts.differs} differ, ${counts.undecided} undecided, ${counts.error} failed, ${counts.skipped} skipped in ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s`);
-      say(`summary: ${join(outDir, "suite.html")}`);
-      say(`junit:   ${join(outDir, "junit.xml")}`);
+      const answer = answerer(o.json);
+      answer("");
+      answer(suiteTable(rows));
+      answer("");
+      answer(`${counts.matched} matched, ${counts.differs} differ, ${counts.undecided} undecided, ${counts.error} failed, ${counts.skipped} skipped in ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s`);
+      answer(`summary: ${join(outDir, "suite.html")}`);
+      answer(`junit:   ${join(outDir, "junit.xml")}`);
       if (o.json) printJson(rows);
       process.exitCode = suiteExitCode(rows);
     });
