@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { runTeardowns } from "../../docker/cleanup.js";
 import { addRunOptions, planFromOptions, type RunOptions } from "../../runner/plan.js";
 import { runPlan } from "../../runner/run.js";
+import { mayStillBeInPlace } from "../../runner/healFailures.js";
 import { readTestRecord, verdictWord } from "../../runner/checkRun.js";
 import { junitXml } from "../../report/junit.js";
 import { writeFileSync } from "node:fs";
@@ -49,6 +50,7 @@ export function runCommand(): Command {
         say("");
         say(`${c().bold("verdict:")} ${colourVerdict(r.valid)}${r.incomplete ? c().yellow(` (run incomplete: ${r.incomplete})`) : ""}`);
         for (const line of r.summary) say(`  ${line}`);
+        for (const f of mayStillBeInPlace(outcome.healFailures)) say(c().yellow(`warning: ${f.nemesis} was not healed: ${f.mayRemain}; ${f.outcome}`));
         say(`results: ${outcome.dir.path}`);
         if (outcome.reportPath) say(`report:  ${outcome.reportPath}`);
         if (opts.junit) {
