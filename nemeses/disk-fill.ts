@@ -86,6 +86,10 @@ export function diskFillNemesis(opts: NemesisOptions = {}): Nemesis {
       await onEach(ctx.cluster.nodes, removeBallast);
     },
 
+    mayRemain() {
+      return `a ballast file ${BALLAST_NAME} filling the data directory of ${describeTarget(target)}`;
+    },
+
     describe() {
       return `disk-fill (ballast in the data directory of ${describeTarget(target)}, leaving ${leave} bytes free)`;
     },

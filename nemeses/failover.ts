@@ -45,6 +45,10 @@ export function failoverNemesis(_opts: NemesisOptions = {}): Nemesis {
       // Nothing to heal: every node keeps running and replicating; the run's recovery waits for a primary.
     },
 
+    mayRemain() {
+      return "nothing: a failover leaves every node running and replicating";
+    },
+
     describe() {
       return "failover (SENTINEL FAILOVER / CLUSTER FAILOVER / REPLICAOF, by topology)";
     },

@@ -50,6 +50,10 @@ export function killNemesis(opts: NemesisOptions = {}): Nemesis {
       killed = [];
     },
 
+    mayRemain() {
+      return `a database process not running on ${describeTarget(target)} (killed, not restarted)`;
+    },
+
     describe() {
       return `kill-restart (SIGKILL the database on ${describeTarget(target)}, restart after the interval)`;
     },

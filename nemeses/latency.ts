@@ -75,6 +75,10 @@ export function latencyNemesis(opts: NemesisOptions = {}): Nemesis {
       await onEach(everyNode(ctx.cluster), clear);
     },
 
+    mayRemain() {
+      return `a netem qdisc delaying packets on ${IFACE} of ${describeTarget(target)}`;
+    },
+
     describe() {
       return `latency (${delay} ms ± ${jitter} ms on packets sent by ${describeTarget(target)})`;
     },

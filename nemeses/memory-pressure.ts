@@ -91,6 +91,10 @@ export function memoryPressureNemesis(opts: NemesisOptions = {}): Nemesis {
       await onEach([...saved.keys()], restore);
     },
 
+    mayRemain() {
+      return `a lowered maxmemory${policy === undefined ? "" : ` and maxmemory-policy ${policy}`} on ${describeTarget(target)}`;
+    },
+
     describe() {
       const how = policy === undefined ? "" : `, policy ${policy}`;
       return `memory-pressure (maxmemory = used + ${headroom} bytes on ${describeTarget(target)}${how})`;

@@ -33,6 +33,12 @@ export interface Nemesis {
   start(ctx: NemesisContext): Promise<unknown>;
   stop(ctx: NemesisContext): Promise<unknown>;
   healAll(ctx: NemesisContext): Promise<void>;
+  /**
+   * What a heal that failed may have left in place, in words a user can act on (an iptables chain, a ballast file,
+   * a SIGSTOPped process). Everything a fault does lives inside the nodes' containers unless this says otherwise,
+   * so removing them removes it. Without it, the failure names the fault's description instead.
+   */
+  mayRemain?(): string;
   describe(): string;
 }
 

@@ -82,6 +82,10 @@ export function packetLossNemesis(opts: NemesisOptions = {}): Nemesis {
       await onEach(everyNode(ctx.cluster), (n) => shell(n, removeScript(LOSS_CHAIN), "removing loss rules"));
     },
 
+    mayRemain() {
+      return `the iptables chain ${LOSS_CHAIN} dropping packets on ${describeTarget(target)}`;
+    },
+
     describe() {
       return `packet-loss (${Math.round(probability * 100)}% of packets on links of ${describeTarget(target)})`;
     },

@@ -74,6 +74,10 @@ export function partitionNemesis(opts: NemesisOptions = {}): Nemesis {
       await onEach(everyNode(ctx.cluster), (n) => shell(n, removeScript(PARTITION_CHAIN), "removing partition rules"));
     },
 
+    mayRemain() {
+      return `the iptables chain ${PARTITION_CHAIN} cutting nodes (and maybe the runner) off from each other`;
+    },
+
     describe() {
       const shape = typeof spec === "string" ? spec : describeGrudge(spec.explicit as Grudge);
       return `partition (${shape}${partitionClients ? ", runner cut too" : ", runner reaches every node"})`;

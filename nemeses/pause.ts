@@ -45,6 +45,10 @@ export function pauseNemesis(opts: NemesisOptions = {}): Nemesis {
       paused = [];
     },
 
+    mayRemain() {
+      return `a database process stopped by SIGSTOP on ${describeTarget(target)}`;
+    },
+
     describe() {
       return `pause (SIGSTOP the database on ${describeTarget(target)}, SIGCONT after the interval)`;
     },

@@ -99,6 +99,10 @@ export function powerLossNemesis(opts: NemesisOptions = {}): Nemesis {
       down = [];
     },
 
+    mayRemain() {
+      return `a database process not running on ${describeTarget(target)} (lost power, not restarted)`;
+    },
+
     describe() {
       return `power-loss (SIGKILL the database on ${describeTarget(target)}, drop every unsynced byte${torn ? " but a torn prefix" : ""}, restart after the interval)`;
     },

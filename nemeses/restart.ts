@@ -55,6 +55,10 @@ export function restartNemesis(opts: NemesisOptions = {}): Nemesis {
       stopped = [];
     },
 
+    mayRemain() {
+      return `a database process not running on ${describeTarget(target)} (stopped, not started again)`;
+    },
+
     describe() {
       return `restart (graceful SIGTERM of the database on ${describeTarget(target)}, start after the interval)`;
     },

@@ -85,6 +85,10 @@ export function snapshotStormNemesis(opts: NemesisOptions = {}, wait: (ms: numbe
       await end();
     },
 
+    mayRemain() {
+      return `BGSAVE / BGREWRITEAOF rounds sent by this process (they end with it) and a snapshot still being written on ${describeTarget(target)}`;
+    },
+
     describe() {
       return `snapshot-storm (BGSAVE + BGREWRITEAOF every ${period} ms on ${describeTarget(target)}, at most ${maxRounds} rounds)`;
     },

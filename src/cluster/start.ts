@@ -1,5 +1,5 @@
 import { UsageError } from "../cli/exit.js";
-import { cleanRun, onTeardown, trackRun, untrackRun } from "../docker/cleanup.js";
+import { onTeardown, removeRun, trackRun, untrackRun } from "../docker/cleanup.js";
 import { createNodeContainer, DATA_DIR, execIn } from "../docker/container.js";
 import { createRunNetwork } from "../docker/network.js";
 import { ensureNodeImage } from "../image/images.js";
@@ -205,15 +205,9 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
   const image =
     opts.image ?? spec.image ?? (await ensureNodeImage({ db: spec.db, ...(spec.version ? { version: spec.version } : {}) }));
   const ulimits = db.containerNeeds(spec).ulimits;
-  // An interrupt (Ctrl-C, SIGTERM) during set-up stops further steps and waits for Docker calls already sent, so a
-  // container whose creation was in flight when cleanup listed the run's resources is not left behind.
+  // An interrupt (Ctrl-C, SIGTERM) during set-up stops further steps; removeRun refuses new creations and waits for
+  // those in flight, so a container whose create was unanswered when the interrupt came is not left behind.
   const interrupted = new AbortController();
-  const inFlight = new Set<Promise<unknown>>();
-  const track = <T>(p: Promise<T>): Promise<T> => {
-    inFlight.add(p);
-    void p.catch(() => undefined).finally(() => inFlight.delete(p));
-    return p;
-  };
   const step = (name: string) => {
     opts.signal?.throwIfAborted();
     interrupted.signal.throwIfAborted();
@@ -232,8 +226,7 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
   trackRun(opts.runId);
   const unregisterSetup = onTeardown(`set-up of run ${opts.runId}`, async () => {
     interrupted.abort(new SetupInterruptedError(opts.runId));
-    await Promise.allSettled([...inFlight]);
-    await cleanRun(opts.runId);
+    await removeRun(opts.runId);
   });
   const nodes: DockerNode[] = [];
   let cluster: DockerCluster | undefined;
@@ -243,7 +236,7 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
     const clientMode = opts.clientMode ?? "auto";
     const publishAt = clientMode === "direct" ? undefined : await publishBindIp();
     step(`creating network for run ${opts.runId}`);
-    const network = await track(createRunNetwork(opts.runId, { publishable: publishAt !== undefined }));
+    const network = await createRunNetwork(opts.runId, { publishable: publishAt !== undefined });
     const plans = planLayout(spec);
     const ipOf = (name: string) => network.ipFor(plans.find((p) => p.name === name)!.address);
     step(`created network ${network.name} (${network.subnet})`);
@@ -259,7 +252,7 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
     const lazyNeeds = opts.lazyFs ? await lazyFsContainerNeeds() : undefined;
     const created = await Promise.all(
       plans.map(async (plan) => {
-        const c = await track(createNodeContainer({
+        const c = await createNodeContainer({
           runId: opts.runId,
           name: plan.name,
           image,
@@ -272,7 +265,7 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
           ...(publishAt !== undefined ? { publish: { hostIp: publishAt, ports: servedPorts(plan) } } : {}),
         }).catch((err: Error) => {
           throw refusedUlimits(err, ulimits) ?? err;
-        }));
+        });
         log(`created ${plan.name} (${c.ip})`);
         return { plan, c };
       }),
@@ -386,9 +379,9 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
     if (cluster) await cluster.teardown({ keep: false }).catch(() => undefined);
     else await teardownRun(opts.runId, nodes, opts.resultsDir, { keep: false, log }).catch(() => undefined);
     withdrawAll?.();
-    // Creations still in flight (a sibling failed first) finish after that cleanup: wait, then clean again.
-    await Promise.allSettled([...inFlight]);
-    await cleanRun(opts.runId).catch(() => undefined);
+    // teardownRun swallowed its own failure; this says what is left (removeRun waits for creations a failing sibling
+    // left in flight, and lists again until nothing is left).
+    await removeRun(opts.runId).catch((e: Error) => log(`cleanup failed: ${e.message}`));
     unregisterSetup();
     throw err;
   }

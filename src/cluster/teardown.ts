@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { cleanRun } from "../docker/cleanup.js";
+import { removeRun } from "../docker/cleanup.js";
 import { tryAdminCall } from "./admin.js";
 import { SENTINEL_PORT } from "./layout.js";
 import type { DockerNode } from "./node.js";
@@ -52,7 +52,10 @@ export interface TeardownOptions {
   log(line: string): void;
 }
 
-/** Collects artifacts, then removes every labelled resource of the run unless asked to keep it. */
+/**
+ * Collects artifacts, then removes every labelled resource of the run unless asked to keep it: no creation starts
+ * after this, those in flight are waited for, and removal repeats until nothing labelled with the run id is left.
+ */
 export async function teardownRun(
   runId: string,
   nodes: readonly DockerNode[],
@@ -66,7 +69,7 @@ export async function teardownRun(
     opts.log(keepMessage(runId, nodes));
     return;
   }
-  await cleanRun(runId);
+  await removeRun(runId);
 }
 
 export function keepMessage(runId: string, nodes: readonly DockerNode[]): string {

@@ -3,6 +3,7 @@ import { AT_ONCE_MS, exitFlushed } from "../cli/stdio.js";
 import { say } from "../cli/output.js";
 import { docker } from "./engine.js";
 import { runFilter } from "./labels.js";
+import { closeRun, creationsSettled } from "./creations.js";
 
 /**
  * Teardown owned by one place. Anything that must be undone even when the process is interrupted (a run's
@@ -30,7 +31,7 @@ const trackedRuns = new Map<string, () => void>();
 /** Makes sure an interrupt removes everything labelled with this run id. Idempotent per run. */
 export function trackRun(runId: string): void {
   if (trackedRuns.has(runId)) return;
-  trackedRuns.set(runId, onTeardown(`run ${runId}`, () => cleanRun(runId)));
+  trackedRuns.set(runId, onTeardown(`run ${runId}`, () => removeRun(runId)));
 }
 
 /** Drops the interrupt hook of a run that was cleaned up normally. */
@@ -136,6 +137,94 @@ export async function cleanRun(runId?: string): Promise<Removed> {
   if (runId !== undefined) untrackRun(runId);
   removed.containers.sort();
   return removed;
+}
+
+export interface RemoveBounds {
+  /** How long to wait for creations in flight (a create answered after the listing would be missed). */
+  settleMs: number;
+  /** How long to keep listing and removing until nothing labelled is left. */
+  removeMs: number;
+}
+
+export const REMOVE_BOUNDS: RemoveBounds = { settleMs: 60_000, removeMs: 60_000 };
+
+/** The I/O removeUntilGone needs; tests pass fakes. */
+export interface RemoveOps {
+  settle(timeoutMs: number): Promise<number>;
+  clean(): Promise<Removed>;
+  left(): Promise<Removed>;
+  sleep(ms: number): Promise<void>;
+  now(): number;
+}
+
+const count = (r: Removed) => r.containers.length + r.networks.length + r.volumes.length;
+
+/**
+ * Removes, then lists again, until nothing is left or the bound passes. One pass is not enough: a container whose
+ * removal another caller started is listed but not yet gone, and its network refuses removal ("active endpoints")
+ * until it is. Throws, naming what is left and how to remove it, when the bound passes first.
+ */
+export async function removeUntilGone(runId: string, ops: RemoveOps, bounds: RemoveBounds): Promise<Removed> {
+  const unsettled = await ops.settle(bounds.settleMs);
+  const removed: Removed = { containers: [], networks: [], volumes: [] };
+  const deadline = ops.now() + bounds.removeMs;
+  let pause = 100;
+  let lastError: string | undefined;
+  for (;;) {
+    try {
+      const r = await ops.clean();
+      removed.containers.push(...r.containers);
+      removed.networks.push(...r.networks);
+      removed.volumes.push(...r.volumes);
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    const left = await ops.left();
+    if (count(left) === 0) return removed;
+    if (ops.now() >= deadline) {
+      const names = [...left.containers, ...left.networks, ...left.volumes].join(", ");
+      const why = unsettled ? `; ${unsettled} creation(s) had not answered after ${bounds.settleMs} ms` : "";
+      throw new Error(
+        `still labelled with run ${runId} after ${bounds.removeMs} ms of removing: ${names}` +
+          `${lastError ? ` (last error: ${lastError})` : ""}${why}; remove it with: splitbrain clean --run ${runId}`,
+      );
+    }
+    await ops.sleep(pause);
+    pause = Math.min(pause * 2, 2000);
+  }
+}
+
+const removing = new Map<string, Promise<Removed>>();
+
+/**
+ * Teardown's removal of a run: no new creation starts for it from now on, creations in flight are waited for, then
+ * everything labelled with the run id is removed until nothing is left. Callers racing (Ctrl-C's hook and set-up's
+ * own failure path) queue behind one another instead of interleaving their listings.
+ */
+export function removeRun(runId: string, bounds: RemoveBounds = REMOVE_BOUNDS): Promise<Removed> {
+  closeRun(runId);
+  const before = removing.get(runId) ?? Promise.resolve(undefined);
+  const next = before
+    .catch(() => undefined)
+    .then(() =>
+      removeUntilGone(
+        runId,
+        {
+          settle: (ms) => creationsSettled(runId, ms),
+          clean: () => cleanRun(runId),
+          left: () => leftovers(runId),
+          sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+          now: () => Date.now(),
+        },
+        bounds,
+      ),
+    );
+  removing.set(runId, next);
+  const forget = () => {
+    if (removing.get(runId) === next) removing.delete(runId);
+  };
+  next.then(forget, forget);
+  return next;
 }
 
 export function cleanAll(): Promise<Removed> {

@@ -5,6 +5,7 @@ import { UsageError } from "../cli/exit.js";
 import { docker } from "./engine.js";
 import { labels } from "./labels.js";
 import { trackRun } from "./cleanup.js";
+import { creating } from "./creations.js";
 import { tarOneFile, untar } from "./tar.js";
 import { publishedPort, type InspectedPorts } from "../client/reach.js";
 
@@ -62,8 +63,18 @@ export const DATA_DIR = "/data";
 export const NODE_ENTRYPOINT = ["/usr/bin/tini", "--"];
 export const NODE_CMD = ["sleep", "infinity"];
 
-export async function createNodeContainer(spec: NodeContainerSpec): Promise<NodeContainer> {
-  trackRun(spec.runId);
+/**
+ * Creates and starts a node container. Tracked as in flight until it answers, and refused once the run's teardown
+ * began, so teardown never lists the run's containers while one is still coming.
+ */
+export function createNodeContainer(spec: NodeContainerSpec): Promise<NodeContainer> {
+  return creating(spec.runId, () => {
+    trackRun(spec.runId);
+    return createAndStart(spec);
+  });
+}
+
+async function createAndStart(spec: NodeContainerSpec): Promise<NodeContainer> {
   const containerName = `splitbrain-${spec.runId}-${spec.name}`;
   const container = await docker()
     .createContainer({

@@ -3,6 +3,7 @@ import { networkInterfaces } from "node:os";
 import { docker } from "./engine.js";
 import { labels } from "./labels.js";
 import { trackRun } from "./cleanup.js";
+import { creating } from "./creations.js";
 import { formatCidr, hostAddress, pickSubnet, type Ipv4Net } from "./subnet.js";
 
 /**
@@ -42,8 +43,15 @@ function slotFor(runId: string): number {
  * A private bridge network for one run. It is `internal`: containers reach each other and the host reaches them
  * (the host owns the bridge's gateway address), but nothing in a node can reach beyond this machine.
  */
-export async function createRunNetwork(runId: string, opts: { publishable?: boolean } = {}): Promise<RunNetwork> {
-  trackRun(runId);
+export function createRunNetwork(runId: string, opts: { publishable?: boolean } = {}): Promise<RunNetwork> {
+  // In flight until it answers and refused once teardown began (see creations.ts).
+  return creating(runId, () => {
+    trackRun(runId);
+    return createNetwork(runId, opts);
+  });
+}
+
+async function createNetwork(runId: string, opts: { publishable?: boolean }): Promise<RunNetwork> {
   const name = `splitbrain-${runId}`;
   const tried: string[] = [];
   // Another run (a parallel test file) may take the same subnet between our listing and our create: retry.

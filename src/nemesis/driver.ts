@@ -59,6 +59,8 @@ function summarise(value: unknown): string {
 export interface HealFailure {
   nemesis: string;
   error: string;
+  /** What the fault may have left in place, as the nemesis describes it. */
+  mayRemain: string;
 }
 
 /**
@@ -85,7 +87,11 @@ export async function healEverything(nemeses: readonly Nemesis[], ctx: NemesisCo
     try {
       await n.healAll(ctx);
     } catch (err) {
-      failures.push({ nemesis: n.name, error: err instanceof Error ? err.message : String(err) });
+      failures.push({
+        nemesis: n.name,
+        error: err instanceof Error ? err.message : String(err),
+        mayRemain: n.mayRemain?.() ?? `whatever ${n.describe()} changed`,
+      });
     }
   }
   return failures;

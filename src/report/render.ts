@@ -16,6 +16,7 @@ import { REPORT_CSS } from "./style.js";
 import { setupSection } from "./setup.js";
 import { availability, buildTimeline, type FaultInterval, type FaultStyle, type Timeline } from "./timeline.js";
 import { verdictText } from "./verdict.js";
+import { healWarning } from "./healWarning.js";
 
 /**
  * report.html from a run's data: one self-contained page (inline CSS and SVG, no script, no network), verdict
@@ -79,7 +80,8 @@ export function renderReport(data: RunData, opts: RenderOptions = {}): string {
   const sections: string[] = [];
   sections.push(
     `<header class="verdict ${cls}"><div class="word">${esc(v.word)}</div><p class="headline">${esc(v.headline)}</p>` +
-      `<ul>${v.reasons.map((r) => `<li>${esc(r)}`).join("")}</ul></header>`,
+      `<ul>${v.reasons.map((r) => `<li>${esc(r)}`).join("")}</ul></header>` +
+      healWarning(test),
   );
   sections.push(`<section id="setup"><h2>What ran</h2>${setupSection(test, t, metrics, describe)}</section>`);
   const lat = latencyChart(t, opts.pointBudget);

@@ -7,6 +7,7 @@ h2{margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}h3{margin:1
 .verdict .word{font-size:26px;font-weight:700}.verdict .headline{font-size:18px;margin:4px 0 8px}
 .verdict ul{margin:0;padding-left:20px}
 .verdict.valid{background:#eaf6ec;border-color:#3b8d4f}.verdict.invalid{background:#fbeaec;border-color:#c0392b}.verdict.unknown{background:#fff6e0;border-color:#d19a00}
+.warning{margin-top:10px;border-radius:8px;padding:10px 18px;border:2px solid #d19a00;background:#fff6e0}.warning .title{font-weight:700;font-size:16px}.warning ul{margin:4px 0;padding-left:20px}
 .figures{display:flex;flex-wrap:wrap;gap:8px 18px;margin:6px 0 10px}.figures span{background:#fff;border:1px solid #ddd;border-radius:4px;padding:3px 8px}
 table{border-collapse:collapse;margin:4px 0 10px;background:#fff}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
 thead th{background:#f0f0f0}table.kv th{background:#f6f6f6;white-space:nowrap;font-weight:600}

@@ -5,6 +5,7 @@ import { loadHistory } from "../history/read.js";
 import type { History } from "../history/op.js";
 import { createWorkload } from "../../workloads/index.js";
 import { runDirPaths, writeJson } from "./runDir.js";
+import type { HealFailureRecord } from "./healFailures.js";
 import type { RunPlan } from "./plan.js";
 
 /** What test.json holds about a run; written by the runner, read back by `check` and `report`. */
@@ -21,6 +22,8 @@ export interface TestRecord {
   schedule?: unknown;
   /** Set when the run was cut short (Ctrl-C, an error) or its final reads did not complete. */
   incomplete?: string;
+  /** Faults a heal could not undo: what may remain and what became of it (absent when every heal succeeded). */
+  healFailures?: HealFailureRecord[];
 }
 
 export interface CheckerOutcome {

@@ -10,7 +10,7 @@ import { probeServer } from "../client/session.js";
 import { connectClient, whenReady } from "../client/connect.js";
 import { assertSupported } from "../client/durability.js";
 import { HistoryWriter } from "../history/writer.js";
-import { createHealer, runSchedule } from "../nemesis/driver.js";
+import { createHealer, runSchedule, type HealFailure } from "../nemesis/driver.js";
 import { activeWindows, planSchedule } from "../nemesis/schedule.js";
 import { packageRoot } from "../paths.js";
 import { SeededRng } from "../rng.js";
@@ -24,6 +24,7 @@ import { monotonicClock, formatOffset } from "./clock.js";
 import type { RunPlan } from "./plan.js";
 import { Progress, type RunCounts } from "./progress.js";
 import { createRunDir, pointLatest, runDirName, writeJson, type RunDir } from "./runDir.js";
+import { afterTeardown, healFailureLines, recordHeal, type HealFailureRecord, type TeardownResult } from "./healFailures.js";
 import { StatsSampler } from "./stats.js";
 import { loadHistory } from "../history/read.js";
 import { writeReport } from "../report/write.js";
@@ -35,6 +36,8 @@ export interface RunOutcome {
   valid: Verdict;
   /** report.html, unless it could not be written. */
   reportPath?: string;
+  /** Faults a heal could not undo, and what became of each (also in test.json). */
+  healFailures?: HealFailureRecord[];
 }
 
 export interface RunHooks {
@@ -210,7 +213,8 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
     h.append({ process: "nemesis", type: "invoke", f: "heal", time: clock.now() });
     const failures = await heal();
     h.append({ process: "nemesis", type: failures.length ? "info" : "ok", f: "heal", time: clock.now(), ...(failures.length ? { error: failures.map((f) => `${f.nemesis}: ${f.error}`).join("; ") } : {}) });
-    for (const f of failures) progress.event(`  could not heal ${f.nemesis}: ${f.error}`);
+    for (const f of failures) progress.event(`  could not heal ${f.nemesis}: ${f.error} (may remain: ${f.mayRemain})`);
+    noteHeal(test, failures, "heal");
 
     if (!hooks.signal?.aborted) {
       progress.event(`phase: recovery (${plan.recoveryMs / 1000}s, then wait for a healthy cluster)`);
@@ -237,12 +241,25 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
   } finally {
     await history?.close().catch(() => undefined);
     await stats?.stop(dir.nodesPath).catch(() => undefined);
-    // Heal again on the way out: a no-op after a normal run, essential after an error mid-workload.
-    await heal().catch(() => undefined);
+    // Heal again on the way out: a no-op after a normal run, essential after an error mid-workload. Its failures are
+    // the ones a fault could outlive the run by, so they are recorded and said, never dropped.
+    const lastHeal = await heal().catch((err: Error): HealFailure[] => [
+      { nemesis: "every fault", error: err.message, mayRemain: "any fault this run started" },
+    ]);
+    noteHeal(test, lastHeal, "teardown");
     unregisterHeal();
     progress.event(plan.keep ? "phase: teardown (--keep: leaving the cluster up)" : "phase: teardown");
-    await cluster.teardown({ keep: plan.keep });
-    writeJson(dir.testPath, test);
+    let teardown: TeardownResult = plan.keep ? "kept" : "failed";
+    try {
+      await cluster.teardown({ keep: plan.keep });
+      if (!plan.keep) teardown = "removed";
+    } finally {
+      if (test.healFailures) {
+        test.healFailures = afterTeardown(test.healFailures, teardown, runId);
+        for (const line of healFailureLines(test.healFailures)) progress.event(line);
+      }
+      writeJson(dir.testPath, test);
+    }
   }
 
   progress.event("phase: check");
@@ -256,7 +273,19 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
     progress.event(`could not write report.html: ${err.message} (retry with: splitbrain report ${dir.path})`);
     return undefined;
   });
-  return { dir, results, valid: results.valid, ...(reportPath ? { reportPath } : {}) };
+  return {
+    dir,
+    results,
+    valid: results.valid,
+    ...(reportPath ? { reportPath } : {}),
+    ...(test.healFailures ? { healFailures: test.healFailures } : {}),
+  };
+}
+
+/** test.json carries heal failures only when there were some. */
+function noteHeal(test: TestRecord, failures: readonly HealFailure[], at: HealFailureRecord["at"]): void {
+  if (!failures.length && !test.healFailures) return;
+  test.healFailures = recordHeal(test.healFailures ?? [], failures, at);
 }
 
 /** WAIT / WAITAOF are refused up front, naming the engine and version, where the server lacks them. */

@@ -9,6 +9,8 @@ import { installSignalHandlers } from "../../src/docker/cleanup.js";
 
 const [runId, image, resultsDir] = process.argv.slice(2) as [string, string, string];
 installSignalHandlers();
+// The moment set-up begins, for tests that interrupt at an offset from it.
+process.stdout.write("set-up begins\n");
 try {
   await startCluster(clusterSpecFromOptions({ topology: "sentinel", dataSize: "64m" }), {
     runId,

@@ -129,7 +129,9 @@ describe("driver", () => {
     };
     const pause = NEMESES.get("pause")!.create({});
     (ctx.cluster as FakeCluster).node("n3").proc = "paused";
-    expect(await healEverything([broken, pause], ctx)).toEqual([{ nemesis: "broken", error: "n2 unreachable" }]);
+    expect(await healEverything([broken, pause], ctx)).toEqual([
+      { nemesis: "broken", error: "n2 unreachable", mayRemain: "whatever broken changed" },
+    ]);
     expect((ctx.cluster as FakeCluster).node("n3").proc).toBe("running");
     const heal = createHealer([broken], ctx);
     const [a, b] = await Promise.all([heal(), heal()]);

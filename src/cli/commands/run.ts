@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { runTeardowns } from "../../docker/cleanup.js";
 import { addRunOptions, planFromOptions, type RunOptions } from "../../runner/plan.js";
 import { runPlan } from "../../runner/run.js";
+import { mayStillBeInPlace } from "../../runner/healFailures.js";
 import { readTestRecord, verdictWord } from "../../runner/checkRun.js";
 import { junitXml } from "../../report/junit.js";
 import { writeFileSync } from "node:fs";
@@ -57,6 +58,7 @@ export function runCommand(): Command {
         answer(`${c().bold("verdict:")} ${colourVerdict(r.valid)}${r.incomplete ? c().yellow(` (run incomplete: ${r.incomplete})`) : ""}`);
         for (const line of r.summary) answer(`  ${line}`);
         answer(`results: ${outcome.dir.path}`);
+        for (const f of mayStillBeInPlace(outcome.healFailures)) say(c().yellow(`warning: ${f.nemesis} was not healed: ${f.mayRemain}; ${f.outcome}`));
         if (outcome.reportPath) answer(`report:  ${outcome.reportPath}`);
         if (opts.junit) {
           writeFileSync(opts.junit, junitXml([{ test: readTestRecord(outcome.dir.path), results: r, dir: outcome.dir.path }]));
