@@ -74,7 +74,7 @@ function checkersFor(model: ModelName, timeoutMs: number | undefined): Checker[]
 
 async function runCheck(path: string, opts: CheckOptions): Promise<number> {
   const timeoutMs = parseTimeout(opts.timeout);
-  const loaded = await loadHistory(path, parseFormatChoice(opts.format));
+  const loaded = await loadHistory(path, parseFormatChoice(opts.format), { requireOps: true });
   for (const w of loaded.warnings) warn(w);
 
   if (opts.exportEdn) {
