@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import type { CheckResult } from "../checker/checker.js";
 import { mergeVerdicts, UsageError, type Verdict } from "../cli/exit.js";
 import { loadHistory } from "../history/read.js";
@@ -6,6 +6,7 @@ import type { History } from "../history/op.js";
 import type { Source } from "../history/validate.js";
 import { checkOpShapes } from "../history/values.js";
 import { createWorkload } from "../../workloads/index.js";
+import { parseRecord, readJsonFile, runResultsSchema, testRecordSchema } from "./records.js";
 import { runDirPaths, writeJson } from "./runDir.js";
 import type { RunPlan } from "./plan.js";
 
@@ -48,7 +49,15 @@ export function workloadOf(plan: Pick<RunPlan, "slots" | "concurrency">, process
 export function readTestRecord(dir: string): TestRecord {
   const p = runDirPaths(dir).testPath;
   if (!existsSync(p)) throw new UsageError(`${dir} is not a run directory (no test.json)`, "pass a directory under results/, or a history file");
-  return JSON.parse(readFileSync(p, "utf8")) as TestRecord;
+  const hint = "test.json is written by `splitbrain run`; restore it from the run, or check the history file alone";
+  return parseRecord<TestRecord>(testRecordSchema, readJsonFile(p, hint), p, hint);
+}
+
+/** A run's results.json, checked against its shape; a bad one can be rebuilt from the history. */
+export function readRunResults(dir: string): RunResults {
+  const p = runDirPaths(dir).resultsPath;
+  const hint = `results.json is rebuilt from the run's history by: splitbrain check ${dir}`;
+  return parseRecord<RunResults>(runResultsSchema, readJsonFile(p, hint), p, hint);
 }
 
 /**
