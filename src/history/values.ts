@@ -73,8 +73,12 @@ export function isElement(v: unknown): v is string | number {
   return typeof v === "string" || (typeof v === "number" && Number.isFinite(v));
 }
 
-export function isElementList(v: unknown): v is Array<string | number> {
-  return Array.isArray(v) && v.every(isElement);
+/**
+ * What a read returns. A member may be nil: the runner reads members as numbers and JSON writes a member that was
+ * not one (NaN) as null; that is the database's answer, for the checker to report as unexpected, not bad input.
+ */
+export function isElementList(v: unknown): v is Array<string | number | null> {
+  return Array.isArray(v) && v.every((e) => e === null || isElement(e));
 }
 
 /** A number, or its text as EDN histories sometimes hold it. */
