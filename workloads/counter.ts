@@ -1,6 +1,8 @@
 import type { Rng } from "../nemeses/nemesis.js";
 import type { Checker } from "../src/checker/checker.js";
 import { counterChecker } from "../src/checker/counter.js";
+import type { Op } from "../src/history/op.js";
+import { isNil, isNumeric, type OpProblem } from "../src/history/values.js";
 import type { Completion, Invocation, CommandSession, Workload } from "./workload.js";
 
 /** INCRBY with small positive deltas on one key, with reads; checked against time-valid bounds. */
@@ -34,6 +36,20 @@ export class CounterWorkload implements Workload {
 
   finalReads(): Invocation[] {
     return [{ f: "final-read", key: COUNTER_KEY }];
+  }
+
+  /** add carries its delta; a read returns the counter, nil for a key never incremented (0). */
+  checkOp(op: Op): OpProblem | undefined {
+    const v = op.value;
+    switch (op.f) {
+      case "add":
+        return isNumeric(v) || (op.type !== "invoke" && isNil(v)) ? undefined : { field: "value", expected: "the delta, a number" };
+      case "read":
+      case "final-read":
+        return isNil(v) || isNumeric(v) ? undefined : { field: "value", expected: "the counter's value, a number (or nil)" };
+      default:
+        return { field: "f", expected: "add, read or final-read" };
+    }
   }
 
   checkers(): Checker[] {

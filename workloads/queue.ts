@@ -1,6 +1,8 @@
 import type { Rng } from "../nemeses/nemesis.js";
 import type { Checker } from "../src/checker/checker.js";
 import { queueChecker } from "../src/checker/queue.js";
+import type { Op } from "../src/history/op.js";
+import { ELEMENT, ELEMENT_LIST, isElement, isElementList, isNil, type OpProblem } from "../src/history/values.js";
 import type { Completion, Invocation, CommandSession, Workload } from "./workload.js";
 
 /**
@@ -47,6 +49,23 @@ export class QueueWorkload implements Workload {
       { f: "drain", key: QUEUE_KEY },
       { f: "drain-inflight", key: INFLIGHT_KEY },
     ];
+  }
+
+  /** enqueue carries one job; dequeue returns the job popped (nil: empty); the drains return lists of jobs. */
+  checkOp(op: Op): OpProblem | undefined {
+    const v = op.value;
+    switch (op.f) {
+      case "enqueue":
+        return isElement(v) || (op.type !== "invoke" && isNil(v)) ? undefined : { field: "value", expected: `the job, ${ELEMENT}` };
+      case "dequeue":
+        return isNil(v) || isElement(v) || isElementList(v) ? undefined : { field: "value", expected: `the job popped, ${ELEMENT}, or nil` };
+      case "drain":
+      case "drain-inflight":
+        if (op.type === "ok") return isElementList(v) ? undefined : { field: "value", expected: ELEMENT_LIST };
+        return isNil(v) || isElementList(v) ? undefined : { field: "value", expected: `nil or ${ELEMENT_LIST}` };
+      default:
+        return { field: "f", expected: "enqueue, dequeue, drain or drain-inflight" };
+    }
   }
 
   checkers(): Checker[] {

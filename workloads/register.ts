@@ -1,6 +1,8 @@
 import type { Checker } from "../src/checker/checker.js";
 import { checkLinearizable, type LinearizableOptions } from "../src/checker/linearizable/index.js";
 import { registerModel } from "../src/models/index.js";
+import type { Op } from "../src/history/op.js";
+import type { OpProblem } from "../src/history/values.js";
 import type { Completion, Invocation, CommandSession, Workload, WorkloadOptions } from "./workload.js";
 import type { Rng } from "../nemeses/nemesis.js";
 
@@ -67,6 +69,11 @@ export class RegisterWorkload implements Workload {
   /** One read per register after healing; recorded like any read so the checker sees the final state. */
   finalReads(): Invocation[] {
     return Array.from({ length: this.keys }, (_, i) => ({ f: "read", key: registerKey(i) }));
+  }
+
+  /** Exactly what the register model decodes. */
+  checkOp(op: Op): OpProblem | undefined {
+    return registerModel.checkOp(op);
   }
 
   checkers(): Checker[] {

@@ -1,6 +1,8 @@
 import type { Rng } from "../nemeses/nemesis.js";
 import type { Checker } from "../src/checker/checker.js";
 import { setChecker } from "../src/checker/set.js";
+import type { Op } from "../src/history/op.js";
+import { ELEMENT, ELEMENT_LIST, isElement, isElementList, isNil, type OpProblem } from "../src/history/values.js";
 import type { Completion, Invocation, CommandSession, Workload } from "./workload.js";
 
 /**
@@ -57,6 +59,21 @@ export class SetWorkload implements Workload {
   finalReads(): Invocation[] {
     const used = this.addsInCurrent > 0 ? this.currentSet + 1 : this.currentSet;
     return Array.from({ length: used }, (_, i) => ({ f: "final-read", key: setKey(i) }));
+  }
+
+  /** add carries one element (its completion may echo it); a read returns the list of members. */
+  checkOp(op: Op): OpProblem | undefined {
+    const v = op.value;
+    switch (op.f) {
+      case "add":
+        return isElement(v) || (op.type !== "invoke" && isNil(v)) ? undefined : { field: "value", expected: ELEMENT };
+      case "read":
+      case "final-read":
+        if (op.type === "ok") return isElementList(v) ? undefined : { field: "value", expected: ELEMENT_LIST };
+        return isNil(v) || isElementList(v) ? undefined : { field: "value", expected: `nil or ${ELEMENT_LIST}` };
+      default:
+        return { field: "f", expected: "add, read or final-read" };
+    }
   }
 
   checkers(): Checker[] {

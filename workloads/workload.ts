@@ -1,6 +1,7 @@
 import type { Redis, Cluster as RedisCluster } from "ioredis";
 import type { Checker } from "../src/checker/checker.js";
 import type { Op } from "../src/history/op.js";
+import type { OpProblem } from "../src/history/values.js";
 import type { Rng } from "../nemeses/nemesis.js";
 import type { CommandSession } from "../src/client/session.js";
 
@@ -38,6 +39,11 @@ export interface Workload {
   finalReads(): Invocation[];
   /** Checkers for this workload's ops (the runner feeds each the history filtered to this workload). */
   checkers(): Checker[];
+  /**
+   * Whether one recorded op (invocation or completion) of this workload has a known f and a value its checkers
+   * read as intended; checked on every op of a saved history before the checkers run (src/history/values.ts).
+   */
+  checkOp(op: Op): OpProblem | undefined;
 }
 
 /** Options every workload factory receives; each workload reads what it needs. */

@@ -1,6 +1,7 @@
 import { EdnReader, EdnSyntaxError, type EdnForm, type EdnValue } from "./edn.js";
 import { ednValue } from "./edn-writer.js";
 import { HistoryFormatError } from "./errors.js";
+import { firstLongLine, LINE_LIMIT_HINT, lineTooLongMessage, maxLineChars } from "./limits.js";
 import { jepsenRecordsToHistory, type JepsenRecord } from "./jepsen-ops.js";
 import type { ParsedHistory } from "./parsed.js";
 
@@ -8,7 +9,9 @@ import type { ParsedHistory } from "./parsed.js";
  * Jepsen EDN histories in both layouts: one vector of op maps (older Jepsen, Knossos test data) or one op map per
  * line (Jepsen 0.3's history.edn, where each op may be a `#jepsen.history.Op{...}` record).
  */
-export function parseEdnHistory(text: string, file: string): ParsedHistory {
+export function parseEdnHistory(text: string, file: string, lineLimit = maxLineChars()): ParsedHistory {
+  const long = firstLongLine(text, lineLimit);
+  if (long) throw new HistoryFormatError(file, long.line, lineTooLongMessage(long.length, lineLimit), LINE_LIMIT_HINT);
   const reader = new EdnReader(text);
   const forms: EdnForm[] = [];
   const warnings: string[] = [];

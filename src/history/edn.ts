@@ -1,3 +1,5 @@
+import { MAX_NESTING, tooDeepMessage } from "./limits.js";
+
 /**
  * A small EDN reader, enough for the histories Jepsen writes (history.edn, jepsen.log values).
  *
@@ -70,6 +72,8 @@ export class EdnReader {
   private lineStart = 0;
   /** Nesting depth; element lines are kept only for top-level collections (tracking every map costs GC time). */
   private depth = 0;
+  /** Forms being read inside one another, tags and discards included: the reader recurses once per level. */
+  private nesting = 0;
   private topItemLines: number[] | undefined;
 
   constructor(
@@ -122,6 +126,13 @@ export class EdnReader {
   }
 
   private readForm(): Read {
+    if (++this.nesting > MAX_NESTING) this.fail(tooDeepMessage());
+    const form = this.readFormAt();
+    this.nesting--;
+    return form;
+  }
+
+  private readFormAt(): Read {
     const t = this.text;
     const ch = t[this.pos]!;
     switch (ch) {

@@ -1,5 +1,7 @@
+import { UsageError } from "../cli/exit.js";
 import { EdnReader, EdnSyntaxError, type EdnValue } from "./edn.js";
 import { HistoryFormatError } from "./errors.js";
+import { firstLongLine, LINE_LIMIT_HINT, lineTooLongMessage, maxLineChars } from "./limits.js";
 import { jepsenRecordsToHistory, type JepsenRecord } from "./jepsen-ops.js";
 import { OP_TYPES } from "./op.js";
 import type { ParsedHistory } from "./parsed.js";
@@ -25,7 +27,9 @@ export function looksLikeJepsenLog(text: string): boolean {
   return false;
 }
 
-export function parseJepsenLog(text: string, file: string): ParsedHistory {
+export function parseJepsenLog(text: string, file: string, lineLimit = maxLineChars()): ParsedHistory {
+  const long = firstLongLine(text, lineLimit);
+  if (long) throw new HistoryFormatError(file, long.line, lineTooLongMessage(long.length, lineLimit), LINE_LIMIT_HINT);
   const rows = text.split("\n");
   const endsCleanly = text.endsWith("\n");
   let last = rows.length - 1;
@@ -76,6 +80,12 @@ export function parseJepsenLog(text: string, file: string): ParsedHistory {
       }
     }
     records.push({ fields, line });
+  }
+  if (records.length === 0) {
+    throw new UsageError(
+      `${file} has no Jepsen op lines (\`<process> :<type> :<f> <value>\` logged by jepsen.util), so it is not a Jepsen log`,
+      "give the test's jepsen.log, or its history.edn with --format edn",
+    );
   }
   const parsed = jepsenRecordsToHistory(records, file);
   parsed.warnings.push(...warnings);

@@ -1,5 +1,6 @@
 import { opFromFields } from "./fields.js";
 import { HistoryFormatError } from "./errors.js";
+import { firstLongLine, jsonNestsDeeperThan, LINE_LIMIT_HINT, lineTooLongMessage, maxLineChars, tooDeepMessage } from "./limits.js";
 import type { Op } from "./op.js";
 import type { ParsedHistory } from "./parsed.js";
 
@@ -23,7 +24,9 @@ export function opToJsonLine(op: Op): string {
   return JSON.stringify(o);
 }
 
-export function parseJsonl(text: string, file: string): ParsedHistory {
+export function parseJsonl(text: string, file: string, lineLimit = maxLineChars()): ParsedHistory {
+  const long = firstLongLine(text, lineLimit);
+  if (long) throw new HistoryFormatError(file, long.line, lineTooLongMessage(long.length, lineLimit), LINE_LIMIT_HINT);
   const rows = text.split("\n");
   // A crash mid-write leaves a last line without its newline; only such a line may be forgiven.
   const endsCleanly = text.endsWith("\n");
@@ -34,6 +37,7 @@ export function parseJsonl(text: string, file: string): ParsedHistory {
     const row = rows[i]!.trim();
     if (row === "") continue;
     const lineNo = i + 1;
+    if (jsonNestsDeeperThan(row)) throw new HistoryFormatError(file, lineNo, tooDeepMessage());
     let fields: unknown;
     try {
       fields = JSON.parse(row);

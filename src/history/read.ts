@@ -20,23 +20,47 @@ export interface LoadedHistory extends ParsedHistory {
   runDir?: string;
 }
 
+export interface ReadOptions {
+  /**
+   * Refuse a history with no entries. `check` wants that (an empty file is bad input, not an undecided verdict);
+   * the runner and the report do not, since a run stopped before its first op leaves an empty history.jsonl.
+   */
+  requireOps?: boolean;
+}
+
 /** Parses text in a known or detected format, then validates it. Pure: no I/O. */
-export function parseHistory(text: string, format: FormatChoice, file: string): ParsedHistory & { format: HistoryFormat } {
+export function parseHistory(
+  text: string,
+  format: FormatChoice,
+  file: string,
+  opts: ReadOptions = {},
+): ParsedHistory & { format: HistoryFormat } {
   const fmt = format === "auto" ? detectFormat(text) : format;
   if (fmt === undefined) {
-    if (text.trim() === "") return { history: [], lines: [], warnings: [`${file} is empty`], format: "jsonl" };
+    if (text.trim() === "") {
+      if (opts.requireOps) throw noOps(file, text);
+      return { history: [], lines: [], warnings: [`${file} is empty`], format: "jsonl" };
+    }
     throw new UsageError(
       `cannot tell the format of ${file}: it is not JSON Lines, EDN or a Jepsen log`,
       "pass --format jsonl, edn or jepsen-log",
     );
   }
   const parsed = fmt === "jsonl" ? parseJsonl(text, file) : fmt === "edn" ? parseEdnHistory(text, file) : parseJepsenLog(text, file);
+  if (opts.requireOps && parsed.history.length === 0) throw noOps(file, text);
   validateHistory(parsed.history, { file, lines: parsed.lines });
   return { ...parsed, format: fmt };
 }
 
+function noOps(file: string, text: string): UsageError {
+  return new UsageError(
+    `${file} has no operations${text.trim() === "" ? " (the file is empty)" : ""}, so there is nothing to check`,
+    "give a history with at least one op; a run stopped before its first op has none",
+  );
+}
+
 /** Reads a history file or a run directory (meaning its history.jsonl), with every problem as a UsageError. */
-export async function loadHistory(path: string, format: FormatChoice = "auto"): Promise<LoadedHistory> {
+export async function loadHistory(path: string, format: FormatChoice = "auto", opts: ReadOptions = {}): Promise<LoadedHistory> {
   let file = path;
   let runDir: string | undefined;
   const info = await stat(path).catch(() => undefined);
@@ -57,7 +81,7 @@ export async function loadHistory(path: string, format: FormatChoice = "auto"): 
   } catch (err) {
     throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const parsed = parseHistory(text, format, file);
+  const parsed = parseHistory(text, format, file, opts);
   return runDir === undefined ? { ...parsed, file } : { ...parsed, file, runDir };
 }
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadHistory } from "../history/read.js";
-import { readTestRecord, type RunResults } from "../runner/checkRun.js";
+import { readRunResults, readTestRecord } from "../runner/checkRun.js";
 import { runDirPaths } from "../runner/runDir.js";
 import type { NodeStats } from "../runner/stats.js";
 import { runMetrics, type RunMetrics } from "./runMetrics.js";
@@ -15,7 +15,7 @@ export interface RunFigures extends RunMetrics {
 export async function loadRunFigures(dir: string): Promise<RunFigures> {
   const paths = runDirPaths(dir);
   const test = readTestRecord(dir);
-  const results = JSON.parse(readFileSync(paths.resultsPath, "utf8")) as RunResults;
+  const results = readRunResults(dir);
   const { history } = await loadHistory(paths.historyPath, "jsonl");
   return { ...runMetrics(history, results, test), memoryPeak: memoryPeaks(paths.nodesPath) };
 }

@@ -1,5 +1,6 @@
 import { UsageError } from "../cli/exit.js";
 import type { Op } from "../history/op.js";
+import { isScalar, SCALAR, type OpProblem } from "../history/values.js";
 import type { Call, Decoded, Model, StepResult } from "./model.js";
 import { canonicalValue, hashString, partitionByKey } from "./value.js";
 
@@ -31,6 +32,17 @@ function decode(invoke: Op, completion: Op | undefined): Decoded<KvInput, KvOutp
     `op ${invoke.index}: the kv model does not know the operation "${f}"`,
     "the kv model takes get/read, put/set/write and append; use --model register for cas histories",
   );
+}
+
+function checkOp(op: Op): OpProblem | undefined {
+  if (GET.has(op.f)) {
+    if (op.type === "ok" && !isScalar(op.value)) return { field: "value", expected: `the string read: ${SCALAR}` };
+    return undefined;
+  }
+  if (PUT.has(op.f) || APPEND.has(op.f)) {
+    return isScalar(op.value) ? undefined : { field: "value", expected: `the string to ${op.f}: ${SCALAR}` };
+  }
+  return { field: "f", expected: "get/read, put/set/write or append (cas histories need --model register)" };
 }
 
 function step(state: string, input: KvInput, output: KvOutput | undefined): StepResult<string> {
@@ -73,6 +85,7 @@ function describeOp(input: KvInput, output: KvOutput | undefined): string {
 export const kvModel: Model<string, KvInput, KvOutput> = {
   name: "kv",
   decode,
+  checkOp,
   init: () => "",
   step,
   equal: (a, b) => a === b,

@@ -1,4 +1,5 @@
 import type { Op, Process } from "../history/op.js";
+import type { OpProblem } from "../history/values.js";
 
 /**
  * One client operation as the linearizability search sees it: an invocation paired with its completion, already
@@ -42,6 +43,12 @@ export interface Model<S = any, I = any, O = any> {
    * operations the model does not know.
    */
   decode(invoke: Op, completion: Op | undefined): Decoded<I, O>;
+  /**
+   * Whether one op (invocation or completion) is something `decode` can read faithfully: a known f and a value of
+   * the right type. Called on every client op before checking, so a malformed line is refused with its file and
+   * line instead of being decoded into a wrong but plausible value.
+   */
+  checkOp(op: Op): OpProblem | undefined;
   init(): S;
   step(state: S, input: I, output: O | undefined): StepResult<S>;
   equal(a: S, b: S): boolean;

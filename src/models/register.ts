@@ -1,5 +1,6 @@
 import { UsageError } from "../cli/exit.js";
 import type { Op } from "../history/op.js";
+import { isNil, isScalar, SCALAR, type OpProblem } from "../history/values.js";
 import type { Call, Decoded, Model, StepResult } from "./model.js";
 import { canonicalValue, hashString, partitionByKey, showValue, type Value } from "./value.js";
 
@@ -36,6 +37,25 @@ function decode(invoke: Op, completion: Op | undefined): Decoded<RegisterInput, 
     `op ${invoke.index}: the register model does not know the operation "${f}"`,
     "the register model takes read/get, write/set and cas; use --model kv for put/append histories",
   );
+}
+
+const PAIR = `[old, new], two of ${SCALAR}`;
+
+function checkOp(op: Op): OpProblem | undefined {
+  const v = op.value;
+  if (READ.has(op.f)) {
+    // Only what a read returned matters; Jepsen writes nil on the invocation, and :info/:fail carry nothing used.
+    if (op.type === "ok" && !isScalar(v)) return { field: "value", expected: `the value read: ${SCALAR}` };
+    return undefined;
+  }
+  if (WRITE.has(op.f)) return isScalar(v) ? undefined : { field: "value", expected: `the value written: ${SCALAR}` };
+  if (CAS.has(op.f)) {
+    const pair = Array.isArray(v) && v.length === 2 && isScalar(v[0]) && isScalar(v[1]);
+    // The invocation says what the cas compares and sets; a completion may repeat it or leave it out.
+    if (pair || (op.type !== "invoke" && isNil(v))) return undefined;
+    return { field: "value", expected: PAIR };
+  }
+  return { field: "f", expected: "read/get, write/set/put or cas (put/append histories need --model kv)" };
 }
 
 function step(state: Value, input: RegisterInput, output: RegisterOutput | undefined): StepResult<Value> {
@@ -84,6 +104,7 @@ function describeOp(input: RegisterInput, output: RegisterOutput | undefined): s
 export const registerModel: Model<Value, RegisterInput, RegisterOutput> = {
   name: "register",
   decode,
+  checkOp,
   init: () => null,
   step,
   equal: (a, b) => a === b,

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { UsageError } from "../cli/exit.js";
 import type { History } from "../history/op.js";
 import { loadHistory } from "../history/read.js";
-import { readTestRecord, type RunResults, type TestRecord } from "../runner/checkRun.js";
+import { readRunResults, readTestRecord, type RunResults, type TestRecord } from "../runner/checkRun.js";
 import { runDirPaths } from "../runner/runDir.js";
 
 /**
@@ -41,13 +41,7 @@ export async function loadRunData(dir: string): Promise<RunData> {
   const test = readTestRecord(dir);
   const { history } = await loadHistory(paths.historyPath, "jsonl");
   let results: RunResults | undefined;
-  if (existsSync(paths.resultsPath)) {
-    try {
-      results = JSON.parse(readFileSync(paths.resultsPath, "utf8")) as RunResults;
-    } catch (err) {
-      throw new UsageError(`${paths.resultsPath} is not valid JSON (${(err as Error).message})`, `re-check the run: splitbrain check ${dir}`);
-    }
-  }
+  if (existsSync(paths.resultsPath)) results = readRunResults(dir);
   return { dir, test, history, results, nodes: readNodes(paths.nodesPath) };
 }
 

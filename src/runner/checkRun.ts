@@ -1,9 +1,12 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import type { CheckResult } from "../checker/checker.js";
 import { mergeVerdicts, UsageError, type Verdict } from "../cli/exit.js";
 import { loadHistory } from "../history/read.js";
 import type { History } from "../history/op.js";
+import type { Source } from "../history/validate.js";
+import { checkOpShapes } from "../history/values.js";
 import { createWorkload } from "../../workloads/index.js";
+import { parseRecord, readJsonFile, runResultsSchema, testRecordSchema } from "./records.js";
 import { runDirPaths, writeJson } from "./runDir.js";
 import type { HealFailureRecord } from "./healFailures.js";
 import type { RunPlan } from "./plan.js";
@@ -49,7 +52,15 @@ export function workloadOf(plan: Pick<RunPlan, "slots" | "concurrency">, process
 export function readTestRecord(dir: string): TestRecord {
   const p = runDirPaths(dir).testPath;
   if (!existsSync(p)) throw new UsageError(`${dir} is not a run directory (no test.json)`, "pass a directory under results/, or a history file");
-  return JSON.parse(readFileSync(p, "utf8")) as TestRecord;
+  const hint = "test.json is written by `splitbrain run`; restore it from the run, or check the history file alone";
+  return parseRecord<TestRecord>(testRecordSchema, readJsonFile(p, hint), p, hint);
+}
+
+/** A run's results.json, checked against its shape; a bad one can be rebuilt from the history. */
+export function readRunResults(dir: string): RunResults {
+  const p = runDirPaths(dir).resultsPath;
+  const hint = `results.json is rebuilt from the run's history by: splitbrain check ${dir}`;
+  return parseRecord<RunResults>(runResultsSchema, readJsonFile(p, hint), p, hint);
 }
 
 /**
@@ -61,18 +72,26 @@ export async function checkRunDir(dir: string, opts: { checkTimeoutMs?: number; 
   const t0 = performance.now();
   const test = readTestRecord(dir);
   const loaded = await loadHistory(runDirPaths(dir).historyPath, "jsonl");
-  const results = await checkHistory(loaded.history, test, opts.checkTimeoutMs ?? test.plan.checkTimeoutMs);
+  const results = await checkHistory(loaded.history, test, opts.checkTimeoutMs ?? test.plan.checkTimeoutMs, loaded);
   results.stats.checkMs = Math.round(performance.now() - t0);
   if (opts.write !== false) writeJson(runDirPaths(dir).resultsPath, results);
   return results;
 }
 
-export async function checkHistory(history: History, test: TestRecord, checkTimeoutMs?: number): Promise<RunResults> {
+/**
+ * Runs every checker the run's workloads declare. `source` (the file the history was read from) makes every op be
+ * checked first against its workload's shape, so a malformed saved history is refused by file and line instead of
+ * being judged; the runner's own in-memory history needs no such check.
+ */
+export async function checkHistory(history: History, test: TestRecord, checkTimeoutMs?: number, source?: Source): Promise<RunResults> {
   const { plan } = test;
+  const workloads = new Map(plan.workloads.map((name) => [name, createWorkload(name, plan.keys !== undefined ? { keys: plan.keys } : {})]));
+  if (source !== undefined) {
+    checkOpShapes(history, source, (op) => workloads.get(workloadOf(plan, op.process as number) ?? ""), "workload");
+  }
   const checkers: CheckerOutcome[] = [];
-  for (const name of plan.workloads) {
+  for (const [name, workload] of workloads) {
     const ops = history.filter((op) => op.process !== "nemesis" && workloadOf(plan, op.process) === name);
-    const workload = createWorkload(name, plan.keys !== undefined ? { keys: plan.keys } : {});
     for (const checker of workload.checkers()) {
       const result = await checker.check(ops, checkTimeoutMs !== undefined ? { timeoutMs: checkTimeoutMs } : {});
       if (test.incomplete && checker.name !== "linearizable" && result.valid === true) {

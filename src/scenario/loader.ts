@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import { UsageError } from "../cli/exit.js";
+import { warn } from "../cli/output.js";
 import { packageRoot } from "../paths.js";
+import { parseJsonText } from "../runner/records.js";
 import { missingFaults, scenarioPlan } from "./options.js";
 import { ScenarioError, validateScenario, type Scenario } from "./scenario.js";
 
@@ -35,9 +37,12 @@ export function loadScenarioFile(path: string): Scenario {
   const file = shortPath(path);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
+    raw = parseJsonText(readFileSync(path, "utf8"), file, "");
   } catch (err) {
-    throw new ScenarioError(file, [`is not valid JSON: ${(err as Error).message}`]);
+    if (!(err instanceof UsageError)) throw err;
+    // "<file>:3:7: not valid JSON: ..." said the ScenarioError way: the file heads the list of problems.
+    const m = /^:(\d+):(\d+): not valid JSON(.*)$/s.exec(err.message.slice(file.length));
+    throw new ScenarioError(file, [m ? `is not valid JSON at line ${m[1]}, column ${m[2]}${m[3]}` : err.message.slice(file.length).replace(/^:? */, "")]);
   }
   const s = validateScenario(raw, file, basename(path, ".json"));
   if (missingFaults(s).length === 0) {
@@ -55,7 +60,8 @@ export function loadScenarioFile(path: string): Scenario {
  * Every scenario in the directories, by name. `requireDirs` are directories the user named: those must exist.
  * Two files with one name are an error (which one would run is not obvious).
  */
-export function loadScenarios(opts: { dirs?: readonly string[]; cwd?: string } = {}): Scenario[] {
+export function loadScenarios(opts: { dirs?: readonly string[]; cwd?: string; onWarning?: (message: string) => void } = {}): Scenario[] {
+  const onWarning = opts.onWarning ?? warn;
   const named = (opts.dirs ?? []).map((d) => resolve(opts.cwd ?? process.cwd(), d));
   for (const d of named) {
     if (!existsSync(d) || !statSync(d).isDirectory()) throw new UsageError(`--dir ${d} is not a directory`, "name a directory holding <name>.json scenario files");
@@ -65,7 +71,13 @@ export function loadScenarios(opts: { dirs?: readonly string[]; cwd?: string } =
   for (const dir of scenarioDirs(opts.dirs, opts.cwd)) {
     if (!existsSync(dir)) continue;
     for (const entry of readdirSync(dir).sort()) {
-      if (!entry.endsWith(".json") || entry.endsWith(".schema.json")) continue;
+      if (entry.endsWith(".schema.json") || entry.startsWith(".")) continue;
+      if (!entry.endsWith(".json")) {
+        const unread = notAScenario(join(dir, entry));
+        if (unread?.refuse) problems.push(unread.message);
+        else if (unread) onWarning(unread.message);
+        continue;
+      }
       try {
         const s = loadScenarioFile(join(dir, entry));
         const before = byName.get(s.name);
@@ -83,9 +95,28 @@ export function loadScenarios(opts: { dirs?: readonly string[]; cwd?: string } =
   return [...byName.values()];
 }
 
+/**
+ * A file in a scenario directory that is not read: a YAML scenario is refused (someone meant it to run, and a
+ * silently skipped scenario looks like a passing one); anything else is named in a warning. Directories: nothing.
+ */
+function notAScenario(path: string): { message: string; refuse: boolean } | undefined {
+  if (!statSync(path).isFile()) return undefined;
+  const file = shortPath(path);
+  if (/\.ya?ml$/i.test(path)) {
+    return { refuse: true, message: `${file}: scenarios are JSON files (<name>.json); YAML is not read, so convert this file to JSON` };
+  }
+  return { refuse: false, message: `${file} is not read: scenario files end in .json` };
+}
+
 export function findScenario(all: readonly Scenario[], name: string): Scenario {
   const s = all.find((x) => x.name === name);
   if (s) return s;
+  if (/[\\/]|\.(json|ya?ml)$/i.test(name)) {
+    throw new UsageError(
+      `no scenario named "${name}": scenarios are given by name, not by file`,
+      "put the file (JSON, named <name>.json) in ./scenarios or a --dir <directory>, then give its name",
+    );
+  }
   const close = all.filter((x) => x.name.includes(name) || name.includes(x.name)).map((x) => x.name);
   throw new UsageError(
     `no scenario named "${name}"`,

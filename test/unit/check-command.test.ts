@@ -123,9 +123,17 @@ describe("splitbrain check", () => {
     expect(await check(file, "--json")).toBe(2);
     expect(JSON.parse(stdout)).toMatchObject({ valid: "unknown", ops: 0 });
     expect(stderr).toMatch(/undecided: the history has no client operations/);
+  });
+
+  it("refuses an empty history as bad input (exit 3), not as an undecided verdict", async () => {
+    const file = join(dir, "history.jsonl");
     writeFileSync(file, "");
-    expect(await check(file)).toBe(2);
-    expect(stderr).toMatch(/is empty/);
+    expect(await check(file)).toBe(3);
+    expect(stderr).toContain(`${file} has no operations (the file is empty)`);
+    stderr = "";
+    writeFileSync(file, "\n\n");
+    expect(await check(file, "--format", "jsonl")).toBe(3);
+    expect(stderr).toContain(`${file} has no operations`);
   });
 
   it("exports Jepsen EDN that checks to the same verdict", async () => {

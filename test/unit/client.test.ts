@@ -154,6 +154,7 @@ function workloadDoing(fn: (s: ScriptedSession) => Promise<Completion>): Workloa
     apply: (s) => fn(s as ScriptedSession),
     finalReads: () => [],
     checkers: () => [],
+    checkOp: () => undefined,
   };
 }
 

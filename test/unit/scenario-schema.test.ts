@@ -132,7 +132,7 @@ describe("scenario loader", () => {
     expect(err).toBeInstanceOf(UsageError);
     const msg = (err as Error).message;
     expect(msg).toMatch(/2 scenario file\(s\) have problems/);
-    expect(msg).toMatch(/broken\.json:\n {2}is not valid JSON/);
+    expect(msg).toMatch(/broken\.json:\n {2}is not valid JSON at line 1, column 3: /);
     expect(msg).toMatch(/wrong\.json:\n {2}engines: takes a non-empty list/);
   });
 
@@ -140,6 +140,27 @@ describe("scenario loader", () => {
     const dir = dirWith({ "split-brain-isolated-primary.json": { ...good, name: "split-brain-isolated-primary" } });
     expect(() => loadScenarios({ dirs: [dir], cwd: tmpdir() })).toThrow(/already defined by/);
     expect(() => loadScenarios({ dirs: ["/nonexistent/dir"] })).toThrow(UsageError);
+  });
+
+  it("refuses a YAML scenario by name and warns about other files it does not read", () => {
+    const dir = dirWith({ "demo.json": good, "other.yaml": "name: other\n", "notes.txt": "hi" });
+    const warnings: string[] = [];
+    let err: unknown;
+    try {
+      loadScenarios({ dirs: [dir], cwd: tmpdir(), onWarning: (w) => warnings.push(w) });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(/1 scenario file\(s\) have problems:\n.*other\.yaml: scenarios are JSON files \(<name>\.json\); YAML is not read/);
+    expect(warnings).toEqual([`${join(dir, "notes.txt")} is not read: scenario files end in .json`]);
+  });
+
+  it("says a scenario is given by name when handed a file", () => {
+    const all = loadScenarios({ cwd: tmpdir() });
+    for (const path of ["mine.yaml", "./scenarios/demo.json", "dir/x"]) {
+      expect(() => findScenario(all, path)).toThrow(/scenarios are given by name, not by file/);
+    }
   });
 
   it("suggests close names for a typo", () => {

@@ -8,6 +8,7 @@ import { writeEdnHistory } from "../../history/edn-writer.js";
 import { HISTORY_FORMATS, parseFormatChoice } from "../../history/format.js";
 import { isClientOp, type History } from "../../history/op.js";
 import { loadHistory, RUN_HISTORY_FILE, type LoadedHistory } from "../../history/read.js";
+import { checkOpShapes } from "../../history/values.js";
 import { detectModel, MODEL_NAMES, modelByName, type ModelName } from "../../models/index.js";
 import { exitCodeFor, mergeVerdicts, UsageError, type Verdict } from "../exit.js";
 import { answerer, c, printJson, say, warn } from "../output.js";
@@ -74,7 +75,7 @@ function checkersFor(model: ModelName, timeoutMs: number | undefined): Checker[]
 
 async function runCheck(path: string, opts: CheckOptions): Promise<number> {
   const timeoutMs = parseTimeout(opts.timeout);
-  const loaded = await loadHistory(path, parseFormatChoice(opts.format));
+  const loaded = await loadHistory(path, parseFormatChoice(opts.format), { requireOps: true });
   for (const w of loaded.warnings) warn(w);
 
   if (opts.exportEdn) {
@@ -90,6 +91,7 @@ async function runCheck(path: string, opts: CheckOptions): Promise<number> {
 
   const modelChoice = opts.model as ModelName | "auto";
   const model = modelChoice === "auto" ? detectModel(loaded.history) : modelChoice;
+  checkOpShapes(loaded.history, loaded, () => modelByName(model), "model");
   const findings: Finding[] = [];
   for (const checker of checkersFor(model, timeoutMs)) {
     findings.push({ checker: checker.name, result: await checker.check(loaded.history) });
@@ -126,7 +128,7 @@ async function checkRun(loaded: LoadedHistory, timeoutMs: number | undefined, js
   const dir = loaded.runDir!;
   const test = readTestRecord(dir);
   const t0 = performance.now();
-  const results = await checkHistory(loaded.history, test, timeoutMs ?? test.plan.checkTimeoutMs);
+  const results = await checkHistory(loaded.history, test, timeoutMs ?? test.plan.checkTimeoutMs, loaded);
   results.stats.checkMs = Math.round(performance.now() - t0);
   const unsaved = saveResults(dir, results);
   if (json) printJson({ ...results, runDir: dir, ...(unsaved ? { unsaved } : {}) });

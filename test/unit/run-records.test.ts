@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { UsageError } from "../../src/cli/exit.js";
+import { checkHistory, readRunResults, readTestRecord } from "../../src/runner/checkRun.js";
+import { parseJsonText } from "../../src/runner/records.js";
+import { partitionArgs, partitionedSetHistory, testRecord } from "./report-fixture.js";
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "splitbrain-records-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function usageError(fn: () => unknown): UsageError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(UsageError);
+    return err as UsageError;
+  }
+  throw new Error("expected a UsageError");
+}
+
+const writeTest = (text: string) => writeFileSync(join(dir, "test.json"), text);
+
+describe("test.json and results.json read back", () => {
+  it("parses records the runner's own code builds, for several plans (the schema and the types have not drifted)", async () => {
+    for (const args of [partitionArgs, ["workload", "register,set,counter,queue", "concurrency", "8", "keys", "3"], ["topology", "cluster", "wait", "1", "rate", "5"]]) {
+      const test = testRecord(args);
+      writeTest(JSON.stringify(test, null, 2));
+      expect(readTestRecord(dir)).toEqual(JSON.parse(JSON.stringify(test)));
+      const results = await checkHistory(partitionedSetHistory(), testRecord(partitionArgs));
+      writeFileSync(join(dir, "results.json"), JSON.stringify(results));
+      expect(readRunResults(dir).valid).toBe(results.valid);
+    }
+  });
+
+  it("lets fields it does not read pass, so newer records stay readable", () => {
+    writeTest(JSON.stringify({ ...testRecord(partitionArgs), futureField: { x: 1 } }));
+    expect((readTestRecord(dir) as unknown as { futureField: unknown }).futureField).toEqual({ x: 1 });
+  });
+
+  it("refuses {\"plan\":{}} naming the file and the missing fields", () => {
+    writeTest('{"plan":{}}');
+    const err = usageError(() => readTestRecord(dir));
+    expect(err.message).toContain(`${join(dir, "test.json")} is not a record splitbrain can read`);
+    expect(err.message).toMatch(/field tool: expected object, found nothing/);
+    expect(err.message).toMatch(/field plan\.cluster: expected object, found nothing/);
+  });
+
+  it("refuses workloads that are not a list, or name no workload, by field", () => {
+    const test = testRecord(partitionArgs);
+    writeTest(JSON.stringify({ ...test, plan: { ...test.plan, workloads: "set" } }));
+    expect(usageError(() => readTestRecord(dir)).message).toMatch(/field plan\.workloads: expected array, found "set"$/);
+    writeTest(JSON.stringify({ ...test, plan: { ...test.plan, workloads: ["sets"] } }));
+    expect(usageError(() => readTestRecord(dir)).message).toMatch(/field plan\.workloads\[0\]: expected a workload: register, set, counter, queue, found "sets"/);
+    writeTest(JSON.stringify({ ...test, plan: { ...test.plan, slots: ["set"], concurrency: 2 } }));
+    expect(usageError(() => readTestRecord(dir)).message).toMatch(/field plan\.slots: expected one workload per client/);
+  });
+
+  it("refuses a truncated test.json naming file, line and column, and says it is cut short", () => {
+    const text = JSON.stringify(testRecord(partitionArgs), null, 2);
+    writeTest(text.slice(0, 200));
+    const err = usageError(() => readTestRecord(dir));
+    expect(err.message).toMatch(new RegExp(`^${join(dir, "test.json").replace(/[.\\/-]/g, "\\$&")}:\\d+:\\d+: not valid JSON \\(the file is cut short\\)`));
+    expect(err.hint).toMatch(/splitbrain run/);
+  });
+
+  it("refuses a results.json of the wrong shape and says how to rebuild it", () => {
+    writeFileSync(join(dir, "results.json"), JSON.stringify({ valid: "maybe", summary: [], checkers: [{}], stats: {} }));
+    const err = usageError(() => readRunResults(dir));
+    expect(err.message).toMatch(/results\.json is not a record splitbrain can read: field valid: .*found "maybe"/);
+    expect(err.message).toMatch(/field checkers\[0\]\.workload: expected string/);
+    expect(err.hint).toBe(`results.json is rebuilt from the run's history by: splitbrain check ${dir}`);
+  });
+
+  it("refuses empty files and deep nesting by name, before parsing", () => {
+    expect(usageError(() => parseJsonText("", "t.json", "h")).message).toMatch(/^t\.json: not valid JSON \(the file is empty\)/);
+    const deep = "[".repeat(100_000) + "]".repeat(100_000);
+    expect(usageError(() => parseJsonText(deep, "t.json", "h")).message).toBe("t.json nests lists or objects more than 1000 deep, which no splitbrain record does");
+  });
+});
