@@ -26,6 +26,7 @@ import { listNodeImages, type NodeImageInfo } from "./images.js";
 import { debianMirror } from "./mirror.js";
 import { LEGACY_PATH, probeNodeImage } from "./probe.js";
 import { Progress } from "./progress.js";
+import { makeDirs } from "../outputPaths.js";
 
 export interface OfflineBuildOptions {
   db: DbName;
@@ -133,7 +134,12 @@ async function buildRootfs(def: OfflineDefinition, hash: string, binary: string 
     progress.phase(`reusing cached root filesystem ${tarPath}`);
     return { tarPath, version: meta.version };
   }
-  mkdirSync(dir, { recursive: true });
+  try {
+    makeDirs(dir);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new UsageError(`cannot create the image cache ${dir}: ${e.code ?? e.message}`, "set SPLITBRAIN_CACHE to a directory this user can write to");
+  }
   const scratch = mkdtempSync(join(dir, "work-"));
   const untrack = onTeardown(`scratch ${scratch}`, async () => rmSync(scratch, { recursive: true, force: true }));
   try {
