@@ -28,19 +28,29 @@ const NS = 1e9;
 
 export interface RecordedFault {
   fault: string;
-  /** Seconds on the run's clock. */
+  /** Seconds on the run's clock: the start's invocation, its completion (the fault fully in place), the stop's
+   * invocation and its completion. */
   fromS: number;
+  appliedS: number;
+  stopS: number;
   toS: number;
 }
 
-/** One fault's figures; every relative time is in seconds after that fault began (negative: just before it). */
+/**
+ * One fault's figures. Relative times are seconds after the fault was fully in place (its start op completed; a
+ * partition is applied node by node, which took seconds on a loaded host), negative when before that.
+ */
 export interface FaultFigures {
   fault: string;
   /** 1-based position among the run's faults. */
   n: number;
-  /** Seconds since the workload began. */
+  /** Seconds since the workload began: the start's invocation to the stop's completion. */
   fromS: number;
   toS: number;
+  /** Seconds the start took to apply (invocation to completion). */
+  applyS: number;
+  /** Seconds the fault stood fully in place: the start's completion to the stop's invocation. */
+  heldS: number;
   /** Writes acknowledged while this fault owned the time (from PRE_FAULT_S before it to that before the next). */
   acknowledged: number;
   lostAcknowledged: number;
@@ -115,6 +125,7 @@ export function windowFigures({ history, lostInvocations, losable, canBeLost = S
   const gaps = span ? stalls(writes.map((w) => w.at), span.startS, span.endS) : [];
   const perFault: FaultFigures[] = faults.map((f, i) => {
     const lost = lostAt.filter((t) => owner(t) === i);
+    const zero = f.appliedS;
     const acknowledged = losableAcks.filter((t) => owner(t) === i).length;
     const stall = longest(gaps.filter((g) => g.to > f.fromS && g.from < f.toS));
     const before = writes.filter((w) => w.at >= f.fromS - 1 && w.at < f.fromS && w.node !== undefined);
@@ -126,18 +137,20 @@ export function windowFigures({ history, lostInvocations, losable, canBeLost = S
       n: i + 1,
       fromS: round(f.fromS - base),
       toS: round(f.toS - base),
+      applyS: round(f.appliedS - f.fromS),
+      heldS: round(Math.max(0, f.stopS - f.appliedS)),
       acknowledged,
       lostAcknowledged: lost.length,
       lostFraction: acknowledged > 0 ? lost.length / acknowledged : lost.length > 0 ? 1 : null,
-      lostFromS: lost.length ? round(lost[0]! - f.fromS) : null,
-      lostToS: lost.length ? round(lost[lost.length - 1]! - f.fromS) : null,
+      lostFromS: lost.length ? round(lost[0]! - zero) : null,
+      lostToS: lost.length ? round(lost[lost.length - 1]! - zero) : null,
       lossWindowS: lost.length ? round(lost[lost.length - 1]! - lost[0]!) : 0,
       writeStallS: stall ? round(stall.to - stall.from) : 0,
-      stallFromS: stall ? round(stall.from - f.fromS) : null,
-      stallToS: stall ? round(stall.to - f.fromS) : null,
+      stallFromS: stall ? round(stall.from - zero) : null,
+      stallToS: stall ? round(stall.to - zero) : null,
       writerBefore,
       otherWriter: other?.node ?? null,
-      otherWriterFromS: other ? round(other.at - f.fromS) : null,
+      otherWriterFromS: other ? round(other.at - zero) : null,
     };
   });
   const stall = longest(gaps);
@@ -164,7 +177,7 @@ function round(s: number): number {
 
 /** Start-X invocation to the matching stop-X completion (or the heal, or the history's end), in run-clock seconds. */
 export function recordedFaults(history: History): RecordedFault[] {
-  const open = new Map<string, number>();
+  const open = new Map<string, { from: number; applied: number }>();
   const invoked = new Map<string, number>();
   const out: RecordedFault[] = [];
   let healAt: number | undefined;
@@ -184,17 +197,21 @@ export function recordedFaults(history: History): RecordedFault[] {
     }
     if (op.f.startsWith("start-")) {
       // A failed start did nothing; any other may have acted from its invocation on.
-      if (op.type !== "fail") open.set(op.f.slice(6), invoked.get(op.f) ?? t);
+      if (op.type !== "fail") open.set(op.f.slice(6), { from: invoked.get(op.f) ?? t, applied: t });
     } else if (op.f.startsWith("stop-")) {
       const name = op.f.slice(5);
-      const from = open.get(name);
-      if (from !== undefined) {
+      const o = open.get(name);
+      if (o !== undefined) {
         open.delete(name);
-        out.push({ fault: name, fromS: from, toS: Math.max(from, t) });
+        const stop = Math.max(o.applied, invoked.get(op.f) ?? t);
+        out.push({ fault: name, fromS: o.from, appliedS: o.applied, stopS: stop, toS: Math.max(stop, t) });
       }
     }
   }
-  for (const [name, from] of open) out.push({ fault: name, fromS: from, toS: Math.max(from, healAt ?? end) });
+  for (const [name, o] of open) {
+    const stop = Math.max(o.applied, healAt ?? end);
+    out.push({ fault: name, fromS: o.from, appliedS: o.applied, stopS: stop, toS: stop });
+  }
   return out.sort((a, b) => a.fromS - b.fromS);
 }
 

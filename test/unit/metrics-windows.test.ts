@@ -38,7 +38,7 @@ function sorted(ops: Op[]): History {
 
 function setResults(history: History): RunResults {
   const set = checkSet(history);
-  return { valid: set.valid, summary: [], checkers: [{ workload: "set", checker: "set", result: set }], stats: { ops: history.length, checkMs: 0 } };
+  return { valid: set.valid, summary: { lines: [] }, checkers: [{ workload: "set", checker: "set", result: set }], stats: { ops: history.length, checkMs: 0 } };
 }
 
 /**
@@ -80,15 +80,15 @@ describe("loss windows, from the acknowledgement times of lost acknowledged writ
 
   it("gives each fault its window relative to the fault's start, and the run the largest", () => {
     expect(m.faults.map((f) => [f.fault, f.n, f.lostAcknowledged, f.lostFromS, f.lostToS, f.lossWindowS])).toEqual([
-      ["partition", 1, 3, 0.21, 2.91, 2.7],
-      ["partition", 2, 2, 0.11, 1.01, 0.9],
+      ["partition", 1, 3, 0.2, 2.9, 2.7],
+      ["partition", 2, 2, 0.1, 1.0, 0.9],
     ]);
     expect(m.lossWindowS).toBe(2.7);
     expect(m.lostOutsideFaults).toBe(0);
   });
 
-  it("fault times are seconds since the workload began, as recorded", () => {
-    expect(m.faults.map((f) => [f.fromS, f.toS])).toEqual([[5, 10.01], [13, 17.01]]);
+  it("fault times are seconds since the workload began, as recorded; relative times count from the cut's completion", () => {
+    expect(m.faults.map((f) => [f.fromS, f.toS, f.applyS, f.heldS])).toEqual([[5, 10.01, 0.01, 4.99], [13, 17.01, 0.01, 3.99]]);
   });
 
   it("per-fault lost fraction uses the writes acknowledged while that fault owned the time", () => {
@@ -101,8 +101,8 @@ describe("loss windows, from the acknowledgement times of lost acknowledged writ
 
   it("names who acknowledged writes before each fault and when another node first did", () => {
     expect(m.faults.map((f) => [f.writerBefore, f.otherWriter, f.otherWriterFromS])).toEqual([
-      ["n1", "n2", 3.51],
-      ["n2", "n3", 2.01],
+      ["n1", "n2", 3.5],
+      ["n2", "n3", 2.0],
     ]);
   });
 
@@ -110,7 +110,7 @@ describe("loss windows, from the acknowledgement times of lost acknowledged writ
     // The info write at 6.5 s acknowledges nothing, so fault 1's longest stall runs from 6.01 s to 7.91 s (1.9 s);
     // fault 2's from 14.01 s to 15.01 s (1.0 s).
     expect(m.faults[0]!.writeStallS).toBeCloseTo(1.9);
-    expect(m.faults[0]!.stallFromS).toBeCloseTo(1.01);
+    expect(m.faults[0]!.stallFromS).toBeCloseTo(1.0);
     expect(m.faults[1]!.writeStallS).toBeCloseTo(1.0);
     expect(m.writeStallS).toBeCloseTo(1.9);
   });
@@ -177,7 +177,7 @@ describe("lost writes acknowledged just before a fault", () => {
     const lost = [h.add(4.7, 1, "n1"), h.add(5.5, 2, "n1")];
     h.fault(5, 8).heal(10);
     const w = windowFigures({ history: sorted(h.ops), lostInvocations: lost.map((i) => sorted(h.ops).findIndex((o) => o.time === h.ops[i]!.time && o.type === "invoke")), losable: true });
-    expect(w.faults[0]).toMatchObject({ lostAcknowledged: 2, lostFromS: -0.29, lostToS: 0.51, lossWindowS: 0.8 });
+    expect(w.faults[0]).toMatchObject({ lostAcknowledged: 2, lostFromS: -0.3, lostToS: 0.5, lossWindowS: 0.8 });
   });
 
   it("lost writes before the first fault's lead belong to none", () => {
@@ -194,7 +194,7 @@ describe("building blocks", () => {
   it("recordedFaults closes a fault left open at the heal, and ignores failed starts", () => {
     const h = new H().op(1, "nemesis", "invoke", "start-kill").op(1.1, "nemesis", "fail", "start-kill");
     h.op(2, "nemesis", "invoke", "start-pause").op(2.1, "nemesis", "ok", "start-pause").heal(6);
-    expect(recordedFaults(sorted(h.ops))).toEqual([{ fault: "pause", fromS: 2, toS: 6 }]);
+    expect(recordedFaults(sorted(h.ops))).toEqual([{ fault: "pause", fromS: 2, appliedS: 2.1, stopS: 6, toS: 6 }]);
   });
 
   it("stalls include the edges; coveredShare counts slices", () => {

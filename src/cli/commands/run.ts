@@ -2,8 +2,9 @@ import { Command } from "commander";
 import { runTeardowns } from "../../docker/cleanup.js";
 import { addRunOptions, planFromOptions, type RunOptions } from "../../runner/plan.js";
 import { runPlan } from "../../runner/run.js";
-import { readTestRecord, verdictWord } from "../../runner/checkRun.js";
+import { readTestRecord, summaryLines, verdictWord } from "../../runner/checkRun.js";
 import { junitXml } from "../../report/junit.js";
+import { figureLines } from "../../metrics/describe.js";
 import { writeFileSync } from "node:fs";
 import { ExitCode, exitCodeFor } from "../exit.js";
 import { c, printJson, say } from "../output.js";
@@ -48,7 +49,8 @@ export function runCommand(): Command {
         const r = outcome.results;
         say("");
         say(`${c().bold("verdict:")} ${colourVerdict(r.valid)}${r.incomplete ? c().yellow(` (run incomplete: ${r.incomplete})`) : ""}`);
-        for (const line of r.summary) say(`  ${line}`);
+        for (const line of summaryLines(r)) say(`  ${line}`);
+        for (const line of figureLines(r, plan)) say(`  ${line}`);
         say(`results: ${outcome.dir.path}`);
         if (outcome.reportPath) say(`report:  ${outcome.reportPath}`);
         if (opts.junit) {

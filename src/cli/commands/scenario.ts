@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { interruptibleSequence } from "../../compare/sequence.js";
 import type { DbName } from "../../cluster/types.js";
 import { addRunOptions } from "../../runner/plan.js";
+import { summaryLines } from "../../runner/checkRun.js";
 import { evaluationLines } from "../../scenario/expectation.js";
 import { findScenario, loadScenarios } from "../../scenario/loader.js";
 import { missingFaults, scenarioPlan } from "../../scenario/options.js";
@@ -149,7 +150,7 @@ function runSubcommand(): Command {
         say("");
         say(`${c().bold(`scenario ${s.name}:`)} ${colourOutcome(record.outcome)}`);
         for (const line of evaluationLines(record)) say(`  ${line}`);
-        for (const line of outcome.results.summary) say(c().dim(`  ${line}`));
+        for (const line of summaryLines(outcome.results)) say(c().dim(`  ${line}`));
         say(`results: ${outcome.dir.path}`);
         if (outcome.reportPath) say(`report:  ${outcome.reportPath}`);
         if (o.json) printJson({ ...record, runDir: outcome.dir.path });
