@@ -38,30 +38,54 @@ export function impliedBoundS(s: ExplainSettings): number | null {
   return (s.minReplicasMaxLag ?? DEFAULT_MAX_LAG_S) + REPLICA_ACK_PERIOD_S;
 }
 
-/** Which mechanism ended one fault's loss window, in a sentence with its figures; null when nothing was lost. */
-export function explainFault(f: FaultFigures, s: ExplainSettings): string | null {
+export type Mechanism = "min-replicas" | "failover" | "fault-end" | "unexplained";
+
+/** Which mechanism ended one fault's loss window; null when nothing was lost. */
+export function faultMechanism(f: FaultFigures, s: ExplainSettings): Mechanism | null {
   if (f.lostToS === null || f.lostFromS === null) return null;
-  const name = `${f.fault} ${f.n}`;
   const lasted = f.heldS;
-  const head = `${name} (in place ${f.applyS.toFixed(1)} s after its start, for ${s1(lasted)}): writes acknowledged from ${rel(f.lostFromS)} to ${rel(f.lostToS)} after the cut were lost (${f.lostAcknowledged} of ${f.acknowledged})`;
   const bound = impliedBoundS(s);
   const maxLag = s.minReplicasMaxLag ?? DEFAULT_MAX_LAG_S;
   const failoverAt = f.otherWriterFromS;
   const endedByFailover = failoverAt !== null && failoverAt >= f.lostToS && failoverAt - f.lostToS <= NEAR_S;
-  if (bound !== null && f.lostToS <= bound + NEAR_S / 2 && maxLag < lasted && !(endedByFailover && failoverAt! <= maxLag)) {
-    return `${head}; min-replicas-to-write ${s.minReplicasToWrite} ended it: the settings bound it at min-replicas-max-lag ${s1(maxLag)} + the replicas' ${s1(REPLICA_ACK_PERIOD_S)} ack period = ${s1(bound)}, measured ${rel(f.lostToS)}` +
-      (failoverAt !== null ? `, before clients reached ${f.otherWriter} at ${rel(failoverAt)}` : "");
+  if (bound !== null && f.lostToS <= bound + NEAR_S / 2 && maxLag < lasted && !(endedByFailover && failoverAt! <= maxLag)) return "min-replicas";
+  if (f.lostToS >= lasted - NEAR_S / 2 && (failoverAt === null || failoverAt >= lasted - NEAR_S / 2)) return "fault-end";
+  if (endedByFailover) return "failover";
+  return "unexplained";
+}
+
+export const MECHANISM_WORDS: Record<Mechanism, string> = {
+  "min-replicas": "min-replicas-to-write stopped the isolated primary",
+  failover: "clients followed the failover",
+  "fault-end": "the fault ended",
+  unexplained: "no mechanism fits",
+};
+
+/** Which mechanism ended one fault's loss window, in a sentence with its figures; null when nothing was lost. */
+export function explainFault(f: FaultFigures, s: ExplainSettings): string | null {
+  const mechanism = faultMechanism(f, s);
+  if (mechanism === null) return null;
+  const lostFromS = f.lostFromS!;
+  const lostToS = f.lostToS!;
+  const name = `${f.fault} ${f.n}`;
+  const lasted = f.heldS;
+  const head = `${name} (in place ${f.applyS.toFixed(1)} s after its start, for ${s1(lasted)}): writes acknowledged from ${rel(lostFromS)} to ${rel(lostToS)} after the cut were lost (${f.lostAcknowledged} of ${f.acknowledged})`;
+  const maxLag = s.minReplicasMaxLag ?? DEFAULT_MAX_LAG_S;
+  const failoverAt = f.otherWriterFromS;
+  switch (mechanism) {
+    case "min-replicas":
+      return `${head}; min-replicas-to-write ${s.minReplicasToWrite} ended it: the settings bound it at min-replicas-max-lag ${s1(maxLag)} + the replicas' ${s1(REPLICA_ACK_PERIOD_S)} ack period = ${s1(impliedBoundS(s)!)}, measured ${rel(lostToS)}` +
+        (failoverAt !== null ? `, before clients reached ${f.otherWriter} at ${rel(failoverAt)}` : "");
+    case "fault-end":
+      return `${head}; it lasted until the ${f.fault} ended at ${rel(lasted)}: the cut-off primary acknowledged writes for the whole fault` +
+        (failoverAt !== null ? `, and clients reached ${f.otherWriter} only at ${rel(failoverAt)}` : "");
+    case "failover":
+      return `${head}; it ended when clients followed the failover: ${f.otherWriter} acknowledged its first write at ${rel(failoverAt!)}, ${s1(failoverAt! - lostToS)} after the last lost one (${f.writerBefore} had been acknowledging before the fault)`;
+    case "unexplained": {
+      const elsewhere = failoverAt === null ? "no other node acknowledged a write after it began" : `${f.otherWriter} first acknowledged a write at ${rel(failoverAt)}`;
+      return `${head}; the last lost write was acknowledged at ${rel(lostToS)}, and ${elsewhere}, so neither a failover nor the fault's end (${rel(lasted)}) explains the end`;
+    }
   }
-  const endedWithFault = f.lostToS >= lasted - NEAR_S / 2 && (failoverAt === null || failoverAt >= lasted - NEAR_S / 2);
-  if (endedWithFault) {
-    return `${head}; it lasted until the ${f.fault} ended at ${rel(lasted)}: the cut-off primary acknowledged writes for the whole fault` +
-      (failoverAt !== null ? `, and clients reached ${f.otherWriter} only at ${rel(failoverAt)}` : "");
-  }
-  if (endedByFailover) {
-    return `${head}; it ended when clients followed the failover: ${f.otherWriter} acknowledged its first write at ${rel(failoverAt!)}, ${s1(failoverAt! - f.lostToS)} after the last lost one (${f.writerBefore} had been acknowledging before the fault)`;
-  }
-  const elsewhere = failoverAt === null ? "no other node acknowledged a write after it began" : `${f.otherWriter} first acknowledged a write at ${rel(failoverAt)}`;
-  return `${head}; the last lost write was acknowledged at ${rel(f.lostToS)}, and ${elsewhere}, so neither a failover nor the fault's end (${rel(lasted)}) explains the end`;
 }
 
 /** The run-level explanations: each fault's window, and what the settings could and could not have done. */
@@ -84,8 +108,8 @@ export function explainRun(m: Pick<SummaryMetrics, "faults" | "lossWindowS" | "l
       const worst = Math.max(...m.faults.map((f) => f.lostToS ?? -Infinity));
       out.push(
         worst <= bound + NEAR_S / 2
-          ? `every lost write was acknowledged by ${rel(worst)} after its fault began, within the ${s1(bound)} the settings imply (max-lag ${s1(maxLag)} + ${s1(REPLICA_ACK_PERIOD_S)} ack period)`
-          : `lost writes were acknowledged as late as ${rel(worst)} after a fault began, beyond the ${s1(bound)} the settings imply (max-lag ${s1(maxLag)} + ${s1(REPLICA_ACK_PERIOD_S)} ack period)`,
+          ? `every lost write was acknowledged by ${rel(worst)} after its cut, within the ${s1(bound)} the settings imply (max-lag ${s1(maxLag)} + ${s1(REPLICA_ACK_PERIOD_S)} ack period)`
+          : `lost writes were acknowledged as late as ${rel(worst)} after a cut, beyond the ${s1(bound)} the settings imply (max-lag ${s1(maxLag)} + ${s1(REPLICA_ACK_PERIOD_S)} ack period)`,
       );
     }
   } else if (!s.minReplicasToWrite && s.engine !== "dragonfly" && m.lostAcknowledged && lengths.length) {
