@@ -26,6 +26,8 @@ export interface SummaryMetrics {
   availabilityTime: number | null;
   /** ok ops per second of workload. */
   throughput: number | null;
+  /** The workload's client ops by outcome (info: indeterminate, never counted as lost). */
+  outcomes: { ok: number; fail: number; info: number };
   /** Lost acknowledged writes acknowledged before any fault (they belong to no window). */
   lostOutsideFaults: number;
   /** True when a lost-write checker could not decide: the loss figures are lower bounds. */
@@ -61,6 +63,7 @@ export function summaryMetrics(history: History, results: RunResults, test: Part
     availabilityOps: base.availability,
     availabilityTime: windows.availabilityTime,
     throughput: base.throughput,
+    outcomes: { ok: base.ok, fail: base.fail, info: base.info },
     lostOutsideFaults: windows.lostOutsideFaults,
     lostIsLowerBound: base.lostIsLowerBound,
     faults: windows.faults,

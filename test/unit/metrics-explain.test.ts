@@ -53,9 +53,9 @@ describe("what the settings could do", () => {
 
   it("compares the measured window with the bound the settings imply", () => {
     const within = explainRun(m([fault({ lostToS: 2.5 })]), { minReplicasToWrite: 1, minReplicasMaxLag: 2 });
-    expect(within.at(-1)).toBe("every lost write was acknowledged by +2.5 s after its fault began, within the 3.0 s the settings imply (max-lag 2.0 s + 1.0 s ack period)");
+    expect(within.at(-1)).toBe("every lost write was acknowledged by +2.5 s after its cut, within the 3.0 s the settings imply (max-lag 2.0 s + 1.0 s ack period)");
     const beyond = explainRun(m([fault({ lostToS: 5.1 })]), { minReplicasToWrite: 1, minReplicasMaxLag: 2 });
-    expect(beyond.at(-1)).toContain("as late as +5.1 s after a fault began, beyond the 3.0 s");
+    expect(beyond.at(-1)).toContain("as late as +5.1 s after a cut, beyond the 3.0 s");
     expect(impliedBoundS({ minReplicasToWrite: 1 })).toBe(11);
     expect(impliedBoundS({ minReplicasToWrite: 1, engine: "dragonfly" })).toBeNull();
   });
