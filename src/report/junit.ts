@@ -27,6 +27,8 @@ function xml(text: unknown): string {
     .replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
 }
 
+const signed = (x: number) => `${x >= 0 ? "+" : ""}${x}`;
+
 /** summary.metrics as properties named like the JSON fields, so CI dashboards can chart them run over run. */
 export function metricProperties(results: RunResults): Array<[string, string]> {
   const m = (results.summary as { metrics?: SummaryMetrics } | undefined)?.metrics;
@@ -34,7 +36,7 @@ export function metricProperties(results: RunResults): Array<[string, string]> {
   const names = ["acknowledged", "lostAcknowledged", "lostFraction", "lossWindowS", "writeStallS", "availabilityOps", "availabilityTime"] as const;
   const out: Array<[string, string]> = names.filter((n) => m[n] !== null && m[n] !== undefined).map((n) => [`metrics.${n}`, String(m[n])]);
   for (const f of m.faults) {
-    if (f.lostFromS !== null) out.push([`metrics.lossWindow.${f.fault}-${f.n}`, `+${f.lostFromS}s..+${f.lostToS}s`]);
+    if (f.lostFromS !== null && f.lostToS !== null) out.push([`metrics.lossWindow.${f.fault}-${f.n}`, `${signed(f.lostFromS)}s..${signed(f.lostToS)}s`]);
   }
   return out;
 }

@@ -105,13 +105,15 @@ export function renderReport(data: RunData, opts: RenderOptions = {}): string {
   );
 }
 
+const signedS = (x: number) => `${x >= 0 ? "+" : "-"}${Math.abs(x).toFixed(1)} s`;
+
 /** Each fault's loss window on the run's clock (ns), as the latency chart draws it. */
 export function lossWindowMarks(m: SummaryMetrics, history: RunData["history"]): LossMark[] {
   const faults = recordedFaults(history);
   return m.faults.flatMap((f) => {
     const start = faults[f.n - 1]?.appliedS;
     if (start === undefined || f.lostFromS === null || f.lostToS === null) return [];
-    return [{ from: (start + f.lostFromS) * 1e9, to: (start + f.lostToS) * 1e9, label: `${f.fault} ${f.n}: ${f.lostAcknowledged} write(s) acknowledged from +${f.lostFromS.toFixed(1)} s to +${f.lostToS.toFixed(1)} s after it was in place were lost` }];
+    return [{ from: (start + f.lostFromS) * 1e9, to: (start + f.lostToS) * 1e9, label: `${f.fault} ${f.n}: ${f.lostAcknowledged} write(s) acknowledged from ${signedS(f.lostFromS)} to ${signedS(f.lostToS)} after the cut was in place were lost` }];
   });
 }
 
