@@ -8,6 +8,8 @@ import { formatMs, formatPercent, type Table, type Tone } from "./table.js";
  */
 export interface AuditCell {
   label: string;
+  /** Engines and versions the servers reported in this cell's runs ("redis 8.0.2"). */
+  server: string;
   runs: number;
   /** Runs that completed with a lost-write count. */
   measured: number;
@@ -43,8 +45,10 @@ export function auditCells(cellLabels: readonly string[], runs: readonly Sequenc
     const lost = counted.map((f) => f.lostAcknowledged!);
     const pick = (get: (f: (typeof figs)[number]) => number | null | undefined) =>
       median(figs.map(get).filter((v): v is number => typeof v === "number"));
+    const servers = [...new Set(figs.map((f) => f.server).filter((v): v is string => !!v))];
     return {
       label,
+      server: servers.length ? servers.join(", ") : "-",
       runs: mine.length,
       measured: counted.length,
       lostMedian: median(lost),
@@ -84,10 +88,11 @@ export function auditTable(cells: readonly AuditCell[], repeat: number): Table {
   const lostTone = (c: AuditCell): Tone => (c.lostWorst === null ? "warn" : c.lostWorst > 0 ? "bad" : c.lostLowerBound ? "warn" : "good");
   return {
     corner: "setting",
-    columns: ["runs", "lost (median)", "lost (worst)", "availability", "p50", "p99", "p50 cost", "p99 cost", "availability cost"],
+    columns: ["server", "runs", "lost (median)", "lost (worst)", "availability", "p50", "p99", "p50 cost", "p99 cost", "availability cost"],
     rows: cells.map((c, i) => ({
       label: i === 0 ? `${c.label} (baseline)` : c.label,
       cells: [
+        c.server,
         `${c.measured}/${repeat}`,
         lost(c, c.lostMedian),
         lost(c, c.lostWorst),
@@ -98,7 +103,7 @@ export function auditTable(cells: readonly AuditCell[], repeat: number): Table {
         i === 0 ? "-" : signedMs(c.cost.p99Ms),
         i === 0 ? "-" : signedPoints(c.cost.availability),
       ],
-      tones: [c.measured < repeat ? "warn" : undefined, lostTone(c), lostTone(c)],
+      tones: [undefined, c.measured < repeat ? "warn" : undefined, lostTone(c), lostTone(c)],
     })),
   };
 }

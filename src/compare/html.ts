@@ -12,6 +12,23 @@ export interface PageParts {
   /** What was held the same across the runs (the plan), as label/value pairs. */
   plan: Array<[string, string]>;
   notes?: string[];
+  /** Tables and sentences above the per-run table (distributions, differences, why), already rendered. */
+  before?: string;
+  /** Pictures after it (strip plots, small multiples), already rendered SVG. */
+  pictures?: string;
+  /** Extra CSS the pictures need. */
+  css?: string;
+}
+
+/** A Table as HTML rows, as the main table is drawn. */
+export function tableHtml(t: Table, cls = "results"): string {
+  const head = `<tr><th>${escapeHtml(t.corner)}</th>${t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr>`;
+  const rows = t.rows.map((r) => `<tr><th scope="row">${escapeHtml(r.label)}</th>${r.cells.map((c, i) => cell(c, r.tones?.[i], r.links?.[i])).join("")}</tr>`).join("\n");
+  return `<table class="${cls}"><thead>${head}</thead><tbody>\n${rows}\n</tbody></table>`;
+}
+
+export function listHtml(title: string, lines: readonly string[]): string {
+  return lines.length ? `<h2>${escapeHtml(title)}</h2><ul>${lines.map((l) => `<li>${escapeHtml(l)}</li>`).join("\n")}</ul>` : "";
 }
 
 export function escapeHtml(text: string): string {
@@ -50,6 +67,7 @@ td { font-variant-numeric: tabular-nums; }
 .bad { background: #fbe1e1; font-weight: 600; }
 .warn { background: #fff4d6; }
 .notes { color: #555; }
+${p.css ?? ""}
 </style>
 </head>
 <body>
@@ -57,12 +75,15 @@ td { font-variant-numeric: tabular-nums; }
 <ul class="lead">
 ${p.lead.map((l) => `<li>${escapeHtml(l)}</li>`).join("\n")}
 </ul>
+${p.before ?? ""}
+<h2>Every run</h2>
 <table class="results">
 <thead>${head}</thead>
 <tbody>
 ${rows}
 </tbody>
 </table>
+${p.pictures ?? ""}
 <h2>Held the same across runs</h2>
 <table class="plan">
 ${plan}

@@ -71,7 +71,7 @@ export function compareTable(runs: readonly SequencedRun[], linkOf: (run: Sequen
   const nodes = [...new Set(figs.flatMap((f) => (f ? Object.keys(f.memoryPeak) : [])))].sort();
   return {
     corner: "",
-    columns: runs.map((r) => r.label),
+    columns: runs.map((r) => (r.repeat !== undefined ? `${r.label} #${r.repeat}` : r.label)),
     rows: [
       {
         label: "run",

@@ -147,10 +147,31 @@ export function matrixCells(axes: readonly MatrixAxis[], specs: readonly OptionS
   if (dup) throw new UsageError(`--matrix ${dup} is given twice: put all its values in one --matrix`);
   let combos: string[][] = [[]];
   for (const axis of axes) combos = combos.flatMap((c) => axis.values.map((v) => [...c, `${axis.name}=${v}`]));
-  return combos.map((settings) => {
+  const seen = new Set<string>();
+  const cells: Target[] = [];
+  for (const combo of combos) {
+    const settings = withoutInert(combo);
+    const label = settings.join(" ");
+    if (seen.has(label)) continue;
+    seen.add(label);
     const t = parseSettings(settings.join(","), specs, "--matrix");
-    return { label: settings.join(" "), overrides: t.overrides };
-  });
+    cells.push({ label, overrides: t.overrides });
+  }
+  return cells;
+}
+
+/**
+ * min-replicas-max-lag means nothing without min-replicas-to-write (a run refuses it), so in a cell where the guard
+ * is off it is dropped, and the cells that then coincide run once: min-replicas-to-write=0,1 x max-lag=10,2 is three
+ * cells, not four.
+ */
+export function withoutInert(settings: readonly string[]): string[] {
+  const value = (name: string) => settings.find((s) => s.startsWith(`${name}=`))?.slice(name.length + 1);
+  const guard = value("min-replicas-to-write");
+  if (value("min-replicas-max-lag") !== undefined && (guard === undefined || Number(guard) === 0)) {
+    return settings.filter((s) => !s.startsWith("min-replicas-max-lag="));
+  }
+  return [...settings];
 }
 
 /** Every pairing of a --db target with an --against target (either list may be a single empty target). */
@@ -165,7 +186,7 @@ export function crossTargets(dbs: readonly Target[], againsts: readonly Target[]
 function refuseDuplicates(targets: readonly Target[], flag: string): void {
   const labels = targets.map((t) => t.label);
   const dup = labels.find((l, i) => labels.indexOf(l) !== i);
-  if (dup !== undefined) throw new UsageError(`${flag} lists "${dup}" twice; each target runs once (use --repeat in audit for repeats)`);
+  if (dup !== undefined) throw new UsageError(`${flag} lists "${dup}" twice; each target runs once per repeat (use --repeat for repeats)`);
 }
 
 function listProblems(flag: string, problems: string[]): UsageError {

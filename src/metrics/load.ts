@@ -4,12 +4,18 @@ import { loadHistory } from "../history/read.js";
 import { readRunResults, readTestRecord } from "../runner/checkRun.js";
 import { runDirPaths } from "../runner/runDir.js";
 import type { NodeStats } from "../runner/stats.js";
+import { serverVersions } from "../report/setup.js";
 import { runMetrics, type RunMetrics } from "./runMetrics.js";
+import { summaryMetrics, type SummaryMetrics } from "./summary.js";
 
 /** A run's metrics as read back from its directory, with what only the directory knows (memory, report). */
 export interface RunFigures extends RunMetrics {
   /** Peak memory in use per node (bytes), from nodes/<node>/stats.json; null where nothing was sampled. */
   memoryPeak: Record<string, number | null>;
+  /** results.json's summary.metrics, recomputed from the history so runs checked before it existed have it too. */
+  metrics?: SummaryMetrics;
+  /** Engine and version as the servers reported them ("redis 7.0.15"). */
+  server?: string;
 }
 
 export async function loadRunFigures(dir: string): Promise<RunFigures> {
@@ -17,7 +23,7 @@ export async function loadRunFigures(dir: string): Promise<RunFigures> {
   const test = readTestRecord(dir);
   const results = readRunResults(dir);
   const { history } = await loadHistory(paths.historyPath, "jsonl");
-  return { ...runMetrics(history, results, test), memoryPeak: memoryPeaks(paths.nodesPath) };
+  return { ...runMetrics(history, results, test), memoryPeak: memoryPeaks(paths.nodesPath), metrics: summaryMetrics(history, results, test), server: serverVersions(test) };
 }
 
 export function memoryPeaks(nodesPath: string): Record<string, number | null> {

@@ -121,6 +121,31 @@ export function faultBands(faults: readonly FaultInterval[], ax: Axis): string {
     .join("");
 }
 
+/** A stretch of the run to point at: where the writes later lost had been acknowledged (moments of the timeline). */
+export interface LossMark {
+  from: number;
+  to: number;
+  label: string;
+}
+
+/**
+ * Loss windows as red brackets over the plot: the span in which writes that were later lost had been acknowledged.
+ * A window of one lost write still gets a visible 2 px mark.
+ */
+export function lossMarks(marks: readonly LossMark[], ax: Axis): string {
+  return marks
+    .map((m) => {
+      const x1 = ax.x(m.from);
+      const x2 = Math.max(ax.x(m.to), x1 + 2);
+      return (
+        `<g class="loss"><title>${esc(m.label)}</title>` +
+        `<rect x="${x1.toFixed(1)}" y="${M.top}" width="${(x2 - x1).toFixed(1)}" height="${PH}" fill="#d1495b" fill-opacity="0.12" stroke="#d1495b" stroke-width="1"/>` +
+        `<text x="${(x1 + 3).toFixed(1)}" y="${M.top + PH - 6}" fill="#a01f2f">lost acks</text></g>`
+      );
+    })
+    .join("");
+}
+
 /** The heal after the workload: what follows is recovery and final reads, not the workload under faults. */
 function healMark(t: Timeline, ax: Axis): string {
   if (t.healAt === undefined) return "";
@@ -153,7 +178,7 @@ export interface LatencyChart {
 }
 
 /** Latency (log scale) of every completed op at its invocation moment, coloured by outcome. */
-export function latencyChart(t: Timeline, budget = POINT_BUDGET): LatencyChart {
+export function latencyChart(t: Timeline, budget = POINT_BUDGET, marks: readonly LossMark[] = []): LatencyChart {
   if (!t.timed) return { svg: `<p class="note">The history has no times, so latencies cannot be drawn.</p>`, drawn: 0, total: 0 };
   const ax = xAxis(t);
   const done = t.ops.filter((o) => o.end !== undefined);
@@ -172,6 +197,7 @@ export function latencyChart(t: Timeline, budget = POINT_BUDGET): LatencyChart {
   const body =
     yTicks.join("") +
     faultBands(t.faults, ax) +
+    lossMarks(marks, ax) +
     (["ok", "info", "fail"] as Outcome[]).map((k) => dotsPath(kept.filter((p) => p.outcome === k), COLOURS[k], k === "ok" ? 3 : 2)).join("") +
     healMark(t, ax) +
     timeTicks(t, ax);
@@ -181,7 +207,16 @@ export function latencyChart(t: Timeline, budget = POINT_BUDGET): LatencyChart {
     `Latency of every op (log scale), at its invocation` +
     (kept.length < points.length ? ` <span class="note">(${count(kept.length)} of ${count(points.length)} points drawn: identical pixels merged, ok thinned first; every fail and info class kept)</span>` : "");
   return {
-    svg: frame(caption, body, legend([[COLOURS.ok, `ok (${count(counts.ok)})`], [COLOURS.info, `info (${count(counts.info)})`], [COLOURS.fail, `fail (${count(counts.fail)})`]])),
+    svg: frame(
+      caption,
+      body,
+      legend([
+        [COLOURS.ok, `ok (${count(counts.ok)})`],
+        [COLOURS.info, `info (${count(counts.info)})`],
+        [COLOURS.fail, `fail (${count(counts.fail)})`],
+        ...(marks.length ? ([["#f6d3d8", `acknowledged, later lost (${marks.length} window(s))`]] as Array<[string, string]>) : []),
+      ]),
+    ),
     drawn: kept.length,
     total: points.length,
   };

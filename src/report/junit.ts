@@ -1,6 +1,7 @@
 import type { CheckResult } from "../checker/checker.js";
 import type { QueueResult } from "../checker/queue.js";
 import type { SetResult } from "../checker/set.js";
+import type { SummaryMetrics } from "../metrics/summary.js";
 import type { RunResults, TestRecord } from "../runner/checkRun.js";
 
 /**
@@ -24,6 +25,20 @@ function xml(text: unknown): string {
   return String(text)
     .replace(/[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "")
     .replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
+}
+
+const signed = (x: number) => `${x >= 0 ? "+" : ""}${x}`;
+
+/** summary.metrics as properties named like the JSON fields, so CI dashboards can chart them run over run. */
+export function metricProperties(results: RunResults): Array<[string, string]> {
+  const m = (results.summary as { metrics?: SummaryMetrics } | undefined)?.metrics;
+  if (!m) return [];
+  const names = ["acknowledged", "lostAcknowledged", "lostFraction", "lossWindowS", "writeStallS", "availabilityOps", "availabilityTime"] as const;
+  const out: Array<[string, string]> = names.filter((n) => m[n] !== null && m[n] !== undefined).map((n) => [`metrics.${n}`, String(m[n])]);
+  for (const f of m.faults) {
+    if (f.lostFromS !== null && f.lostToS !== null) out.push([`metrics.lossWindow.${f.fault}-${f.n}`, `${signed(f.lostFromS)}s..${signed(f.lostToS)}s`]);
+  }
+  return out;
 }
 
 export function anomalySummary(checker: string, r: CheckResult): string {
@@ -93,6 +108,7 @@ export function junitXml(runs: readonly JunitRun[]): string {
       ["seed", String(p.seed)],
       ["command", `npx splitbrain ${test.command.join(" ")}`],
       ...(results.incomplete ? [["incomplete", results.incomplete]] : []),
+      ...metricProperties(results),
     ];
     return (
       `  <testsuite name="${xml(suiteName)}" tests="${cases.length}" failures="${f}" errors="${e}" timestamp="${xml(test.startedAt.replace(/Z$/, ""))}">\n` +

@@ -3,11 +3,14 @@ import type { LinearizabilityResult } from "../checker/linearizable/index.js";
 import type { QueueResult } from "../checker/queue.js";
 import type { SetResult } from "../checker/set.js";
 import { runMetrics, type RunMetrics } from "../metrics/runMetrics.js";
+import { figureLines } from "../metrics/describe.js";
+import { summaryMetrics, type SummaryMetrics } from "../metrics/summary.js";
+import { recordedFaults } from "../metrics/windows.js";
 import { NEMESES } from "../../nemeses/index.js";
 import { componentsOf, type Grudge } from "../../nemeses/grudge.js";
 import type { TestRecord } from "../runner/checkRun.js";
 import { counterEvidence, genericEvidence, queueEvidence, setEvidence } from "./anomalies.js";
-import { latencyChart, throughputChart } from "./charts.js";
+import { latencyChart, throughputChart, type LossMark } from "./charts.js";
 import { counterexampleSection } from "./counterexample.js";
 import { at, collapsed, count, esc, percent, plural, table } from "./html.js";
 import { sentinelSwitches, writerSegments, type SentinelSwitch, type WriterSegment } from "./primary.js";
@@ -83,8 +86,13 @@ export function renderReport(data: RunData, opts: RenderOptions = {}): string {
       `<ul>${v.reasons.map((r) => `<li>${esc(r)}`).join("")}</ul></header>` +
       healWarning(test),
   );
+  const figures = results ? summaryMetrics(history, results, test) : undefined;
+  if (figures) {
+    const lines = figureLines({ summary: { lines: [], metrics: figures } }, p);
+    sections.push(`<section id="figures"><h2>Loss window, stalls and availability</h2><ul>${lines.map((l) => `<li>${esc(l)}`).join("")}</ul></section>`);
+  }
   sections.push(`<section id="setup"><h2>What ran</h2>${setupSection(test, t, metrics, describe)}</section>`);
-  const lat = latencyChart(t, opts.pointBudget);
+  const lat = latencyChart(t, opts.pointBudget, figures && t.timed ? lossWindowMarks(figures, history) : []);
   sections.push(`<section id="timeline"><h2>Timeline</h2>${lat.svg}${throughputChart(t)}${phaseTable(t)}</section>`);
   sections.push(`<section id="anomalies"><h2>Anomalies</h2>${anomalySections(data, t)}</section>`);
   sections.push(`<section id="nodes"><h2>Nodes</h2>${primarySection(data, t, writers)}${nodeLogs(data)}</section>`);
@@ -97,6 +105,18 @@ export function renderReport(data: RunData, opts: RenderOptions = {}): string {
     sections.join("\n") +
     `\n<footer>Built from the run directory alone (test.json, history.jsonl, results.json, nodes/). Rebuild: <code>npx splitbrain report ${esc(data.dir)}</code></footer>\n</body></html>\n`
   );
+}
+
+const signedS = (x: number) => `${x >= 0 ? "+" : "-"}${Math.abs(x).toFixed(1)} s`;
+
+/** Each fault's loss window on the run's clock (ns), as the latency chart draws it. */
+export function lossWindowMarks(m: SummaryMetrics, history: RunData["history"]): LossMark[] {
+  const faults = recordedFaults(history);
+  return m.faults.flatMap((f) => {
+    const start = faults[f.n - 1]?.appliedS;
+    if (start === undefined || f.lostFromS === null || f.lostToS === null) return [];
+    return [{ from: (start + f.lostFromS) * 1e9, to: (start + f.lostToS) * 1e9, label: `${f.fault} ${f.n}: ${f.lostAcknowledged} write(s) acknowledged from ${signedS(f.lostFromS)} to ${signedS(f.lostToS)} after the cut was in place were lost` }];
+  });
 }
 
 function phaseTable(t: Timeline): string {

@@ -7,6 +7,7 @@ import type { Source } from "../history/validate.js";
 import { checkOpShapes } from "../history/values.js";
 import { createWorkload } from "../../workloads/index.js";
 import { parseRecord, readJsonFile, runResultsSchema, testRecordSchema } from "./records.js";
+import { summaryMetrics, type SummaryMetrics } from "../metrics/summary.js";
 import { runDirPaths, writeJson } from "./runDir.js";
 import type { HealFailureRecord } from "./healFailures.js";
 import type { RunPlan } from "./plan.js";
@@ -37,11 +38,22 @@ export interface CheckerOutcome {
 
 export interface RunResults {
   valid: Verdict;
-  /** One line per checker, for people. */
-  summary: string[];
+  /** One line per checker for people, and the run's figures by name for tools (results.json's summary.metrics). */
+  summary: RunSummary;
   checkers: CheckerOutcome[];
   incomplete?: string;
   stats: { ops: number; checkMs: number };
+}
+
+export interface RunSummary {
+  lines: string[];
+  metrics?: SummaryMetrics;
+}
+
+/** The summary's lines, also from a results.json written before the summary held metrics (a bare list of lines). */
+export function summaryLines(results: Pick<RunResults, "summary">): string[] {
+  const s = results.summary as RunSummary | string[] | undefined;
+  return Array.isArray(s) ? s : (s?.lines ?? []);
 }
 
 /** Which workload a client process belongs to: processes are numbered so that process mod concurrency = slot. */
@@ -104,11 +116,12 @@ export async function checkHistory(history: History, test: TestRecord, checkTime
   const valid = mergeVerdicts(checkers.map((c) => c.result.valid));
   const out: RunResults = {
     valid,
-    summary: checkers.map((c) => `${c.workload}/${c.checker}: ${verdictWord(c.result.valid)}${c.result.reason ? ` (${c.result.reason})` : ""}`),
+    summary: { lines: checkers.map((c) => `${c.workload}/${c.checker}: ${verdictWord(c.result.valid)}${c.result.reason ? ` (${c.result.reason})` : ""}`) },
     checkers,
     stats: { ops: history.length, checkMs: 0 },
   };
   if (test.incomplete) out.incomplete = test.incomplete;
+  out.summary.metrics = summaryMetrics(history, out, test);
   return out;
 }
 

@@ -81,7 +81,8 @@ const verdictSchema = z.union([z.boolean(), z.literal("unknown")]);
 
 export const runResultsSchema = z.looseObject({
   valid: verdictSchema,
-  summary: strings,
+  // A list of lines before summary.metrics existed; both are read.
+  summary: z.union([strings, z.looseObject({ lines: strings, metrics: z.looseObject({}).optional() })]),
   checkers: z.array(
     z.looseObject({
       workload: z.string(),

@@ -13,7 +13,7 @@ function run(label: string, repeat: number, lost: number | null, p50: number, p9
     figures: {
       ops: 100, ok: 90, fail: 5, info: 5, availability, latency: { p50, p90: p99, p99, max: p99 }, throughput: 100,
       lostAcknowledged: lost, lost: lost === null ? {} : { set: lost }, lostIsLowerBound: false, lostUnacknowledged: 0, linearizable: null,
-      valid: lost ? false : true, durationS: 10, faults: [], memoryPeak: {}, ...over,
+      valid: lost ? false : true, durationS: 10, faults: [], memoryPeak: {}, server: "redis 7.0.15", ...over,
     },
   };
 }
@@ -51,7 +51,7 @@ describe("audit aggregation", () => {
     const text = renderText(auditTable(cells, 3));
     const safe = text.split("\n").find((l) => l.startsWith(SAFE))!;
     expect(text).toContain(`${BASE} (baseline)`);
-    expect(safe.split(/\s{2,}/)).toEqual([SAFE, "3/3", "0", "0", "60.0%", "3.0 ms", "1002 ms", "+2.0 ms", "+995 ms", "-35.0 pts"]);
+    expect(safe.split(/\s{2,}/)).toEqual([SAFE, "redis 7.0.15", "3/3", "0", "0", "60.0%", "3.0 ms", "1002 ms", "+2.0 ms", "+995 ms", "-35.0 pts"]);
   });
 
   it("answers the question from the measurements: only the setting that lost nothing in every run is named safe", () => {
@@ -72,7 +72,7 @@ describe("audit aggregation", () => {
     const lines = auditConclusion(c, 2);
     expect(lines[0]).toBe("no setting avoided losing acknowledged writes in these runs");
     expect(lines).toContain(`not measured: ${SAFE} (no run completed)`);
-    expect(auditTable(c, 2).rows[1]!.cells.slice(0, 3)).toEqual(["0/2", "-", "-"]);
+    expect(auditTable(c, 2).rows[1]!.cells.slice(1, 4)).toEqual(["0/2", "-", "-"]);
   });
 
   it("does not call a cell safe when a checker could not decide", () => {

@@ -20,7 +20,7 @@ class Timed {
 
 function results(checkers: Array<{ workload: string; checker: string; result: CheckResult }>, extra: Partial<RunResults> = {}): RunResults {
   const valid = checkers.some((c) => c.result.valid === false) ? false : checkers.some((c) => c.result.valid === "unknown") ? "unknown" : true;
-  return { valid, summary: [], checkers, stats: { ops: 0, checkMs: 0 }, ...extra };
+  return { valid, summary: { lines: [] }, checkers, stats: { ops: 0, checkMs: 0 }, ...extra };
 }
 
 describe("runMetrics: counts, availability, latency, throughput", () => {

@@ -11,6 +11,8 @@ import { UsageError } from "../exit.js";
 import { assertWritable } from "../../outputPaths.js";
 import { answerer, say } from "../output.js";
 import { paint } from "./compare.js";
+import { conclude, conclusionsHtml, conclusionsText } from "../../compare/conclusions.js";
+import { versionLine } from "../../compare/explain.js";
 
 interface AuditOptions extends RunOptions {
   matrix?: string[];
@@ -22,14 +24,26 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-/** The audit's default question: the 2013 Jepsen scenario, where acknowledged writes are lost on failover. */
+/** The audit's default setup: the 2013 Jepsen scenario, where acknowledged writes are lost on failover. */
 const AUDIT_DEFAULTS = { workload: "set", nemesis: "partition", partition: "isolate-primary" } as const;
+
+/**
+ * Without --matrix, the audit asks "does min-replicas bound the loss window?": the guard off, on with Redis's default
+ * max-lag (10 s), and on with 2 s. The partitions last 8 s, longer than 2 s + the replicas' 1 s ack period and
+ * shorter than 10 s, so the two max-lags must give different answers if the guard works as documented; 20 s of
+ * workload holds one whole partition (8 s to 16 s).
+ */
+export const DEFAULT_QUESTION = {
+  matrix: ["min-replicas-to-write=0,1", "min-replicas-max-lag=10,2"],
+  nemesisInterval: "8",
+  timeLimit: "20",
+} as const;
 
 export function auditCommand(): Command {
   const cmd = new Command("audit").description("run a matrix of durability settings under the same faults and tabulate writes lost per setting");
   addRunOptions(cmd);
   return cmd
-    .option("--matrix <name=values>", 'one setting and the values it takes, e.g. "wait=0,1,2" (repeatable; the cells are every combination)', collect)
+    .option("--matrix <name=values>", 'one setting and the values it takes, e.g. "wait=0,1,2" (repeatable; the cells are every combination; without any: min-replicas-to-write=0,1 x min-replicas-max-lag=10,2 with 8 s partitions)', collect)
     .option("--repeat <n>", "runs per cell (lost writes vary from run to run: median and worst are reported)", "3")
     .option("--measure", "exit 0 when every run completed, even if some found anomalies (default: exit 1 on anomalies, as every splitbrain command)")
     .addHelpText(
@@ -45,12 +59,19 @@ export function auditCommand(): Command {
     )
     .action(async (raw: AuditOptions) => {
       const specs = optionSpecs(cmd);
-      if (!raw.matrix?.length) throw new UsageError("audit needs at least one --matrix", 'e.g. --matrix "wait=0,1,2" --matrix "min-replicas-to-write=0,1"');
+      const given = (name: string) => cmd.getOptionValueSource(name) !== "default" && cmd.getOptionValueSource(name) !== undefined;
+      const question = !raw.matrix?.length;
+      if (question) {
+        raw.matrix = [...DEFAULT_QUESTION.matrix];
+        if (!given("nemesisInterval")) raw.nemesisInterval = DEFAULT_QUESTION.nemesisInterval;
+        if (!given("timeLimit")) raw.timeLimit = DEFAULT_QUESTION.timeLimit;
+        say(`audit: no --matrix, so the default question: does min-replicas bound the loss window? (${raw.matrix.join(" x ")}, ${raw.nemesisInterval} s partitions, ${raw.timeLimit} s of workload)`);
+      }
+      const matrix = raw.matrix!;
       const repeat = Number(raw.repeat);
       if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError(`--repeat takes a whole number >= 1 (got "${raw.repeat}")`);
-      const cells = matrixCells(raw.matrix.map((m) => parseMatrixAxis(m, specs)), specs);
+      const cells = matrixCells(matrix.map((m) => parseMatrixAxis(m, specs)), specs);
       const { matrix: _m, repeat: _r, measure, ...rest } = raw;
-      const given = (name: string) => cmd.getOptionValueSource(name) !== "default" && cmd.getOptionValueSource(name) !== undefined;
       const opts: RunOptions = { ...(rest as RunOptions) };
       if (!given("workload")) opts.workload = AUDIT_DEFAULTS.workload;
       if (opts.nemesis === undefined) opts.nemesis = AUDIT_DEFAULTS.nemesis;
@@ -65,15 +86,18 @@ export function auditCommand(): Command {
       say(`audit: ${cells.length} cells x ${repeat} repeat(s) = ${runs.length} runs, seeds ${base.seed}..${Number(base.seed) + repeat - 1}; output ${outDir}`);
 
       const labels = cells.map((c) => c.label);
+      const planOf = (label: string) => runs.find((r) => r.label === label)?.plan;
       const render = (done: readonly SequencedRun[]) => {
         const summary = auditCells(labels, done);
-        return { summary, table: auditTable(summary, repeat), conclusion: auditConclusion(summary, repeat) };
+        const concl = conclude(labels, done, planOf, "baseline");
+        return { summary, concl, table: auditTable(summary, repeat), conclusion: [...auditConclusion(summary, repeat), ...concl.verdicts] };
       };
       const write = (done: readonly SequencedRun[]) => {
-        const { summary, table, conclusion } = render(done);
+        const { summary, concl, table, conclusion } = render(done);
         const page = renderPage({
-          title: `splitbrain audit: ${raw.matrix!.join(" x ")}`,
-          lead: [...conclusion, done.length < runs.length ? `${done.length} of ${runs.length} runs so far` : `${runs.length} runs`],
+          ...conclusionsHtml(concl, done),
+          title: `splitbrain audit: ${matrix.join(" x ")}`,
+          lead: [versionLine(concl.targets), ...conclusion, ...concl.why, done.length < runs.length ? `${done.length} of ${runs.length} runs so far` : `${runs.length} runs`],
           table: {
             ...table,
             rows: table.rows.map((row, i) => ({ ...row, cells: [...row.cells, summary[i]!.runDirs.length ? "runs" : "-"], links: [...row.cells.map(() => undefined), firstRunLink(outDir, done, labels[i]!)] })),
@@ -86,7 +110,24 @@ export function auditCommand(): Command {
             "Zero lost in a few runs is a measurement, not a proof: faults land at different moments each run.",
           ],
         });
-        writeOutputs(outDir, "audit", { kind: "audit", seed: Number(base.seed), repeat, matrix: raw.matrix, cells: summary, conclusion, runs: done }, page);
+        writeOutputs(
+          outDir,
+          "audit",
+          {
+            kind: "audit",
+            seed: Number(base.seed),
+            repeat,
+            matrix,
+            ...(question ? { question: "does min-replicas bound the loss window?" } : {}),
+            cells: summary,
+            targets: concl.targets,
+            differences: concl.differences,
+            conclusion,
+            why: concl.why,
+            runs: done,
+          },
+          page,
+        );
       };
       const interrupt = interruptibleSequence("audit");
       let done: SequencedRun[];
@@ -97,12 +138,14 @@ export function auditCommand(): Command {
         interrupt.dispose();
       }
       write(done);
-      const { table, conclusion } = render(done);
       const answer = answerer(false);
+      const { table, concl } = render(done);
       answer("");
       answer(renderText(table, paint));
       answer("");
-      for (const line of conclusion) answer(`  ${line}`);
+      for (const line of auditConclusion(auditCells(labels, done), repeat)) answer(`  ${line}`);
+      answer("");
+      answer(conclusionsText(concl, paint));
       answer(`\naudit: ${outDir}/audit.html`);
       process.exitCode = sequenceExitCode(done, !measure);
     });

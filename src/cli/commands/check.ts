@@ -1,7 +1,8 @@
 import { Command, Option } from "commander";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { checkHistory, readTestRecord, verdictWord } from "../../runner/checkRun.js";
+import { figureLines } from "../../metrics/describe.js";
+import { checkHistory, readTestRecord, summaryLines, verdictWord } from "../../runner/checkRun.js";
 import type { Checker, CheckResult } from "../../checker/checker.js";
 import { checkLinearizable, describeCounterexample, type LinearizabilityResult } from "../../checker/linearizable/index.js";
 import { writeEdnHistory } from "../../history/edn-writer.js";
@@ -137,7 +138,8 @@ async function checkRun(loaded: LoadedHistory, timeoutMs: number | undefined, js
   answer(`${k.bold("run")}       ${dir} (${loaded.history.length} entries; workloads ${test.plan.workloads.join(", ")})`);
   const colour = results.valid === true ? k.green : results.valid === false ? k.red : k.yellow;
   answer(`${k.bold("verdict")}   ${colour(verdictWord(results.valid))}${results.incomplete ? k.yellow(` (run incomplete: ${results.incomplete})`) : ""}`);
-  for (const line of results.summary) answer(`  ${line}`);
+  for (const line of summaryLines(results)) answer(`  ${line}`);
+  for (const line of figureLines(results, test.plan)) answer(`  ${line}`);
   for (const o of results.checkers) {
     if (o.checker === "linearizable" && o.result.valid === false) {
       for (const a of (o.result as LinearizabilityResult).anomalies.slice(0, 3)) {

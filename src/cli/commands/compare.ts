@@ -4,6 +4,8 @@ import { renderPage } from "../../compare/html.js";
 import { interruptibleSequence, requireImages, runSequence, type SequencedRun } from "../../compare/sequence.js";
 import { createOutputDir, planRuns, planSummary, runLink, sequenceExitCode, withFixedSeed, writeOutputs } from "../../compare/session.js";
 import { compareTable, renderText, type Tone } from "../../compare/table.js";
+import { conclude, conclusionsHtml, conclusionsText } from "../../compare/conclusions.js";
+import { versionLine } from "../../compare/explain.js";
 import { crossTargets, parseDbList, parseSettings, type Target } from "../../compare/targets.js";
 import { addRunOptions, type RunOptions } from "../../runner/plan.js";
 import { UsageError } from "../exit.js";
@@ -13,6 +15,7 @@ import { answerer, c, say } from "../output.js";
 interface CompareOptions extends RunOptions {
   against?: string[];
   measure?: boolean;
+  repeat: string;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -29,6 +32,7 @@ export function compareCommand(): Command {
   db.description = "engines to compare, comma-separated, each optionally @version: redis,dragonfly or redis@7.0,redis@8.0,valkey@9.1";
   return cmd
     .option("--against <settings>", 'a target as settings over the other options, e.g. "appendfsync=always" or "wait=2,min-replicas-to-write=1" (repeatable)', collect)
+    .option("--repeat <n>", "runs per target; repeat r of every target uses seed + r - 1, so all targets face the same fault schedules", "1")
     .option("--measure", "exit 0 when every run completed, even if some found anomalies (default: exit 1 on anomalies, as every splitbrain command)")
     .addHelpText(
       "after",
@@ -53,23 +57,29 @@ export function compareCommand(): Command {
       if (targets.length < 2) {
         throw new UsageError("compare needs at least two targets", 'give --db a list (--db redis,valkey) or --against twice (--against "appendfsync=always" --against "appendfsync=everysec")');
       }
-      const { against: _a, measure, db: _db, ...rest } = raw;
+      const repeat = Number(raw.repeat);
+      if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError(`--repeat takes a whole number >= 1 (got "${raw.repeat}")`);
+      const { against: _a, measure, db: _db, repeat: _r, ...rest } = raw;
       const base = withFixedSeed(rest as RunOptions);
       // Validate every target (options and node images) before the first container starts.
       const check = planRuns(base, targets, base.results);
       assertWritable([{ flag: "--results", path: base.results, kind: "dir" }]);
       await requireImages(check);
       const outDir = createOutputDir(base.results, "compare");
-      const runs = planRuns(base, targets, outDir);
-      say(`compare: ${targets.length} targets, seed ${base.seed}, one after the other; output ${outDir}`);
+      const runs = planRuns(base, targets, outDir, repeat);
+      const labels = targets.map((t) => t.label);
+      const planOf = (label: string) => runs.find((r) => r.label === label)?.plan;
+      say(`compare: ${targets.length} targets x ${repeat} repeat(s), seed${repeat > 1 ? `s ${base.seed}..${Number(base.seed) + repeat - 1}` : ` ${base.seed}`}, one after the other; output ${outDir}`);
 
       const interrupt = interruptibleSequence("comparison");
       const write = (done: readonly SequencedRun[]) => {
         const all = [...done, ...runs.slice(done.length).map((r): SequencedRun => ({ label: r.label, status: "skipped", error: "not run yet" }))];
         const table = compareTable(all, (r) => runLink(outDir, r));
+        const concl = conclude(labels, all, planOf, "pairs");
         const page = renderPage({
+          ...conclusionsHtml(concl, all),
           title: `splitbrain compare: ${targets.map((t) => t.label).join(" vs ")}`,
-          lead: leadLines(all),
+          lead: [`${versionLine(concl.targets)}`, ...concl.verdicts.slice(0, 3), ...leadLines(all)],
           table,
           plan: planSummary(runs[0]!.plan, base.partition),
           notes: [
@@ -77,7 +87,21 @@ export function compareCommand(): Command {
             "Availability = ok / (ok + fail + info) over the workload's client ops; latency over ok ops; memory peak from Docker stats (about 1 s samples, page cache excluded).",
           ],
         });
-        writeOutputs(outDir, "compare", { kind: "compare", seed: Number(base.seed), targets, runs: all }, page);
+        writeOutputs(
+          outDir,
+          "compare",
+          {
+            kind: "compare",
+            seed: Number(base.seed),
+            repeat,
+            targets: concl.targets.map((t) => ({ ...t, overrides: targets.find((x) => x.label === t.label)?.overrides ?? {} })),
+            differences: concl.differences,
+            verdicts: concl.verdicts,
+            why: concl.why,
+            runs: all,
+          },
+          page,
+        );
       };
       let done: SequencedRun[];
       try {
@@ -89,7 +113,8 @@ export function compareCommand(): Command {
       write(done);
       const answer = answerer(false);
       answer("");
-      answer(renderText(compareTable(done), paint));
+      if (repeat === 1) answer(renderText(compareTable(done), paint) + "\n");
+      answer(conclusionsText(conclude(labels, done, planOf, "pairs"), paint));
       answer(`\ncomparison: ${outDir}/compare.html`);
       process.exitCode = sequenceExitCode(done, !measure);
     });

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { interruptibleSequence } from "../../compare/sequence.js";
 import type { DbName } from "../../cluster/types.js";
 import { addRunOptions } from "../../runner/plan.js";
+import { summaryLines } from "../../runner/checkRun.js";
 import { evaluationLines } from "../../scenario/expectation.js";
 import { findScenario, loadScenarios } from "../../scenario/loader.js";
 import { missingFaults, scenarioPlan } from "../../scenario/options.js";
@@ -154,7 +155,7 @@ function runSubcommand(): Command {
         answer("");
         answer(`${c().bold(`scenario ${s.name}:`)} ${colourOutcome(record.outcome)}`);
         for (const line of evaluationLines(record)) answer(`  ${line}`);
-        for (const line of outcome.results.summary) answer(c().dim(`  ${line}`));
+        for (const line of summaryLines(outcome.results)) answer(c().dim(`  ${line}`));
         answer(`results: ${outcome.dir.path}`);
         if (outcome.reportPath) answer(`report:  ${outcome.reportPath}`);
         if (o.json) printJson({ ...record, runDir: outcome.dir.path });
