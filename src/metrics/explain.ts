@@ -38,7 +38,7 @@ export function impliedBoundS(s: ExplainSettings): number | null {
   return (s.minReplicasMaxLag ?? DEFAULT_MAX_LAG_S) + REPLICA_ACK_PERIOD_S;
 }
 
-export type Mechanism = "min-replicas" | "failover" | "fault-end" | "unexplained";
+export type Mechanism = "min-replicas" | "failover" | "fault-end" | "after-heal" | "workload-end" | "unexplained";
 
 /** Which mechanism ended one fault's loss window; null when nothing was lost. */
 export function faultMechanism(f: FaultFigures, s: ExplainSettings): Mechanism | null {
@@ -49,8 +49,13 @@ export function faultMechanism(f: FaultFigures, s: ExplainSettings): Mechanism |
   const failoverAt = f.otherWriterFromS;
   const endedByFailover = failoverAt !== null && failoverAt >= f.lostToS && failoverAt - f.lostToS <= NEAR_S;
   if (bound !== null && f.lostToS <= bound + NEAR_S / 2 && maxLag < lasted && !(endedByFailover && failoverAt! <= maxLag)) return "min-replicas";
-  if (f.lostToS >= lasted - NEAR_S / 2 && (failoverAt === null || failoverAt >= lasted - NEAR_S / 2)) return "fault-end";
+  const healed = f.healedS ?? lasted;
+  if (f.lostToS >= lasted - NEAR_S / 2 && f.lostToS <= healed + NEAR_S / 2 && (failoverAt === null || failoverAt >= lasted - NEAR_S / 2)) return "fault-end";
   if (endedByFailover) return "failover";
+  // Clients never moved and the workload stopped while lost writes were still being acknowledged: the run itself
+  // ended the window, so it is a lower bound.
+  if (f.workloadEndS != null && failoverAt === null && f.workloadEndS - f.lostToS <= NEAR_S / 2) return "workload-end";
+  if (f.lostToS > healed + NEAR_S / 2) return "after-heal";
   return "unexplained";
 }
 
@@ -58,6 +63,8 @@ export const MECHANISM_WORDS: Record<Mechanism, string> = {
   "min-replicas": "min-replicas-to-write stopped the isolated primary",
   failover: "clients followed the failover",
   "fault-end": "the fault ended",
+  "after-heal": "writes after the heal were lost too",
+  "workload-end": "the workload ended with the window open",
   unexplained: "no mechanism fits",
 };
 
@@ -79,6 +86,12 @@ export function explainFault(f: FaultFigures, s: ExplainSettings): string | null
     case "fault-end":
       return `${head}; it lasted until the ${f.fault} ended at ${rel(lasted)}: the cut-off primary acknowledged writes for the whole fault` +
         (failoverAt !== null ? `, and clients reached ${f.otherWriter} only at ${rel(failoverAt)}` : "");
+    case "after-heal":
+      return `${head}; the last ones were acknowledged after the ${f.fault} was healed (stop begun at ${rel(lasted)}, complete at ${rel(f.healedS ?? lasted)}), so the loss outlived the fault: the node that acknowledged them was not the one whose data survived even once the network was whole (as when a failover completes around the heal)` +
+        (failoverAt !== null ? `; clients reached ${f.otherWriter} at ${rel(failoverAt)}` : "; clients never wrote to another node before the workload ended");
+    case "workload-end":
+      return `${head}; the window was still open when the workload stopped at ${rel(f.workloadEndS!)} (clients had not moved to another node), so ${s1(lostToS - lostFromS)} is a lower bound` +
+        (lostToS > (f.healedS ?? lasted) + NEAR_S / 2 ? `; the last lost writes came after the ${f.fault} was healed at ${rel(f.healedS ?? lasted)}` : "");
     case "failover":
       return `${head}; it ended when clients followed the failover: ${f.otherWriter} acknowledged its first write at ${rel(failoverAt!)}, ${s1(failoverAt! - lostToS)} after the last lost one (${f.writerBefore} had been acknowledging before the fault)`;
     case "unexplained": {

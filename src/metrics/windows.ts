@@ -71,6 +71,12 @@ export interface FaultFigures {
   writerBefore: string | null;
   otherWriter: string | null;
   otherWriterFromS: number | null;
+  /**
+   * Relative: when the stop completed (the fault fully healed), and when the workload stopped writing. A window
+   * that runs past the heal, or up to the workload's end, has another cause or was cut short by the run itself.
+   */
+  healedS?: number;
+  workloadEndS?: number | null;
 }
 
 export interface WindowFigures {
@@ -151,6 +157,8 @@ export function windowFigures({ history, lostInvocations, losable, canBeLost = S
       writerBefore,
       otherWriter: other?.node ?? null,
       otherWriterFromS: other ? round(other.at - zero) : null,
+      healedS: round(f.toS - zero),
+      workloadEndS: span ? round(span.endS - zero) : null,
     };
   });
   const stall = longest(gaps);

@@ -36,6 +36,23 @@ describe("which mechanism ended a loss window", () => {
     expect(line).toContain("neither a failover nor the fault's end (+7.5 s) explains the end");
   });
 
+  it("lost writes acknowledged after the heal completed are not blamed on the fault's end", () => {
+    // As measured here: a 2 s partition healed by +3.1 s, Sentinel's failover landing just after, clients still on n1.
+    const f = fault({ heldS: 2.0, healedS: 3.1, lostFromS: 3.6, lostToS: 4.0, lossWindowS: 0.4, otherWriter: null, otherWriterFromS: null, workloadEndS: 9 });
+    const line = explainFault(f, {})!;
+    expect(line).not.toContain("lasted until the partition ended");
+    expect(line).toContain("acknowledged after the partition was healed (stop begun at +2.0 s, complete at +3.1 s)");
+    expect(line).toContain("clients never wrote to another node");
+  });
+
+  it("a window still open when the workload stopped is called a lower bound", () => {
+    const f = fault({ heldS: 2.0, healedS: 3.1, lostFromS: 3.6, lostToS: 4.0, lossWindowS: 0.4, otherWriter: null, otherWriterFromS: null, workloadEndS: 4.05 });
+    const line = explainFault(f, {})!;
+    expect(line).toContain("still open when the workload stopped at +4.0 s");
+    expect(line).toContain("0.4 s is a lower bound");
+    expect(line).toContain("after the partition was healed at +3.1 s");
+  });
+
   it("nothing lost: nothing to explain", () => {
     expect(explainFault(fault({ lostFromS: null, lostToS: null, lostAcknowledged: 0 }), {})).toBeNull();
   });
