@@ -1,10 +1,11 @@
 import type { CounterResult } from "../checker/counter.js";
 import type { QueueResult } from "../checker/queue.js";
 import type { SetResult } from "../checker/set.js";
-import { isClientOp, type History, type Op } from "../history/op.js";
+import type { History, Op } from "../history/op.js";
 import type { RunResults, TestRecord } from "../runner/checkRun.js";
 import { runMetrics } from "./runMetrics.js";
 import { windowFigures, type FaultFigures } from "./windows.js";
+import { pairOps } from "../history/pair.js";
 
 /**
  * results.json's `summary.metrics`: the figures tools read by name. Rates and times rather than bare counts, because
@@ -97,18 +98,9 @@ export function lostInvocations(history: History, results: RunResults): number[]
     if (checker === "queue") for (const l of (result as QueueResult).lost ?? []) out.push(l.enqueuedBy);
   }
   if (lostSet.size === 0) return out;
-  const open = new Map<number, Op>();
   const firstAck = new Map<string, { index: number; time: number }>();
-  for (const op of history) {
-    if (!isClientOp(op)) continue;
-    const p = op.process as number;
-    if (op.type === "invoke") {
-      open.set(p, op);
-      continue;
-    }
-    const inv = open.get(p);
-    open.delete(p);
-    if (!inv || op.type !== "ok" || inv.f !== "add") continue;
+  for (const { invoke: inv, completion: op } of pairOps(history)) {
+    if (op?.type !== "ok" || inv.f !== "add") continue;
     const id = `${inv.key === undefined || inv.key === null ? "" : String(inv.key)}\u0000${String(inv.value)}`;
     if (!lostSet.has(id)) continue;
     const prev = firstAck.get(id);

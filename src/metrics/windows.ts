@@ -1,5 +1,6 @@
 import type { History, Op } from "../history/op.js";
 import { isClientOp } from "../history/op.js";
+import { pairOps } from "../history/pair.js";
 
 /**
  * Time-based figures of a run: when, relative to each fault, the writes that were later lost had been acknowledged
@@ -248,20 +249,11 @@ function workloadSpan(history: History): { startS: number; endS: number } | unde
  * can call lost (set adds, queue enqueues), and each invocation's completion (to time the lost ones).
  */
 function acknowledgedWrites(history: History, endS: number | undefined, canBeLost: (op: Op) => boolean): { writes: Ack[]; losableAcks: number[]; completionOf: Map<number, Op> } {
-  const open = new Map<number, Op>();
   const completionOf = new Map<number, Op>();
   const writes: Ack[] = [];
   const losableAcks: number[] = [];
-  for (const op of history) {
-    if (!isClientOp(op)) continue;
-    const p = op.process as number;
-    if (op.type === "invoke") {
-      open.set(p, op);
-      continue;
-    }
-    const inv = open.get(p);
-    open.delete(p);
-    if (!inv) continue;
+  for (const { invoke: inv, completion: op } of pairOps(history)) {
+    if (!op) continue;
     completionOf.set(inv.index, op);
     if (op.type !== "ok" || READ_FS.has(inv.f)) continue;
     const invokedS = inv.time! / NS;
