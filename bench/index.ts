@@ -1,10 +1,12 @@
 /**
- * Benchmark runner: `npm run bench [-- <name>...] [--runs N]`. Each bench is a file exporting one function that
+ * Benchmark runner: `npm run bench [-- <name>...] [--runs N] [--quick] [--only <case>] [--timeout <s>]` (the last three
+ * for porcupine). Each bench is a file exporting one function that
  * receives the run count and returns rows; add one by adding it to BENCHES. Figures are medians over the runs, after
  * one warm-up run, on generated (seeded) inputs, so two machines or two commits can be compared.
  */
 import { harnessBench } from "./harness.js";
 import { linearizableBench } from "./linearizable.js";
+import { porcupineBench, type BenchFlags } from "./porcupine.js";
 import { powerlossBench } from "./powerloss.js";
 
 export interface BenchRow {
@@ -18,12 +20,14 @@ export interface BenchRow {
   notes: string;
 }
 
-export type Bench = (runs: number) => Promise<BenchRow[]>;
+/** A bench prints its own table when it returns no rows (porcupine's, with ratios). */
+export type Bench = (runs: number, flags: BenchFlags) => Promise<BenchRow[]>;
 
 const BENCHES: Record<string, Bench> = {
   linearizable: linearizableBench,
   powerloss: powerlossBench,
   harness: harnessBench,
+  porcupine: porcupineBench,
 };
 
 /** Runs `fn` once to warm up, then `runs` times; returns the sorted timings and the last result. */
@@ -46,8 +50,12 @@ export function row(name: string, ops: number, ms: number[], notes: string): Ben
 async function main(argv: string[]): Promise<void> {
   let runs = 5;
   const names: string[] = [];
+  const flags: BenchFlags = { quick: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--runs") runs = Number(argv[++i]);
+    else if (argv[i] === "--quick") flags.quick = true;
+    else if (argv[i] === "--only") flags.only = argv[++i];
+    else if (argv[i] === "--timeout") flags.timeoutS = Number(argv[++i]);
     else names.push(argv[i]!);
   }
   if (!(runs >= 1)) throw new Error("--runs needs a positive number");
@@ -56,7 +64,8 @@ async function main(argv: string[]): Promise<void> {
     const bench = BENCHES[name];
     if (!bench) throw new Error(`unknown bench "${name}"; known: ${Object.keys(BENCHES).join(", ")}`);
     console.log(`\n## ${name} (median of ${runs} runs after a warm-up; node ${process.version})`);
-    const rows = await bench(runs);
+    const rows = await bench(runs, flags);
+    if (!rows.length) continue;
     const w = Math.max(...rows.map((r) => r.name.length));
     console.log(`${"case".padEnd(w)}  ${"ops".padStart(6)}  ${"median".padStart(9)}  ${"min".padStart(9)}  ${"max".padStart(9)}  notes`);
     for (const r of rows) {

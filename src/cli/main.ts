@@ -1,4 +1,4 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Help } from "commander";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../paths.js";
@@ -11,7 +11,11 @@ function version(): string {
   return pkg.version;
 }
 
-export function buildProgram(): Command {
+/**
+ * The command tree. Commands in `loaded` are the real ones; every other command is a stub with its name and
+ * description only, so `--help` lists them all without importing any (see commands/index.ts).
+ */
+export function buildProgram(loaded: readonly Command[] = []): Command {
   const program = new Command("splitbrain")
     .description(
       "Jepsen-style tester for Redis, Valkey and Dragonfly: runs real clusters in Docker under faults, " +
@@ -30,7 +34,16 @@ export function buildProgram(): Command {
         "  $ splitbrain check history.edn --model register",
     )
 
-  for (const make of commands) program.addCommand(make());
+  const terms = new Map(commands.map((e) => [e.name, e.term]));
+  const defaultTerm = new Help().subcommandTerm;
+  program.configureHelp({
+    subcommandTerm(cmd: Command): string {
+      return (cmd.parent === program ? terms.get(cmd.name()) : undefined) ?? defaultTerm.call(this, cmd);
+    },
+  });
+  for (const entry of commands) {
+    program.addCommand(loaded.find((c) => c.name() === entry.name) ?? new Command(entry.name).description(entry.description));
+  }
   // Commands added with addCommand() inherit no settings, so a parse error in `check` or `scenario list` would lack
   // the hint the top level prints; every command, at every depth, gets it.
   forEachSubcommand(program, (cmd) => cmd.showHelpAfterError(HELP_HINT));
@@ -46,12 +59,23 @@ function forEachSubcommand(cmd: Command, visit: (sub: Command) => void): void {
   }
 }
 
+/**
+ * Imports the one command the line names (`check ...`, or `help check`), if any. No top-level option takes a value,
+ * so the first word that is not an option is the command.
+ */
+async function loadNamedCommand(args: readonly string[]): Promise<Command[]> {
+  const words = args.filter((a) => !a.startsWith("-"));
+  const name = words[0] === "help" ? words[1] : words[0];
+  const entry = commands.find((e) => e.name === name);
+  return entry ? [await entry.load()] : [];
+}
+
 export async function main(argv: string[]): Promise<number> {
   // --no-color is accepted anywhere on the line, so it is taken out before commander sees it.
   const noColour = argv.includes("--no-color");
   setColour(noColour);
   argv = argv.filter((a, i) => i < 2 || a !== "--no-color");
-  const program = buildProgram();
+  const program = buildProgram(await loadNamedCommand(argv.slice(2)));
   program.exitOverride();
   forEachSubcommand(program, (sub) => sub.exitOverride());
   try {

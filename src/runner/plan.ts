@@ -104,7 +104,7 @@ export function addRunOptions(cmd: Command): Command {
     .option("--seed <n>", "seed for op generation and the fault schedule (default: random, printed)")
     .option("--results <dir>", "where run directories go", "results")
     .option("--keep", "leave the cluster running after the run (prints how to reach and remove it)")
-    .option("--check-timeout <s>", "give up the linearizability search after this long (verdict unknown)", "300")
+    .option("--check-timeout <s>", "time limit for the linearizability search; keys still undecided then are unknown", "60")
     .addOption(
       new Option(
         "--client-mode <mode>",

@@ -115,6 +115,26 @@ describe("splitbrain check", () => {
     expect(out.valid).toBe("unknown");
     expect(out.reason).toMatch(/timed out/);
     expect(stderr).toMatch(/undecided: the search timed out/);
+    expect(stderr).toMatch(/undecided: 1 partition\(s\)\n\s+the history: \d+ ops, out of time/);
+  });
+
+  it("stops at the first illegal key under --first and lists the keys left unsearched", async () => {
+    const bad = [
+      '{"process":1,"type":"invoke","f":"read","key":"a","time":1}',
+      '{"process":1,"type":"ok","f":"read","key":"a","value":7,"time":2}',
+    ];
+    const good = ["b", "c"].flatMap((k, i) => [
+      `{"process":${10 + i},"type":"invoke","f":"write","key":"${k}","value":1,"time":3}`,
+      `{"process":${10 + i},"type":"ok","f":"write","key":"${k}","value":1,"time":4}`,
+    ]);
+    const file = join(dir, "keys.jsonl");
+    writeFileSync(file, [...bad, ...good].join("\n") + "\n");
+    expect(await check(file)).toBe(1);
+    expect(stdout).not.toMatch(/undecided/);
+    stdout = "";
+    expect(await check(file, "--first")).toBe(1);
+    expect(stdout).toMatch(/1 of 3 partition\(s\) are not linearizable: key "a"; 2 partition\(s\) left unsearched/);
+    expect(stdout).toMatch(/undecided: 2 partition\(s\)\n\s+key "b": 1 ops, not searched \(--first\)\n\s+key "c": 1 ops/);
   });
 
   it("does not call a history with no client operations valid", async () => {

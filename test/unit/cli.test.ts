@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { Help } from "commander";
 import { buildProgram } from "../../src/cli/main.js";
 import { ExitCode, exitCodeFor, mergeVerdicts } from "../../src/cli/exit.js";
+import { commands } from "../../src/cli/commands/index.js";
 
 describe("cli surface", () => {
   it("has every command users are promised, each with help text", () => {
@@ -10,6 +12,17 @@ describe("cli surface", () => {
     }
     for (const cmd of buildProgram().commands) expect(cmd.description().length).toBeGreaterThan(10);
   });
+
+  it("lists each command in --help exactly as the command itself describes it, without loading it", async () => {
+    const lazy = buildProgram();
+    const real = buildProgram(await Promise.all(commands.map((e) => e.load())));
+    expect(lazy.helpInformation()).toBe(real.helpInformation());
+    for (const entry of commands) {
+      const cmd = real.commands.find((c) => c.name() === entry.name)!;
+      expect(cmd.description()).toBe(entry.description);
+      expect(new Help().subcommandTerm(cmd)).toBe(entry.term);
+    }
+  }, 30_000);
 
   it("maps verdicts to exit codes", () => {
     expect(exitCodeFor(true)).toBe(ExitCode.Valid);

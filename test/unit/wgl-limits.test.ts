@@ -47,6 +47,21 @@ describe("limits give 'unknown' with a reason, never a crash", () => {
     expect(r.stats.undecided.map((u) => u.key)).toEqual(["slow"]);
   });
 
+  it("stops at the first illegal partition when asked, on one thread and on several", async () => {
+    const h = hard(11, 3, 1500);
+    const all = await checkLinearizable(h, registerModel, { workers: 1 });
+    expect(all.anomalies.length).toBeGreaterThan(0);
+    for (const workers of [1, 2]) {
+      const first = await checkLinearizable(h, registerModel, { workers, stopAtFirstIllegal: true, now: tickingClock(workers === 1 ? 0 : 1000) });
+      expect(first.valid).toBe(false);
+      expect(first.anomalies).toHaveLength(1);
+      expect(all.anomalies).toContainEqual(first.anomalies[0]);
+      const left = first.partitions - first.anomalies.length;
+      expect(first.stats.undecided.filter((u) => u.limit === "stopped").length).toBeLessThanOrEqual(left);
+      expect(first.stats.undecided.every((u) => u.limit === "stopped")).toBe(true);
+    }
+  });
+
   it("rejects nonsense limits as usage errors", async () => {
     await expect(checkLinearizable([], registerModel, { timeoutMs: 0 })).rejects.toBeInstanceOf(UsageError);
     await expect(checkLinearizable([], registerModel, { workers: 0 })).rejects.toBeInstanceOf(UsageError);

@@ -5,61 +5,148 @@
  * Pending calls get one refinement over exact matching: a configuration is also skipped when a recorded one has
  * the same completed set and state but linearized only a subset of its pending calls. Pending calls are optional
  * and never constrain real time (they return at +infinity), so the recorded configuration can do everything this
- * one can. Without it, every subset of pending calls is a separate configuration, and a history with a few dozen
- * `info` writes is out of reach.
+ * one can. That subset test cannot be hashed, so it runs over a short window of the most recent configurations with
+ * the same completed set and state (COVER_WINDOW); exact matches, pending calls included, are found by hash. A long
+ * history with many pending calls once put thousands of configurations differing only in pending calls into one
+ * bucket and scanned them all on every step. Missing a dominating configuration only costs search time, never a
+ * verdict: the cache only ever skips configurations already covered.
  *
- * Bitsets live in one growing arena and collisions in an index chain, so an entry costs a few words rather than
- * typed arrays and an object each; that is what keeps large searches inside memory.
+ * A configuration is stored compactly: the completed set as the count of leading all-ones words plus the words
+ * after them up to the last non-zero one, and the pending set as its non-zero span. The search goes roughly in
+ * history order, so that is a few words where the whole bitset of a 100k-op partition is thousands.
  */
+const COVER_WINDOW = 8;
+
+export interface BitsetView {
+  bits: Uint32Array;
+  /** Words before `lo` are all ones (completed set) or all zeros (pending set); words from `hi` on are zero. */
+  lo: number;
+  hi: number;
+}
+
 export class ConfigCache<S> {
-  private readonly heads = new Map<number, number>();
-  private chain = new Int32Array(1024);
-  private arena: Uint32Array;
+  private arena = new Uint32Array(4096);
+  private used = 0;
+  /** Per entry: arena offset, completed lo/hi, pending lo/hi, both hashes, and the next entry in each chain. */
+  private offset = new Int32Array(1024);
+  private meta = new Int32Array(4 * 1024);
+  private exactHash = new Int32Array(1024);
+  private coverHash = new Int32Array(1024);
+  private exactNext = new Int32Array(1024);
+  private coverNext = new Int32Array(1024);
+  private exactHeads = new Int32Array(1024).fill(-1);
+  private coverHeads = new Int32Array(1024).fill(-1);
   private readonly states: S[] = [];
-  private readonly stride: number;
   size = 0;
 
-  constructor(
-    private readonly completedWords: number,
-    private readonly pendingWords: number,
-    private readonly equal: (a: S, b: S) => boolean,
-  ) {
-    this.stride = completedWords + pendingWords;
-    this.arena = new Uint32Array(1024 * Math.max(1, this.stride));
-  }
+  constructor(private readonly equal: (a: S, b: S) => boolean) {}
 
-  /** Records the configuration and returns true, or returns false when it (or one that dominates it) is recorded. */
-  addIfAbsent(key: number, completed: Uint32Array, pending: Uint32Array, state: S): boolean {
-    const first = this.heads.get(key);
-    for (let e = first ?? -1; e !== -1; e = this.chain[e]!) {
-      if (this.covers(e * this.stride, completed, pending) && this.equal(this.states[e]!, state)) return false;
+  /**
+   * Records the configuration and returns true, or returns false when it (or one that dominates it) is recorded.
+   * `exact` hashes completed set, pending set and state; `cover` hashes completed set and state only.
+   */
+  addIfAbsent(exact: number, cover: number, done: BitsetView, pending: BitsetView, state: S): boolean {
+    const mask = this.exactHeads.length - 1;
+    for (let e = this.exactHeads[exact & mask]!; e !== -1; e = this.exactNext[e]!) {
+      if (this.exactHash[e] === exact && this.sameDone(e, done) && this.samePending(e, pending) && this.equal(this.states[e]!, state)) {
+        return false;
+      }
     }
-    const e = this.size++;
-    if (e >= this.chain.length) this.grow();
-    this.chain[e] = first ?? -1;
-    this.arena.set(completed, e * this.stride);
-    if (this.pendingWords) this.arena.set(pending, e * this.stride + this.completedWords);
-    this.states[e] = state;
-    this.heads.set(key, e);
+    let seen = 0;
+    for (let e = this.coverHeads[cover & mask]!; e !== -1 && seen < COVER_WINDOW; e = this.coverNext[e]!) {
+      if (this.coverHash[e] !== cover) continue;
+      seen++;
+      if (this.sameDone(e, done) && this.pendingCovered(e, pending) && this.equal(this.states[e]!, state)) return false;
+    }
+    this.insert(exact, cover, done, pending, state);
     return true;
   }
 
-  /** Same completed set, and the recorded pending set is a subset of the given one. */
-  private covers(offset: number, completed: Uint32Array, pending: Uint32Array): boolean {
+  private sameDone(e: number, d: BitsetView): boolean {
+    const m = 4 * e;
+    if (this.meta[m] !== d.lo || this.meta[m + 1] !== d.hi) return false;
     const a = this.arena;
-    const cw = this.completedWords;
-    for (let i = 0; i < cw; i++) if (a[offset + i] !== completed[i]) return false;
-    const po = offset + cw;
-    for (let i = 0; i < this.pendingWords; i++) if ((a[po + i]! & ~pending[i]!) !== 0) return false;
+    const off = this.offset[e]! - d.lo;
+    for (let i = d.lo; i < d.hi; i++) if (a[off + i] !== d.bits[i]) return false;
     return true;
   }
 
-  private grow(): void {
-    const chain = new Int32Array(this.chain.length * 2);
-    chain.set(this.chain);
-    this.chain = chain;
-    const arena = new Uint32Array(this.arena.length * 2);
-    arena.set(this.arena);
-    this.arena = arena;
+  private samePending(e: number, p: BitsetView): boolean {
+    const m = 4 * e;
+    if (this.meta[m + 2] !== p.lo || this.meta[m + 3] !== p.hi) return false;
+    const a = this.arena;
+    const off = this.offset[e]! + (this.meta[m + 1]! - this.meta[m]!) - p.lo;
+    for (let i = p.lo; i < p.hi; i++) if (a[off + i] !== p.bits[i]) return false;
+    return true;
+  }
+
+  /** The recorded pending set is a subset of the given one. */
+  private pendingCovered(e: number, p: BitsetView): boolean {
+    const m = 4 * e;
+    const lo = this.meta[m + 2]!;
+    const hi = this.meta[m + 3]!;
+    if (lo < hi && (lo < p.lo || hi > p.hi)) return false;
+    const a = this.arena;
+    const off = this.offset[e]! + (this.meta[m + 1]! - this.meta[m]!) - lo;
+    for (let i = lo; i < hi; i++) if ((a[off + i]! & ~p.bits[i]!) !== 0) return false;
+    return true;
+  }
+
+  private insert(exact: number, cover: number, done: BitsetView, pending: BitsetView, state: S): void {
+    const e = this.size++;
+    if (e >= this.offset.length) this.growEntries();
+    const words = done.hi - done.lo + (pending.hi - pending.lo);
+    if (this.used + words > this.arena.length) {
+      const arena = new Uint32Array(Math.max(2 * this.arena.length, this.used + words));
+      arena.set(this.arena.subarray(0, this.used));
+      this.arena = arena;
+    }
+    this.offset[e] = this.used;
+    this.arena.set(done.bits.subarray(done.lo, done.hi), this.used);
+    this.used += done.hi - done.lo;
+    this.arena.set(pending.bits.subarray(pending.lo, pending.hi), this.used);
+    this.used += pending.hi - pending.lo;
+    const m = 4 * e;
+    this.meta[m] = done.lo;
+    this.meta[m + 1] = done.hi;
+    this.meta[m + 2] = pending.lo;
+    this.meta[m + 3] = pending.hi;
+    this.exactHash[e] = exact;
+    this.coverHash[e] = cover;
+    this.states[e] = state;
+    if (this.size > this.exactHeads.length) this.rehash();
+    else this.link(e);
+  }
+
+  private link(e: number): void {
+    const mask = this.exactHeads.length - 1;
+    const x = this.exactHash[e]! & mask;
+    this.exactNext[e] = this.exactHeads[x]!;
+    this.exactHeads[x] = e;
+    const c = this.coverHash[e]! & mask;
+    this.coverNext[e] = this.coverHeads[c]!;
+    this.coverHeads[c] = e;
+  }
+
+  /** Doubles the bucket tables, relinking entries oldest first so each chain still lists the newest first. */
+  private rehash(): void {
+    this.exactHeads = new Int32Array(2 * this.exactHeads.length).fill(-1);
+    this.coverHeads = new Int32Array(this.exactHeads.length).fill(-1);
+    for (let e = 0; e < this.size; e++) this.link(e);
+  }
+
+  private growEntries(): void {
+    const n = 2 * this.offset.length;
+    const grow = <T extends Int32Array>(a: T, len: number): T => {
+      const b = new Int32Array(len);
+      b.set(a);
+      return b as T;
+    };
+    this.offset = grow(this.offset, n);
+    this.meta = grow(this.meta, 4 * n);
+    this.exactHash = grow(this.exactHash, n);
+    this.coverHash = grow(this.coverHash, n);
+    this.exactNext = grow(this.exactNext, n);
+    this.coverNext = grow(this.coverNext, n);
   }
 }

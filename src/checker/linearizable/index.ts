@@ -22,6 +22,11 @@ export interface LinearizableOptions {
   workers?: number;
   /** Set false to keep pending calls nobody could observe (for measuring the search itself). Default true. */
   pruneUnobserved?: boolean;
+  /**
+   * Stop at the first partition found not linearizable, as porcupine does, leaving the others unsearched
+   * (`undecided` with limit "stopped"). Default false: every partition is searched within the time limit.
+   */
+  stopAtFirstIllegal?: boolean;
   /** Clock for the time limit; tests inject one. */
   now?: () => number;
 }
@@ -37,7 +42,7 @@ export interface LinearizabilityStats {
   cacheEntries: number;
   /** Threads used for hard partitions (0 when everything ran on the calling thread). */
   workers: number;
-  undecided: Array<{ key: string | number | null; ops: number; limit: "timeout" | "cache" }>;
+  undecided: Array<{ key: string | number | null; ops: number; limit: UndecidedLimit }>;
 }
 
 export interface LinearizabilityResult extends CheckResult {
@@ -51,7 +56,12 @@ export interface LinearizabilityResult extends CheckResult {
   stats: LinearizabilityStats;
 }
 
+/** Why a partition has no verdict: out of time, out of cache, or not searched because `stopAtFirstIllegal` stopped. */
+export type UndecidedLimit = "timeout" | "cache" | "stopped";
+
 export const DEFAULT_MAX_CACHE_ENTRIES = 4_000_000;
+/** The time limit `check` and a run's check use unless told otherwise (the library itself has none). */
+export const DEFAULT_CHECK_TIMEOUT_MS = 60_000;
 /**
  * How long a partition may run on the calling thread before it is handed to a worker instead. Nearly every
  * partition of a real history finishes in well under this; starting threads only pays for the few that do not.
@@ -87,27 +97,42 @@ export async function checkLinearizable(
 
   // Workers only know registered models by name; a model built elsewhere stays on this thread.
   const canUseWorkers = workers > 1 && jobs.length > 1 && isRegistered(model);
-  const verdicts: PartitionVerdict[] = new Array(jobs.length);
+  const first = opts.stopAtFirstIllegal === true;
+  const verdicts: Array<PartitionVerdict | undefined> = new Array(jobs.length);
   const hard: number[] = [];
-  for (let p = 0; p < jobs.length; p++) {
+  let illegal = false;
+  for (let p = 0; p < jobs.length && !(first && illegal); p++) {
     const remaining = deadline - now();
     const budgetMs = canUseWorkers ? Math.min(SEQUENTIAL_SLICE_MS, remaining) : remaining;
     const v = checkPartition({ ...jobs[p]!, budgetMs: Math.max(0, budgetMs) }, model, now);
     if (v.verdict === "unknown" && v.limit === "timeout" && canUseWorkers && now() < deadline) hard.push(p);
     else verdicts[p] = v;
+    if (v.verdict === false) illegal = true;
   }
+  // The largest partitions first: they are the likeliest to take longest, and starting them last would leave one
+  // thread working alone at the end while the time limit runs out.
+  hard.sort((a, b) => jobs[b]!.calls.length - jobs[a]!.calls.length || a - b);
   let threadsUsed = 0;
-  if (hard.length === 1) {
+  if (first && illegal) {
+    // Nothing more to search.
+  } else if (hard.length === 1) {
     const p = hard[0]!;
     verdicts[p] = checkPartition({ ...jobs[p]!, budgetMs: Math.max(0, deadline - now()) }, model, now);
   } else if (hard.length > 1) {
     threadsUsed = Math.min(workers, hard.length);
-    const done = await checkOnWorkers(model.name, hard.map((p) => jobs[p]!), threadsUsed, deadline, now);
-    hard.forEach((p, k) => (verdicts[p] = done[k]!));
+    const stop = first ? (v: PartitionVerdict): boolean => v.verdict === false : () => false;
+    const done = await checkOnWorkers(model.name, hard.map((p) => jobs[p]!), threadsUsed, deadline, now, stop);
+    hard.forEach((p, k) => (verdicts[p] = done[k]));
   }
+  // Array.from, not map: map skips the holes, which are exactly the partitions never searched.
+  const settled: PartitionVerdict[] = Array.from(
+    verdicts,
+    (v, p) =>
+      v ?? { key: jobs[p]!.calls[0]?.key ?? null, ops: jobs[p]!.calls.length, verdict: "unknown", limit: "stopped", cacheEntries: 0, ms: 0 },
+  );
 
-  const anomalies = verdicts.flatMap((v) => (v.counterexample ? [v.counterexample] : []));
-  const undecided = verdicts.flatMap((v) => (v.verdict === "unknown" ? [{ key: v.key, ops: v.ops, limit: v.limit! }] : []));
+  const anomalies = settled.flatMap((v) => (v.counterexample ? [v.counterexample] : []));
+  const undecided = settled.flatMap((v) => (v.verdict === "unknown" ? [{ key: v.key, ops: v.ops, limit: v.limit! }] : []));
   const valid: Verdict = anomalies.length ? false : undecided.length ? "unknown" : true;
   const checkMs = now() - start;
   const stats: LinearizabilityStats = {
@@ -116,7 +141,7 @@ export async function checkLinearizable(
     failedOps: paired.failed,
     pendingOps: paired.pending,
     largestPartition: groups.reduce((m, g) => Math.max(m, g.length), 0),
-    cacheEntries: verdicts.reduce((s, v) => s + v.cacheEntries, 0),
+    cacheEntries: settled.reduce((s, v) => s + v.cacheEntries, 0),
     workers: threadsUsed,
     undecided,
   };
@@ -152,7 +177,13 @@ function reasonFor(
   if (valid === true) return `all ${ops} operations in ${partitions} partition(s) are linearizable`;
   if (valid === false) {
     const keys = anomalies.slice(0, 5).map((a) => keyName(a.key)).join(", ");
-    return `${anomalies.length} of ${partitions} partition(s) are not linearizable: ${keys}${anomalies.length > 5 ? ", ..." : ""}`;
+    const stopped = undecided.filter((u) => u.limit === "stopped").length;
+    const open = undecided.length - stopped;
+    return (
+      `${anomalies.length} of ${partitions} partition(s) are not linearizable: ${keys}${anomalies.length > 5 ? ", ..." : ""}` +
+      (stopped ? `; ${stopped} partition(s) left unsearched after the first illegal one (--first)` : "") +
+      (open ? `; ${open} partition(s) undecided (time or cache limit)` : "")
+    );
   }
   const timedOut = undecided.filter((u) => u.limit === "timeout");
   const capped = undecided.filter((u) => u.limit === "cache");

@@ -1,4 +1,5 @@
 import type { Call, Model } from "../../models/model.js";
+import type { UndecidedLimit } from "./index.js";
 import { buildCounterexample, type PartitionCounterexample } from "./counterexample.js";
 import { searchPartition } from "./search.js";
 
@@ -7,7 +8,7 @@ export interface PartitionVerdict {
   key: string | number | null;
   ops: number;
   verdict: true | false | "unknown";
-  limit?: "timeout" | "cache";
+  limit?: UndecidedLimit;
   cacheEntries: number;
   ms: number;
   counterexample?: PartitionCounterexample;

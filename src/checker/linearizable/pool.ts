@@ -21,15 +21,20 @@ function spawnWorker(): Worker {
   return new Worker(boot, { eval: true });
 }
 
-/** Checks partitions on worker threads, handing each idle thread the next one as it finishes. */
+/**
+ * Checks partitions on worker threads, in the order given, handing each idle thread the next one as it finishes.
+ * Once `stop` says yes to a verdict, nothing more is started and the threads still searching are ended: their
+ * partitions (and the ones never started) have no verdict in the result.
+ */
 export async function checkOnWorkers(
   modelName: string,
   jobs: PartitionJob[],
   threads: number,
   deadline: number,
   now: () => number,
-): Promise<PartitionVerdict[]> {
-  const results: PartitionVerdict[] = new Array(jobs.length);
+  stop: (v: PartitionVerdict) => boolean = () => false,
+): Promise<Array<PartitionVerdict | undefined>> {
+  const results: Array<PartitionVerdict | undefined> = new Array(jobs.length);
   const workers: Worker[] = [];
   let nextJob = 0;
   try {
@@ -55,6 +60,11 @@ export async function checkOnWorkers(
             return;
           }
           results[m.seq] = m.verdict;
+          if (stop(m.verdict)) {
+            nextJob = jobs.length;
+            resolve();
+            return;
+          }
           feed(w);
         });
         w.on("error", reject);

@@ -1,6 +1,6 @@
 import type { Call, Model } from "../../models/model.js";
 import { hashString } from "../../models/value.js";
-import { ConfigCache } from "./cache.js";
+import { ConfigCache, type BitsetView } from "./cache.js";
 
 export interface SearchLimits {
   /** Give up (verdict unknown) once `now()` passes this. */
@@ -72,16 +72,54 @@ export function searchPartition<S>(calls: readonly Call[], model: Model<S>, limi
   let pendingCount = 0;
   for (let i = 0; i < n; i++) slot[i] = pending[i] ? pendingCount++ : completedCount++;
   const zobrist = zobristKeys(n);
-  const doneBits = new Uint32Array(Math.max(1, Math.ceil(completedCount / 32)));
-  const pendingBits = new Uint32Array(Math.ceil(pendingCount / 32));
-  const cache = new ConfigCache<S>(doneBits.length, pendingBits.length, model.equal);
+  const done: BitsetView = { bits: new Uint32Array(Math.max(1, Math.ceil(completedCount / 32))), lo: 0, hi: 0 };
+  const pend: BitsetView = { bits: new Uint32Array(Math.ceil(pendingCount / 32)), lo: 0, hi: 0 };
+  const cache = new ConfigCache<S>(model.equal);
   const stackEntry = new Int32Array(n);
   const stackState: S[] = new Array(n);
   let depth = 0;
-  let zob = 0;
+  let zobDone = 0;
+  let zobPend = 0;
   let state = model.init();
   let longest: number[] = [];
   let ticks = 0;
+
+  // The spans the cache stores (see ConfigCache), kept up to date as bits change rather than found by scanning.
+  const setDone = (w: number, bit: number): void => {
+    const b = done.bits;
+    b[w]! |= bit;
+    if (w >= done.hi) done.hi = w + 1;
+    while (done.lo < b.length && b[done.lo] === 0xffffffff) done.lo++;
+  };
+  const clearDone = (w: number, bit: number): void => {
+    const b = done.bits;
+    b[w]! &= ~bit;
+    if (w < done.lo) done.lo = w;
+    while (done.hi > 0 && b[done.hi - 1] === 0) done.hi--;
+  };
+  const spanPending = (): void => {
+    const b = pend.bits;
+    let lo = 0;
+    while (lo < b.length && b[lo] === 0) lo++;
+    let hi = b.length;
+    while (hi > lo && b[hi - 1] === 0) hi--;
+    pend.lo = lo;
+    pend.hi = hi;
+  };
+  const flip = (i: number, on: boolean): void => {
+    const w = slot[i]! >> 5;
+    const bit = 1 << (slot[i]! & 31);
+    if (pending[i]) {
+      if (on) pend.bits[w]! |= bit;
+      else pend.bits[w]! &= ~bit;
+      spanPending();
+      zobPend ^= zobrist[i]!;
+    } else {
+      if (on) setDone(w, bit);
+      else clearDone(w, bit);
+      zobDone ^= zobrist[i]!;
+    }
+  };
 
   const lift = (e: number): void => {
     next[prev[e]!] = next[e]!;
@@ -107,16 +145,12 @@ export function searchPartition<S>(calls: readonly Call[], model: Model<S>, limi
     if ((e & 1) === 0) {
       const r = model.step(state, inputs[i], outputs[i]);
       if (r) {
-        const bits = pending[i] ? pendingBits : doneBits;
-        const word = slot[i]! >> 5;
-        const bit = 1 << (slot[i]! & 31);
-        bits[word]! |= bit;
-        // Pending calls stay out of the key: configurations that differ only in them must meet in one bucket.
-        if (!pending[i]) zob ^= zobrist[i]!;
+        flip(i, true);
         const h = model.hash(r.next);
         const sh = typeof h === "number" ? h : hashString(h);
-        const key = (zob ^ Math.imul(sh ^ (sh >>> 15), 0x2c1b3c6d)) & 0x3fffffff;
-        if (cache.addIfAbsent(key, doneBits, pendingBits, r.next)) {
+        const st = Math.imul(sh ^ (sh >>> 15), 0x2c1b3c6d);
+        // Exact matches, pending calls included, are found by hash; the pending-subset test by a short scan.
+        if (cache.addIfAbsent(zobDone ^ zobPend ^ st, zobDone ^ st, done, pend, r.next)) {
           if (cache.size > limits.maxCacheEntries) {
             return { verdict: "unknown", cacheEntries: cache.size, limit: "cache" };
           }
@@ -128,8 +162,7 @@ export function searchPartition<S>(calls: readonly Call[], model: Model<S>, limi
           e = next[HEAD]!;
           continue;
         }
-        bits[word]! &= ~bit;
-        if (!pending[i]) zob ^= zobrist[i]!;
+        flip(i, false);
       }
       e = next[e]!;
     } else {
@@ -141,8 +174,7 @@ export function searchPartition<S>(calls: readonly Call[], model: Model<S>, limi
       const j = c >> 1;
       state = stackState[depth]!;
       stackState[depth] = undefined as S;
-      (pending[j] ? pendingBits : doneBits)[slot[j]! >> 5]! &= ~(1 << (slot[j]! & 31));
-      if (!pending[j]) zob ^= zobrist[j]!;
+      flip(j, false);
       unlift(c);
       e = next[c]!;
     }

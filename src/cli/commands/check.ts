@@ -1,10 +1,13 @@
 import { Command, Option } from "commander";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { figureLines } from "../../metrics/describe.js";
-import { checkHistory, readTestRecord, summaryLines, verdictWord } from "../../runner/checkRun.js";
 import type { Checker, CheckResult } from "../../checker/checker.js";
-import { checkLinearizable, describeCounterexample, type LinearizabilityResult } from "../../checker/linearizable/index.js";
+import {
+  checkLinearizable,
+  DEFAULT_CHECK_TIMEOUT_MS,
+  describeCounterexample,
+  type LinearizabilityResult,
+} from "../../checker/linearizable/index.js";
 import { writeEdnHistory } from "../../history/edn-writer.js";
 import { HISTORY_FORMATS, parseFormatChoice } from "../../history/format.js";
 import { isClientOp, type History } from "../../history/op.js";
@@ -18,6 +21,7 @@ interface CheckOptions {
   model: string;
   format: string;
   timeout?: string;
+  first?: boolean;
   json?: boolean;
   exportEdn?: string;
 }
@@ -28,7 +32,12 @@ export function checkCommand(): Command {
     .argument("<history>", `a history file (JSON Lines, Jepsen EDN or jepsen.log) or a run directory (its ${RUN_HISTORY_FILE})`)
     .addOption(new Option("--model <model>", "consistency model to check against").choices([...MODEL_NAMES, "auto"]).default("auto"))
     .addOption(new Option("--format <format>", "history format").choices(["auto", ...HISTORY_FORMATS]).default("auto"))
-    .option("--timeout <seconds>", "give up after this long and report unknown (default: no limit)")
+    .option(
+      "--timeout <seconds>",
+      `time limit for the search; keys still undecided then are reported unknown, the others keep their verdicts ` +
+        `(default: ${DEFAULT_CHECK_TIMEOUT_MS / 1000}, or the run's --check-timeout for a run directory)`,
+    )
+    .option("--first", "stop at the first key found not linearizable instead of searching every key (history files)")
     .option("--json", "print one JSON object with the verdict and evidence on stdout")
     .option("--export-edn <file>", "also write the history as Jepsen EDN (for Knossos or Elle)")
     .addHelpText(
@@ -66,10 +75,10 @@ interface Finding {
  * The checkers a history gets. Today that is linearizability; a run directory will add the set, counter and queue
  * checkers its workloads declared (read from the run's saved test config), each one more entry in this list.
  */
-function checkersFor(model: ModelName, timeoutMs: number | undefined): Checker[] {
+function checkersFor(model: ModelName, timeoutMs: number, first: boolean): Checker[] {
   const linearizable: Checker<LinearizabilityResult> = {
     name: "linearizable",
-    check: (history: History) => checkLinearizable(history, modelByName(model), timeoutMs === undefined ? {} : { timeoutMs }),
+    check: (history: History) => checkLinearizable(history, modelByName(model), { timeoutMs, stopAtFirstIllegal: first }),
   };
   return [linearizable];
 }
@@ -87,6 +96,9 @@ async function runCheck(path: string, opts: CheckOptions): Promise<number> {
   }
 
   if (loaded.runDir !== undefined && existsSync(join(loaded.runDir, "test.json"))) {
+    if (opts.first) {
+      throw new UsageError("--first applies to a history file", "a run directory is checked as its run checked it: every key, within the time limit");
+    }
     return checkRun(loaded, timeoutMs, !!opts.json);
   }
 
@@ -94,7 +106,7 @@ async function runCheck(path: string, opts: CheckOptions): Promise<number> {
   const model = modelChoice === "auto" ? detectModel(loaded.history) : modelChoice;
   checkOpShapes(loaded.history, loaded, () => modelByName(model), "model");
   const findings: Finding[] = [];
-  for (const checker of checkersFor(model, timeoutMs)) {
+  for (const checker of checkersFor(model, timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS, !!opts.first)) {
     findings.push({ checker: checker.name, result: await checker.check(loaded.history) });
   }
   const lin = findings.find((f) => f.checker === "linearizable")!.result as LinearizabilityResult;
@@ -127,9 +139,13 @@ async function runCheck(path: string, opts: CheckOptions): Promise<number> {
  */
 async function checkRun(loaded: LoadedHistory, timeoutMs: number | undefined, json: boolean): Promise<number> {
   const dir = loaded.runDir!;
+  // The run machinery (its record schemas, every workload) is only needed for a run directory; a history file is
+  // checked without loading it, which keeps `check` of a small file quick to start.
+  const { checkHistory, readTestRecord, summaryLines, verdictWord } = await import("../../runner/checkRun.js");
+  const { figureLines } = await import("../../metrics/describe.js");
   const test = readTestRecord(dir);
   const t0 = performance.now();
-  const results = await checkHistory(loaded.history, test, timeoutMs ?? test.plan.checkTimeoutMs, loaded);
+  const results = await checkHistory(loaded.history, test, timeoutMs ?? test.plan.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS, loaded);
   results.stats.checkMs = Math.round(performance.now() - t0);
   const unsaved = saveResults(dir, results);
   if (json) printJson({ ...results, runDir: dir, ...(unsaved ? { unsaved } : {}) });
@@ -199,6 +215,24 @@ export function summarise(loaded: LoadedHistory, lin: LinearizabilityResult, val
     if (where.length) out.push("  " + k.dim(`(ops are numbered from 0 in file order: ${where.join(", ")})`));
   }
   if (lin.anomalies.length > 3) out.push("", `  ... and ${lin.anomalies.length - 3} more partition(s); --json has them all`);
+  out.push(...describeUndecided(lin));
+  return out;
+}
+
+const LIMIT_WORDS = {
+  timeout: "out of time",
+  cache: "cache cap reached",
+  stopped: "not searched (--first)",
+} as const;
+
+/** The partitions left without a verdict, largest first, so a reader sees which keys the verdict does not cover. */
+export function describeUndecided(lin: LinearizabilityResult, shown = 10): string[] {
+  const u = [...lin.stats.undecided].sort((a, b) => b.ops - a.ops);
+  if (!u.length) return [];
+  const name = (k: string | number | null): string => (k === null ? "the history" : `key ${JSON.stringify(k)}`);
+  const out = ["", `  undecided: ${u.length} partition(s)`];
+  for (const x of u.slice(0, shown)) out.push(`    ${name(x.key)}: ${x.ops} ops, ${LIMIT_WORDS[x.limit]}`);
+  if (u.length > shown) out.push(`    ... and ${u.length - shown} more; --json has them all`);
   return out;
 }
 
