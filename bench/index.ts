@@ -6,6 +6,7 @@
 import { harnessBench } from "./harness.js";
 import { linearizableBench } from "./linearizable.js";
 import { powerlossBench } from "./powerloss.js";
+import { startBench } from "./start.js";
 
 export interface BenchRow {
   name: string;
@@ -24,6 +25,7 @@ const BENCHES: Record<string, Bench> = {
   linearizable: linearizableBench,
   powerloss: powerlossBench,
   harness: harnessBench,
+  start: startBench,
 };
 
 /** Runs `fn` once to warm up, then `runs` times; returns the sorted timings and the last result. */
