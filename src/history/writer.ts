@@ -60,6 +60,22 @@ export class HistoryWriter {
     return recorded;
   }
 
+  /**
+   * Records an op like `append`, for the hot path of a run: the caller's object is written as it is (its `index`
+   * is set), not copied, and the index is returned. The caller must not change the op afterwards.
+   */
+  record(op: Omit<Op, "index"> & { index?: number }): number {
+    if (this.closed) throw new Error(`history ${this.path} is closed`);
+    if (this.failure) throw this.failure;
+    const index = (op.index = this.nextIndex++);
+    this.buffer.push(opToJsonLine(op as Op) + "\n");
+    if (this.buffer.length >= this.maxBufferedOps) void this.flush().catch(() => {});
+    else if (this.timer === undefined) {
+      this.timer = setTimeout(() => void this.flush().catch(() => {}), this.flushIntervalMs);
+    }
+    return index;
+  }
+
   /** Writes everything appended so far; resolves once it is in the file. */
   flush(): Promise<void> {
     if (this.timer !== undefined) {
