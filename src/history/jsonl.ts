@@ -10,46 +10,18 @@ import type { ParsedHistory } from "./parsed.js";
  * still dense.
  */
 
-/**
- * One op as a line of JSON, fields in a fixed order so files diff well. Written by hand rather than through an
- * intermediate object and JSON.stringify: a run records two lines per op, and this is on that path. The output is
- * exactly what `JSON.stringify` of the same fields gives (test/unit/history-writer.test.ts holds it to that).
- */
+/** One op as a line of JSON, fields in a fixed order so files diff well. */
 export function opToJsonLine(op: Op): string {
-  let line = `{"index":${num(op.index)}`;
-  if (op.time !== undefined) line += `,"time":${num(op.time)}`;
-  line += `,"process":${typeof op.process === "number" ? num(op.process) : JSON.stringify(op.process)},"type":${str(op.type)},"f":${str(op.f)}`;
-  if (op.key !== undefined) line += `,"key":${json(op.key)}`;
-  if (op.value !== undefined) line += `,"value":${json(op.value)}`;
-  if (op.error !== undefined) line += `,"error":${JSON.stringify(op.error)}`;
-  if (op.node !== undefined) line += `,"node":${str(op.node)}`;
-  return line + "}";
-}
-
-/** JSON.stringify of a number: non-finite numbers become null. */
-function num(n: number): string {
-  return Number.isFinite(n) ? String(n) : "null";
-}
-
-/** Strings made of plain printable ASCII other than quote and backslash need no escaping; others take the slow path. */
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-
-function str(s: string): string {
-  return typeof s === "string" && PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
-}
-
-/** The common values of a run (small integers, short keys, null, pairs of integers) without JSON.stringify. */
-function json(v: unknown): string {
-  switch (typeof v) {
-    case "number":
-      return num(v);
-    case "string":
-      return str(v);
-    default:
-      if (v === null) return "null";
-      if (Array.isArray(v) && v.length === 2 && typeof v[0] === "number" && typeof v[1] === "number") return `[${num(v[0])},${num(v[1])}]`;
-      return JSON.stringify(v);
-  }
+  const o: Record<string, unknown> = { index: op.index };
+  if (op.time !== undefined) o.time = op.time;
+  o.process = op.process;
+  o.type = op.type;
+  o.f = op.f;
+  if (op.key !== undefined) o.key = op.key;
+  if (op.value !== undefined) o.value = op.value;
+  if (op.error !== undefined) o.error = op.error;
+  if (op.node !== undefined) o.node = op.node;
+  return JSON.stringify(o);
 }
 
 export function parseJsonl(text: string, file: string, lineLimit = maxLineChars()): ParsedHistory {

@@ -36,6 +36,18 @@ describe("HistoryWriter", () => {
     expect(() => w.append({ process: 0, type: "invoke", f: "read" })).toThrow(/closed/);
   });
 
+  it("record writes an op built in the file's field order as append would, numbered in the same sequence", async () => {
+    const path = join(dir, "history.jsonl");
+    const w = await HistoryWriter.create(path);
+    const a = w.append({ time: 5, process: 1, type: "invoke", f: "cas", key: "register:{0}", value: [1, 2] });
+    const op: Op = { index: -1, time: 9, process: 1, type: "fail", f: "cas", key: "register:{0}", value: [1, 2], error: 'cas: "x"', node: "n1" };
+    expect(w.record(op)).toBe(1);
+    await w.close();
+    const lines = readFileSync(path, "utf8").trimEnd().split("\n");
+    expect(lines[1]).toBe(opToJsonLine({ ...op, index: 1 }));
+    expect(parseJsonl(readFileSync(path, "utf8"), path).history).toEqual([a, { ...op, index: 1 }]);
+  });
+
   it("writes appended ops within the flush interval, without waiting for close", async () => {
     const path = join(dir, "history.jsonl");
     const w = await HistoryWriter.create(path, { flushIntervalMs: 50 });
