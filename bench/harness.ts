@@ -1,13 +1,14 @@
 /**
  * What recording costs: ops/s the harness completes against a single Redis, every op recorded to a history file
  * as a run records it, next to `redis-benchmark` at the same concurrency without pipelining (issue 20's aim: the
- * harness reaches 0.8 of redis-benchmark's rate; a bare ioredis loop, measured alongside, is the ceiling). Needs Docker, a local Redis node image and
- * `redis-benchmark` on the PATH (redis-tools); both clients run on the host and dial the same container address.
+ * harness reaches 0.8 of redis-benchmark's rate; a bare ioredis loop, measured alongside, is the ceiling). Needs
+ * Docker, a local Redis node image and `redis-benchmark` on the PATH (redis-tools); all clients run on the host and
+ * dial the same container address.
  *
  * Workload: `register` (50% GET, 25% SET, 25% compare-and-set by a Lua script), the default run's linearizable
  * workload, so the figure is what a real run gets. redis-benchmark runs `-t set,get` (its closest stock tests);
- * its rate is the combined SET+GET rate (requests over total time). The Lua CAS costs the server a little more than
- * a GET, so the comparison leans slightly against the harness.
+ * its rate is the combined SET+GET rate (requests over total time). The Lua CAS (EVALSHA) costs the server a little
+ * more than a GET, so the comparison leans slightly against the harness.
  *
  * Each repetition measures both clients for WINDOW_MS, alternating which goes first so drift in the other load on
  * the machine hits both alike; rows report medians after one discarded warm-up repetition.
