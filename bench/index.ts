@@ -8,6 +8,7 @@ import { harnessBench } from "./harness.js";
 import { linearizableBench } from "./linearizable.js";
 import { porcupineBench, type BenchFlags } from "./porcupine.js";
 import { powerlossBench } from "./powerloss.js";
+import { startBench } from "./start.js";
 
 export interface BenchRow {
   name: string;
@@ -28,6 +29,7 @@ const BENCHES: Record<string, Bench> = {
   powerloss: powerlossBench,
   harness: harnessBench,
   porcupine: porcupineBench,
+  start: startBench,
 };
 
 /** Runs `fn` once to warm up, then `runs` times; returns the sorted timings and the last result. */

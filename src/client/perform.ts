@@ -1,4 +1,5 @@
-import type { Invocation, Workload } from "../../workloads/workload.js";
+import type { Completion, Invocation, Workload } from "../../workloads/workload.js";
+import { clearDeadline, watchDeadline, type Deadline } from "./deadlines.js";
 import { classifyError } from "./outcome.js";
 import type { TrackedSession } from "./session.js";
 
@@ -17,28 +18,28 @@ export interface OpOutcome {
 
 /**
  * Runs one op of a workload through a process's session and turns whatever happens into a completion. A deadline
- * beyond the per-command timeouts guards against an op that never settles; reaching it is `info`.
+ * beyond the per-command timeouts guards against an op that never settles; reaching it is `info`. The deadline
+ * shares one timer with every other op of its length (src/client/deadlines.ts): this runs once per op.
  */
 export async function perform(session: TrackedSession, workload: Workload, op: Invocation, deadlineMs: number): Promise<OpOutcome> {
   session.begin();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Command timed out (op deadline of ${deadlineMs} ms)`)), deadlineMs);
-  });
+  let deadline: Deadline | undefined;
   try {
     const applying = workload.apply(session, op);
-    // If the deadline wins, the op's own promise settles later; its result no longer matters.
-    applying.catch(() => undefined);
-    const done = await Promise.race([applying, deadline]);
-    return withNode({ type: done.type, value: done.value, error: done.error }, session.node);
+    // If the deadline wins, the op's own promise settles later into a promise already settled: it no longer matters.
+    const done = await new Promise<Completion>((resolve, reject) => {
+      deadline = watchDeadline(deadlineMs, reject);
+      applying.then(resolve, reject);
+    });
+    clearDeadline(deadline!);
+    return withNode(done.type, done.value, done.error, undefined, session.node);
   } catch (e) {
+    if (deadline) clearDeadline(deadline);
     const c = classifyError(e, session.attempt);
     // A command refused before it was written rejects within the same tick; a process looping on such refusals
     // would never let timers (ioredis' reconnect) or sockets run. Give the event loop a turn.
     if (!session.attempt.written) await new Promise<void>((resolve) => setImmediate(resolve));
-    return withNode(c.type === "fail" ? { type: c.type, error: c.error, refused: true } : { type: c.type, error: c.error }, session.node);
-  } finally {
-    clearTimeout(timer);
+    return withNode(c.type, undefined, c.error, c.type === "fail" ? true : undefined, session.node);
   }
 }
 
@@ -47,11 +48,11 @@ export function opDeadlineMs(opTimeoutMs: number, waitTimeoutMs = 0): number {
   return 2 * opTimeoutMs + waitTimeoutMs + 100;
 }
 
-function withNode(o: OpOutcome, node: string | undefined): OpOutcome {
-  const out: OpOutcome = { type: o.type };
-  if (o.value !== undefined) out.value = o.value;
-  if (o.error !== undefined) out.error = o.error;
+function withNode(type: OpOutcome["type"], value: unknown, error: string | undefined, refused: true | undefined, node: string | undefined): OpOutcome {
+  const out: OpOutcome = { type };
+  if (value !== undefined) out.value = value;
+  if (error !== undefined) out.error = error;
   if (node !== undefined) out.node = node;
-  if (o.refused) out.refused = true;
+  if (refused) out.refused = true;
   return out;
 }

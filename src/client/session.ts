@@ -1,6 +1,7 @@
 import { Cluster, Command, type Redis } from "ioredis";
 import type { RedisClient } from "../../workloads/workload.js";
 import { confirmationCommand, engineFromInfo, shortfall, type Durability, type ServerFacts } from "./durability.js";
+import { clearDeadline, watchCommandTimeout, type Deadline } from "./deadlines.js";
 import { IndeterminateError, type AttemptFacts } from "./outcome.js";
 
 export type Arg = string | number | Buffer;
@@ -33,13 +34,16 @@ interface Socketish {
 /**
  * One logical process's view of a (shared) client. It sends every command itself, so it knows for the op in
  * progress whether any byte went to a socket (`written`: decides `fail` vs `info` for connection errors) and which
- * node the bytes went to (`node`: for Cluster, the slot owner actually used, after redirections).
+ * node the bytes went to (`node`: for Cluster, the slot owner actually used, after redirections). A process keeps
+ * one session for its client across ops; `begin` starts each op afresh.
  */
 export class Session implements TrackedSession {
   private wrote = false;
   private socket: Socketish | undefined;
   /** Read when the bytes go out: once a socket is destroyed its peer address may no longer be available. */
   private address: string | undefined;
+  /** Counts ops, so that a command of an earlier op written late never speaks for the current one. */
+  private op = 0;
 
   constructor(
     readonly client: RedisClient,
@@ -48,6 +52,7 @@ export class Session implements TrackedSession {
 
   /** Starts a new op: forgets what the previous one did. */
   begin(): void {
+    this.op++;
     this.wrote = false;
     this.socket = undefined;
     this.address = undefined;
@@ -60,6 +65,15 @@ export class Session implements TrackedSession {
   /** host:port of the node the current op last wrote to. */
   get node(): string | undefined {
     return this.address;
+  }
+
+  /** Called by a TrackedCommand of op `op` as its bytes go to `socket`. */
+  wroteTo(op: number, socket: Socketish): void {
+    if (op !== this.op) return;
+    this.wrote = true;
+    this.socket = socket;
+    const { remoteAddress, remotePort } = socket;
+    if (remoteAddress && remotePort !== undefined) this.address = `${remoteAddress}:${remotePort}`;
   }
 
   /** Sends one command through the shared client; replies come back as strings (or arrays of them). */
@@ -104,22 +118,56 @@ export class Session implements TrackedSession {
   }
 
   private send(target: RedisClient | Redis, name: string, args: Arg[], timeoutMs?: number): Promise<unknown> {
-    const command = new Command(name, args, { replyEncoding: "utf8" });
-    const toWritable = command.toWritable.bind(command);
-    // ioredis calls toWritable exactly when it writes the command to a socket, passing that socket.
-    command.toWritable = (socket: object) => {
-      this.wrote = true;
-      this.socket = socket as Socketish;
-      const { remoteAddress, remotePort } = this.socket;
-      if (remoteAddress && remotePort !== undefined) this.address = `${remoteAddress}:${remotePort}`;
-      return toWritable(socket);
-    };
+    const command = new TrackedCommand(name, args, this, this.op);
     // The first setTimeout wins, so this overrides commandTimeout for commands that legitimately take longer.
     if (timeoutMs !== undefined) command.setTimeout(timeoutMs);
     target.sendCommand(command);
     return command.promise;
   }
 }
+
+const UTF8 = { replyEncoding: "utf8" } as const;
+
+/**
+ * A command that tells its session when it is written: ioredis calls toWritable exactly when it writes the command
+ * to a socket, passing that socket. A subclass rather than a wrapper bound per command, since every op makes one.
+ *
+ * Its timeout shares one timer with every other command of the same length (src/client/deadlines.ts) instead of
+ * arming a timer of its own, with ioredis' semantics (checked against ioredis 5.11, built/Command.js): the first
+ * setTimeout wins, expiry rejects an unresolved command with "Command timed out", and resolving or rejecting it
+ * (both call _clearTimers) stands the timeout down.
+ */
+class TrackedCommand extends Command {
+  private timeout: Deadline | undefined;
+
+  constructor(
+    name: string,
+    args: Arg[],
+    private readonly session: Session,
+    private readonly op: number,
+  ) {
+    super(name, args, UTF8);
+  }
+
+  override toWritable(socket: object): string | Buffer {
+    this.session.wroteTo(this.op, socket as Socketish);
+    return super.toWritable(socket);
+  }
+
+  override setTimeout(ms: number): void {
+    if (this.timeout === undefined && !this.isResolved) this.timeout = watchCommandTimeout(ms, this.reject);
+  }
+
+  /** Called by ioredis on resolve and reject; private in its types, hence assigned below rather than declared. */
+  clearTimeout(): void {
+    if (this.timeout !== undefined) clearDeadline(this.timeout);
+    clearTimers.call(this);
+  }
+}
+
+const clearTimers = (Command.prototype as unknown as { _clearTimers?: () => void })._clearTimers!;
+if (typeof clearTimers !== "function") throw new Error("ioredis' Command has no _clearTimers: check TrackedCommand against this ioredis");
+(TrackedCommand.prototype as unknown as { _clearTimers: () => void })._clearTimers = TrackedCommand.prototype.clearTimeout;
 
 /** Asks a server what it is and which durability commands it has (for `assertSupported`). */
 export async function probeServer(client: RedisClient, commands: string[]): Promise<ServerFacts> {

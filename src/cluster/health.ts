@@ -1,6 +1,6 @@
 import { MASTER_NAME, SENTINEL_PORT } from "./layout.js";
 import { parseInfo, parseSentinelEntries } from "../db/info.js";
-import { tryAdminCall } from "./admin.js";
+import { withAdminConnection } from "./admin.js";
 import type { TopologyName } from "./types.js";
 
 /**
@@ -121,32 +121,63 @@ export async function observeHealth(t: HealthTarget): Promise<HealthObservation>
   const sentinels: Record<string, SentinelObservation> = {};
   await Promise.all([
     ...t.data.map(async (n) => {
-      const ping = await tryAdminCall(n.ip, n.port, ["PING"]);
-      if (!ping.ok) return void (data[n.name] = { ping: ping.error });
-      const info = await tryAdminCall(n.ip, n.port, ["INFO", "replication"]);
-      const fields = info.ok ? parseInfo(String(info.reply)) : {};
-      if (t.topology === "cluster") {
-        const ci = await tryAdminCall(n.ip, n.port, ["CLUSTER", "INFO"]);
-        if (ci.ok) Object.assign(fields, parseInfo(String(ci.reply)));
-      }
-      data[n.name] = { ping: true, info: fields };
+      data[n.name] = await askNode(n.ip, n.port, async (ask) => {
+        const info = await ask(["INFO", "replication"]);
+        const fields = info.ok ? parseInfo(String(info.reply)) : {};
+        if (t.topology === "cluster") {
+          const ci = await ask(["CLUSTER", "INFO"]);
+          if (ci.ok) Object.assign(fields, parseInfo(String(ci.reply)));
+        }
+        return { ping: true, info: fields };
+      });
     }),
     ...t.sentinels.map(async (s) => {
-      const ping = await tryAdminCall(s.ip, SENTINEL_PORT, ["PING"]);
-      if (!ping.ok) return void (sentinels[s.name] = { ping: ping.error });
-      const obs: SentinelObservation = { ping: true };
-      const addr = await tryAdminCall(s.ip, SENTINEL_PORT, ["SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME]);
-      if (addr.ok && Array.isArray(addr.reply) && addr.reply.length === 2) obs.primary = `${addr.reply[0]}:${addr.reply[1]}`;
-      const reps = await tryAdminCall(s.ip, SENTINEL_PORT, ["SENTINEL", "REPLICAS", MASTER_NAME]);
-      if (reps.ok) {
-        obs.replicasKnown = parseSentinelEntries(reps.reply).filter((r) => !/s_down|o_down|disconnected/.test(r.flags ?? "")).length;
-      }
-      const peers = await tryAdminCall(s.ip, SENTINEL_PORT, ["SENTINEL", "SENTINELS", MASTER_NAME]);
-      if (peers.ok) obs.peersKnown = parseSentinelEntries(peers.reply).length;
-      sentinels[s.name] = obs;
+      sentinels[s.name] = await askNode(s.ip, SENTINEL_PORT, async (ask) => {
+        const obs: SentinelObservation = { ping: true };
+        const [addr, reps, peers] = await Promise.all([
+          ask(["SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME]),
+          ask(["SENTINEL", "REPLICAS", MASTER_NAME]),
+          ask(["SENTINEL", "SENTINELS", MASTER_NAME]),
+        ]);
+        if (addr.ok && Array.isArray(addr.reply) && addr.reply.length === 2) obs.primary = `${addr.reply[0]}:${addr.reply[1]}`;
+        if (reps.ok) obs.replicasKnown = parseSentinelEntries(reps.reply).filter((r) => up(r.flags)).length;
+        // Only peers it is connected to: a Sentinel told of its peers in its config knows them before it reaches them.
+        if (peers.ok) obs.peersKnown = parseSentinelEntries(peers.reply).filter((r) => up(r.flags)).length;
+        return obs;
+      });
     }),
   ]);
   return { data, sentinels };
+}
+
+function up(flags: string | undefined): boolean {
+  return !/s_down|o_down|disconnected/.test(flags ?? "");
+}
+
+type Ask = (args: string[]) => Promise<{ ok: true; reply: unknown } | { ok: false; error: string }>;
+
+/**
+ * PING on one connection, then the node's questions on the same connection: one connect per node per look instead
+ * of one per question, since the health wait looks many times a second. A failed PING is the observation.
+ */
+async function askNode<T extends { ping: string | true }>(ip: string, port: number, then: (ask: Ask) => Promise<T>): Promise<T | { ping: string }> {
+  const timeoutMs = 2000;
+  try {
+    return await withAdminConnection(ip, port, timeoutMs, async (conn) => {
+      const ask: Ask = async ([cmd, ...args]) => {
+        try {
+          return { ok: true, reply: await conn.call(cmd!, ...args) };
+        } catch (err) {
+          return { ok: false, error: (err as Error).message || String(err) };
+        }
+      };
+      const ping = await ask(["PING"]);
+      if (!ping.ok) return { ping: ping.error };
+      return then(ask);
+    });
+  } catch (err) {
+    return { ping: (err as Error).message || String(err) };
+  }
 }
 
 export class HealthTimeoutError extends Error {
@@ -184,6 +215,6 @@ export async function waitHealthy(
         problems,
       );
     }
-    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }
 }

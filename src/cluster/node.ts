@@ -1,4 +1,4 @@
-import { copyFileIn, execDetached, execIn } from "../docker/container.js";
+import { copyFilesIn, execDetached, execIn } from "../docker/container.js";
 import type { Launch } from "../db/db.js";
 import { tryAdminCall } from "./admin.js";
 import { ensureLazyFsMounted, type LazyFsOptions } from "./lazyfs.js";
@@ -58,7 +58,9 @@ export class DockerNode implements Node {
   readonly dataDir: string;
   readonly launches: readonly Launch[];
   private readonly init: DockerNodeInit;
-  private configsWritten = false;
+  private configsWritten: Promise<void> | undefined;
+  /** Processes launched in this container so far. */
+  private readonly launched = new Set<Launch["process"]>();
 
   constructor(init: DockerNodeInit) {
     this.init = init;
@@ -89,15 +91,21 @@ export class DockerNode implements Node {
     if (this.init.lazyFs && processes.includes("db")) {
       await ensureLazyFsMounted(this.name, (cmd, o) => this.exec(cmd, o), this.dataDir, this.init.lazyFs);
     }
-    await this.writeConfigsOnce();
     const launches = this.launches.filter((l) => processes.includes(l.process));
+    // Processes never launched in this container cannot be running nor have left a pid file: skip asking (two
+    // execs each, which on a busy Docker host take most of a start).
+    const fresh = launches.filter((l) => !this.launched.has(l.process));
+    await this.writeConfigsOnce();
     for (const launch of launches) {
-      if (await this.processRunning(launch.process)) continue;
-      // A stale pid file from a killed predecessor would make a process that failed to start look alive.
-      await this.exec(["rm", "-f", pidPath(launch.process)]);
+      if (!fresh.includes(launch)) {
+        if (await this.processRunning(launch.process)) continue;
+        // A stale pid file from a killed predecessor would make a process that failed to start look alive.
+        await this.exec(["rm", "-f", pidPath(launch.process)]);
+      }
+      this.launched.add(launch.process);
       await execDetached(this.containerId, ["sh", "-c", launchScript(launch)]);
     }
-    for (const launch of launches) await this.waitForPing(launch);
+    await Promise.all(launches.map((launch) => this.waitForPing(launch)));
   }
 
   async signalDb(signal: "SIGKILL" | "SIGTERM" | "SIGSTOP" | "SIGCONT"): Promise<void> {
@@ -144,30 +152,39 @@ export class DockerNode implements Node {
     return r.exitCode === 0 ? r.stdout : "";
   }
 
-  private async writeConfigsOnce(): Promise<void> {
-    if (this.configsWritten) return;
-    const dirs = new Set([LOG_DIR, PID_DIR, ...this.launches.flatMap((l) => l.files.map((f) => f.path.replace(/\/[^/]*$/, "")))]);
-    const mk = await this.exec(["mkdir", "-p", ...dirs]);
-    if (mk.exitCode !== 0) throw new Error(`${this.name}: mkdir failed: ${mk.stderr.trim()}`);
-    for (const launch of this.launches) {
-      for (const file of launch.files) {
-        await copyFileIn(this.containerId, file.path, file.contents);
-        await this.init.saveConfig(this.name, file.saveAs, file.contents);
-      }
+  /** Writes the node's config files ahead of its first start, so that start only launches. */
+  prepare(): Promise<void> {
+    return this.writeConfigsOnce();
+  }
+
+  /** Once per node, shared by starts that overlap (a co-located Sentinel starting while its server does). */
+  private writeConfigsOnce(): Promise<void> {
+    if (this.configsWritten === undefined) {
+      const writing = (async () => {
+        const files = this.launches.flatMap((l) => l.files);
+        const dirs = [...new Set([LOG_DIR, PID_DIR, ...files.map((f) => f.path.replace(/\/[^/]*$/, ""))])];
+        await copyFilesIn(this.containerId, dirs, files);
+        await Promise.all(files.map((file) => this.init.saveConfig(this.name, file.saveAs, file.contents)));
+      })();
+      // A failed write is tried again by the next start rather than remembered.
+      writing.catch(() => (this.configsWritten = undefined));
+      this.configsWritten = writing;
     }
-    this.configsWritten = true;
+    return this.configsWritten;
   }
 
   private async waitForPing(launch: Launch): Promise<void> {
     const deadline = Date.now() + (this.init.startTimeoutMs ?? 20_000);
     const port = this.portOf(launch.process);
     let last = "";
+    let nextStateCheck = Date.now() + 300;
     for (;;) {
       const r = await tryAdminCall(this.ip, port, ["PING"], 1000);
       if (r.ok) return;
       last = r.error;
-      // A server that exits at start (bad config, missing binary) will never answer: say why at once.
-      if ((await this.processState(launch.process)) === "exited") {
+      // A server that exits at start (bad config, missing binary) will never answer: say why soon. Not on every
+      // poll: the question is an exec, slower than the start it would watch, so the first 300 ms only ping.
+      if (Date.now() >= nextStateCheck && (await this.processState(launch.process)) === "exited") {
         const tail = await this.processLog(launch.process, 20);
         throw new Error(
           `${this.name}: ${launch.argv[0]} exited during start-up. Last lines of ${logPath(launch.process)}:\n${tail.trimEnd() || "(empty)"}`,
@@ -179,7 +196,7 @@ export class DockerNode implements Node {
           `${this.name}: ${launch.argv[0]} did not answer PING on ${this.ip}:${port} (${last}). Last lines of its log:\n${tail.trimEnd()}`,
         );
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 }

@@ -242,14 +242,21 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
     step(`created network ${network.name} (${network.subnet})`);
 
     const primaryAddr = { ip: ipOf("n1"), port: DB_PORT };
+    // Sentinels start knowing the replicas and each other, as they would after discovery (src/db/sentinel.ts).
+    const known = {
+      replicas: plans.filter((p) => p.kind === "data" && p.role === "replica").map((p) => ({ ip: ipOf(p.name), port: p.port })),
+      sentinels: plans.filter((p) => p.runsSentinel).map((p) => ({ name: p.name, ip: ipOf(p.name) })),
+    };
     const launchesFor = (plan: NodePlan): Launch[] => {
       const view = { runId: opts.runId, plan, ip: ipOf(plan.name), ipOf };
       const out: Launch[] = [];
       if (plan.kind === "data") out.push(db.serverLaunch(launchSpec, view));
-      if (plan.runsSentinel) out.push(db.sentinelLaunch(launchSpec, view, primaryAddr));
+      if (plan.runsSentinel) out.push(db.sentinelLaunch(launchSpec, view, primaryAddr, known));
       return out;
     };
     const lazyNeeds = opts.lazyFs ? await lazyFsContainerNeeds() : undefined;
+    // Start-up speed is judged from here (issue 20): what comes before is the network, not the topology.
+    const createdAt = Date.now();
     const created = await Promise.all(
       plans.map(async (plan) => {
         const c = await createNodeContainer({
@@ -312,8 +319,17 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
     const undoRoutes = () => withdrawRoutes();
     withdrawAll = undoRoutes;
 
-    // Data servers first; Sentinels only once replication exists, so they learn the replicas from the primary.
-    await Promise.all(data.map((n) => n.start(["db"]))).catch((err: Error) => {
+    // Sentinels need not wait for replication: they are told the replicas. They start once the primary answers, so
+    // none ever watches a primary that is not up yet (down-after-milliseconds would run from their start). Engines
+    // that attach replicas by command (Dragonfly) still start them after replication, as before.
+    const sentinelProcs = nodes.filter((n) => n.launches.some((l) => l.process === "sentinel"));
+    const startSentinels = () => Promise.all(sentinelProcs.map((n) => n.start(["sentinel"])));
+    const early = db.replicaOfBy === "config" && spec.topology === "sentinel";
+    const primaryUp = data[0]!.start(["db"]);
+    const sentinelsUp = early ? Promise.all([primaryUp, ...sentinelProcs.map((n) => n.prepare())]).then(startSentinels) : undefined;
+    // Settled either way below; an early failure must not surface as an unhandled rejection meanwhile.
+    sentinelsUp?.catch(() => undefined);
+    await Promise.all([primaryUp, ...data.slice(1).map((n) => n.start(["db"]))]).catch((err: Error) => {
       throw clientMode === "direct" && /ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|timed out/i.test(err.message)
         ? new UsageError(
             `${err.message.split("\n")[0]}: with --client-mode direct the runner must reach container addresses`,
@@ -339,7 +355,7 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
     else if (db.replicaOfBy === "command" && spec.topology !== "single") await attachReplicas(data, plans);
     phase("replication");
 
-    await Promise.all([...data, ...sentinelOnly].map((n) => n.startDb()));
+    await (sentinelsUp ?? startSentinels());
     step(spec.topology === "sentinel" ? `Sentinels answer PING` : `all processes answer`);
     phase("sentinels");
 
@@ -356,6 +372,7 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
     await cluster.waitHealthy();
     step(`healthy: ${describeShape(spec)}`);
     phase("health");
+    timings["created-to-healthy"] = Date.now() - createdAt;
 
     for (const n of data) {
       cluster.capabilities[n.name] = await probeCapabilities(
@@ -441,17 +458,23 @@ async function formRedisCluster(data: DockerNode[], plans: NodePlan[], signal?: 
     }),
   );
   const first = data[0]!;
-  for (const n of data.slice(1)) {
-    await adminCall(first.ip, first.port, ["CLUSTER", "MEET", n.ip, String(n.port), String(CLUSTER_BUS_PORT)]);
-  }
-  const ids = new Map<string, string>();
-  for (const n of data) {
-    const r = await adminCall(n.ip, n.port, ["CLUSTER", "MYID"]);
-    ids.set(n.name, String(r));
-  }
+  // Each node meets the first, rather than the first meeting each in turn: the handshakes proceed in parallel and
+  // gossip introduces the rest. A replica also meets its own primary, which it must know before it can follow it.
+  const meet = (n: DockerNode, peer: DockerNode) => adminCall(n.ip, n.port, ["CLUSTER", "MEET", peer.ip, String(peer.port), String(CLUSTER_BUS_PORT)]);
+  await Promise.all(
+    data.slice(1).map(async (n) => {
+      await meet(n, first);
+      const own = plans.find((p) => p.name === n.name)?.replicaOf;
+      if (own && own !== first.name) await meet(n, byName.get(own)!);
+    }),
+  );
+  const ids = new Map<string, string>(
+    await Promise.all(data.map(async (n) => [n.name, String(await adminCall(n.ip, n.port, ["CLUSTER", "MYID"]))] as [string, string])),
+  );
   // A replica can only follow a primary it already knows through gossip, so retry until it does.
   const deadline = Date.now() + 30_000;
-  for (const plan of plans.filter((p) => p.role === "replica")) {
+  await Promise.all(plans.filter((p) => p.role === "replica").map((plan) => replicate(plan)));
+  async function replicate(plan: NodePlan): Promise<void> {
     const n = byName.get(plan.name)!;
     const primaryId = ids.get(plan.replicaOf!)!;
     for (;;) {
@@ -460,12 +483,12 @@ async function formRedisCluster(data: DockerNode[], plans: NodePlan[], signal?: 
       const sees = known.ok && parseClusterNodes(String(known.reply)).some((l) => l.id === primaryId && l.isPrimary);
       if (sees) {
         const r = await tryAdminCall(n.ip, n.port, ["CLUSTER", "REPLICATE", primaryId]);
-        if (r.ok) break;
+        if (r.ok) return;
         if (Date.now() > deadline) throw new Error(`${n.name}: CLUSTER REPLICATE ${plan.replicaOf} failed: ${r.error}`);
       } else if (Date.now() > deadline) {
         throw new Error(`${n.name} never learnt of ${plan.replicaOf} through cluster gossip within 30 s`);
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 }

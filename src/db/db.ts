@@ -1,3 +1,4 @@
+import type { SentinelKnown } from "./sentinel.js";
 import type { NodePlan } from "../cluster/layout.js";
 import type { ClusterSpec } from "../cluster/spec.js";
 import type { DbName, ExecResult } from "../cluster/types.js";
@@ -59,7 +60,8 @@ export interface Db {
   /** Reasons this engine cannot run the spec at all, each naming the engine and the missing feature. */
   refusals(spec: ClusterSpec): string[];
   serverLaunch(spec: ClusterSpec, node: NodeView): Launch;
-  sentinelLaunch(spec: ClusterSpec, node: NodeView, primary: { ip: string; port: number }): Launch;
+  /** `known`: replicas and Sentinels to write into the config, so the Sentinel starts knowing them. */
+  sentinelLaunch(spec: ClusterSpec, node: NodeView, primary: { ip: string; port: number }, known?: SentinelKnown): Launch;
   containerNeeds(spec: ClusterSpec): ContainerNeeds;
   /** Which engine and version a server is, from its INFO (undefined if it is not this engine). */
   identify(info: InfoFields): { engine: DbName; version: string } | undefined;

@@ -93,8 +93,8 @@ export const dragonfly: Db = {
     const contents = `# Dragonfly flags for ${node.plan.name}, written by splitbrain (run ${node.runId})\n${dragonflyFlags(spec, node).join("\n")}\n`;
     return { process: "db", files: [{ path, contents, saveAs: "dragonfly.flags" }], argv: ["dragonfly", `--flagfile=${path}`] };
   },
-  sentinelLaunch(spec, node, primary): Launch {
-    const file = sentinelConfFile(CONF_DIR, renderSentinelConf(spec, { name: node.plan.name, ip: node.ip }, primary, node.runId));
+  sentinelLaunch(spec, node, primary, known): Launch {
+    const file = sentinelConfFile(CONF_DIR, renderSentinelConf(spec, { name: node.plan.name, ip: node.ip }, primary, node.runId, known));
     return { process: "sentinel", files: [file], argv: ["redis-sentinel", file.path] };
   },
   containerNeeds(spec: ClusterSpec): ContainerNeeds {

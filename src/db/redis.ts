@@ -51,6 +51,10 @@ export function renderRedisConf(spec: ClusterSpec, node: NodeView, confFile = "r
     `logfile ""`,
     `replica-announce-ip ${node.ip}`,
     `replica-announce-port ${DB_PORT}`,
+    // A replica's full sync starts at once instead of after the default 5 s wait for other replicas to join the
+    // same transfer: the topology is healthy (every replica's link up) seconds sooner at start and after faults.
+    // --redis-conf lines come later in the file and win.
+    `repl-diskless-sync-delay 0`,
   ];
   if (spec.topology === "cluster") {
     lines.push(
@@ -140,8 +144,8 @@ export function redisFamily(dialect: RedisDialect): Db {
         argv: [dialect.server, path],
       };
     },
-    sentinelLaunch(spec, node, primary): Launch {
-      const file = sentinelConfFile(CONF_DIR, renderSentinelConf(spec, { name: node.plan.name, ip: node.ip }, primary, node.runId));
+    sentinelLaunch(spec, node, primary, known): Launch {
+      const file = sentinelConfFile(CONF_DIR, renderSentinelConf(spec, { name: node.plan.name, ip: node.ip }, primary, node.runId, known));
       return { process: "sentinel", files: [file], argv: [dialect.sentinel, file.path] };
     },
     containerNeeds(): ContainerNeeds {

@@ -6,7 +6,7 @@ import { docker } from "./engine.js";
 import { labels } from "./labels.js";
 import { trackRun } from "./cleanup.js";
 import { creating } from "./creations.js";
-import { tarOneFile, untar } from "./tar.js";
+import { tarFiles, tarOneFile, untar } from "./tar.js";
 import { publishedPort, type InspectedPorts } from "../client/reach.js";
 
 export type { ExecResult };
@@ -255,6 +255,25 @@ export async function copyFileIn(containerId: string, path: string, content: str
   const { dir, base } = splitPath(path);
   const archive = tarOneFile(base, Buffer.isBuffer(content) ? content : Buffer.from(content, "utf8"), mode, Math.floor(Date.now() / 1000));
   await docker().getContainer(containerId).putArchive(archive, { path: dir });
+}
+
+/**
+ * Creates directories and writes files into a container in one archive upload: one Docker call where an exec
+ * (mkdir) and a copy per file would each cost a round trip through dockerd. Paths are absolute.
+ */
+export async function copyFilesIn(containerId: string, dirs: readonly string[], files: ReadonlyArray<{ path: string; contents: string | Buffer }>): Promise<void> {
+  const rel = (p: string) => {
+    if (!p.startsWith("/")) throw new Error(`container paths must be absolute: ${p}`);
+    return p.slice(1);
+  };
+  const archive = tarFiles(
+    [
+      ...dirs.map((d) => ({ name: rel(d), dir: true })),
+      ...files.map((f) => ({ name: rel(f.path), content: Buffer.isBuffer(f.contents) ? f.contents : Buffer.from(f.contents, "utf8") })),
+    ],
+    Math.floor(Date.now() / 1000),
+  );
+  await docker().getContainer(containerId).putArchive(archive, { path: "/" });
 }
 
 /** Reads one regular file out of a container. */

@@ -18,23 +18,41 @@ function writeOctal(buf: Buffer, offset: number, length: number, value: number):
 
 /** A tar archive holding one regular file `name` (a path relative to the extraction directory). */
 export function tarOneFile(name: string, content: Buffer, mode = 0o644, mtimeSeconds = 0): Buffer {
+  return tarFiles([{ name, content, mode }], mtimeSeconds);
+}
+
+/**
+ * A tar archive of several entries: regular files, and directories (no content) so that one archive can lay out a
+ * node's directories and config files in a single Docker call instead of an exec and a copy per file.
+ */
+export function tarFiles(entries: ReadonlyArray<{ name: string; content?: Buffer; mode?: number; dir?: boolean }>, mtimeSeconds = 0): Buffer {
+  const parts: Buffer[] = [];
+  for (const e of entries) {
+    const content = e.dir ? Buffer.alloc(0) : (e.content ?? Buffer.alloc(0));
+    parts.push(entryHeader(e.dir ? `${e.name.replace(/\/+$/, "")}/` : e.name, content.length, e.mode ?? (e.dir ? 0o755 : 0o644), mtimeSeconds, e.dir ? "5" : "0"));
+    parts.push(content, Buffer.alloc((BLOCK - (content.length % BLOCK)) % BLOCK));
+  }
+  parts.push(Buffer.alloc(2 * BLOCK));
+  return Buffer.concat(parts);
+}
+
+function entryHeader(name: string, size: number, mode: number, mtimeSeconds: number, type: "0" | "5"): Buffer {
   if (name.startsWith("/") || name.includes("..")) throw new Error(`tar entry must be a plain relative path: ${name}`);
   const header = Buffer.alloc(BLOCK);
   writeString(header, 0, 100, name);
   writeOctal(header, 100, 8, mode);
   writeOctal(header, 108, 8, 0);
   writeOctal(header, 116, 8, 0);
-  writeOctal(header, 124, 12, content.length);
+  writeOctal(header, 124, 12, size);
   writeOctal(header, 136, 12, mtimeSeconds);
   header.fill(" ", 148, 156);
-  header.write("0", 156);
+  header.write(type, 156);
   writeString(header, 257, 6, "ustar\0");
   writeString(header, 263, 2, "00");
   let sum = 0;
   for (const b of header) sum += b;
   writeString(header, 148, 8, sum.toString(8).padStart(6, "0") + "\0 ");
-  const pad = (BLOCK - (content.length % BLOCK)) % BLOCK;
-  return Buffer.concat([header, content, Buffer.alloc(pad), Buffer.alloc(2 * BLOCK)]);
+  return header;
 }
 
 export interface TarEntry {

@@ -35,9 +35,16 @@ export class ClientPool {
   private stopping = false;
   private readonly loops: Promise<void>[] = [];
   private readonly clients = new Set<RedisClient>();
+  /** One session per client connection, reused op after op (a process and its connection are retired together). */
+  private readonly sessions = new WeakMap<RedisClient, Session>();
+  /** Node name per host:port: fixed for a run, and asked on every op. */
+  private readonly names = new Map<string, string | undefined>();
+  private readonly deadlineMs: number;
 
   constructor(private readonly o: ClientPoolOptions) {
     this.nextProcess = o.slots.map((_, i) => i);
+    const waitMs = o.durability.kind === "primary" ? 0 : o.durability.timeoutMs;
+    this.deadlineMs = opDeadlineMs(o.opTimeoutMs, waitMs);
   }
 
   start(): void {
@@ -106,7 +113,7 @@ export class ClientPool {
         if (waitNs > 0) await sleep(waitNs / 1e6);
         if (this.stopping) break;
       }
-      lastStart = this.o.clock.now();
+      if (minGapNs > 0) lastStart = this.o.clock.now();
       const { type, refused } = await this.one(process, client, workload, workload.next(process, rng));
       if (type === "info") {
         client.disconnect();
@@ -124,25 +131,38 @@ export class ClientPool {
     this.clients.delete(client);
   }
 
+  private nameOf(address: string | undefined): string | undefined {
+    if (address === undefined) return this.o.nodeName(undefined);
+    const cached = this.names.get(address);
+    if (cached !== undefined || this.names.has(address)) return cached;
+    const name = this.o.nodeName(address);
+    this.names.set(address, name);
+    return name;
+  }
+
   private async one(process: number, client: RedisClient, workload: Workload, inv: { f: string; key?: string | number; value?: unknown }): Promise<{ type: Op["type"]; refused: boolean }> {
     const { history, clock, counts } = this.o;
-    // Built field by field: this runs twice per op, and object spreads here were a measurable share of its cost.
-    const invoke: Omit<Op, "index"> = { process, type: "invoke", f: inv.f, time: clock.now() };
+    // Built field by field in the history file's order (index, time, process, type, f, key, value, error, node), so
+    // the writer can serialise it as it is (HistoryWriter.record): this runs twice per op.
+    const invoke: Op = { index: -1, time: clock.now(), process, type: "invoke", f: inv.f };
     if (inv.key !== undefined) invoke.key = inv.key;
     if (inv.value !== undefined) invoke.value = inv.value;
-    history.append(invoke);
-    const session = new Session(client, { opTimeoutMs: this.o.opTimeoutMs, durability: this.o.durability });
-    const waitMs = this.o.durability.kind === "primary" ? 0 : this.o.durability.timeoutMs;
-    const out = await perform(session, workload, inv, opDeadlineMs(this.o.opTimeoutMs, waitMs));
-    const done: Omit<Op, "index"> = { process, type: out.type, f: inv.f, time: clock.now() };
+    history.record(invoke);
+    let session = this.sessions.get(client);
+    if (session === undefined) {
+      session = new Session(client, { opTimeoutMs: this.o.opTimeoutMs, durability: this.o.durability });
+      this.sessions.set(client, session);
+    }
+    const out = await perform(session, workload, inv, this.deadlineMs);
+    const done: Op = { index: -1, time: clock.now(), process, type: out.type, f: inv.f };
     if (inv.key !== undefined) done.key = inv.key;
     // An ok op carries what it observed; a failed or indeterminate one carries what it tried to do.
     const value = out.type === "ok" ? (out.value !== undefined ? out.value : inv.value) : inv.value;
     if (value !== undefined) done.value = value;
     if (out.error !== undefined) done.error = out.error;
-    const node = this.o.nodeName(out.node);
+    const node = this.nameOf(out.node);
     if (node !== undefined) done.node = node;
-    history.append(done);
+    history.record(done);
     counts[out.type as "ok" | "fail" | "info"]++;
     return { type: out.type, refused: out.refused === true };
   }

@@ -1,4 +1,5 @@
 import { ReplyError } from "ioredis";
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/cli/exit.js";
 import { DEFAULT_OP_TIMEOUT_MS, honestClusterOptions, honestRedisOptions } from "../../src/client/connect.js";
@@ -12,8 +13,8 @@ import {
 } from "../../src/client/durability.js";
 import { IndeterminateError } from "../../src/client/outcome.js";
 import { opDeadlineMs, perform } from "../../src/client/perform.js";
-import type { Arg, TrackedSession } from "../../src/client/session.js";
-import type { Completion, Invocation, Workload } from "../../workloads/workload.js";
+import { Session, type Arg, type TrackedSession } from "../../src/client/session.js";
+import type { Completion, Invocation, RedisClient, Workload } from "../../workloads/workload.js";
 
 describe("honest client options", () => {
   it("never queue, retry or resend; time out every command", () => {
@@ -210,6 +211,51 @@ describe("perform: one op to one completion", () => {
   it("a late rejection after the deadline does not escape", async () => {
     const late = workloadDoing(() => new Promise<Completion>((_, reject) => setTimeout(() => reject(new Error("late")), 30)));
     expect((await perform(new ScriptedSession(), late, op, 5)).type).toBe("info");
+    await new Promise((r) => setTimeout(r, 50));
+  });
+
+  it("ops sharing a deadline length each time out on their own, never early, and settled ones are left alone", async () => {
+    const hang = workloadDoing(() => new Promise<Completion>(() => undefined));
+    const quick = workloadDoing(async () => ({ type: "ok", value: 1 }));
+    const t0 = performance.now();
+    const first = perform(new ScriptedSession(), hang, op, 40);
+    await new Promise((r) => setTimeout(r, 25));
+    const second = perform(new ScriptedSession(), hang, op, 40);
+    expect(await perform(new ScriptedSession(), quick, op, 40)).toMatchObject({ type: "ok", value: 1 });
+    expect(await first).toMatchObject({ type: "info" });
+    const t1 = performance.now();
+    expect(await second).toMatchObject({ type: "info", error: "Command timed out (op deadline of 40 ms)" });
+    const t2 = performance.now();
+    expect(t1 - t0).toBeGreaterThanOrEqual(39);
+    expect(t2 - t0).toBeGreaterThanOrEqual(64);
+  });
+
+  it("a settled op's deadline does not keep a process alive", () => {
+    // A child that performs one quick op with a 60 s deadline must exit at once, as it did with a timer per op.
+    const script = `
+      import { perform } from ${JSON.stringify(new URL("../../src/client/perform.ts", import.meta.url).pathname)};
+      const s = { begin() {}, attempt: { written: true }, node: undefined, call: async () => 1, write: async () => 1, confirm: async () => {} };
+      const w = { apply: async () => ({ type: "ok", value: 1 }) };
+      const out = await perform(s, w, { f: "read" }, 60000);
+      console.log(out.type);`;
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
+    expect(r.stdout.trim()).toBe("ok");
+    expect(Date.now() - t0).toBeLessThan(20_000);
+  });
+
+  it("a command times out as ioredis' own timeout would: first timeout wins, answered commands stand it down", async () => {
+    const sent: Array<{ setTimeout(ms: number): void; resolve(v: unknown): void }> = [];
+    // What ioredis' sendCommand does with commandTimeout: sets it (the session's own, set first, wins) and writes.
+    const client = { sendCommand: (c: (typeof sent)[number]) => (c.setTimeout(60_000), sent.push(c)) } as unknown as RedisClient;
+    const s = new Session(client, { opTimeoutMs: 60_000, durability: { kind: "primary" } });
+    s.begin();
+    const t0 = performance.now();
+    await expect(s.call("get", ["k"], 30)).rejects.toThrow(/^Command timed out$/);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(29);
+    const answered = s.call("get", ["k"], 30);
+    sent[1]!.resolve(Buffer.from("v"));
+    expect(await answered).toBe("v");
     await new Promise((r) => setTimeout(r, 50));
   });
 

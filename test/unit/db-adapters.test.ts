@@ -91,6 +91,33 @@ describe("Redis adapter", () => {
     );
   });
 
+  it("writes the replicas and peer Sentinels into sentinel.conf, with run ids its peers were told", () => {
+    const spec = defaultSpec({ topology: "sentinel" });
+    const known = {
+      replicas: [
+        { ip: "10.213.7.12", port: 6379 },
+        { ip: "10.213.7.13", port: 6379 },
+      ],
+      sentinels: ["s1", "s2", "s3"].map((name, i) => ({ name, ip: `10.213.7.${14 + i}` })),
+    };
+    const conf = (name: string) => directives(redis.sentinelLaunch(spec, view(spec, name), { ip: "10.213.7.11", port: 6379 }, known).files[0]!.contents);
+    const s2 = conf("s2");
+    const idOf = (c: string[]) => c.find((l) => l.startsWith("sentinel myid "))!.split(" ")[2]!;
+    expect(idOf(s2)).toMatch(/^[0-9a-f]{40}$/);
+    expect(s2).toEqual(
+      expect.arrayContaining([
+        "sentinel known-replica splitbrain 10.213.7.12 6379",
+        "sentinel known-replica splitbrain 10.213.7.13 6379",
+        `sentinel known-sentinel splitbrain 10.213.7.14 26379 ${idOf(conf("s1"))}`,
+        `sentinel known-sentinel splitbrain 10.213.7.16 26379 ${idOf(conf("s3"))}`,
+      ]),
+    );
+    // Not itself, and the monitor line comes first: Sentinel reads known-* lines against a master it already has.
+    expect(s2.filter((l) => l.includes("known-sentinel"))).toHaveLength(2);
+    expect(s2.findIndex((l) => l.startsWith("sentinel monitor"))).toBeLessThan(s2.findIndex((l) => l.includes("known-")));
+    expect(new Set(["s1", "s2", "s3"].map((n) => idOf(conf(n)))).size).toBe(3);
+  });
+
   it("asks the server, not a table, which settings exist", () => {
     const spec = defaultSpec({ topology: "single" });
     spec.settings.minReplicasMaxLag = 5;

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { formatCidr, hostAddress, overlaps, parseCidr, pickSubnet } from "../../src/docker/subnet.js";
-import { tarOneFile, untar } from "../../src/docker/tar.js";
+import { tarFiles, tarOneFile, untar } from "../../src/docker/tar.js";
 import { isValidRunId, labels, newRunId, RUN_LABEL, runFilter } from "../../src/docker/labels.js";
 
 describe("subnet picking", () => {
@@ -63,6 +67,28 @@ describe("single-file tar", () => {
   it("refuses absolute and parent paths", () => {
     expect(() => tarOneFile("/etc/passwd", Buffer.alloc(1))).toThrow();
     expect(() => tarOneFile("../x", Buffer.alloc(1))).toThrow();
+  });
+
+  it("lays out directories and files in one archive that tar itself reads", () => {
+    const conf = Buffer.from("port 6379\n");
+    const archive = tarFiles([
+      { name: "var/log/splitbrain", dir: true },
+      { name: "etc/splitbrain/redis.conf", content: conf },
+    ]);
+    const entries = untar(archive);
+    expect(entries.map((e) => [e.name, e.type])).toEqual([
+      ["var/log/splitbrain/", "5"],
+      ["etc/splitbrain/redis.conf", "0"],
+    ]);
+    expect(entries[1]!.content.equals(conf)).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), "splitbrain-tar-"));
+    try {
+      execFileSync("tar", ["-xf", "-", "-C", dir], { input: archive });
+      expect(readFileSync(join(dir, "etc/splitbrain/redis.conf"), "utf8")).toBe("port 6379\n");
+      expect(statSync(join(dir, "var/log/splitbrain")).isDirectory()).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("reports a truncated archive instead of returning short content", () => {

@@ -5,7 +5,7 @@ import { SeededRng } from "../../src/rng.js";
 import { COUNTER_KEY } from "../../workloads/counter.js";
 import { assignClients, createWorkload, DEFAULT_WORKLOADS, parseWorkloads, WORKLOADS } from "../../workloads/index.js";
 import { INFLIGHT_KEY, QUEUE_KEY } from "../../workloads/queue.js";
-import { CAS_SCRIPT, registerKey } from "../../workloads/register.js";
+import { CAS_SCRIPT, CAS_SHA, registerKey } from "../../workloads/register.js";
 import { ELEMENTS_PER_SET, setKey } from "../../workloads/set.js";
 import type { Invocation } from "../../workloads/workload.js";
 
@@ -16,6 +16,8 @@ class FakeSession implements CommandSession {
   private readonly strings = new Map<string, string>();
   private readonly sets = new Map<string, Set<string>>();
   private readonly lists = new Map<string, string[]>();
+  /** Scripts by SHA-1, as a server caches what EVAL ran. */
+  private readonly scripts = new Map<string, string>();
 
   async call(name: string, args: Arg[]): Promise<unknown> {
     this.sent.push({ name, args, write: false });
@@ -44,8 +46,12 @@ class FakeSession implements CommandSession {
       case "set":
         this.strings.set(a[0]!, a[1]!);
         return "OK";
+      case "evalsha":
+        if (!this.scripts.has(a[0]!)) throw Object.assign(new Error("NOSCRIPT No matching script. Please use EVAL."), { name: "ReplyError" });
+        return this.exec("eval", [this.scripts.get(a[0]!)!, ...a.slice(1)]);
       case "eval": {
         expect(a[0]).toBe(CAS_SCRIPT);
+        this.scripts.set(CAS_SHA, a[0]!);
         const [, , key, from, to] = a;
         if (this.strings.get(key!) !== from) return 0;
         this.strings.set(key!, to!);
@@ -143,6 +149,8 @@ describe("applying ops", () => {
     expect(s.confirms).toBe(2);
     expect(await w.apply(s, { f: "cas", key: k, value: [3, 1] })).toEqual({ type: "fail", value: [3, 1], error: "cas: value was not 3" });
     expect(s.confirms).toBe(2);
+    // The first cas found no cached script and sent the body; the next went by digest alone.
+    expect(s.sent.filter((c) => c.name.startsWith("eval")).map((c) => c.name)).toEqual(["evalsha", "eval", "evalsha"]);
     await expect(w.apply(s, { f: "nope", key: k })).rejects.toThrow(/cannot apply/);
   });
 
