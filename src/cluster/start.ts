@@ -373,6 +373,7 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
     step(`healthy: ${describeShape(spec)}`);
     phase("health");
     timings["created-to-healthy"] = Date.now() - createdAt;
+    await restoreEngineDefaults(db, spec, data);
 
     for (const n of data) {
       cluster.capabilities[n.name] = await probeCapabilities(
@@ -491,4 +492,24 @@ async function formRedisCluster(data: DockerNode[], plans: NodePlan[], signal?: 
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+}
+
+/**
+ * Puts back what the engine set only to start sooner (Db.setUpOnly): dropped from each server's config file, so a
+ * restarted process reads the default, and set on the running server. Runs before any workload or fault.
+ */
+async function restoreEngineDefaults(db: Db, spec: ClusterSpec, data: readonly DockerNode[]): Promise<void> {
+  const undo = db.setUpOnly?.(spec);
+  if (!undo || (undo.dropConfLines.length === 0 && undo.configSet.length === 0)) return;
+  await Promise.all(
+    data.map(async (n) => {
+      for (const file of n.launches.find((l) => l.process === "db")?.files ?? []) {
+        for (const line of undo.dropConfLines) {
+          const r = await n.exec(["sed", "-i", `/^${line.replace(/[.*[\]^$/]/g, "\\$&")}$/d`, file.path]);
+          if (r.exitCode !== 0) throw new Error(`could not restore ${file.path} on ${n.name}: ${r.stderr.trim()}`);
+        }
+      }
+      for (const [key, value] of undo.configSet) await adminCall(n.ip, n.port, ["CONFIG", "SET", key, value]);
+    }),
+  );
 }

@@ -72,4 +72,10 @@ export interface Db {
    * Returns the spec the launches use (the user's spec is not changed) and what was found, for test.json.
    */
   prepare?(spec: ClusterSpec, runInNode: (cmd: string[]) => Promise<ExecResult>): Promise<{ spec: ClusterSpec; found: Record<string, unknown> }>;
+  /**
+   * Settings used only to get the topology healthy sooner, and how to put the engine's own back once it is: config
+   * lines to drop from the server's config file (so a restart reads the default) and CONFIG SET pairs for the running
+   * server. The database under test then runs with the user's settings and the engine's defaults, nothing of ours.
+   */
+  setUpOnly?(spec: ClusterSpec): { dropConfLines: string[]; configSet: Array<[string, string]> };
 }

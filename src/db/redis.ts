@@ -51,11 +51,10 @@ export function renderRedisConf(spec: ClusterSpec, node: NodeView, confFile = "r
     `logfile ""`,
     `replica-announce-ip ${node.ip}`,
     `replica-announce-port ${DB_PORT}`,
-    // A replica's full sync starts at once instead of after the default 5 s wait for other replicas to join the
-    // same transfer: the topology is healthy (every replica's link up) seconds sooner at start and after faults.
-    // --redis-conf lines come later in the file and win.
-    `repl-diskless-sync-delay 0`,
   ];
+  // A replica's first full sync starts at once instead of after the default wait for other replicas to join the
+  // same transfer, so the topology is healthy seconds sooner; setUpOnly() puts the default back once it is.
+  if (!userSets(s, SYNC_DELAY.key)) lines.push(`${SYNC_DELAY.key} ${SYNC_DELAY.setUp}`);
   if (spec.topology === "cluster") {
     lines.push(
       `cluster-enabled yes`,
@@ -81,6 +80,19 @@ export function renderRedisConf(spec: ClusterSpec, node: NodeView, confFile = "r
   if (s.extra.length) lines.push(`# --redis-conf`, ...s.extra.map(([k, v]) => `${k} ${v}`));
   lines.push("");
   return lines.join("\n");
+}
+
+/** Set for the start only; 5 s is the default of Redis (since 2.8) and Valkey. */
+const SYNC_DELAY = { key: "repl-diskless-sync-delay", setUp: "0", engineDefault: "5" } as const;
+
+function userSets(s: ClusterSpec["settings"], key: string): boolean {
+  return s.extra.some(([k]) => k.toLowerCase() === key);
+}
+
+/** What renderRedisConf set only for the start, and the engine's defaults to restore once the topology is healthy. */
+export function redisSetUpOnly(spec: ClusterSpec): { dropConfLines: string[]; configSet: Array<[string, string]> } {
+  if (userSets(spec.settings, SYNC_DELAY.key)) return { dropConfLines: [], configSet: [] };
+  return { dropConfLines: [`${SYNC_DELAY.key} ${SYNC_DELAY.setUp}`], configSet: [[SYNC_DELAY.key, SYNC_DELAY.engineDefault]] };
 }
 
 /** Config keys the spec sets, for asking the running server whether it knows them. */
@@ -148,6 +160,7 @@ export function redisFamily(dialect: RedisDialect): Db {
       const file = sentinelConfFile(CONF_DIR, renderSentinelConf(spec, { name: node.plan.name, ip: node.ip }, primary, node.runId, known));
       return { process: "sentinel", files: [file], argv: [dialect.sentinel, file.path] };
     },
+    setUpOnly: redisSetUpOnly,
     containerNeeds(): ContainerNeeds {
       return { ulimits: [] };
     },

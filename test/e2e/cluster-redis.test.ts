@@ -112,6 +112,12 @@ describe.skipIf(!runnable)("Redis topologies in Docker", () => {
     expect(await r.call("WAIT", "2", "5000")).toBe(2);
     for (const n of c.nodes.slice(1)) expect(await readOn(n, "rk")).toBe("rv");
     expect(c.endpoints).toEqual({ kind: "single", host: p.ip, port: 6379, node: "n1" });
+    // The sync delay set only to start sooner is the engine's default again, running and in the file a restart reads.
+    for (const n of c.nodes) {
+      expect(await adminCall(n.ip, n.port, ["CONFIG", "GET", "repl-diskless-sync-delay"])).toEqual(["repl-diskless-sync-delay", "5"]);
+      const conf = await (n as Node).exec(["cat", n.launches.find((l) => l.process === "db")!.files[0]!.path]);
+      expect(conf.stdout).not.toMatch(/^repl-diskless-sync-delay/m);
+    }
     r.disconnect();
     await finish(c);
   }, 90_000);
