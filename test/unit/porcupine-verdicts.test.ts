@@ -1,6 +1,7 @@
 /**
  * Verdict agreement with porcupine on a few generated histories (no timing: that is `npm run bench -- porcupine`).
- * Needs `go` on PATH and porcupine's source at ../shared/vendor/porcupine (or $PORCUPINE_SRC); skips otherwise.
+ * Needs `go` on PATH and porcupine's source at ../shared/vendor/porcupine (or $PORCUPINE_SRC); skips otherwise,
+ * except under SPLITBRAIN_REQUIRE_PORCUPINE=1 (CI, which installs Go), where a missing part fails.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +13,9 @@ import { checkLinearizable } from "../../src/checker/linearizable/index.js";
 import { modelByName } from "../../src/models/index.js";
 
 const missing = porcupineMissing();
+if (missing && process.env.SPLITBRAIN_REQUIRE_PORCUPINE === "1") {
+  throw new Error(`porcupine verdict agreement is required (SPLITBRAIN_REQUIRE_PORCUPINE=1) but cannot run: ${missing}`);
+}
 if (missing) console.warn(`porcupine verdict agreement skipped: ${missing}`);
 
 describe.skipIf(missing !== undefined)("verdicts agree with porcupine's", () => {
