@@ -9,19 +9,12 @@ import { parseJepsenLog } from "../../src/history/jepsen-log.js";
 import { parseJsonl } from "../../src/history/jsonl.js";
 import { parseHistory } from "../../src/history/read.js";
 import { UsageError } from "../../src/cli/exit.js";
+import { thrown } from "./support/thrown.js";
 
 const fixtures = join(import.meta.dirname, "../fixtures/histories");
 const fixture = (name: string) => readFileSync(join(fixtures, name), "utf8");
 
-function formatError(fn: () => unknown): HistoryFormatError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(HistoryFormatError);
-    return err as HistoryFormatError;
-  }
-  throw new Error("expected a HistoryFormatError");
-}
+const formatError = (fn: () => unknown): HistoryFormatError => thrown(HistoryFormatError, fn);
 
 describe("JSONL reader", () => {
   it("reads every field and renumbers densely", () => {

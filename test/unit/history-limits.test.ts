@@ -4,16 +4,9 @@ import { HistoryFormatError } from "../../src/history/errors.js";
 import { parseJepsenLog } from "../../src/history/jepsen-log.js";
 import { parseJsonl } from "../../src/history/jsonl.js";
 import { DEFAULT_MAX_LINE_MIB, firstLongLine, jsonNestsDeeperThan, maxLineChars } from "../../src/history/limits.js";
+import { thrown } from "./support/thrown.js";
 
-function refusal(fn: () => unknown): HistoryFormatError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(HistoryFormatError);
-    return err as HistoryFormatError;
-  }
-  throw new Error("expected a HistoryFormatError");
-}
+const refusal = (fn: () => unknown): HistoryFormatError => thrown(HistoryFormatError, fn);
 
 const DEEP = 100_000;
 const line = (value: string) => `{"process":0,"type":"invoke","f":"write","value":${value}}`;

@@ -6,6 +6,7 @@ import { UsageError } from "../../src/cli/exit.js";
 import { checkHistory, readRunResults, readTestRecord } from "../../src/runner/checkRun.js";
 import { parseJsonText } from "../../src/runner/records.js";
 import { partitionArgs, partitionedSetHistory, testRecord } from "./report-fixture.js";
+import { thrown } from "./support/thrown.js";
 
 let dir: string;
 beforeEach(() => {
@@ -13,15 +14,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return err as UsageError;
-  }
-  throw new Error("expected a UsageError");
-}
+const usageError = (fn: () => unknown): UsageError => thrown(UsageError, fn);
 
 const writeTest = (text: string) => writeFileSync(join(dir, "test.json"), text);
 
