@@ -28,7 +28,10 @@ export function medianOf(values: readonly number[]): number {
 export interface PermutationTest {
   /** Two-sided p-value: the share of the splits of the pooled values whose mean difference is at least as extreme. */
   p: number;
-  /** The smallest p these sample sizes can ever give (2 / C(n+m, n) when every value differs). */
+  /**
+   * The smallest p these sample sizes can ever give, when every value differs: 2 / C(n+m, n) for equal sizes (the
+   * mirror split is as extreme), 1 / C(n+m, n) otherwise.
+   */
   minP: number;
   /** Number of splits enumerated (all of them). */
   splits: number;
@@ -66,7 +69,7 @@ export function permutationTest(a: readonly number[], b: readonly number[]): Per
     for (let i = start; i <= pooled.length - left; i++) walk(i + 1, left - 1, sum + pooled[i]!);
   };
   walk(0, nA, 0);
-  return { p: extreme / splits, minP: Math.min(1, 2 / splits), splits, nA, nB, meanDifference: sumA / nA - (total - sumA) / nB };
+  return { p: extreme / splits, minP: Math.min(1, (nA === nB ? 2 : 1) / splits), splits, nA, nB, meanDifference: sumA / nA - (total - sumA) / nB };
 }
 
 export function binomial(n: number, k: number): number {

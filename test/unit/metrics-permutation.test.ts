@@ -10,6 +10,13 @@ describe("exact permutation test (two-sided, difference of means)", () => {
     expect(t.meanDifference).toBe(-3);
   });
 
+  it("unequal sizes: complete separation at 3 vs 2 is 1 of the 10 splits, and the floor says so", () => {
+    const t = permutationTest([10, 11, 12], [1, 2])!;
+    expect(t.splits).toBe(10);
+    expect(t.p).toBeCloseTo(0.1);
+    expect(t.minP).toBeCloseTo(0.1);
+  });
+
   it("complete separation at 5 vs 5: p = 2/252", () => {
     const t = permutationTest([10, 11, 12, 13, 14], [1, 2, 3, 4, 5])!;
     expect(t.p).toBeCloseTo(2 / 252);
