@@ -2,7 +2,7 @@ import type { Rng } from "../nemeses/nemesis.js";
 import type { Checker } from "../src/checker/checker.js";
 import { queueChecker } from "../src/checker/queue.js";
 import type { Op } from "../src/history/op.js";
-import { ELEMENT, ELEMENT_LIST, isElement, isElementList, isNil, type OpProblem } from "../src/history/values.js";
+import { ELEMENT, isElement, isElementList, isNil, listReadProblem, type OpProblem } from "../src/history/values.js";
 import type { Completion, Invocation, CommandSession, Workload } from "./workload.js";
 
 /**
@@ -61,8 +61,7 @@ export class QueueWorkload implements Workload {
         return isNil(v) || isElement(v) || isElementList(v) ? undefined : { field: "value", expected: `the job popped, ${ELEMENT}, or nil` };
       case "drain":
       case "drain-inflight":
-        if (op.type === "ok") return isElementList(v) ? undefined : { field: "value", expected: ELEMENT_LIST };
-        return isNil(v) || isElementList(v) ? undefined : { field: "value", expected: `nil or ${ELEMENT_LIST}` };
+        return listReadProblem(op);
       default:
         return { field: "f", expected: "enqueue, dequeue, drain or drain-inflight" };
     }

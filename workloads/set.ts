@@ -2,7 +2,7 @@ import type { Rng } from "../nemeses/nemesis.js";
 import type { Checker } from "../src/checker/checker.js";
 import { setChecker } from "../src/checker/set.js";
 import type { Op } from "../src/history/op.js";
-import { ELEMENT, ELEMENT_LIST, isElement, isElementList, isNil, type OpProblem } from "../src/history/values.js";
+import { ELEMENT, isElement, isNil, listReadProblem, type OpProblem } from "../src/history/values.js";
 import type { Completion, Invocation, CommandSession, Workload } from "./workload.js";
 
 /**
@@ -69,8 +69,7 @@ export class SetWorkload implements Workload {
         return isElement(v) || (op.type !== "invoke" && isNil(v)) ? undefined : { field: "value", expected: ELEMENT };
       case "read":
       case "final-read":
-        if (op.type === "ok") return isElementList(v) ? undefined : { field: "value", expected: ELEMENT_LIST };
-        return isNil(v) || isElementList(v) ? undefined : { field: "value", expected: `nil or ${ELEMENT_LIST}` };
+        return listReadProblem(op);
       default:
         return { field: "f", expected: "add, read or final-read" };
     }

@@ -90,3 +90,9 @@ export function isNumeric(v: unknown): boolean {
 export const SCALAR = "a number, a string, true/false or nil";
 export const ELEMENT = "one element (a number or a string)";
 export const ELEMENT_LIST = "a list of elements like [1, 2, 3]";
+
+/** A read of a collection (a set's members, a queue's drain): its ok returns the list, other entries carry nil or it. */
+export function listReadProblem(op: { type: string; value?: unknown }): OpProblem | undefined {
+  if (op.type === "ok") return isElementList(op.value) ? undefined : { field: "value", expected: ELEMENT_LIST };
+  return isNil(op.value) || isElementList(op.value) ? undefined : { field: "value", expected: `nil or ${ELEMENT_LIST}` };
+}
