@@ -122,6 +122,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
   let history: HistoryWriter | undefined;
   let stats: StatsSampler | undefined;
   const counts: RunCounts = { ok: 0, fail: 0, info: 0 };
+  let failedBeforeHistory: string | undefined;
   try {
     test.cluster = {
       nodes: cluster.allNodes.map((n) => ({ name: n.name, kind: n.kind, ip: n.ip, port: n.port })),
@@ -238,6 +239,10 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
       test.incomplete ??= "interrupted";
     }
     await pool.stop();
+  } catch (err) {
+    // Before the history exists there is nothing to check: test.json says why, as a failed start's does.
+    if (!history) failedBeforeHistory = (err as Error).message.split("\n")[0];
+    throw err;
   } finally {
     await history?.close().catch(() => undefined);
     await stats?.stop(dir.nodesPath).catch(() => undefined);
@@ -258,7 +263,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
         test.healFailures = afterTeardown(test.healFailures, teardown, runId);
         for (const line of healFailureLines(test.healFailures)) progress.event(line);
       }
-      writeJson(dir.testPath, test);
+      writeJson(dir.testPath, failedBeforeHistory !== undefined ? { ...test, startFailed: failedBeforeHistory } : test);
     }
   }
 
