@@ -176,6 +176,8 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
       scheduleStop.abort();
     };
     hooks.signal?.addEventListener("abort", onAbort, { once: true });
+    // A Ctrl-C that came after set-up's last step but before this listener (the checks above) still stops the run.
+    if (hooks.signal?.aborted) onAbort();
     const active = new Set<string>();
     const startNs = clock.now();
     pool.start();
