@@ -119,7 +119,12 @@ export function interruptibleSequence(what: string): { signal: AbortSignal; disp
       stop.abort();
     } else if (interrupts === 2) {
       say("cleaning up now (faults, containers, network); Ctrl-C once more to exit at once");
-      void runTeardowns().finally(() => exitFlushed(2));
+      void runTeardowns()
+        .then((failures) => {
+          for (const f of failures) say(`cleanup failed: ${f}`);
+          if (failures.length) say("run `splitbrain clean` to remove what is left");
+        })
+        .finally(() => exitFlushed(2));
     } else {
       say("exiting without finishing cleanup: run `splitbrain clean` to remove what is left");
       exitFlushed(2, { withinMs: AT_ONCE_MS });

@@ -118,7 +118,11 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
   };
   const heal = createHealer(nemeses, nemesisCtx);
   // Newer than the cluster's own teardown hook, so an interrupt heals before containers go.
-  const unregisterHeal = onTeardown(`heal faults of run ${runId}`, () => heal());
+  // Failures reject, so the interrupt's cleanup says them: a second Ctrl-C may exit before test.json records them.
+  const unregisterHeal = onTeardown(`heal faults of run ${runId}`, async () => {
+    const failures = await heal();
+    if (failures.length) throw new Error(failures.map((f) => `could not heal ${f.nemesis}: ${f.error} (may remain: ${f.mayRemain})`).join("; "));
+  });
   let history: HistoryWriter | undefined;
   let stats: StatsSampler | undefined;
   const counts: RunCounts = { ok: 0, fail: 0, info: 0 };

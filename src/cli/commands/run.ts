@@ -43,7 +43,12 @@ export function runCommand(): Command {
           stop.abort();
         } else if (interrupts === 2) {
           say("cleaning up now (faults, containers, network); Ctrl-C once more to exit at once");
-          void runTeardowns().finally(() => exitFlushed(ExitCode.Unknown));
+          void runTeardowns()
+            .then((failures) => {
+              for (const f of failures) say(`cleanup failed: ${f}`);
+              if (failures.length) say("run `splitbrain clean` to remove what is left");
+            })
+            .finally(() => exitFlushed(ExitCode.Unknown));
         } else {
           say("exiting without finishing cleanup: run `splitbrain clean` to remove what is left");
           exitFlushed(ExitCode.Unknown, { withinMs: AT_ONCE_MS });
