@@ -54,7 +54,10 @@ export function renderRedisConf(spec: ClusterSpec, node: NodeView, confFile = "r
   ];
   // A replica's first full sync starts at once instead of after the default wait for other replicas to join the
   // same transfer, so the topology is healthy seconds sooner; setUpOnly() puts the default back once it is.
-  if (!userSets(s, SYNC_DELAY.key)) lines.push(`${SYNC_DELAY.key} ${SYNC_DELAY.setUp}`);
+  if (!userSets(s, SYNC_DELAY.key)) {
+    // This saved copy keeps the line; the node's own file loses it once the topology is healthy.
+    lines.push(`# set-up only: splitbrain restores the default (${SYNC_DELAY.engineDefault}) once the topology is healthy`, `${SYNC_DELAY.key} ${SYNC_DELAY.setUp}`);
+  }
   if (spec.topology === "cluster") {
     lines.push(
       `cluster-enabled yes`,
