@@ -73,7 +73,10 @@ export function searchPartition<S>(calls: readonly Call[], model: Model<S>, limi
   for (let i = 0; i < n; i++) slot[i] = pending[i] ? pendingCount++ : completedCount++;
   const zobrist = zobristKeys(n);
   const done: BitsetView = { bits: new Uint32Array(Math.max(1, Math.ceil(completedCount / 32))), lo: 0, hi: 0 };
-  const pend: BitsetView = { bits: new Uint32Array(Math.ceil(pendingCount / 32)), lo: 0, hi: 0 };
+  const pendingWords = Math.ceil(pendingCount / 32);
+  // An empty pending set's span is [length, length), as spanPending finds it: the cache compares spans exactly, so
+  // starting at [0, 0) would make the empty set before any pending flip differ from the empty set after one.
+  const pend: BitsetView = { bits: new Uint32Array(pendingWords), lo: pendingWords, hi: pendingWords };
   const cache = new ConfigCache<S>(model.equal);
   const stackEntry = new Int32Array(n);
   const stackState: S[] = new Array(n);
