@@ -80,7 +80,7 @@ export const OUTCOME_RULES: readonly Rule[] = [
   { name: "LOADING", matches: reply("LOADING"), decision: "fail" },
   // replica-serve-stale-data no while the link to the primary is down: refused.
   { name: "MASTERDOWN", matches: reply("MASTERDOWN"), decision: "fail" },
-  // EVALSHA of a script the server does not have: nothing ran. (We send EVAL, but a server may still say it.)
+  // EVALSHA of a script the server does not have: nothing ran (the register workload then sends EVAL).
   { name: "NOSCRIPT", matches: reply("NOSCRIPT"), decision: "fail" },
   // Type check happens before any mutation.
   { name: "WRONGTYPE", matches: reply("WRONGTYPE"), decision: "fail" },

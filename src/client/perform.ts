@@ -43,9 +43,13 @@ export async function perform(session: TrackedSession, workload: Workload, op: I
   }
 }
 
-/** The deadline the runner should pass: every command of an op has its own timeout; this only catches hangs. */
+/**
+ * The deadline the runner should pass: every command of an op has its own timeout; this only catches hangs. The
+ * longest op sends three commands in turn (a compare-and-set's EVALSHA, its EVAL after NOSCRIPT, then WAIT), so
+ * the deadline is above three command timeouts plus WAIT's own.
+ */
 export function opDeadlineMs(opTimeoutMs: number, waitTimeoutMs = 0): number {
-  return 2 * opTimeoutMs + waitTimeoutMs + 100;
+  return 3 * opTimeoutMs + waitTimeoutMs + 100;
 }
 
 function withNode(type: OpOutcome["type"], value: unknown, error: string | undefined, refused: true | undefined, node: string | undefined): OpOutcome {
