@@ -19,7 +19,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startCluster, type RunningCluster } from "../src/cluster/start.js";
-import { defaultSpec } from "../src/cluster/spec.js";
+import { defaultSpec } from "../src/topology/spec.js";
 import { cleanRun } from "../src/docker/cleanup.js";
 import { HistoryWriter } from "../src/history/writer.js";
 import { ensureNodeImage } from "../src/image/images.js";
@@ -28,7 +28,7 @@ import { monotonicClock } from "../src/runner/clock.js";
 import type { RunCounts } from "../src/runner/progress.js";
 import { CAS_SCRIPT, CAS_SHA, RegisterWorkload } from "../workloads/register.js";
 import { Redis } from "ioredis";
-import { SeededRng } from "../src/rng.js";
+import { SeededRng } from "../src/core/rng.js";
 import type { BenchRow } from "./index.js";
 
 const run = promisify(execFile);

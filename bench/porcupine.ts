@@ -20,7 +20,7 @@ import { pairCalls } from "../src/checker/linearizable/calls.js";
 import { opToJsonLine } from "../src/history/jsonl.js";
 import type { History } from "../src/history/op.js";
 import { modelByName } from "../src/models/index.js";
-import { packageRoot } from "../src/paths.js";
+import { packageRoot } from "../src/core/paths.js";
 import type { BenchRow } from "./index.js";
 import { historyClasses } from "./porcupine-histories.js";
 

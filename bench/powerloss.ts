@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { startCluster } from "../src/cluster/start.js";
-import { defaultSpec, emptySettings, type AppendFsync } from "../src/cluster/spec.js";
+import { defaultSpec, emptySettings, type AppendFsync } from "../src/topology/spec.js";
 import { cleanRun } from "../src/docker/cleanup.js";
 import { ensureNodeImage } from "../src/image/images.js";
 import type { BenchRow } from "./index.js";

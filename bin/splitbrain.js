@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The compiled CLI lives in dist/ (built on `npm install` by the prepare script).
 import { main } from "../dist/src/cli/main.js";
-import { exitFlushed, guardStdio } from "../dist/src/cli/stdio.js";
+import { exitFlushed, guardStdio } from "../dist/src/core/stdio.js";
 
 guardStdio();
 // Exit only once stdout and stderr have drained: a pipe takes 64 KiB at a time, and a large --json must arrive whole.

@@ -1,9 +1,9 @@
-import type { Node } from "../src/cluster/types.js";
+import type { Node } from "../src/core/cluster.js";
 import { availableBytesFromDf, BALLAST_NAME } from "../src/nemesis/disk.js";
 import { onEach, shell, shq } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "./nemesis.js";
-import { describeTarget, targetPlanCheck } from "./targets.js";
+import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "../src/nemesis/nemesis.js";
+import { describeTarget, targetPlanCheck } from "../src/nemesis/targets.js";
 
 /**
  * Fills the node's data filesystem with a ballast file until only `--disk-free` bytes remain, so the database's next

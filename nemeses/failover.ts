@@ -1,7 +1,7 @@
-import type { Node } from "../src/cluster/types.js";
+import type { Node } from "../src/core/cluster.js";
 import { parseClusterNodes, replicasOf } from "../src/nemesis/cluster-nodes.js";
 import { dbCommand, everyNode, waitFor } from "../src/nemesis/node-io.js";
-import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage } from "./nemesis.js";
+import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage } from "../src/nemesis/nemesis.js";
 
 /** How long to wait for the cluster to name the new primary before recording the failover as indeterminate. */
 const PROMOTION_TIMEOUT_MS = 30_000;

@@ -1,11 +1,11 @@
-import { UsageError } from "../src/cli/exit.js";
-import type { TopologyName } from "../src/cluster/types.js";
+import { UsageError } from "../src/core/exit.js";
+import type { TopologyName } from "../src/core/cluster.js";
 import { diskFill } from "./disk-fill.js";
 import { failover } from "./failover.js";
 import { kill } from "./kill.js";
 import { latency } from "./latency.js";
 import { memoryPressure } from "./memory-pressure.js";
-import type { NemesisPackage } from "./nemesis.js";
+import type { NemesisPackage } from "../src/nemesis/nemesis.js";
 import { packetLoss } from "./packet-loss.js";
 import { partition } from "./partition.js";
 import { pause } from "./pause.js";

@@ -1,8 +1,8 @@
-import type { Node } from "../src/cluster/types.js";
+import type { Node } from "../src/core/cluster.js";
 import { everyNode, onEach } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import { describeTarget, targetPlanCheck } from "./targets.js";
-import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "./nemesis.js";
+import { describeTarget, targetPlanCheck } from "../src/nemesis/targets.js";
+import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "../src/nemesis/nemesis.js";
 
 const DEFAULT_TARGET: TargetSpec = "primary";
 

@@ -1,8 +1,8 @@
-import type { Node } from "../src/cluster/types.js";
+import type { Node } from "../src/core/cluster.js";
 import { everyNode, onEach, shell } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "./nemesis.js";
-import { describeTarget, targetPlanCheck } from "./targets.js";
+import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "../src/nemesis/nemesis.js";
+import { describeTarget, targetPlanCheck } from "../src/nemesis/targets.js";
 
 /** Docker names a container's first network interface eth0. */
 const IFACE = "eth0";

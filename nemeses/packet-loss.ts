@@ -1,9 +1,9 @@
-import type { Node } from "../src/cluster/types.js";
+import type { Node } from "../src/core/cluster.js";
 import { applyScript, flushScript, LOSS_CHAIN, probeScript, removeScript, type DropRule } from "../src/nemesis/iptables.js";
 import { everyNode, onEach, runnerAddress, shell } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "./nemesis.js";
-import { describeTarget, targetPlanCheck } from "./targets.js";
+import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "../src/nemesis/nemesis.js";
+import { describeTarget, targetPlanCheck } from "../src/nemesis/targets.js";
 
 export const DEFAULT_LOSS_PROBABILITY = 0.2;
 

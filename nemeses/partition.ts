@@ -1,7 +1,7 @@
 import { applyScript, flushScript, PARTITION_CHAIN, probeScript, removeScript, ruleArgs, type DropRule } from "../src/nemesis/iptables.js";
 import { everyNode, onEach, runnerAddress, shell } from "../src/nemesis/node-io.js";
-import { computeGrudge, describeGrudge, grudgePlanProblem, grudgeProblem, nodesCutFromClients, type Grudge, type GrudgeSpec } from "./grudge.js";
-import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage } from "./nemesis.js";
+import { computeGrudge, describeGrudge, grudgePlanProblem, grudgeProblem, nodesCutFromClients, type Grudge, type GrudgeSpec } from "../src/nemesis/grudge.js";
+import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage } from "../src/nemesis/nemesis.js";
 
 const DEFAULT_SHAPE: GrudgeSpec = "isolate-primary";
 

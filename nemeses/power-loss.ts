@@ -1,10 +1,10 @@
-import type { Node } from "../src/cluster/types.js";
+import type { Node } from "../src/core/cluster.js";
 import { isLazyFsMounted, loseUnsynced, type PowerLossReport } from "../src/cluster/lazyfs.js";
 import { pidPath } from "../src/cluster/node.js";
 import { everyNode, onEach, shell } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import { describeTarget, targetPlanCheck } from "./targets.js";
-import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "./nemesis.js";
+import { describeTarget, targetPlanCheck } from "../src/nemesis/targets.js";
+import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "../src/nemesis/nemesis.js";
 
 /** A SIGKILLed server is gone at once; this only covers a slow exec round trip. */
 const EXIT_TIMEOUT_MS = 10_000;

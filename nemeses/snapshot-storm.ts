@@ -1,8 +1,8 @@
-import type { Node } from "../src/cluster/types.js";
+import type { Node } from "../src/core/cluster.js";
 import { dbCommand } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "./nemesis.js";
-import { describeTarget, targetPlanCheck } from "./targets.js";
+import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "../src/nemesis/nemesis.js";
+import { describeTarget, targetPlanCheck } from "../src/nemesis/targets.js";
 
 export const DEFAULT_SNAPSHOT_PERIOD_MS = 1_000;
 export const DEFAULT_SNAPSHOT_MAX_ROUNDS = 120;

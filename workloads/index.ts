@@ -1,4 +1,4 @@
-import { UsageError } from "../src/cli/exit.js";
+import { UsageError } from "../src/core/exit.js";
 import { CounterWorkload } from "./counter.js";
 import { QueueWorkload } from "./queue.js";
 import { RegisterWorkload } from "./register.js";

@@ -5,7 +5,7 @@ import { registerModel } from "../src/models/index.js";
 import type { Op } from "../src/history/op.js";
 import type { OpProblem } from "../src/history/values.js";
 import type { Completion, Invocation, CommandSession, Workload, WorkloadOptions } from "./workload.js";
-import type { Rng } from "../nemeses/nemesis.js";
+import type { Rng } from "../src/core/rng.js";
 
 /**
  * Per-key registers, checked for linearizability with the `register` model: f is read | write | cas, values are

@@ -1,4 +1,4 @@
-import type { Rng } from "../nemeses/nemesis.js";
+import type { Rng } from "../src/core/rng.js";
 import type { Checker } from "../src/checker/checker.js";
 import { setChecker } from "../src/checker/set.js";
 import type { Op } from "../src/history/op.js";

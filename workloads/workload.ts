@@ -1,12 +1,11 @@
-import type { Redis, Cluster as RedisCluster } from "ioredis";
+import type { RedisClient } from "../src/client/connect.js";
 import type { Checker } from "../src/checker/checker.js";
 import type { Op } from "../src/history/op.js";
 import type { OpProblem } from "../src/history/values.js";
-import type { Rng } from "../nemeses/nemesis.js";
+import type { Rng } from "../src/core/rng.js";
 import type { CommandSession } from "../src/client/session.js";
 
-/** What a workload's client holds: a plain connection to the current primary, or a Cluster client. */
-export type RedisClient = Redis | RedisCluster;
+export type { RedisClient };
 
 /** The invocation a generator proposes; the runner stamps index, time and process on it. */
 export interface Invocation {

@@ -1,4 +1,4 @@
-import type { Verdict } from "../cli/exit.js";
+import type { Verdict } from "../core/exit.js";
 import type { History } from "../history/op.js";
 
 /** What every checker returns: a verdict, and the evidence for it. */

@@ -1,9 +1,9 @@
 import { Command, CommanderError, Help } from "commander";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { packageRoot } from "../paths.js";
-import { ExitCode, UsageError } from "./exit.js";
-import { c, say, setColour } from "./output.js";
+import { packageRoot } from "../core/paths.js";
+import { ExitCode, UsageError } from "../core/exit.js";
+import { c, say, setColour } from "../core/output.js";
 import { commands } from "./commands/index.js";
 
 function version(): string {

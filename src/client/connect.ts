@@ -1,6 +1,8 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
-import type { AddressMap, Endpoints } from "../cluster/types.js";
-import type { RedisClient } from "../../workloads/workload.js";
+import type { AddressMap, Endpoints } from "../core/cluster.js";
+
+/** What a workload's client holds: a plain connection to the current primary, or a Cluster client. */
+export type RedisClient = Redis | Cluster;
 
 /**
  * ioredis clients that never retry, queue or resend a command on their own. A resent write that had already been

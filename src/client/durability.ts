@@ -1,4 +1,4 @@
-import { UsageError } from "../cli/exit.js";
+import { UsageError } from "../core/exit.js";
 
 /**
  * What a write must reach before it counts as `ok`: the primary alone (Redis' default), n replicas (WAIT), or local

@@ -4,7 +4,7 @@ import { cleanRun } from "../docker/cleanup.js";
 import { createNodeContainer, execDetached } from "../docker/container.js";
 import { newRunId } from "../docker/labels.js";
 import { createRunNetwork } from "../docker/network.js";
-import { withAdminConnection } from "../cluster/admin.js";
+import { withAdminConnection } from "./admin.js";
 import { decideClientMode, publishTargetFor, runnerSourceFromClientList, type ClientModeDecision, type ReachProbe } from "./reach.js";
 
 /** Long enough for a loaded local bridge (milliseconds), short enough that a hung Docker Desktop dial costs little. */

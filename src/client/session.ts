@@ -1,5 +1,5 @@
 import { Cluster, Command, type Redis } from "ioredis";
-import type { RedisClient } from "../../workloads/workload.js";
+import type { RedisClient } from "./connect.js";
 import { confirmationCommand, engineFromInfo, shortfall, type Durability, type ServerFacts } from "./durability.js";
 import { clearDeadline, watchCommandTimeout, type Deadline } from "./deadlines.js";
 import { IndeterminateError, type AttemptFacts } from "./outcome.js";

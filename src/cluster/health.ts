@@ -1,7 +1,7 @@
-import { MASTER_NAME, SENTINEL_PORT } from "./layout.js";
+import { MASTER_NAME, SENTINEL_PORT } from "../topology/layout.js";
 import { parseInfo, parseSentinelEntries } from "../db/info.js";
-import { withAdminConnection } from "./admin.js";
-import type { TopologyName } from "./types.js";
+import { withAdminConnection } from "../client/admin.js";
+import type { TopologyName } from "../core/cluster.js";
 
 /**
  * "Healthy" means ready for a workload: every process answers, replication links are up, Sentinels agree on the

@@ -1,6 +1,6 @@
-import { UsageError } from "../cli/exit.js";
+import { UsageError } from "../core/exit.js";
 import { docker } from "../docker/engine.js";
-import type { ExecResult } from "./types.js";
+import type { ExecResult } from "../core/cluster.js";
 
 /**
  * The lazy filesystem as the cluster layer sees it (the filesystem itself is docker/node/lazyfs/lazyfs.py, carried

@@ -1,8 +1,8 @@
 import { copyFilesIn, execDetached, execIn } from "../docker/container.js";
 import type { Launch } from "../db/db.js";
-import { tryAdminCall } from "./admin.js";
+import { tryAdminCall } from "../client/admin.js";
 import { ensureLazyFsMounted, type LazyFsOptions } from "./lazyfs.js";
-import type { ExecResult, Node } from "./types.js";
+import type { ExecResult, Node } from "../core/cluster.js";
 
 /** Where process logs and pid files live: outside /data, so a full data disk does not also silence the logs. */
 export const LOG_DIR = "/var/log/splitbrain";

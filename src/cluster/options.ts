@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { UsageError } from "../cli/exit.js";
+import { UsageError } from "../core/exit.js";
 import { dbFor } from "../db/index.js";
 import {
   CLUSTER_NODE_TIMEOUT_DEFAULT_MS,
@@ -12,9 +12,9 @@ import {
   type AppendFsync,
   type ClusterSpec,
   type MaxmemoryPolicy,
-} from "./spec.js";
-import { dataSizeBytes } from "./sizes.js";
-import type { DbName, TopologyName } from "./types.js";
+} from "../topology/spec.js";
+import { dataSizeBytes } from "../topology/sizes.js";
+import type { DbName, TopologyName } from "../core/cluster.js";
 
 export const DB_NAMES: readonly DbName[] = ["redis", "valkey", "dragonfly"];
 export const TOPOLOGIES: readonly TopologyName[] = ["single", "replicated", "sentinel", "cluster"];

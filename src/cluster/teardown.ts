@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { removeRun } from "../docker/cleanup.js";
-import { tryAdminCall } from "./admin.js";
-import { SENTINEL_PORT } from "./layout.js";
+import { tryAdminCall } from "../client/admin.js";
+import { SENTINEL_PORT } from "../topology/layout.js";
 import type { DockerNode } from "./node.js";
 
 /** results/<run>/nodes/<node>/ */

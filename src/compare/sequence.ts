@@ -1,7 +1,7 @@
 import { requireDocker } from "../docker/engine.js";
-import { UsageError } from "../cli/exit.js";
-import { c, say } from "../cli/output.js";
-import { AT_ONCE_MS, exitFlushed } from "../cli/stdio.js";
+import { UsageError } from "../core/exit.js";
+import { c, say } from "../core/output.js";
+import { AT_ONCE_MS, exitFlushed } from "../core/stdio.js";
 import { runTeardowns } from "../docker/cleanup.js";
 import { ensureNodeImage } from "../image/images.js";
 import { loadRunFigures, type RunFigures } from "../metrics/load.js";

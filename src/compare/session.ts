@@ -1,9 +1,9 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
-import { makeDirs } from "../outputPaths.js";
-import { ExitCode, UsageError, type ExitCode as Code } from "../cli/exit.js";
+import { makeDirs } from "../core/outputPaths.js";
+import { ExitCode, UsageError, type ExitCode as Code } from "../core/exit.js";
 import { planFromOptions, type RunOptions, type RunPlan } from "../runner/plan.js";
-import { writeJson } from "../runner/runDir.js";
+import { writeJson } from "../rundir/paths.js";
 import { targetOptions } from "./options.js";
 import type { PlannedRun, SequencedRun } from "./sequence.js";
 import type { Target } from "./targets.js";

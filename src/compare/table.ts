@@ -1,4 +1,4 @@
-import type { Verdict } from "../cli/exit.js";
+import type { Verdict } from "../core/exit.js";
 import type { RunFigures } from "../metrics/load.js";
 import type { SequencedRun } from "./sequence.js";
 

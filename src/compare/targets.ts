@@ -1,5 +1,5 @@
-import { UsageError } from "../cli/exit.js";
-import type { DbName } from "../cluster/types.js";
+import { UsageError } from "../core/exit.js";
+import type { DbName } from "../core/cluster.js";
 
 /**
  * What `compare` and `audit` vary between runs, written in the words of `splitbrain run`'s own options, so anyone

@@ -1,4 +1,4 @@
-import type { DbName } from "../cluster/types.js";
+import type { DbName } from "../core/cluster.js";
 import { parseInfo, type InfoFields } from "./info.js";
 
 /**

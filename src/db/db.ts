@@ -1,7 +1,7 @@
 import type { SentinelKnown } from "./sentinel.js";
-import type { NodePlan } from "../cluster/layout.js";
-import type { ClusterSpec } from "../cluster/spec.js";
-import type { DbName, ExecResult } from "../cluster/types.js";
+import type { NodePlan } from "../topology/layout.js";
+import type { ClusterSpec } from "../topology/spec.js";
+import type { DbName, ExecResult } from "../core/cluster.js";
 import type { Capabilities } from "./capabilities.js";
 import type { InfoFields } from "./info.js";
 

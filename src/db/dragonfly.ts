@@ -1,11 +1,11 @@
-import { DB_PORT } from "../cluster/layout.js";
-import type { ClusterSpec } from "../cluster/spec.js";
+import { DB_PORT } from "../topology/layout.js";
+import type { ClusterSpec } from "../topology/spec.js";
 import type { Capabilities } from "./capabilities.js";
 import { identifyServer } from "./capabilities.js";
 import type { ContainerNeeds, Db, Launch, NodeView } from "./db.js";
 import type { InfoFields } from "./info.js";
 import { CONF_DIR, DATA_DIR } from "./redis.js";
-import { isRedisSize, redisSizeBytes } from "../cluster/sizes.js";
+import { isRedisSize, redisSizeBytes } from "../topology/sizes.js";
 import { renderSentinelConf, sentinelConfFile } from "./sentinel.js";
 import { chooseIoBackend, userForcesEpoll } from "./dragonflyIo.js";
 

@@ -1,4 +1,4 @@
-import type { DbName } from "../cluster/types.js";
+import type { DbName } from "../core/cluster.js";
 import type { Db } from "./db.js";
 import { dragonfly } from "./dragonfly.js";
 import { redis } from "./redis.js";

@@ -1,6 +1,6 @@
-import { CLUSTER_BUS_PORT, DB_PORT } from "../cluster/layout.js";
-import type { ClusterSpec } from "../cluster/spec.js";
-import type { DbName } from "../cluster/types.js";
+import { CLUSTER_BUS_PORT, DB_PORT } from "../topology/layout.js";
+import type { ClusterSpec } from "../topology/spec.js";
+import type { DbName } from "../core/cluster.js";
 import type { Capabilities } from "./capabilities.js";
 import { identifyServer } from "./capabilities.js";
 import type { ContainerNeeds, Db, Launch, NodeView } from "./db.js";

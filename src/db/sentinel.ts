@@ -1,5 +1,5 @@
-import { MASTER_NAME, SENTINEL_PORT } from "../cluster/layout.js";
-import type { ClusterSpec } from "../cluster/spec.js";
+import { MASTER_NAME, SENTINEL_PORT } from "../topology/layout.js";
+import type { ClusterSpec } from "../topology/spec.js";
 import { createHash } from "node:crypto";
 import type { ConfigFile } from "./db.js";
 

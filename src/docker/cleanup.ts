@@ -1,6 +1,6 @@
-import { ExitCode } from "../cli/exit.js";
-import { AT_ONCE_MS, exitFlushed } from "../cli/stdio.js";
-import { say } from "../cli/output.js";
+import { ExitCode } from "../core/exit.js";
+import { AT_ONCE_MS, exitFlushed } from "../core/stdio.js";
+import { say } from "../core/output.js";
 import { docker } from "./engine.js";
 import { runFilter } from "./labels.js";
 import { closeRun, creationsSettled } from "./creations.js";

@@ -1,13 +1,13 @@
 import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
-import type { ExecResult } from "../cluster/types.js";
-import { UsageError } from "../cli/exit.js";
+import type { ExecResult } from "../core/cluster.js";
+import { UsageError } from "../core/exit.js";
 import { docker } from "./engine.js";
 import { labels } from "./labels.js";
 import { trackRun } from "./cleanup.js";
 import { creating } from "./creations.js";
 import { tarFiles, tarOneFile, untar } from "./tar.js";
-import { publishedPort, type InspectedPorts } from "../client/reach.js";
+import { publishedPort, type InspectedPorts } from "./ports.js";
 
 export type { ExecResult };
 

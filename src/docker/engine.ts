@@ -1,5 +1,5 @@
 import Docker from "dockerode";
-import { UsageError } from "../cli/exit.js";
+import { UsageError } from "../core/exit.js";
 
 /**
  * The one Docker client of the process. dockerode reads DOCKER_HOST (unix://, tcp://), DOCKER_TLS_VERIFY and

@@ -1,4 +1,4 @@
-import { UsageError } from "../cli/exit.js";
+import { UsageError } from "../core/exit.js";
 
 /**
  * Bad history input: always names the file and line, and says what was expected there, so the user can open the

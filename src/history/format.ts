@@ -1,4 +1,4 @@
-import { UsageError } from "../cli/exit.js";
+import { UsageError } from "../core/exit.js";
 import { looksLikeJepsenLog } from "./jepsen-log.js";
 
 export const HISTORY_FORMATS = ["jsonl", "edn", "jepsen-log"] as const;

@@ -1,4 +1,4 @@
-import { UsageError } from "../cli/exit.js";
+import { UsageError } from "../core/exit.js";
 import { EdnReader, EdnSyntaxError, type EdnValue } from "./edn.js";
 import { HistoryFormatError } from "./errors.js";
 import { firstLongLine, LINE_LIMIT_HINT, lineTooLongMessage, maxLineChars } from "./limits.js";

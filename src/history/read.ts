@@ -1,6 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { UsageError } from "../cli/exit.js";
+import { UsageError } from "../core/exit.js";
 import { parseEdnHistory } from "./edn-history.js";
 import { detectFormat, type FormatChoice, type HistoryFormat } from "./format.js";
 import { parseJepsenLog } from "./jepsen-log.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { DbName } from "../cluster/types.js";
+import type { DbName } from "../core/cluster.js";
 
 /**
  * What a node image is made of, as data. Pure: the builders (offline.ts, online.ts) turn a definition into an

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, relative } from "node:path";
-import { packageRoot } from "../paths.js";
+import { packageRoot } from "../core/paths.js";
 
 /** docker/ in the package: the Dockerfile and the node-side files every image carries. */
 export const dockerDir = join(packageRoot, "docker");

@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { DbName } from "../cluster/types.js";
-import { UsageError } from "../cli/exit.js";
+import type { DbName } from "../core/cluster.js";
+import { UsageError } from "../core/exit.js";
 import { onTeardown } from "../docker/cleanup.js";
 import { docker, requireDocker } from "../docker/engine.js";
 import { IMAGE_LABELS } from "../docker/labels.js";
@@ -26,7 +26,7 @@ import { listNodeImages, type NodeImageInfo } from "./images.js";
 import { debianMirror } from "./mirror.js";
 import { LEGACY_PATH, probeNodeImage } from "./probe.js";
 import { Progress } from "./progress.js";
-import { makeDirs } from "../outputPaths.js";
+import { makeDirs } from "../core/outputPaths.js";
 
 export interface OfflineBuildOptions {
   db: DbName;

@@ -1,5 +1,5 @@
-import type { DbName } from "../cluster/types.js";
-import { UsageError } from "../cli/exit.js";
+import type { DbName } from "../core/cluster.js";
+import { UsageError } from "../core/exit.js";
 import { docker, requireDocker } from "../docker/engine.js";
 import { IMAGE_LABELS } from "../docker/labels.js";
 import { definitionHash, imageTag, officialImage, type OnlineDefinition } from "./definition.js";

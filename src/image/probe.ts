@@ -2,7 +2,7 @@ import { docker } from "../docker/engine.js";
 import { execIn, NODE_CMD, NODE_ENTRYPOINT } from "../docker/container.js";
 import { labels, newRunId } from "../docker/labels.js";
 import { cleanRun } from "../docker/cleanup.js";
-import type { DbName } from "../cluster/types.js";
+import type { DbName } from "../core/cluster.js";
 import { parseServerVersion, SERVER_BINARY } from "./definition.js";
 
 export interface IptablesProbe {

@@ -1,4 +1,4 @@
-import { c, say } from "../cli/output.js";
+import { c, say } from "../core/output.js";
 
 /**
  * Phase lines with elapsed time, for builds that take a minute. On a TTY, chatter from the tools (debootstrap's

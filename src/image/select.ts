@@ -1,4 +1,4 @@
-import type { DbName } from "../cluster/types.js";
+import type { DbName } from "../core/cluster.js";
 import { chooseSuite, DEBIAN_CARRIES, SUITES, versionMatches } from "./definition.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { RunResults, TestRecord } from "../runner/checkRun.js";
+import type { RunResults, TestRecord } from "../rundir/record.js";
 import { explainRun, explainSettingsOf } from "./explain.js";
 import type { SummaryMetrics } from "./summary.js";
 

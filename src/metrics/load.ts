@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadHistory } from "../history/read.js";
-import { readRunResults, readTestRecord } from "../runner/checkRun.js";
-import { runDirPaths } from "../runner/runDir.js";
-import type { NodeStats } from "../runner/stats.js";
-import { serverVersions } from "../report/setup.js";
+import { readRunResults, readTestRecord } from "../rundir/record.js";
+import { runDirPaths } from "../rundir/paths.js";
+import type { NodeStats } from "../rundir/stats.js";
+import { serverVersions } from "../rundir/record.js";
 import { runMetrics, type RunMetrics } from "./runMetrics.js";
 import { summaryMetrics, type SummaryMetrics } from "./summary.js";
 

@@ -1,9 +1,9 @@
-import type { Verdict } from "../cli/exit.js";
+import type { Verdict } from "../core/exit.js";
 import type { CounterResult } from "../checker/counter.js";
 import type { QueueResult } from "../checker/queue.js";
 import type { SetResult } from "../checker/set.js";
 import { isClientOp, type History, type Op } from "../history/op.js";
-import type { RunResults, TestRecord } from "../runner/checkRun.js";
+import type { RunResults, TestRecord } from "../rundir/record.js";
 
 /**
  * The numbers people compare runs by (compare, audit, report): how much of the workload succeeded, how fast, and

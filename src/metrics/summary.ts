@@ -2,40 +2,13 @@ import type { CounterResult } from "../checker/counter.js";
 import type { QueueResult } from "../checker/queue.js";
 import type { SetResult } from "../checker/set.js";
 import type { History, Op } from "../history/op.js";
-import type { RunResults, TestRecord } from "../runner/checkRun.js";
+import type { RunResults, TestRecord } from "../rundir/record.js";
 import { runMetrics } from "./runMetrics.js";
-import { windowFigures, type FaultFigures } from "./windows.js";
+import { windowFigures } from "./windows.js";
+import type { FaultFigures, SummaryMetrics } from "../rundir/summary.js";
 import { pairOps } from "../history/pair.js";
 
-/**
- * results.json's `summary.metrics`: the figures tools read by name. Rates and times rather than bare counts, because
- * a count of lost writes grows with throughput: a faster engine loses more writes in the same partition.
- */
-export interface SummaryMetrics {
-  /** Writes a checker could call lost that were acknowledged (set elements, queue jobs, counter units). */
-  acknowledged: number | null;
-  lostAcknowledged: number | null;
-  /** lostAcknowledged / acknowledged; null when nothing could be lost. */
-  lostFraction: number | null;
-  /** The largest per-fault span of acknowledgement times of lost writes (s); 0 when none was lost. */
-  lossWindowS: number | null;
-  /** The longest stretch of the workload with no acknowledged write (s). */
-  writeStallS: number | null;
-  /** ok / (ok + fail + info) over the workload's client ops. */
-  availabilityOps: number | null;
-  /** Share of 100 ms slices of the workload with at least one acknowledged write. */
-  availabilityTime: number | null;
-  /** ok ops per second of workload. */
-  throughput: number | null;
-  /** The workload's client ops by outcome (info: indeterminate, never counted as lost). */
-  outcomes: { ok: number; fail: number; info: number };
-  /** Lost acknowledged writes acknowledged before any fault (they belong to no window). */
-  lostOutsideFaults: number;
-  /** True when a lost-write checker could not decide: the loss figures are lower bounds. */
-  lostIsLowerBound: boolean;
-  /** Per fault, in the order they began; relative times are seconds after that fault's start. */
-  faults: FaultFigures[];
-}
+export type { SummaryMetrics };
 
 const LOSABLE_WORKLOADS = new Set(["set", "queue"]);
 

@@ -1,6 +1,7 @@
 import type { History, Op } from "../history/op.js";
 import { isClientOp } from "../history/op.js";
 import { pairOps } from "../history/pair.js";
+import type { FaultFigures } from "../rundir/summary.js";
 
 /**
  * Time-based figures of a run: when, relative to each fault, the writes that were later lost had been acknowledged
@@ -37,48 +38,7 @@ export interface RecordedFault {
   toS: number;
 }
 
-/**
- * One fault's figures. Relative times are seconds after the fault was fully in place (its start op completed; a
- * partition is applied node by node, which took seconds on a loaded host), negative when before that.
- */
-export interface FaultFigures {
-  fault: string;
-  /** 1-based position among the run's faults. */
-  n: number;
-  /** Seconds since the workload began: the start's invocation to the stop's completion. */
-  fromS: number;
-  toS: number;
-  /** Seconds the start took to apply (invocation to completion). */
-  applyS: number;
-  /** Seconds the fault stood fully in place: the start's completion to the stop's invocation. */
-  heldS: number;
-  /** Writes acknowledged while this fault owned the time (from PRE_FAULT_S before it to that before the next). */
-  acknowledged: number;
-  lostAcknowledged: number;
-  lostFraction: number | null;
-  /** Earliest and latest acknowledgement of its lost writes, relative to the fault's start; null when none. */
-  lostFromS: number | null;
-  lostToS: number | null;
-  /** lostToS - lostFromS; 0 when nothing was lost. */
-  lossWindowS: number;
-  /** The longest stretch without an acknowledged write that overlapped the fault, and where it lay (relative). */
-  writeStallS: number;
-  stallFromS: number | null;
-  stallToS: number | null;
-  /**
-   * The node that acknowledged the most writes in the second before the fault, and the first acknowledgement by any
-   * other node after the fault began (relative): when clients followed a failover, if they did.
-   */
-  writerBefore: string | null;
-  otherWriter: string | null;
-  otherWriterFromS: number | null;
-  /**
-   * Relative: when the stop completed (the fault fully healed), and when the workload stopped writing. A window
-   * that runs past the heal, or up to the workload's end, has another cause or was cut short by the run itself.
-   */
-  healedS?: number;
-  workloadEndS?: number | null;
-}
+export type { FaultFigures };
 
 export interface WindowFigures {
   /** Acknowledged writes lost, with acknowledgement times (set elements and queue jobs whose add/enqueue was ok). */

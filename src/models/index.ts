@@ -1,4 +1,4 @@
-import { UsageError } from "../cli/exit.js";
+import { UsageError } from "../core/exit.js";
 import { isClientOp, type History } from "../history/op.js";
 import { kvModel } from "./kv.js";
 import type { Model } from "./model.js";

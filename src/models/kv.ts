@@ -1,4 +1,4 @@
-import { UsageError } from "../cli/exit.js";
+import { UsageError } from "../core/exit.js";
 import type { Op } from "../history/op.js";
 import { isScalar, SCALAR, type OpProblem } from "../history/values.js";
 import type { Call, Decoded, Model, StepResult } from "./model.js";

@@ -1,4 +1,4 @@
-import type { Nemesis, NemesisContext } from "../../nemeses/nemesis.js";
+import type { Nemesis, NemesisContext } from "./nemesis.js";
 import type { ScheduleEvent } from "./schedule.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { ExecResult, Node } from "../cluster/types.js";
+import type { ExecResult, Node } from "../core/cluster.js";
 import { defaultGatewayFromProcRoute } from "./gateway.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { Rng } from "../../nemeses/nemesis.js";
+import type { Rng } from "./nemesis.js";
 
 /**
  * When faults start and stop, planned up front from the seed so a run's fault timeline is repeatable and can be

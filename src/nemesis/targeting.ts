@@ -1,6 +1,6 @@
-import { chooseTargets, targetProblem } from "../../nemeses/targets.js";
-import type { NemesisContext, TargetSpec } from "../../nemeses/nemesis.js";
-import type { Node } from "../cluster/types.js";
+import { chooseTargets, targetProblem } from "./targets.js";
+import type { NemesisContext, TargetSpec } from "./nemesis.js";
+import type { Node } from "../core/cluster.js";
 import { byName, everyNode } from "./node-io.js";
 
 /**

@@ -1,5 +1,5 @@
-import { mayStillBeInPlace } from "../runner/healFailures.js";
-import type { TestRecord } from "../runner/checkRun.js";
+import { mayStillBeInPlace } from "../rundir/healFailures.js";
+import type { TestRecord } from "../rundir/record.js";
 import { esc } from "./html.js";
 
 /**

@@ -2,7 +2,7 @@ import type { CheckResult } from "../checker/checker.js";
 import type { QueueResult } from "../checker/queue.js";
 import type { SetResult } from "../checker/set.js";
 import type { SummaryMetrics } from "../metrics/summary.js";
-import type { RunResults, TestRecord } from "../runner/checkRun.js";
+import type { RunResults, TestRecord } from "../rundir/record.js";
 
 /**
  * JUnit XML for CI: one <testsuite> per run and one <testcase> per checker. An anomaly is a <failure> whose text

@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { UsageError } from "../cli/exit.js";
+import { UsageError } from "../core/exit.js";
 import type { History } from "../history/op.js";
 import { loadHistory } from "../history/read.js";
-import { readRunResults, readTestRecord, type RunResults, type TestRecord } from "../runner/checkRun.js";
-import { runDirPaths } from "../runner/runDir.js";
+import { readRunResults, readTestRecord, type RunResults, type TestRecord } from "../rundir/record.js";
+import { runDirPaths } from "../rundir/paths.js";
 
 /**
  * Everything the report reads, loaded from a run directory and nothing else (no live cluster), so a report can be

@@ -1,6 +1,6 @@
 import type { Capabilities } from "../db/capabilities.js";
 import type { RunMetrics } from "../metrics/runMetrics.js";
-import type { TestRecord } from "../runner/checkRun.js";
+import { serverVersions, type TestRecord } from "../rundir/record.js";
 import { at, brief, count, esc, ms, percent } from "./html.js";
 import type { FaultInterval, Timeline } from "./timeline.js";
 
@@ -15,12 +15,6 @@ export function reproduceCommand(test: TestRecord): string {
   const args = test.command.length ? test.command : ["run"];
   const withSeed = args.includes("--seed") ? args : [...args, "--seed", String(test.plan.seed)];
   return `npx splitbrain ${withSeed.map(shellQuote).join(" ")}`;
-}
-
-export function serverVersions(test: TestRecord): string {
-  const caps = (test.cluster as { capabilities?: Record<string, Capabilities> } | undefined)?.capabilities;
-  const seen = new Set(Object.values(caps ?? {}).map((c) => `${c.engine} ${c.version}`));
-  return seen.size ? [...seen].join(", ") : `${test.plan.cluster.db} (version not recorded: the cluster did not start)`;
 }
 
 function dflt(v: unknown): string {

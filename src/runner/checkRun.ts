@@ -1,79 +1,15 @@
-import { existsSync } from "node:fs";
-import type { CheckResult } from "../checker/checker.js";
-import { mergeVerdicts, UsageError, type Verdict } from "../cli/exit.js";
+import { mergeVerdicts } from "../core/exit.js";
 import { loadHistory } from "../history/read.js";
 import type { History } from "../history/op.js";
 import type { Source } from "../history/validate.js";
 import { checkOpShapes } from "../history/values.js";
 import { createWorkload } from "../../workloads/index.js";
-import { parseRecord, readJsonFile, runResultsSchema, testRecordSchema } from "./records.js";
-import { summaryMetrics, type SummaryMetrics } from "../metrics/summary.js";
-import { runDirPaths, writeJson } from "./runDir.js";
-import type { HealFailureRecord } from "./healFailures.js";
-import type { RunPlan } from "./plan.js";
+import { summaryMetrics } from "../metrics/summary.js";
+import { runDirPaths, writeJson } from "../rundir/paths.js";
+import { readTestRecord, verdictWord, workloadOf, type CheckerOutcome, type RunResults, type TestRecord } from "../rundir/record.js";
 
-/** What test.json holds about a run; written by the runner, read back by `check` and `report`. */
-export interface TestRecord {
-  tool: { name: string; version: string };
-  runId: string;
-  startedAt: string;
-  /** Wall time at which the run's monotonic clock read 0 (op times are nanoseconds after it). */
-  clockStartedAt?: string;
-  command: string[];
-  plan: RunPlan;
-  /** Filled in as the run goes: nodes, server versions, schedule, how the run ended. */
-  cluster?: unknown;
-  schedule?: unknown;
-  /** Set when the run was cut short (Ctrl-C, an error) or its final reads did not complete. */
-  incomplete?: string;
-  /** Faults a heal could not undo: what may remain and what became of it (absent when every heal succeeded). */
-  healFailures?: HealFailureRecord[];
-}
-
-export interface CheckerOutcome {
-  workload: string;
-  checker: string;
-  result: CheckResult;
-}
-
-export interface RunResults {
-  valid: Verdict;
-  /** One line per checker for people, and the run's figures by name for tools (results.json's summary.metrics). */
-  summary: RunSummary;
-  checkers: CheckerOutcome[];
-  incomplete?: string;
-  stats: { ops: number; checkMs: number };
-}
-
-export interface RunSummary {
-  lines: string[];
-  metrics?: SummaryMetrics;
-}
-
-/** The summary's lines, also from a results.json written before the summary held metrics (a bare list of lines). */
-export function summaryLines(results: Pick<RunResults, "summary">): string[] {
-  const s = results.summary as RunSummary | string[] | undefined;
-  return Array.isArray(s) ? s : (s?.lines ?? []);
-}
-
-/** Which workload a client process belongs to: processes are numbered so that process mod concurrency = slot. */
-export function workloadOf(plan: Pick<RunPlan, "slots" | "concurrency">, process: number): string | undefined {
-  return plan.slots[process % plan.concurrency];
-}
-
-export function readTestRecord(dir: string): TestRecord {
-  const p = runDirPaths(dir).testPath;
-  if (!existsSync(p)) throw new UsageError(`${dir} is not a run directory (no test.json)`, "pass a directory under results/, or a history file");
-  const hint = "test.json is written by `splitbrain run`; restore it from the run, or check the history file alone";
-  return parseRecord<TestRecord>(testRecordSchema, readJsonFile(p, hint), p, hint);
-}
-
-/** A run's results.json, checked against its shape; a bad one can be rebuilt from the history. */
-export function readRunResults(dir: string): RunResults {
-  const p = runDirPaths(dir).resultsPath;
-  const hint = `results.json is rebuilt from the run's history by: splitbrain check ${dir}`;
-  return parseRecord<RunResults>(runResultsSchema, readJsonFile(p, hint), p, hint);
-}
+export type { CheckerOutcome, RunResults, RunSummary, TestRecord } from "../rundir/record.js";
+export { readRunResults, readTestRecord, summaryLines, verdictWord, workloadOf } from "../rundir/record.js";
 
 /**
  * Re-runs every checker of a run from its directory alone. A run that ended before its final reads cannot show
@@ -123,8 +59,4 @@ export async function checkHistory(history: History, test: TestRecord, checkTime
   if (test.incomplete) out.incomplete = test.incomplete;
   out.summary.metrics = summaryMetrics(history, out, test);
   return out;
-}
-
-export function verdictWord(v: Verdict): string {
-  return v === true ? "valid" : v === false ? "INVALID" : "unknown";
 }

@@ -1,11 +1,11 @@
-import type { Endpoints } from "../cluster/types.js";
+import type { Endpoints } from "../core/cluster.js";
 import { connectClient, whenReady } from "../client/connect.js";
 import type { Durability } from "../client/durability.js";
-import { opDeadlineMs, perform } from "../client/perform.js";
+import { opDeadlineMs, perform } from "./perform.js";
 import { Session } from "../client/session.js";
 import type { HistoryWriter } from "../history/writer.js";
 import type { Op } from "../history/op.js";
-import { SeededRng } from "../rng.js";
+import { SeededRng } from "../core/rng.js";
 import type { RedisClient, Workload } from "../../workloads/workload.js";
 import type { Clock } from "./clock.js";
 import type { RunCounts } from "./progress.js";

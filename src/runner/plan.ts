@@ -1,49 +1,22 @@
 import { Command, Option } from "commander";
-import { UsageError } from "../cli/exit.js";
+import { UsageError } from "../core/exit.js";
 import { addClusterOptions, clusterSpecFromOptions, type ClusterOptions } from "../cluster/options.js";
-import type { ClusterSpec } from "../cluster/spec.js";
+import type { ClusterSpec } from "../topology/spec.js";
 import { DEFAULT_OP_TIMEOUT_MS } from "../client/connect.js";
 import { durabilityFrom, type Durability } from "../client/durability.js";
 import { DEFAULT_NEMESIS_INTERVAL_MS, type ScheduleMode } from "../nemesis/schedule.js";
 import { DEFAULT_WORKLOADS, parseWorkloads, assignClients } from "../../workloads/index.js";
 import { CLOCK_SKEW_NOTE, defaultNemeses, nemesisHelp, parseNemesisList } from "../../nemeses/index.js";
-import { parseGrudgeSpec, GRUDGE_HELP } from "../../nemeses/grudge.js";
-import { parseTarget, TARGET_HELP } from "../../nemeses/targets.js";
-import type { NemesisOptions } from "../../nemeses/nemesis.js";
-import { redisSizeBytes, isRedisSize } from "../cluster/sizes.js";
-import { MAXMEMORY_POLICIES } from "../cluster/spec.js";
+import { parseGrudgeSpec, GRUDGE_HELP } from "../nemesis/grudge.js";
+import { parseTarget, TARGET_HELP } from "../nemesis/targets.js";
+import type { NemesisOptions } from "../nemesis/nemesis.js";
+import { redisSizeBytes, isRedisSize } from "../topology/sizes.js";
+import { MAXMEMORY_POLICIES } from "../topology/spec.js";
 import { CLIENT_MODES, type ClientModeChoice } from "../client/reach.js";
 import { planProblems } from "./planProblems.js";
+import type { RunPlan } from "../rundir/plan.js";
 
-/**
- * A run plan: everything that decides what a run does, resolved and validated before any container starts. It is
- * written to test.json as is, so a run can be reproduced (and compared) from its own directory.
- */
-export interface RunPlan {
-  cluster: ClusterSpec;
-  workloads: string[];
-  /** Workload of each client slot (slot = process mod concurrency). */
-  slots: string[];
-  keys: number | undefined;
-  concurrency: number;
-  /** Per-client op rate limit (ops/s); undefined = as fast as the database answers. */
-  rate: number | undefined;
-  timeLimitMs: number;
-  recoveryMs: number;
-  opTimeoutMs: number;
-  durability: Durability;
-  nemeses: string[];
-  nemesisIntervalMs: number;
-  nemesisMode: ScheduleMode;
-  nemesisOptions: NemesisOptions;
-  seed: number;
-  resultsRoot: string;
-  keep: boolean;
-  /** How the linearizability search is bounded. */
-  checkTimeoutMs: number | undefined;
-  /** How clients reach nodes (`--client-mode`); absent means auto. The mode auto chose is in test.json's cluster. */
-  clientMode?: ClientModeChoice;
-}
+export type { RunPlan };
 
 export interface RunOptions extends ClusterOptions {
   workload: string;

@@ -1,7 +1,7 @@
-import { planLayout } from "../cluster/layout.js";
-import { opDeadlineMs } from "../client/perform.js";
+import { planLayout } from "../topology/layout.js";
+import { opDeadlineMs } from "./perform.js";
 import { NEMESES } from "../../nemeses/index.js";
-import type { FaultPlan } from "../../nemeses/nemesis.js";
+import type { FaultPlan } from "../nemesis/nemesis.js";
 import type { RunPlan } from "./plan.js";
 import { MAX_TIMER_MS } from "./sleep.js";
 

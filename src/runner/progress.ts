@@ -1,4 +1,4 @@
-import { c, forStream } from "../cli/output.js";
+import { c, forStream } from "../core/output.js";
 
 export interface RunCounts {
   ok: number;

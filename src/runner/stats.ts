@@ -1,7 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { docker } from "../docker/engine.js";
-import { writeJson } from "./runDir.js";
+import { writeJson } from "../rundir/paths.js";
+import type { MemorySample, NodeStats } from "../rundir/stats.js";
 
 /**
  * Memory of each node container during the workload, sampled from Docker's stats API about once a second, so
@@ -10,24 +11,7 @@ import { writeJson } from "./runDir.js";
  * fault, a slow daemon) simply has fewer samples; it never stops or slows the run.
  */
 
-export interface MemorySample {
-  /** Milliseconds since sampling began. */
-  atMs: number;
-  /** Bytes in use as `docker stats` counts them: usage minus the inactive page cache the kernel can drop. */
-  bytes: number;
-}
-
-export interface NodeStats {
-  node: string;
-  /** Highest sampled usage; null when no sample could be read. */
-  peakBytes: number | null;
-  /** The kernel's own high-water mark (cgroup v1 max_usage, page cache included), when the daemon reports it. */
-  kernelMaxBytes: number | null;
-  intervalMs: number;
-  samples: MemorySample[];
-  /** Samples that could not be read. */
-  errors: number;
-}
+export type { MemorySample, NodeStats };
 
 /** The part of Docker's stats answer we read (cgroup v1 and v2 field names). */
 export interface DockerMemoryStats {

@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
-import { UsageError } from "../cli/exit.js";
-import { warn } from "../cli/output.js";
-import { packageRoot } from "../paths.js";
-import { parseJsonText } from "../runner/records.js";
+import { UsageError } from "../core/exit.js";
+import { warn } from "../core/output.js";
+import { packageRoot } from "../core/paths.js";
+import { parseJsonText } from "../rundir/schemas.js";
 import { missingFaults, scenarioPlan } from "./options.js";
 import { ScenarioError, validateScenario, type Scenario } from "./scenario.js";
 

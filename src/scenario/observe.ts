@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadRunFigures } from "../metrics/load.js";
-import { runDirPaths } from "../runner/runDir.js";
+import { runDirPaths } from "../rundir/paths.js";
 import type { Observed } from "./expectation.js";
 import type { Observation } from "./scenario.js";
 

@@ -1,6 +1,6 @@
 import { Command } from "commander";
-import { UsageError } from "../cli/exit.js";
-import type { DbName } from "../cluster/types.js";
+import { UsageError } from "../core/exit.js";
+import type { DbName } from "../core/cluster.js";
 import { addRunOptions, planFromOptions, type RunOptions, type RunPlan } from "../runner/plan.js";
 import { NEMESES } from "../../nemeses/index.js";
 import type { PlanValue, Scenario } from "./scenario.js";

@@ -1,13 +1,13 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { DbName } from "../cluster/types.js";
+import type { DbName } from "../core/cluster.js";
 import type { RunningCluster } from "../cluster/start.js";
 import { dbCommand } from "../nemesis/node-io.js";
 import { resolveTargets } from "../nemesis/targeting.js";
-import { SeededRng } from "../rng.js";
+import { SeededRng } from "../core/rng.js";
 import { Progress } from "../runner/progress.js";
 import { runPlan, type RunOutcome } from "../runner/run.js";
-import { parseTarget } from "../../nemeses/targets.js";
+import { parseTarget } from "../nemesis/targets.js";
 import { judge, type Evaluation, type Observed } from "./expectation.js";
 import { observeRun } from "./observe.js";
 import { scenarioPlan } from "./options.js";

@@ -1,5 +1,5 @@
 import { Command, type Option } from "commander";
-import type { DbName } from "../cluster/types.js";
+import type { DbName } from "../core/cluster.js";
 import { DB_NAMES } from "../cluster/options.js";
 import { addRunOptions } from "../runner/plan.js";
 import { describeCondition, parseCondition } from "./condition.js";

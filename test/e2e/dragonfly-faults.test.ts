@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import type { SetResult } from "../../src/checker/set.js";
-import { adminCall } from "../../src/cluster/admin.js";
+import { adminCall } from "../../src/client/admin.js";
 import { cleanRun, leftovers } from "../../src/docker/cleanup.js";
 import { parseJsonl } from "../../src/history/jsonl.js";
 import type { Op } from "../../src/history/op.js";

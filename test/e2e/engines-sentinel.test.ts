@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import type { SetResult } from "../../src/checker/set.js";
-import type { DbName } from "../../src/cluster/types.js";
+import type { DbName } from "../../src/core/cluster.js";
 import type { Capabilities } from "../../src/db/capabilities.js";
 import { leftovers } from "../../src/docker/cleanup.js";
 import { parseJsonl } from "../../src/history/jsonl.js";

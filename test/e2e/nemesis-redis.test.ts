@@ -9,14 +9,14 @@ import { latencyNemesis } from "../../nemeses/latency.js";
 import { memoryPressureNemesis } from "../../nemeses/memory-pressure.js";
 import { partitionNemesis } from "../../nemeses/partition.js";
 import { pauseNemesis } from "../../nemeses/pause.js";
-import type { NemesisContext } from "../../nemeses/nemesis.js";
+import type { NemesisContext } from "../../src/nemesis/nemesis.js";
 import { clusterSpecFromOptions } from "../../src/cluster/options.js";
 import { startCluster, type RunningCluster } from "../../src/cluster/start.js";
-import type { Node } from "../../src/cluster/types.js";
+import type { Node } from "../../src/core/cluster.js";
 import { BALLAST_NAME } from "../../src/nemesis/disk.js";
 import { leftoverScript } from "../../src/nemesis/iptables.js";
 import { leftovers } from "../../src/docker/cleanup.js";
-import { SeededRng } from "../../src/rng.js";
+import { SeededRng } from "../../src/core/rng.js";
 import { describeE2e, e2eEnvironment } from "./support/environment.js";
 
 /**

@@ -4,7 +4,7 @@
  * such a history invalid for certain.
  */
 import type { History, Op, OpType } from "../../src/history/op.js";
-import type { Rng } from "../../nemeses/nemesis.js";
+import type { Rng } from "../../src/core/rng.js";
 
 type Kind = "register" | "kv";
 

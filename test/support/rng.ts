@@ -1,4 +1,4 @@
-import type { Rng } from "../../nemeses/nemesis.js";
+import type { Rng } from "../../src/core/rng.js";
 
 /** A seeded generator (mulberry32) so every generated history can be reproduced from its seed. */
 export function seededRng(seed: number): Rng {

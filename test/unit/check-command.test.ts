@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { opToJsonLine } from "../../src/history/jsonl.js";
-import { packageRoot } from "../../src/paths.js";
+import { packageRoot } from "../../src/core/paths.js";
 import { simulatedHistory } from "../support/histories.js";
 import { seededRng } from "../support/rng.js";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { dockerAvailable } from "../../src/docker/engine.js";
-import { packageRoot } from "../../src/paths.js";
+import { packageRoot } from "../../src/core/paths.js";
 
 /**
  * The compiled CLI as a user runs it (`npm run build` first), pointed at an engine that does not exist: a flag that

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/paths.js";
+import { packageRoot } from "../../src/core/paths.js";
 import { loadScenarios } from "../../src/scenario/loader.js";
 import { partitionArgs, partitionedSetHistory, testRecord, writeRunDir } from "./report-fixture.js";
 import { runCli } from "./support/spawn-cli.js";

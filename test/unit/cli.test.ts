@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Help } from "commander";
 import { buildProgram } from "../../src/cli/main.js";
-import { ExitCode, exitCodeFor, mergeVerdicts } from "../../src/cli/exit.js";
+import { ExitCode, exitCodeFor, mergeVerdicts } from "../../src/core/exit.js";
 import { commands } from "../../src/cli/commands/index.js";
 
 describe("cli surface", () => {

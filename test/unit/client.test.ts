@@ -1,7 +1,7 @@
 import { ReplyError } from "ioredis";
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/cli/exit.js";
+import { UsageError } from "../../src/core/exit.js";
 import { DEFAULT_OP_TIMEOUT_MS, honestClusterOptions, honestRedisOptions } from "../../src/client/connect.js";
 import {
   assertSupported,
@@ -12,7 +12,7 @@ import {
   type ServerFacts,
 } from "../../src/client/durability.js";
 import { IndeterminateError } from "../../src/client/outcome.js";
-import { opDeadlineMs, perform } from "../../src/client/perform.js";
+import { opDeadlineMs, perform } from "../../src/runner/perform.js";
 import { Session, type Arg, type TrackedSession } from "../../src/client/session.js";
 import type { Completion, Invocation, RedisClient, Workload } from "../../workloads/workload.js";
 
@@ -233,7 +233,7 @@ describe("perform: one op to one completion", () => {
   it("a settled op's deadline does not keep a process alive", () => {
     // A child that performs one quick op with a 60 s deadline must exit at once, as it did with a timer per op.
     const script = `
-      import { perform } from ${JSON.stringify(new URL("../../src/client/perform.ts", import.meta.url).pathname)};
+      import { perform } from ${JSON.stringify(new URL("../../src/runner/perform.ts", import.meta.url).pathname)};
       const s = { begin() {}, attempt: { written: true }, node: undefined, call: async () => 1, write: async () => 1, confirm: async () => {} };
       const w = { apply: async () => ({ type: "ok", value: 1 }) };
       const out = await perform(s, w, { f: "read" }, 60000);

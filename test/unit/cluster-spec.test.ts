@@ -1,9 +1,9 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/cli/exit.js";
+import { UsageError } from "../../src/core/exit.js";
 import { addClusterOptions, clusterSpecFromOptions, type ClusterOptions } from "../../src/cluster/options.js";
-import { dataSizeBytes, redisSizeBytes } from "../../src/cluster/sizes.js";
-import { isSavePoints } from "../../src/cluster/spec.js";
+import { dataSizeBytes, redisSizeBytes } from "../../src/topology/sizes.js";
+import { isSavePoints } from "../../src/topology/spec.js";
 
 /** Parses a command line the way `run` would, through the shared option definitions. */
 function parse(args: string[]): ClusterOptions {

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/cli/exit.js";
+import { UsageError } from "../../src/core/exit.js";
 import { optionSpecs, targetOptions } from "../../src/compare/options.js";
 import { planRuns } from "../../src/compare/session.js";
 import { crossTargets, matrixCells, parseDbList, parseMatrixAxis, parseSettings } from "../../src/compare/targets.js";

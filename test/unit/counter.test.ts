@@ -115,7 +115,7 @@ describe("counter checker: reads during the run", () => {
 
 describe("counter checker: prefix-sum bounds agree with a direct scan", () => {
   it("on 300 random concurrent histories", async () => {
-    const { SeededRng } = await import("../../src/rng.js");
+    const { SeededRng } = await import("../../src/core/rng.js");
     const rng = new SeededRng(11);
     let outside = 0;
     for (let trial = 0; trial < 300; trial++) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { planLayout, type NodePlan } from "../../src/cluster/layout.js";
-import { defaultSpec, type ClusterSpec } from "../../src/cluster/spec.js";
+import { planLayout, type NodePlan } from "../../src/topology/layout.js";
+import { defaultSpec, type ClusterSpec } from "../../src/topology/spec.js";
 import type { NodeView } from "../../src/db/db.js";
 import { dbFor } from "../../src/db/index.js";
 

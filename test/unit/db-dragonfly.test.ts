@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { defaultSpec } from "../../src/cluster/spec.js";
-import type { ExecResult } from "../../src/cluster/types.js";
-import { UsageError } from "../../src/cli/exit.js";
+import { defaultSpec } from "../../src/topology/spec.js";
+import type { ExecResult } from "../../src/core/cluster.js";
+import { UsageError } from "../../src/core/exit.js";
 import { dragonflyRefusals, withForcedEpoll } from "../../src/db/dragonfly.js";
 import { offlineDefinition } from "../../src/image/definition.js";
 import { chooseIoBackend, failedOverIoUring, ioProbeScript, readIoProbe, userForcesEpoll } from "../../src/db/dragonflyIo.js";

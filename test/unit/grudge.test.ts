@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/cli/exit.js";
-import { SeededRng } from "../../src/rng.js";
+import { UsageError } from "../../src/core/exit.js";
+import { SeededRng } from "../../src/core/rng.js";
 import {
   completeGrudge,
   componentsOf,
@@ -12,7 +12,7 @@ import {
   reachable,
   type Grudge,
   type GrudgeShape,
-} from "../../nemeses/grudge.js";
+} from "../../src/nemesis/grudge.js";
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { NEMESES } from "../../nemeses/index.js";
-import type { Nemesis } from "../../nemeses/nemesis.js";
+import type { Nemesis } from "../../src/nemesis/nemesis.js";
 import { createHealer } from "../../src/nemesis/driver.js";
 import { loadRunData } from "../../src/report/runData.js";
 import { renderReport } from "../../src/report/render.js";
 import { readTestRecord } from "../../src/runner/checkRun.js";
-import { afterTeardown, healFailureLines, mayStillBeInPlace, recordHeal } from "../../src/runner/healFailures.js";
+import { afterTeardown, healFailureLines, mayStillBeInPlace, recordHeal } from "../../src/rundir/healFailures.js";
 import { FakeCluster, fakeContext } from "./nemesis-fakes.js";
 import { partitionArgs, partitionedSetHistory, testRecord, writeRunDir } from "./report-fixture.js";
 

@@ -8,7 +8,7 @@ import { isIndependent } from "../../src/history/jepsen-ops.js";
 import { parseJepsenLog } from "../../src/history/jepsen-log.js";
 import { parseJsonl } from "../../src/history/jsonl.js";
 import { parseHistory } from "../../src/history/read.js";
-import { UsageError } from "../../src/cli/exit.js";
+import { UsageError } from "../../src/core/exit.js";
 import { thrown } from "./support/thrown.js";
 
 const fixtures = join(import.meta.dirname, "../fixtures/histories");

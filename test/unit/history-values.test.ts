@@ -6,7 +6,7 @@ import type { Op, OpType } from "../../src/history/op.js";
 import { parseHistory } from "../../src/history/read.js";
 import { checkOpShapes, type OpShape } from "../../src/history/values.js";
 import { kvModel, registerModel } from "../../src/models/index.js";
-import { packageRoot } from "../../src/paths.js";
+import { packageRoot } from "../../src/core/paths.js";
 import { createWorkload, WORKLOADS } from "../../workloads/index.js";
 
 function op(type: OpType, f: string, value?: unknown): Op {

@@ -9,7 +9,7 @@ import { opToJsonLine, parseJsonl } from "../../src/history/jsonl.js";
 import type { History, Op } from "../../src/history/op.js";
 import { loadHistory } from "../../src/history/read.js";
 import { HistoryWriter } from "../../src/history/writer.js";
-import { packageRoot } from "../../src/paths.js";
+import { packageRoot } from "../../src/core/paths.js";
 
 let dir: string;
 beforeEach(() => {

@@ -3,7 +3,7 @@ import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/paths.js";
+import { packageRoot } from "../../src/core/paths.js";
 
 const LAZYFS_DIR = join(packageRoot, "docker", "node", "lazyfs");
 const python = ["/usr/bin/python3", "python3"].find((p) => spawnSync(p, ["--version"]).status === 0);

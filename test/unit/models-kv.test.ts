@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkLinearizable } from "../../src/checker/linearizable/index.js";
-import { UsageError } from "../../src/cli/exit.js";
+import { UsageError } from "../../src/core/exit.js";
 import type { History, Op } from "../../src/history/op.js";
 import { kvModel as m } from "../../src/models/index.js";
 import type { Call } from "../../src/models/model.js";

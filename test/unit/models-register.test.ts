@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/cli/exit.js";
+import { UsageError } from "../../src/core/exit.js";
 import type { Op } from "../../src/history/op.js";
 import { detectModel, modelByName, registerModel as m } from "../../src/models/index.js";
 import type { Call } from "../../src/models/model.js";

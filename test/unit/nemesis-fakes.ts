@@ -1,6 +1,6 @@
-import type { Cluster, Endpoints, ExecResult, Node, TopologyName } from "../../src/cluster/types.js";
-import type { NemesisContext } from "../../nemeses/nemesis.js";
-import { SeededRng } from "../../src/rng.js";
+import type { Cluster, Endpoints, ExecResult, Node, TopologyName } from "../../src/core/cluster.js";
+import type { NemesisContext } from "../../src/nemesis/nemesis.js";
+import { SeededRng } from "../../src/core/rng.js";
 
 /**
  * A fake cluster for nemesis unit tests: nodes record every exec and signal, and answer like a tiny Redis / a

@@ -9,7 +9,7 @@ import { partitionNemesis } from "../../nemeses/partition.js";
 import { pauseNemesis } from "../../nemeses/pause.js";
 import { restartNemesis } from "../../nemeses/restart.js";
 import { snapshotStormNemesis } from "../../nemeses/snapshot-storm.js";
-import { parseGrudgeSpec } from "../../nemeses/grudge.js";
+import { parseGrudgeSpec } from "../../src/nemesis/grudge.js";
 import { availableBytesFromDf } from "../../src/nemesis/disk.js";
 import { parseClusterNodes, replicasOf } from "../../src/nemesis/cluster-nodes.js";
 import { replyError } from "../../src/nemesis/node-io.js";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/cli/exit.js";
+import { UsageError } from "../../src/core/exit.js";
 import { CLOCK_SKEW_NOTE, defaultNemeses, NEMESES, nemesisHelp, parseNemesisList } from "../../nemeses/index.js";
 import { createHealer, healEverything, runSchedule, type NemesisOpRecord } from "../../src/nemesis/driver.js";
 import { planSchedule } from "../../src/nemesis/schedule.js";
-import { SeededRng } from "../../src/rng.js";
-import type { Nemesis } from "../../nemeses/nemesis.js";
+import { SeededRng } from "../../src/core/rng.js";
+import type { Nemesis } from "../../src/nemesis/nemesis.js";
 import { FakeCluster, fakeContext } from "./nemesis-fakes.js";
 
 describe("registry", () => {

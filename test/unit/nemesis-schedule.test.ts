@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SeededRng } from "../../src/rng.js";
+import { SeededRng } from "../../src/core/rng.js";
 import { activeWindows, planSchedule, type ScheduleEvent, type ScheduledFault } from "../../src/nemesis/schedule.js";
 
 const plan = (faults: ScheduledFault[], seed: number, mode?: "sequential" | "mix", durationMs = 200_000) =>

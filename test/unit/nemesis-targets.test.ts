@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/cli/exit.js";
-import { SeededRng } from "../../src/rng.js";
-import { chooseTargets, majoritySize, minoritySize, parseTarget, targetProblem } from "../../nemeses/targets.js";
+import { UsageError } from "../../src/core/exit.js";
+import { SeededRng } from "../../src/core/rng.js";
+import { chooseTargets, majoritySize, minoritySize, parseTarget, targetProblem } from "../../src/nemesis/targets.js";
 
 const five = ["n1", "n2", "n3", "n4", "n5"];
 

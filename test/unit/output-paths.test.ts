@@ -2,9 +2,9 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { UsageError } from "../../src/cli/exit.js";
-import { assertWritable, makeDirs, outputProblem } from "../../src/outputPaths.js";
-import { createRunDir, pointLatest } from "../../src/runner/runDir.js";
+import { UsageError } from "../../src/core/exit.js";
+import { assertWritable, makeDirs, outputProblem } from "../../src/core/outputPaths.js";
+import { createRunDir, pointLatest } from "../../src/rundir/paths.js";
 
 let dir: string;
 beforeEach(() => {

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/cli/exit.js";
+import { UsageError } from "../../src/core/exit.js";
 import { addRunOptions, planFromOptions, type RunOptions } from "../../src/runner/plan.js";
 import { MAX_TIMER_MS } from "../../src/runner/sleep.js";
 

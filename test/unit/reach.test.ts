@@ -2,16 +2,16 @@ import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addRoutes, dialAddress } from "../../src/client/connect.js";
 import { probeTcp } from "../../src/client/probe.js";
+import { publishedPort } from "../../src/docker/ports.js";
 import {
   containerAddressFor,
   decideClientMode,
-  publishedPort,
   publishTargetFor,
   runnerSourceFromClientList,
   type ReachProbe,
 } from "../../src/client/reach.js";
 import { planFromOptions, type RunOptions } from "../../src/runner/plan.js";
-import { UsageError } from "../../src/cli/exit.js";
+import { UsageError } from "../../src/core/exit.js";
 
 const reached: ReachProbe = { target: "10.213.5.11:6379", reachable: true, detail: "connected in 1 ms" };
 const hung: ReachProbe = { target: "10.213.5.11:6379", reachable: false, detail: "no answer within 1500 ms" };

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkLinearizable } from "../../src/checker/linearizable/index.js";
-import { UsageError } from "../../src/cli/exit.js";
+import { UsageError } from "../../src/core/exit.js";
 import { main } from "../../src/cli/main.js";
 import { registerModel } from "../../src/models/register.js";
 import { counterexampleSvg, selectWindow } from "../../src/report/counterexample.js";

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { UsageError } from "../../src/cli/exit.js";
+import { UsageError } from "../../src/core/exit.js";
 import { checkHistory, readRunResults, readTestRecord } from "../../src/runner/checkRun.js";
-import { parseJsonText } from "../../src/runner/records.js";
+import { parseJsonText } from "../../src/rundir/schemas.js";
 import { partitionArgs, partitionedSetHistory, testRecord } from "./report-fixture.js";
 import { thrown } from "./support/thrown.js";
 

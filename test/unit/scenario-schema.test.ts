@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/cli/exit.js";
+import { UsageError } from "../../src/core/exit.js";
 import { BUILTIN_DIR, findScenario, loadScenarios } from "../../src/scenario/loader.js";
 import { scenarioPlan } from "../../src/scenario/options.js";
 import { ScenarioError, validateScenario } from "../../src/scenario/scenario.js";

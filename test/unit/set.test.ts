@@ -253,7 +253,7 @@ describe("set checker: agrees with a direct reading of the definition on random 
   }
 
   it("on 300 random concurrent histories", async () => {
-    const { SeededRng } = await import("../../src/rng.js");
+    const { SeededRng } = await import("../../src/core/rng.js");
     const rng = new SeededRng(7);
     const seenCases = { lost: 0, stale: 0, neverRead: 0 };
     for (let trial = 0; trial < 300; trial++) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkLinearizable } from "../../src/checker/linearizable/index.js";
-import { UsageError } from "../../src/cli/exit.js";
+import { UsageError } from "../../src/core/exit.js";
 import type { History } from "../../src/history/op.js";
 import { registerModel } from "../../src/models/index.js";
 import { indexed, injectStaleRead, simulatedHistory } from "../support/histories.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/cli/exit.js";
+import { UsageError } from "../../src/core/exit.js";
 import type { Arg, CommandSession } from "../../src/client/session.js";
-import { SeededRng } from "../../src/rng.js";
+import { SeededRng } from "../../src/core/rng.js";
 import { COUNTER_KEY } from "../../workloads/counter.js";
 import { assignClients, createWorkload, DEFAULT_WORKLOADS, parseWorkloads, WORKLOADS } from "../../workloads/index.js";
 import { INFLIGHT_KEY, QUEUE_KEY } from "../../workloads/queue.js";

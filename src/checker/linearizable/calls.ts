@@ -1,4 +1,4 @@
-import { UsageError } from "../../cli/exit.js";
+import { UsageError } from "../../core/exit.js";
 import type { History, Op, Process } from "../../history/op.js";
 import type { Call, Model } from "../../models/model.js";
 

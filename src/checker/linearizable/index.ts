@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
-import { UsageError, type Verdict } from "../../cli/exit.js";
+import { UsageError, type Verdict } from "../../core/exit.js";
 import type { History } from "../../history/op.js";
 import { modelByName } from "../../models/index.js";
 import type { Call, Model } from "../../models/model.js";

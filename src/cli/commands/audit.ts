@@ -7,9 +7,9 @@ import { createOutputDir, planRuns, planSummary, runLink, sequenceExitCode, with
 import { renderText } from "../../compare/table.js";
 import { matrixCells, parseMatrixAxis } from "../../compare/targets.js";
 import { addRunOptions, type RunOptions } from "../../runner/plan.js";
-import { UsageError } from "../exit.js";
-import { assertWritable } from "../../outputPaths.js";
-import { answerer, say } from "../output.js";
+import { UsageError } from "../../core/exit.js";
+import { assertWritable } from "../../core/outputPaths.js";
+import { answerer, say } from "../../core/output.js";
 import { paint } from "./compare.js";
 import { conclude, conclusionsHtml, conclusionsText } from "../../compare/conclusions.js";
 import { versionLine } from "../../compare/explain.js";

@@ -14,8 +14,8 @@ import { isClientOp, type History } from "../../history/op.js";
 import { loadHistory, RUN_HISTORY_FILE, type LoadedHistory } from "../../history/read.js";
 import { checkOpShapes } from "../../history/values.js";
 import { detectModel, MODEL_NAMES, modelByName, type ModelName } from "../../models/index.js";
-import { exitCodeFor, mergeVerdicts, UsageError, type Verdict } from "../exit.js";
-import { answerer, c, printJson, say, warn } from "../output.js";
+import { exitCodeFor, mergeVerdicts, UsageError, type Verdict } from "../../core/exit.js";
+import { answerer, c, printJson, say, warn } from "../../core/output.js";
 
 interface CheckOptions {
   model: string;

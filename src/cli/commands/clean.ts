@@ -1,6 +1,6 @@
 import { Command } from "commander";
-import { UsageError } from "../exit.js";
-import { answerer, printJson } from "../output.js";
+import { UsageError } from "../../core/exit.js";
+import { answerer, printJson } from "../../core/output.js";
 import { requireDocker } from "../../docker/engine.js";
 import { cleanRun } from "../../docker/cleanup.js";
 import { isValidRunId, RUN_LABEL } from "../../docker/labels.js";

@@ -8,9 +8,9 @@ import { conclude, conclusionsHtml, conclusionsText } from "../../compare/conclu
 import { versionLine } from "../../compare/explain.js";
 import { crossTargets, parseDbList, parseSettings, type Target } from "../../compare/targets.js";
 import { addRunOptions, type RunOptions } from "../../runner/plan.js";
-import { UsageError } from "../exit.js";
-import { assertWritable } from "../../outputPaths.js";
-import { answerer, c, say } from "../output.js";
+import { UsageError } from "../../core/exit.js";
+import { assertWritable } from "../../core/outputPaths.js";
+import { answerer, c, say } from "../../core/output.js";
 
 interface CompareOptions extends RunOptions {
   against?: string[];

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { existsSync, statfsSync } from "node:fs";
-import { ExitCode } from "../exit.js";
-import { answerer, c, printJson, say } from "../output.js";
+import { ExitCode } from "../../core/exit.js";
+import { answerer, c, printJson, say } from "../../core/output.js";
 import { docker, dockerAvailable, dockerEndpoint } from "../../docker/engine.js";
 import { ENGINES } from "../../image/definition.js";
 import { cacheDir } from "../../image/files.js";

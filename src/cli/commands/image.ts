@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
-import { UsageError } from "../exit.js";
-import { answerer, c, printJson, say } from "../output.js";
+import { UsageError } from "../../core/exit.js";
+import { answerer, c, printJson, say } from "../../core/output.js";
 import { requireDocker } from "../../docker/engine.js";
 import { installSignalHandlers } from "../../docker/cleanup.js";
 import { ENGINES, isEngine, SUITES } from "../../image/definition.js";

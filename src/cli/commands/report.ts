@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { resolve } from "node:path";
 import { writeReport } from "../../report/write.js";
-import { answerer, printJson } from "../output.js";
+import { answerer, printJson } from "../../core/output.js";
 
 export function reportCommand(): Command {
   return new Command("report")

@@ -2,15 +2,15 @@ import { Command } from "commander";
 import { runTeardowns } from "../../docker/cleanup.js";
 import { addRunOptions, planFromOptions, type RunOptions } from "../../runner/plan.js";
 import { runPlan } from "../../runner/run.js";
-import { mayStillBeInPlace } from "../../runner/healFailures.js";
+import { mayStillBeInPlace } from "../../rundir/healFailures.js";
 import { readTestRecord, summaryLines, verdictWord } from "../../runner/checkRun.js";
 import { junitXml } from "../../report/junit.js";
 import { figureLines } from "../../metrics/describe.js";
 import { writeFileSync } from "node:fs";
-import { ExitCode, exitCodeFor } from "../exit.js";
-import { answerer, c, printJson, say } from "../output.js";
-import { AT_ONCE_MS, exitFlushed } from "../stdio.js";
-import { assertWritable } from "../../outputPaths.js";
+import { ExitCode, exitCodeFor } from "../../core/exit.js";
+import { answerer, c, printJson, say } from "../../core/output.js";
+import { AT_ONCE_MS, exitFlushed } from "../../core/stdio.js";
+import { assertWritable } from "../../core/outputPaths.js";
 
 export function runCommand(): Command {
   const cmd = new Command("run").description("start a cluster, run workloads under faults, check the history and write a report");

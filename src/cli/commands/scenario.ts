@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { interruptibleSequence } from "../../compare/sequence.js";
-import type { DbName } from "../../cluster/types.js";
+import type { DbName } from "../../core/cluster.js";
 import { addRunOptions } from "../../runner/plan.js";
 import { summaryLines } from "../../runner/checkRun.js";
 import { evaluationLines } from "../../scenario/expectation.js";
@@ -8,9 +8,9 @@ import { findScenario, loadScenarios } from "../../scenario/loader.js";
 import { missingFaults, scenarioPlan } from "../../scenario/options.js";
 import { runScenario } from "../../scenario/run.js";
 import { expectationText, planOptionShapes, type PlanValue, type Scenario } from "../../scenario/scenario.js";
-import { ExitCode } from "../exit.js";
-import { assertWritable } from "../../outputPaths.js";
-import { answerer, c, printJson, say } from "../output.js";
+import { ExitCode } from "../../core/exit.js";
+import { assertWritable } from "../../core/outputPaths.js";
+import { answerer, c, printJson, say } from "../../core/output.js";
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];

@@ -10,10 +10,10 @@ import { missingFaults, scenarioPlan } from "../../scenario/options.js";
 import { runScenario } from "../../scenario/run.js";
 import { expectationText, type Scenario } from "../../scenario/scenario.js";
 import { suiteCounts, suiteExitCode, suiteHtml, suiteJunit, suiteTable, type SuiteRow } from "../../scenario/suite.js";
-import { UsageError } from "../exit.js";
-import { assertWritable, makeDirs } from "../../outputPaths.js";
+import { UsageError } from "../../core/exit.js";
+import { assertWritable, makeDirs } from "../../core/outputPaths.js";
 import { requireDocker } from "../../docker/engine.js";
-import { answerer, c, printJson, say } from "../output.js";
+import { answerer, c, printJson, say } from "../../core/output.js";
 import { colourOutcome } from "./scenario.js";
 
 function collect(value: string, previous: string[] | undefined): string[] {

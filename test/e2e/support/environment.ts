@@ -1,5 +1,5 @@
 import { describe, it } from "vitest";
-import type { DbName } from "../../../src/cluster/types.js";
+import type { DbName } from "../../../src/core/cluster.js";
 import { dockerAvailable, dockerEndpoint } from "../../../src/docker/engine.js";
 import { findNodeImage } from "../../../src/image/images.js";
 

@@ -1,7 +1,7 @@
 import { spawn, type StdioOptions } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { packageRoot } from "../../../src/paths.js";
+import { packageRoot } from "../../../src/core/paths.js";
 
 export interface CliResult {
   code: number | null;

@@ -1,6 +1,6 @@
 import { accessSync, constants, mkdirSync, mkdtempSync, rmdirSync, statSync } from "node:fs";
 import { dirname, join, parse, resolve } from "node:path";
-import { UsageError } from "./cli/exit.js";
+import { UsageError } from "./exit.js";
 
 /**
  * Where commands write (`--results`, `--junit`): created safely, and judged writable before a run starts, so a bad

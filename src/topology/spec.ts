@@ -1,4 +1,4 @@
-import type { DbName, TopologyName } from "./types.js";
+import type { DbName, TopologyName } from "../core/cluster.js";
 import { dataSizeBytes, isRedisSize } from "./sizes.js";
 
 /**

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { dialAddress } from "../client/connect.js";
+import { dialAddress } from "./connect.js";
 
 /**
  * One-off admin connections from the tool to a node (health checks, discovery, wiring a cluster, probes): each

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { UsageError } from "../cli/exit.js";
+import { UsageError } from "../core/exit.js";
 import { jsonNestsDeeperThan, MAX_NESTING } from "../history/limits.js";
 import { WORKLOADS } from "../../workloads/index.js";
 

@@ -1,6 +1,6 @@
 import { rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { makeDirs } from "../outputPaths.js";
+import { makeDirs } from "../core/outputPaths.js";
 
 /**
  * A run directory is the unit of a run (as Jepsen's store is): history, configuration, results and node logs live

@@ -1,7 +1,7 @@
 import type { Completion, Invocation, Workload } from "../../workloads/workload.js";
-import { clearDeadline, watchDeadline, type Deadline } from "./deadlines.js";
-import { classifyError } from "./outcome.js";
-import type { TrackedSession } from "./session.js";
+import { clearDeadline, watchDeadline, type Deadline } from "../client/deadlines.js";
+import { classifyError } from "../client/outcome.js";
+import type { TrackedSession } from "../client/session.js";
 
 /** What the runner records as the completion of one op. */
 export interface OpOutcome {

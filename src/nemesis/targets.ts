@@ -1,4 +1,4 @@
-import { UsageError } from "../src/cli/exit.js";
+import { UsageError } from "../core/exit.js";
 import type { FaultPlan, Rng, TargetSpec } from "./nemesis.js";
 
 /**

@@ -1,13 +1,8 @@
-import type { Cluster, Node } from "../src/cluster/types.js";
+import type { Cluster, Node } from "../core/cluster.js";
 
-/** A seeded random source, so a schedule is repeatable from `--seed`. */
-export interface Rng {
-  /** Uniform in [0, 1). */
-  next(): number;
-  int(maxExclusive: number): number;
-  pick<T>(items: readonly T[]): T;
-  shuffle<T>(items: readonly T[]): T[];
-}
+import type { Rng } from "../core/rng.js";
+
+export type { Rng };
 
 export interface NemesisContext {
   cluster: Cluster;
@@ -98,7 +93,7 @@ export interface NemesisPackage {
 
 /** What a fault can know before any container exists: the topology, its planned node names, the fault options. */
 export interface FaultPlan {
-  topology: import("../src/cluster/types.js").TopologyName;
+  topology: import("../core/cluster.js").TopologyName;
   /** Data nodes (n1, n2, ...): what named targets choose among. */
   dataNodes: readonly string[];
   /** Every node, Sentinel-only ones (s1, ...) included: what explicit names and grudges may name. */

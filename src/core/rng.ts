@@ -1,4 +1,11 @@
-import type { Rng } from "../nemeses/nemesis.js";
+/** A seeded random source, so a schedule is repeatable from `--seed`. */
+export interface Rng {
+  /** Uniform in [0, 1). */
+  next(): number;
+  int(maxExclusive: number): number;
+  pick<T>(items: readonly T[]): T;
+  shuffle<T>(items: readonly T[]): T[];
+}
 
 /**
  * A small seeded PRNG (the mulberry32 construction: a Weyl sequence through an integer mixer). Not cryptographic;

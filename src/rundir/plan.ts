@@ -1,0 +1,36 @@
+import type { ClientModeChoice } from "../client/reach.js";
+import type { Durability } from "../client/durability.js";
+import type { NemesisOptions } from "../nemesis/nemesis.js";
+import type { ScheduleMode } from "../nemesis/schedule.js";
+import type { ClusterSpec } from "../topology/spec.js";
+
+/**
+ * A run plan: everything that decides what a run does, resolved and validated before any container starts. It is
+ * written to test.json as is, so a run can be reproduced (and compared) from its own directory.
+ */
+export interface RunPlan {
+  cluster: ClusterSpec;
+  workloads: string[];
+  /** Workload of each client slot (slot = process mod concurrency). */
+  slots: string[];
+  keys: number | undefined;
+  concurrency: number;
+  /** Per-client op rate limit (ops/s); undefined = as fast as the database answers. */
+  rate: number | undefined;
+  timeLimitMs: number;
+  recoveryMs: number;
+  opTimeoutMs: number;
+  durability: Durability;
+  nemeses: string[];
+  nemesisIntervalMs: number;
+  nemesisMode: ScheduleMode;
+  nemesisOptions: NemesisOptions;
+  seed: number;
+  resultsRoot: string;
+  keep: boolean;
+  /** How the linearizability search is bounded. */
+  checkTimeoutMs: number | undefined;
+  /** How clients reach nodes (`--client-mode`); absent means auto. The mode auto chose is in test.json's cluster. */
+  clientMode?: ClientModeChoice;
+}
+
