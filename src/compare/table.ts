@@ -1,3 +1,4 @@
+import { checkerKinds } from "../checker/kinds.js";
 import type { Verdict } from "../core/exit.js";
 import type { RunFigures } from "../metrics/load.js";
 import type { SequencedRun } from "./sequence.js";
@@ -80,7 +81,7 @@ export function compareTable(runs: readonly SequencedRun[], linkOf: (run: Sequen
       },
       row("lost acknowledged writes", formatLost, lostTone),
       row("lost, never acknowledged (read, then gone)", (f) => String(f.lostUnacknowledged ?? 0), (f) => ((f.lostUnacknowledged ?? 0) > 0 ? "warn" : undefined)),
-      row("linearizable", (f) => formatVerdict(f.linearizable), (f) => verdictTone(f.linearizable)),
+      ...verdictFigureNames().map((name) => row(name, (f) => formatVerdict(verdictFigure(f, name)), (f) => verdictTone(verdictFigure(f, name)))),
       row("verdict", (f) => (f.valid === true ? "valid" : f.valid === false ? "anomalies" : "unknown"), (f) => verdictTone(f.valid)),
       row("availability (ok / completed)", (f) => formatPercent(f.availability)),
       row("ops ok / fail / info", (f) => `${f.ok} / ${f.fail} / ${f.info}`),
@@ -91,6 +92,15 @@ export function compareTable(runs: readonly SequencedRun[], linkOf: (run: Sequen
       { label: "run directory", cells: runs.map((r) => (r.runDir ? lastSegment(r.runDir) : "-")), links: runs.map(linkOf) },
     ],
   };
+}
+
+/** The run figures that hold a checker's verdict (declared by its kind), each shown as a row of its own. */
+function verdictFigureNames(): string[] {
+  return checkerKinds().flatMap((k) => (k.verdictFigure ? [k.verdictFigure] : []));
+}
+
+function verdictFigure(f: RunFigures, name: string): Verdict | null {
+  return (f as unknown as Record<string, Verdict | null | undefined>)[name] ?? null;
 }
 
 function lastSegment(path: string): string {

@@ -1,7 +1,5 @@
-import type { Verdict } from "../core/exit.js";
-import type { CounterResult } from "../checker/counter.js";
-import type { QueueResult } from "../checker/queue.js";
-import type { SetResult } from "../checker/set.js";
+import { mergeVerdicts, type Verdict } from "../core/exit.js";
+import { checkerKind, checkerKinds } from "../checker/kinds.js";
 import { isClientOp, type History, type Op } from "../history/op.js";
 import type { RunResults, TestRecord } from "../rundir/record.js";
 
@@ -42,7 +40,10 @@ export interface RunMetrics {
    * lower bound, not a measurement of zero.
    */
   lostIsLowerBound: boolean;
-  /** The register workload's verdict; null when it did not run. */
+  /**
+   * The linearizability checker's verdict over the run (the figure its kind declares, src/checker/kinds.ts); null
+   * when it did not run.
+   */
   linearizable: Verdict | null;
   /** The run's overall verdict, and why it may be incomplete. */
   valid: Verdict;
@@ -59,11 +60,8 @@ export interface LatencySummary {
   max: number;
 }
 
-export interface LostBreakdown {
-  set?: number;
-  queue?: number;
-  counter?: number;
-}
+/** Lost acknowledged writes per checker that can lose them, by checker name, in the order the checkers ran. */
+export type LostBreakdown = Partial<Record<string, number>>;
 
 /** A fault's active interval, in seconds since the workload began (as planned by the schedule). */
 export interface FaultWindow {
@@ -107,7 +105,7 @@ export function runMetrics(history: History, results: RunResults, test: Pick<Tes
     lost: lost.breakdown,
     lostUnacknowledged: lost.unacknowledged,
     lostIsLowerBound: lost.lowerBound,
-    linearizable: linearizability(results),
+    ...verdictFigures(results),
     valid: results.valid,
     durationS,
     faults: faultWindows(test.schedule, durationS),
@@ -152,40 +150,32 @@ export function summarise(values: readonly number[]): LatencySummary | null {
 function lostWrites(results: RunResults): { total: number | null; breakdown: LostBreakdown; lowerBound: boolean; unacknowledged: number } {
   const breakdown: LostBreakdown = {};
   let lowerBound = false;
-  let any = false;
+  let total: number | null = null;
   let unacknowledged = 0;
   for (const { checker, result } of results.checkers) {
-    if (checker === "set") {
-      const lost = (result as SetResult).lost ?? [];
-      const acked = lost.filter((l) => l.acknowledged).length;
-      breakdown.set = (breakdown.set ?? 0) + acked;
-      unacknowledged += lost.length - acked;
-    }
-    else if (checker === "queue") breakdown.queue = (breakdown.queue ?? 0) + ((result as QueueResult).lost?.length ?? 0);
-    else if (checker === "counter") breakdown.counter = (breakdown.counter ?? 0) + counterShortfall(result as CounterResult);
-    else continue;
-    any = true;
+    const losses = checkerKind(checker).losses;
+    if (!losses) continue;
+    const lost = losses.lost(result);
+    breakdown[checker] = (breakdown[checker] ?? 0) + lost.acknowledged;
+    unacknowledged += lost.unacknowledged;
+    total = (total ?? 0) + lost.acknowledged;
     if (result.valid === "unknown") lowerBound = true;
   }
-  const total = any ? (breakdown.set ?? 0) + (breakdown.queue ?? 0) + (breakdown.counter ?? 0) : null;
   return { total, breakdown, lowerBound, unacknowledged };
 }
 
 /**
- * How far the final value fell below what must be there. The lower bound already leaves out every increment that
- * may not have happened, so a value under it is missing acknowledged increments (in units of the counter).
+ * The run figures that hold one checker's verdict merged over the run (false over unknown over true), null when that
+ * checker did not run. Typed by RunMetrics, which names each such figure.
  */
-function counterShortfall(r: CounterResult): number {
-  if (!r.final) return 0;
-  return Math.max(0, r.final.lower - r.final.value);
-}
-
-function linearizability(results: RunResults): Verdict | null {
-  const lin = results.checkers.filter((c) => c.checker === "linearizable");
-  if (lin.length === 0) return null;
-  if (lin.some((c) => c.result.valid === false)) return false;
-  if (lin.some((c) => c.result.valid === "unknown")) return "unknown";
-  return true;
+function verdictFigures(results: RunResults): Pick<RunMetrics, "linearizable"> {
+  const out: Record<string, Verdict | null> = {};
+  for (const kind of checkerKinds()) {
+    if (!kind.verdictFigure) continue;
+    const verdicts = results.checkers.filter((c) => c.checker === kind.name).map((c) => c.result.valid);
+    out[kind.verdictFigure] = verdicts.length === 0 ? null : mergeVerdicts(verdicts);
+  }
+  return out as Pick<RunMetrics, "linearizable">;
 }
 
 function faultWindows(schedule: unknown, durationS: number | null): FaultWindow[] {

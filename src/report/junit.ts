@@ -1,6 +1,5 @@
 import type { CheckResult } from "../checker/checker.js";
-import type { QueueResult } from "../checker/queue.js";
-import type { SetResult } from "../checker/set.js";
+import { checkerKind } from "../checker/kinds.js";
 import type { SummaryMetrics } from "../metrics/summary.js";
 import type { RunResults, TestRecord } from "../rundir/record.js";
 
@@ -16,9 +15,6 @@ export interface JunitRun {
   /** Where the run directory is, so a failing test points at its report. */
   dir: string;
 }
-
-/** Element examples a failure lists before saying how many more there are. */
-const EXAMPLES = 20;
 
 function xml(text: unknown): string {
   // Characters XML 1.0 cannot carry at all are dropped; the rest are escaped.
@@ -41,35 +37,9 @@ export function metricProperties(results: RunResults): Array<[string, string]> {
   return out;
 }
 
+/** A failure's text: the reason, then the evidence in the checker's own words (src/checker/kinds.ts). */
 export function anomalySummary(checker: string, r: CheckResult): string {
-  const lines = [r.reason ?? "anomalies found"];
-  if (checker === "set") {
-    const s = r as SetResult;
-    const show = (label: string, items: Array<{ key: string; element: string }>) => {
-      if (!items.length) return;
-      lines.push(`${label} (${items.length}):`);
-      for (const x of items.slice(0, EXAMPLES)) lines.push(`  ${x.key} ${x.element}`);
-      if (items.length > EXAMPLES) lines.push(`  ... and ${items.length - EXAMPLES} more (see results.json or report.html)`);
-    };
-    show("lost", s.lost);
-    show("unexpected", s.unexpected);
-    show("duplicated", s.duplicated);
-  } else if (checker === "queue") {
-    const q = r as QueueResult;
-    for (const [label, items] of [["lost", q.lost], ["duplicated", q.duplicated], ["unexpected", q.unexpected]] as const) {
-      if (!items.length) continue;
-      lines.push(`${label} (${items.length}): ${items.slice(0, EXAMPLES).map((x) => x.job).join(", ")}${items.length > EXAMPLES ? ", ..." : ""}`);
-    }
-  } else if (checker === "linearizable") {
-    const anomalies = (r as { anomalies?: Array<{ key: unknown; blockedBy: number | null; stateAfterPrefix: string }> }).anomalies ?? [];
-    for (const a of anomalies.slice(0, EXAMPLES)) {
-      lines.push(`  key ${JSON.stringify(a.key)}: stuck in state ${a.stateAfterPrefix}${a.blockedBy !== null ? `, op ${a.blockedBy} cannot be linearized` : ""}`);
-    }
-  } else if (checker === "counter") {
-    const f = (r as { final?: { value: number; lower: number; upper: number } }).final;
-    if (f) lines.push(`final value ${f.value}, possible range [${f.lower}, ${f.upper}]`);
-  }
-  return lines.join("\n");
+  return [r.reason ?? "anomalies found", ...(checkerKind(checker).failureLines?.(r) ?? [])].join("\n");
 }
 
 export function junitXml(runs: readonly JunitRun[]): string {
@@ -83,7 +53,7 @@ export function junitXml(runs: readonly JunitRun[]): string {
     let e = 0;
     const cases = results.checkers.map((c) => {
       const name = `${c.workload}/${c.checker}`;
-      const seconds = c.checker === "linearizable" ? Number((c.result as { stats?: { checkMs?: number } }).stats?.checkMs ?? 0) / 1000 : 0;
+      const seconds = checkerKind(c.checker).junitSeconds?.(c.result) ?? 0;
       const head = `    <testcase classname="${xml(`splitbrain.${p.cluster.db}.${p.cluster.topology}`)}" name="${xml(name)}" time="${seconds.toFixed(3)}">`;
       if (c.result.valid === false) {
         f++;

@@ -1,7 +1,4 @@
-import type { CounterResult } from "../checker/counter.js";
-import type { LinearizabilityResult } from "../checker/linearizable/index.js";
-import type { QueueResult } from "../checker/queue.js";
-import type { SetResult } from "../checker/set.js";
+import { checkerKind } from "../checker/kinds.js";
 import { runMetrics, type RunMetrics } from "../metrics/runMetrics.js";
 import { figureLines } from "../metrics/describe.js";
 import { summaryMetrics, type SummaryMetrics } from "../metrics/summary.js";
@@ -9,10 +6,9 @@ import { recordedFaults } from "../metrics/windows.js";
 import { NEMESES } from "../../nemeses/index.js";
 import { componentsOf, type Grudge } from "../nemesis/grudge.js";
 import type { TestRecord } from "../rundir/record.js";
-import { counterEvidence, genericEvidence, queueEvidence, setEvidence } from "./anomalies.js";
+import { genericEvidence } from "./anomalies.js";
 import { latencyChart, throughputChart, type LossMark } from "./charts.js";
-import { counterexampleSection } from "./counterexample.js";
-import { at, collapsed, count, esc, percent, plural, table } from "./html.js";
+import { at, collapsed, count, esc, percent, table } from "./html.js";
 import { sentinelSwitches, writerSegments, type SentinelSwitch, type WriterSegment } from "./primary.js";
 import type { RunData } from "./runData.js";
 import { REPORT_CSS } from "./style.js";
@@ -135,31 +131,11 @@ function anomalySections(data: RunData, t: Timeline): string {
   for (const c of data.results.checkers) {
     const r = c.result;
     const word = r.valid === true ? "valid" : r.valid === false ? "anomalies" : "unknown";
-    let body: string;
-    if (c.checker === "set") body = setEvidence(r as SetResult, t);
-    else if (c.checker === "queue") body = queueEvidence(r as QueueResult, t);
-    else if (c.checker === "counter") body = counterEvidence(r as CounterResult, t);
-    else if (c.checker === "linearizable") body = linearizableEvidence(r as LinearizabilityResult);
-    else body = genericEvidence(r);
+    const kind = checkerKind(c.checker);
+    const body = kind.section ? kind.section(r, t) : genericEvidence(r);
     out.push(`<div class="checker"><h3>${esc(c.workload)} / ${esc(c.checker)}: <span class="tag ${word}">${word}</span></h3><p>${esc(r.reason ?? "")}</p>${body}</div>`);
   }
   return out.join("\n") || "<p>No checker ran.</p>";
-}
-
-/** Drawings for the first few counterexamples; the rest are named, since each is a separate key's failure. */
-const DRAWN_COUNTEREXAMPLES = 3;
-
-function linearizableEvidence(r: LinearizabilityResult): string {
-  const out = [`<p>${count(r.ops)} ops over ${plural(r.partitions, "key")} (model ${esc(r.model)}); ${count(r.stats.failedOps)} failed ops left out, ${count(r.stats.pendingOps)} pending.</p>`];
-  if (r.stats.undecided.length) {
-    out.push(`<p>Undecided: ${r.stats.undecided.map((u) => esc(`${String(u.key)} (${u.ops} ops, ${u.limit})`)).join(", ")}.</p>`);
-  }
-  r.anomalies.slice(0, DRAWN_COUNTEREXAMPLES).forEach((c) => out.push(counterexampleSection(c)));
-  if (r.anomalies.length > DRAWN_COUNTEREXAMPLES) {
-    const rest = r.anomalies.slice(DRAWN_COUNTEREXAMPLES).map((c) => esc(c.key === null ? "history" : String(c.key)));
-    out.push(`<p>Also not linearizable (not drawn): ${rest.join(", ")}. <code>splitbrain check</code> on the run directory describes each.</p>`);
-  }
-  return out.join("\n");
 }
 
 function primarySection(data: RunData, t: Timeline, writers: readonly WriterSegment[]): string {

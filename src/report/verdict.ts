@@ -1,8 +1,5 @@
 import type { CheckResult } from "../checker/checker.js";
-import type { CounterResult } from "../checker/counter.js";
-import type { LinearizabilityResult } from "../checker/linearizable/index.js";
-import type { QueueResult } from "../checker/queue.js";
-import type { SetResult } from "../checker/set.js";
+import { checkerKind } from "../checker/kinds.js";
 import type { Verdict } from "../core/exit.js";
 import type { RunResults } from "../rundir/record.js";
 import { at, count, plural } from "./html.js";
@@ -13,9 +10,6 @@ import type { FaultInterval, Timeline } from "./timeline.js";
  * The report's first screen: the verdict in plain words and why, computed from the checkers' results and the
  * timeline. It restates evidence; it never judges the history itself.
  */
-/** Checkers whose anomalies are lost or corrupted data, which is what a reader must see first. */
-const LOSES_DATA = new Set(["set", "queue", "counter"]);
-
 export interface VerdictText {
   valid: Verdict;
   /** "Anomalies found", "Valid", "Unknown", "Not checked". */
@@ -39,7 +33,8 @@ export function verdictText(results: RunResults | undefined, t: Timeline, writer
     const label = `${c.workload}/${c.checker}`;
     if (c.result.valid === false) {
       const p = anomalyPhrase(c.checker, c.result, t, writers, describeFault);
-      phrases.push({ phrase: p.phrase, rank: LOSES_DATA.has(c.checker) ? 0 : 1 });
+      // Lost or corrupted data is what a reader must see first.
+      phrases.push({ phrase: p.phrase, rank: checkerKind(c.checker).losesData ? 0 : 1 });
       reasons.push(`${label}: ${p.detail}`);
     } else if (c.result.valid === "unknown") {
       reasons.push(`${label} could not decide: ${c.result.reason ?? "no reason given"}`);
@@ -82,54 +77,8 @@ function anomalyPhrase(
   writers: readonly WriterSegment[],
   describeFault: (f: FaultInterval) => string,
 ): { phrase: string; detail: string } {
-  if (checker === "set") {
-    const s = r as SetResult;
-    const parts: string[] = [];
-    let context = "";
-    if (s.lost.length) {
-      // Both kinds are lost under set-full semantics, but only an element whose add was acknowledged is an
-      // acknowledged write; the others were indeterminate adds that a read returned.
-      const acked = s.lost.filter((l) => l.acknowledged).length;
-      const readOnly = s.lost.length - acked;
-      if (acked) parts.push(`${plural(acked, "acknowledged write")} ${acked === 1 ? "was" : "were"} lost`);
-      if (readOnly) {
-        parts.push(
-          `${plural(readOnly, "element")} whose add was indeterminate ${readOnly === 1 ? "was" : "were"} read and then lost`,
-        );
-      }
-      context = lossContext(s.lost.map((l) => t.byIndex.get(l.knownBy.op)?.end).filter((x): x is number => x !== undefined), t, writers, describeFault);
-    }
-    if (s.unexpected.length) parts.push(`${plural(s.unexpected.length, "element")} appeared that ${s.unexpected.length === 1 ? "was" : "were"} never successfully added`);
-    if (s.duplicated.length) parts.push(`${plural(s.duplicated.length, "element")} appeared more than once in a read`);
-    const phrase = parts.join(", ") + context;
-    return { phrase, detail: `${phrase} (of ${count(s.acknowledged)} acknowledged adds).` };
-  }
-  if (checker === "queue") {
-    const q = r as QueueResult;
-    const parts: string[] = [];
-    let context = "";
-    if (q.lost.length) {
-      parts.push(`${plural(q.lost.length, "acknowledged job")} ${q.lost.length === 1 ? "was" : "were"} lost`);
-      context = lossContext(q.lost.map((l) => t.byIndex.get(l.enqueuedBy)?.end).filter((x): x is number => x !== undefined), t, writers, describeFault);
-    }
-    if (q.duplicated.length) parts.push(`${plural(q.duplicated.length, "job")} delivered more than once`);
-    if (q.unexpected.length) parts.push(`${plural(q.unexpected.length, "unexpected job")}`);
-    const phrase = parts.join(", ") + context;
-    return { phrase, detail: `${phrase} (of ${count(q.acknowledged)} acknowledged enqueues).` };
-  }
-  if (checker === "counter") {
-    const c = r as CounterResult;
-    const f = c.final;
-    const phrase = `${plural(c.errors.length, "counter read")} fell outside what the acknowledged and indeterminate adds allow`;
-    const fin = f ? `; final value ${count(f.value)}, possible range [${count(f.lower)}, ${count(f.upper)}]` : "";
-    return { phrase: phrase + fin, detail: `${r.reason ?? phrase}${fin}.` };
-  }
-  if (checker === "linearizable") {
-    const l = r as LinearizabilityResult;
-    const keys = l.anomalies.map((a) => (a.key === null ? "the history" : String(a.key)));
-    const phrase = `the ${l.model} history is not linearizable on ${plural(l.anomalies.length, "key")} (${keys.slice(0, 3).join(", ")}${keys.length > 3 ? ", …" : ""})`;
-    return { phrase, detail: r.reason ?? phrase };
-  }
+  const kind = checkerKind(checker);
+  if (kind.anomaly) return kind.anomaly(r, { t, lossContext: (ackedAt) => lossContext(ackedAt, t, writers, describeFault) });
   return { phrase: `${checker} found anomalies${r.reason ? `: ${r.reason}` : ""}`, detail: r.reason ?? "anomalies" };
 }
 

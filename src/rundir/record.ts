@@ -52,9 +52,12 @@ export function summaryLines(results: Pick<RunResults, "summary">): string[] {
   return Array.isArray(s) ? s : (s?.lines ?? []);
 }
 
-/** Which workload a client process belongs to: processes are numbered so that process mod concurrency = slot. */
-export function workloadOf(plan: Pick<RunPlan, "slots" | "concurrency">, process: number): string | undefined {
-  return plan.slots[process % plan.concurrency];
+/**
+ * Which workload a client process belongs to: processes are numbered so that process mod concurrency = slot.
+ * Undefined when the plan does not say (a bare history, a hand-made test record).
+ */
+export function workloadOf(plan: Partial<Pick<RunPlan, "slots" | "concurrency">> | undefined, process: number): string | undefined {
+  return plan?.slots && plan.concurrency ? plan.slots[process % plan.concurrency] : undefined;
 }
 
 export function readTestRecord(dir: string): TestRecord {

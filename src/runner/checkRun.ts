@@ -3,6 +3,7 @@ import { loadHistory } from "../history/read.js";
 import type { History } from "../history/op.js";
 import type { Source } from "../history/validate.js";
 import { checkOpShapes } from "../history/values.js";
+import { checkerKind } from "../checker/kinds.js";
 import { createWorkload } from "../../workloads/index.js";
 import { summaryMetrics } from "../metrics/summary.js";
 import { runDirPaths, writeJson } from "../rundir/paths.js";
@@ -13,8 +14,8 @@ export { readRunResults, readTestRecord, summaryLines, verdictWord, workloadOf }
 
 /**
  * Re-runs every checker of a run from its directory alone. A run that ended before its final reads cannot show
- * that writes survived, so set/counter/queue verdicts are capped at `unknown` with the reason; linearizability of
- * what was recorded still stands.
+ * that writes survived, so a valid verdict is capped at `unknown` with the reason, except from a checker whose kind
+ * judges only the ops recorded (linearizability), which still stands.
  */
 export async function checkRunDir(dir: string, opts: { checkTimeoutMs?: number; write?: boolean } = {}): Promise<RunResults> {
   const t0 = performance.now();
@@ -42,7 +43,7 @@ export async function checkHistory(history: History, test: TestRecord, checkTime
     const ops = history.filter((op) => op.process !== "nemesis" && workloadOf(plan, op.process) === name);
     for (const checker of workload.checkers()) {
       const result = await checker.check(ops, checkTimeoutMs !== undefined ? { timeoutMs: checkTimeoutMs } : {});
-      if (test.incomplete && checker.name !== "linearizable" && result.valid === true) {
+      if (test.incomplete && !checkerKind(checker.name).judgesRecordedOpsOnly && result.valid === true) {
         result.valid = "unknown";
         result.reason = `the run was cut short (${test.incomplete}), so surviving writes could not be confirmed`;
       }

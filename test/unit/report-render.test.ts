@@ -5,7 +5,7 @@ import { checkLinearizable } from "../../src/checker/linearizable/index.js";
 import { UsageError } from "../../src/core/exit.js";
 import { main } from "../../src/cli/main.js";
 import { registerModel } from "../../src/models/register.js";
-import { counterexampleSvg, selectWindow } from "../../src/report/counterexample.js";
+import { counterexampleSvg, selectWindow } from "../../src/checker/linearizable/drawing.js";
 import { loadRunData } from "../../src/report/runData.js";
 import { renderReport } from "../../src/report/render.js";
 import { buildTimeline } from "../../src/report/timeline.js";

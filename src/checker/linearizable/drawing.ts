@@ -1,6 +1,6 @@
-import type { PartitionCounterexample, OpRow } from "../checker/linearizable/counterexample.js";
-import { describeCounterexample } from "../checker/linearizable/counterexample.js";
-import { count, esc, plural } from "./html.js";
+import { count, esc, plural } from "../../core/html.js";
+import type { PartitionCounterexample, OpRow } from "./counterexample.js";
+import { describeCounterexample } from "./counterexample.js";
 
 /**
  * A linearizability counterexample drawn as porcupine draws one: a row per process, a box per op from call to
