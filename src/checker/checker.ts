@@ -9,7 +9,11 @@ export interface CheckResult {
   [evidence: string]: unknown;
 }
 
-/** A checker is a pure function of a history (and the test's options); it does no I/O. */
+/**
+ * A checker is a pure function of a history (and the test's options); it does no I/O. How its result shows itself
+ * (report section, verdict words, JUnit text, lost-write figures) is its kind (kind.ts), registered under the same
+ * `name` in kinds.ts, since the report reads saved results, not live checkers.
+ */
 export interface Checker<R extends CheckResult = CheckResult> {
   name: string;
   check(history: History, opts?: Record<string, unknown>): R | Promise<R>;

@@ -1,6 +1,7 @@
 /**
- * HTML text helpers for the report and the checkers' own sections. Everything that comes from a run (log lines, op values, keys, error messages)
- * may contain markup, so every such string goes through `esc` before it reaches the page.
+ * HTML text helpers for the report and for the sections checkers render of themselves. Everything that comes from a
+ * run (log lines, op values, keys, error messages) may contain markup, so every such string goes through `esc`
+ * before it reaches the page.
  */
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
