@@ -3,7 +3,7 @@ import { AT_ONCE_MS, exitFlushed } from "../core/stdio.js";
 import { say } from "../core/output.js";
 import { docker } from "./engine.js";
 import { runFilter } from "./labels.js";
-import { closeRun, creationsSettled } from "./creations.js";
+import { closeRun, creationsSettled, runRemoved } from "./creations.js";
 
 /**
  * Teardown owned by one place. Anything that must be undone even when the process is interrupted (a run's
@@ -252,7 +252,10 @@ export function removeRun(runId: string, bounds: RemoveBounds = REMOVE_BOUNDS): 
   const forget = () => {
     if (removing.get(runId) === next) removing.delete(runId);
   };
-  next.then(forget, forget);
+  next.then(() => {
+    forget();
+    runRemoved(runId);
+  }, forget);
   return next;
 }
 
