@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { onTeardown, removeUntilGone, runTeardowns, type Removed, type RemoveOps } from "../../src/docker/cleanup.js";
+import { onInterrupts, onTeardown, removeUntilGone, runTeardowns, type Removed, type RemoveOps } from "../../src/docker/cleanup.js";
 import { closeRun, creating, creationsSettled, isClosed, pendingCreations, REMEMBER_REMOVED, RunClosedError, runRemoved } from "../../src/docker/creations.js";
 
 describe("teardown registry", () => {
@@ -20,6 +20,20 @@ describe("teardown registry", () => {
     // A second interrupt must not undo things twice.
     expect(await runTeardowns()).toEqual([]);
     expect(done).toEqual(["containers", "network"]);
+  });
+});
+
+describe("interrupt stages", () => {
+  it("gives a graceful caller the first interrupt, and leaves the process's handlers as they were once disposed", () => {
+    const before = process.listenerCount("SIGINT");
+    let stops = 0;
+    const dispose = onInterrupts({ graceful: { say: "stopping (unit test)", stop: () => stops++ }, exitCode: 2 });
+    expect(process.listenerCount("SIGINT")).toBe(before + 1);
+    expect(process.listenerCount("SIGTERM")).toBeGreaterThan(0);
+    process.emit("SIGINT", "SIGINT");
+    expect(stops).toBe(1);
+    dispose();
+    expect(process.listenerCount("SIGINT")).toBe(before);
   });
 });
 
