@@ -106,13 +106,12 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
     throw err;
   }
   await closeRun(run, armed, recording);
-  const results = await checkRun(run);
-  return { ...(await reportRun(run, results)), results };
+  return reportRun(run, await checkRun(run));
 }
 
 /**
- * Before anything is made: the target kind's own checks (an engine, a node image), then the run directory with
- * test.json, the workloads and the faults. A run that cannot begin leaves nothing behind.
+ * The target kind's own checks (an engine, a node image) come first, so a run that cannot begin leaves nothing
+ * behind; then the run directory with test.json, the workloads and the faults.
  */
 export async function prepareRun(plan: RunPlan, hooks: RunHooks): Promise<{ run: Run; target: PreparedTarget }> {
   const progress = hooks.progress ?? new Progress();
