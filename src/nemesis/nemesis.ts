@@ -32,7 +32,7 @@ export function faultLooks(name: string, label: string, colour: string): FaultLo
 /**
  * A fault, shaped like Jepsen's nemesis packages: what it does to nodes (`start`/`stop`), how it is undone no matter
  * what (`healAll`, idempotent, safe to call twice and on a cluster where it never started), and how charts shade it.
- * Choosing targets and grudges is pure (see nemeses/targets.ts); only start/stop/healAll touch nodes.
+ * Choosing targets and grudges is pure (see src/nemesis/targets.ts, grudge.ts); only start/stop/healAll touch nodes.
  * `start` and `stop` return the value recorded in the history (who was cut from whom, which node was killed).
  */
 export interface Nemesis extends FaultLooks {
@@ -82,7 +82,7 @@ export interface ClusterNeeds {
 /**
  * A fault as the registry knows it: its looks, one line for `--help`, the options it alone reads, what it needs of
  * the plan and of the cluster, and a factory for one run's instance. `O` is the part of the plan's fault options it
- * reads; the registry's NemesisOptions is the union of every package's `O`.
+ * reads; the registry's NemesisOptions holds every package's `O` together.
  */
 export interface NemesisPackage<O extends object = object> extends FaultLooks {
   readonly summary: string;
