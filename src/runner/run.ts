@@ -14,7 +14,7 @@ import { packageRoot } from "../core/paths.js";
 import { SeededRng } from "../core/rng.js";
 import { createWorkload } from "../../workloads/index.js";
 import type { Workload } from "../../workloads/workload.js";
-import { NEMESES } from "../../nemeses/index.js";
+import { clusterNeeds, NEMESES } from "../../nemeses/index.js";
 import type { Nemesis, NemesisContext } from "../nemesis/nemesis.js";
 import { prepareTarget, type OpenOptions, type PreparedTarget } from "../target/index.js";
 import { checkHistory, type RunResults, type TestRecord } from "./checkRun.js";
@@ -150,10 +150,8 @@ export async function openTarget(run: Run, prepared: PreparedTarget): Promise<Ta
       resultsDir: run.dir.path,
       log: (line) => progress.event(`  ${line}`),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
-      // Only runs with a fault that needs it pay for the lazy filesystem.
-      ...(plan.nemeses.some((n) => NEMESES.get(n)!.needsLazyFs)
-        ? { lazyFs: { strictMetadata: plan.nemesisOptions.strictMetadata ?? false } }
-        : {}),
+      // What the run's faults need of the cluster (the lazy filesystem for power-loss), declared by each fault.
+      ...clusterNeeds(plan.nemeses, plan.nemesisOptions),
       ...(hooks.aroundReachProbe ? { aroundReachProbe: hooks.aroundReachProbe } : {}),
     })
     .catch((err: Error) => {
