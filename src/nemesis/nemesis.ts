@@ -1,4 +1,4 @@
-import type { Cluster, Node } from "../core/cluster.js";
+import type { Cluster, Node, TargetAllows } from "../core/cluster.js";
 
 import type { Rng } from "../core/rng.js";
 import type { LazyFsOptions } from "../cluster/lazyfs.js";
@@ -7,6 +7,11 @@ export type { Rng };
 
 export interface NemesisContext {
   cluster: Cluster;
+  /**
+   * What the target lets faults do: an existing deployment may offer no node control at all. Absent where the
+   * caller started the nodes itself (tests, scenario hooks), which means full control.
+   */
+  allows?: TargetAllows;
   rng: Rng;
   /** Progress lines for people (stderr / report log). */
   log(line: string): void;

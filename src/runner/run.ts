@@ -167,6 +167,7 @@ export function armFaults(run: Run, target: Target): Armed {
   run.test.clockStartedAt = new Date().toISOString();
   const nemesisCtx: NemesisContext = {
     cluster: target.cluster,
+    allows: target.allows,
     rng: new SeededRng((run.plan.seed ^ 0x5bd1e995) >>> 0),
     log: (line) => run.progress.event(`  [${formatOffset(clock.now())}] ${line}`),
   };
