@@ -4,10 +4,10 @@ import { createNodeContainer, DATA_DIR, execIn } from "../docker/container.js";
 import { createRunNetwork } from "../docker/network.js";
 import { ensureNodeImage } from "../image/images.js";
 import { probeCapabilities, type Capabilities } from "../db/capabilities.js";
-import type { Db, Launch } from "../db/db.js";
+import type { ContainerNeeds, Db, Launch } from "../db/db.js";
 import { dbFor } from "../db/index.js";
 import { parseClusterNodes } from "../db/info.js";
-import { settingKeys } from "../db/redis.js";
+import { settingKeys } from "../db/redis/adapter.js";
 import { adminCall, tryAdminCall } from "../client/admin.js";
 import { discoverPrimaries } from "./discovery.js";
 import { dataSizeBytes } from "../topology/sizes.js";
@@ -204,7 +204,8 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
   const log = opts.log ?? (() => undefined);
   const image =
     opts.image ?? spec.image ?? (await ensureNodeImage({ db: spec.db, ...(spec.version ? { version: spec.version } : {}) }));
-  const ulimits = db.containerNeeds(spec).ulimits;
+  const needs = db.containerNeeds(spec);
+  const ulimits = needs.ulimits;
   // An interrupt (Ctrl-C, SIGTERM) during set-up stops further steps; removeRun refuses new creations and waits for
   // those in flight, so a container whose create was unanswered when the interrupt came is not left behind.
   const interrupted = new AbortController();
@@ -271,7 +272,7 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
           ...(ulimits.length ? { ulimits } : {}),
           ...(publishAt !== undefined ? { publish: { hostIp: publishAt, ports: servedPorts(plan) } } : {}),
         }).catch((err: Error) => {
-          throw refusedUlimits(err, ulimits) ?? err;
+          throw refusedUlimits(err, needs) ?? err;
         });
         log(`created ${plan.name} (${c.ip})`);
         return { plan, c };
@@ -409,13 +410,13 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
  * A runtime that cannot raise a limit above its own (dockerd's LimitMEMLOCK) fails the container's start with
  * "error setting rlimit": say which option asked for it and what to do, instead of the OCI error alone.
  */
-function refusedUlimits(err: Error, ulimits: ReadonlyArray<{ Name: string; Soft: number }>): UsageError | undefined {
+function refusedUlimits(err: Error, needs: ContainerNeeds): UsageError | undefined {
+  const ulimits = needs.ulimits;
   if (!ulimits.length || !/rlimit/i.test(err.message)) return undefined;
   const asked = ulimits.map((u) => `${u.Name}=${u.Soft < 0 ? "unlimited" : u.Soft}`).join(", ");
   return new UsageError(
     `the container runtime refused the node's ulimit ${asked} (${err.message.trim().split("\n")[0]})`,
-    "it cannot raise a limit above its own: drop --memlock (Dragonfly's io_uring works within Docker's default " +
-      "here, and it falls back to epoll when it does not), ask for less, or raise LimitMEMLOCK of dockerd",
+    needs.refusedHint ?? "it cannot raise a limit above its own: ask for less, or raise the container runtime's limit",
   );
 }
 
