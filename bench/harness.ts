@@ -19,7 +19,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startCluster, type RunningCluster } from "../src/cluster/start.js";
-import { defaultSpec } from "../src/topology/spec.js";
+import { defaultSpec } from "../src/db/spec.js";
 import { cleanRun } from "../src/docker/cleanup.js";
 import { HistoryWriter } from "../src/history/writer.js";
 import { ensureNodeImage } from "../src/image/images.js";

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startCluster } from "../src/cluster/start.js";
-import { defaultSpec } from "../src/topology/spec.js";
+import { defaultSpec } from "../src/db/spec.js";
 import type { TopologyName } from "../src/core/cluster.js";
 import { cleanRun } from "../src/docker/cleanup.js";
 import { ensureNodeImage } from "../src/image/images.js";
