@@ -22,6 +22,7 @@ import {
   type SetupContext,
 } from "./phases.js";
 import { teardownRun } from "./teardown.js";
+import { engineOf } from "../db/engines.js";
 
 export type { ClientReach, RunningCluster, StartOptions } from "./dockerCluster.js";
 
@@ -46,7 +47,7 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
   const db = dbFor(spec.db);
   const log = opts.log ?? (() => undefined);
   const image =
-    opts.image ?? spec.image ?? (await ensureNodeImage({ db: spec.db, ...(spec.version ? { version: spec.version } : {}) }));
+    opts.image ?? spec.image ?? (await ensureNodeImage({ image: engineOf(spec.db).image, ...(spec.version ? { version: spec.version } : {}) }));
   // An interrupt (Ctrl-C, SIGTERM) during set-up stops further steps; removeRun refuses new creations and waits for
   // those in flight, so a container whose create was unanswered when the interrupt came is not left behind.
   const interrupted = new AbortController();

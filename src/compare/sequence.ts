@@ -7,6 +7,7 @@ import { loadRunFigures, type RunFigures } from "../metrics/load.js";
 import type { RunPlan } from "../runner/plan.js";
 import { Progress } from "../runner/progress.js";
 import { runPlan } from "../runner/run.js";
+import { engineOf } from "../db/engines.js";
 
 /**
  * Runs a list of plans one after the other (never at once: runs on shared cores would measure each other) and
@@ -48,7 +49,7 @@ export async function requireImages(runs: readonly PlannedRun[]): Promise<void> 
     if (plan.cluster.image || seen.has(key)) continue;
     seen.add(key);
     try {
-      await ensureNodeImage({ db: plan.cluster.db, ...(plan.cluster.version ? { version: plan.cluster.version } : {}) });
+      await ensureNodeImage({ image: engineOf(plan.cluster.db).image, ...(plan.cluster.version ? { version: plan.cluster.version } : {}) });
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
       problems.push(`${label}: ${err.message}; ${err.hint ?? ""}`.trim());

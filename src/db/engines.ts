@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import type { DbName } from "../core/cluster.js";
-import { registerNodeImages } from "../image/nodeImage.js";
 import type { ClusterSpec, EngineSpecs } from "../topology/spec.js";
 import { dragonflyEngine } from "./dragonfly/index.js";
 import type { Engine } from "./engine.js";
@@ -20,8 +19,6 @@ export const ENGINES: Readonly<Record<DbName, Engine>> = {
 
 export const ENGINE_LIST: readonly Engine[] = Object.values(ENGINES);
 export const ENGINE_NAMES: readonly DbName[] = ENGINE_LIST.map((e) => e.name);
-
-registerNodeImages(ENGINE_LIST.map((e) => e.image));
 
 export function isEngine(name: string): name is DbName {
   return Object.hasOwn(ENGINES, name);

@@ -36,19 +36,3 @@ export interface NodeImage {
    */
   readonly offlineBinary?: { file: string };
 }
-
-let catalogue: ReadonlyMap<DbName, NodeImage> | undefined;
-
-/**
- * The engine registry (src/db/engines.ts) hands its images down here when it loads, for the one caller that only
- * has an engine's name: ensureNodeImage, which runs take before a cluster starts.
- */
-export function registerNodeImages(images: readonly NodeImage[]): void {
-  catalogue = new Map(images.map((i) => [i.engine, i]));
-}
-
-export function registeredNodeImage(db: DbName): NodeImage {
-  const image = catalogue?.get(db);
-  if (!image) throw new Error(`no node image registered for ${db}: import src/db/engines.js before asking for one`);
-  return image;
-}
