@@ -3,7 +3,18 @@
  * endpoints, nemeses act on nodes, the runner owns the lifecycle. Pure modules import only these types.
  */
 
-export type DbName = "redis" | "valkey" | "dragonfly";
+/**
+ * The engines' names and their labels for people. The engines themselves are folders under src/db, registered in
+ * src/db/engines.ts by these names (a Record over DbName, so a name without an engine does not compile). The labels
+ * live here so an engine's adapter can name another engine without importing the registry that imports it.
+ */
+export const ENGINE_LABELS = { redis: "Redis", valkey: "Valkey", dragonfly: "Dragonfly" } as const;
+export type DbName = keyof typeof ENGINE_LABELS;
+
+/** For people: "Redis", or the name itself for one this build does not know (a record from elsewhere). */
+export function labelOf(name: string): string {
+  return Object.hasOwn(ENGINE_LABELS, name) ? ENGINE_LABELS[name as DbName] : name;
+}
 export type TopologyName = "single" | "replicated" | "sentinel" | "cluster";
 
 export interface ExecResult {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { DbName } from "../core/cluster.js";
+import { type DbName, labelOf } from "../core/cluster.js";
 import type { ClusterSpec, EngineSpecs } from "../topology/spec.js";
 import { dragonflyEngine } from "./dragonfly/index.js";
 import type { Engine } from "./engine.js";
@@ -28,10 +28,7 @@ export function engineOf(name: DbName): Engine {
   return ENGINES[name];
 }
 
-/** For people: "Redis", or the name itself for one this build does not know (a record from elsewhere). */
-export function labelOf(name: string): string {
-  return isEngine(name) ? ENGINES[name].label : name;
-}
+export { labelOf };
 
 /** "Redis, Valkey and Dragonfly" */
 export function engineLabels(): string {

@@ -30,7 +30,7 @@ export interface ClusterSpec extends EngineSpecs {
  * Options only one engine reads, under the engine's name: each engine folder that has any adds its part to this
  * interface (src/db/<engine>/options.ts, `declare module`), so this module names none.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
+// biome-ignore lint/suspicious/noEmptyInterface: engines add their parts by declaration merging, which a type cannot take
 export interface EngineSpecs {}
 
 /** The spec without the engines' own parts: what this module can fill in by itself. */

@@ -1,3 +1,4 @@
+import { ENGINE_LABELS } from "../../core/cluster.js";
 import type { Engine } from "../engine.js";
 import { dragonfly } from "./adapter.js";
 import { dragonflyImage } from "./image.js";
@@ -5,7 +6,7 @@ import { dragonflyOptions } from "./options.js";
 
 export const dragonflyEngine: Engine = {
   name: "dragonfly",
-  label: "Dragonfly",
+  label: ENGINE_LABELS.dragonfly,
   db: dragonfly,
   image: dragonflyImage,
   identify: (info) => info.dragonfly_version?.replace(/^df-v?/, ""),

@@ -1,11 +1,10 @@
 import { CLUSTER_BUS_PORT, DB_PORT } from "../../topology/layout.js";
 import type { ClusterSpec } from "../../topology/spec.js";
-import type { DbName } from "../../core/cluster.js";
+import { type DbName, labelOf } from "../../core/cluster.js";
 import type { Capabilities } from "../capabilities.js";
 import type { ContainerNeeds, Db, Launch, NodeView } from "../db.js";
 import { versionMatches } from "../../image/definition.js";
 import { renderSentinelConf, sentinelConfFile } from "../sentinel.js";
-import { labelOf } from "../engines.js";
 
 /** What differs between Redis and its forks that speak the same config dialect. */
 export interface RedisDialect {

@@ -1,3 +1,4 @@
+import { ENGINE_LABELS } from "../../core/cluster.js";
 import type { Engine } from "../engine.js";
 import type { Db } from "../db.js";
 import { redisFamily } from "../redis/adapter.js";
@@ -10,7 +11,7 @@ import type { NodeImage } from "../../image/nodeImage.js";
  */
 export const valkey: Db = redisFamily({
   name: "valkey",
-  label: "Valkey",
+  label: ENGINE_LABELS.valkey,
   server: "valkey-server",
   cli: "valkey-cli",
   sentinel: "valkey-sentinel",
@@ -19,7 +20,7 @@ export const valkey: Db = redisFamily({
 
 export const valkeyImage: NodeImage = {
   engine: "valkey",
-  label: "Valkey",
+  label: ENGINE_LABELS.valkey,
   packages: ["valkey-server", "valkey-sentinel", "valkey-tools"],
   serverBinary: "valkey-server",
   debianCarries: { bookworm: "8.0.1", trixie: "8.1.1", sid: "9.1.2" },
@@ -31,7 +32,7 @@ export const valkeyImage: NodeImage = {
 
 export const valkeyEngine: Engine = {
   name: "valkey",
-  label: "Valkey",
+  label: ENGINE_LABELS.valkey,
   db: valkey,
   image: valkeyImage,
   identify: (info) => (info.server_name === "valkey" || info.valkey_version !== undefined ? (info.valkey_version ?? info.redis_version ?? "unknown") : undefined),
