@@ -21,10 +21,22 @@ export const queueKind: CheckerKind<QueueResult> = {
       out.push(fold("Lost jobs", rows, ["job", "acknowledged", "last seen"]));
     }
     if (r.duplicated.length) {
-      out.push(fold("Jobs delivered more than once", r.duplicated.map((d) => [esc(d.job), count(d.deliveries), d.by.map((i) => moment(t, i, "start")).join(", ")]), ["job", "deliveries", "delivered at"]));
+      out.push(
+        fold(
+          "Jobs delivered more than once",
+          r.duplicated.map((d) => [esc(d.job), count(d.deliveries), d.by.map((i) => moment(t, i, "start")).join(", ")]),
+          ["job", "deliveries", "delivered at"],
+        ),
+      );
     }
     if (r.unexpected.length) {
-      out.push(fold("Unexpected jobs", r.unexpected.map((u) => [esc(u.job), esc(u.why), u.by < 0 ? "in-flight list" : moment(t, u.by, "start")]), ["job", "why", "seen at"]));
+      out.push(
+        fold(
+          "Unexpected jobs",
+          r.unexpected.map((u) => [esc(u.job), esc(u.why), u.by < 0 ? "in-flight list" : moment(t, u.by, "start")]),
+          ["job", "why", "seen at"],
+        ),
+      );
     }
     return out.join("\n");
   },
@@ -34,7 +46,12 @@ export const queueKind: CheckerKind<QueueResult> = {
     let context = "";
     if (q.lost.length) {
       parts.push(`${plural(q.lost.length, "acknowledged job")} ${q.lost.length === 1 ? "was" : "were"} lost`);
-      context = lossContext(ackMoments(t, q.lost.map((l) => l.enqueuedBy)));
+      context = lossContext(
+        ackMoments(
+          t,
+          q.lost.map((l) => l.enqueuedBy),
+        ),
+      );
     }
     if (q.duplicated.length) parts.push(`${plural(q.duplicated.length, "job")} delivered more than once`);
     if (q.unexpected.length) parts.push(`${plural(q.unexpected.length, "unexpected job")}`);
@@ -44,9 +61,18 @@ export const queueKind: CheckerKind<QueueResult> = {
 
   failureLines(q) {
     const lines: string[] = [];
-    for (const [label, items] of [["lost", q.lost], ["duplicated", q.duplicated], ["unexpected", q.unexpected]] as const) {
+    for (const [label, items] of [
+      ["lost", q.lost],
+      ["duplicated", q.duplicated],
+      ["unexpected", q.unexpected],
+    ] as const) {
       if (!items.length) continue;
-      lines.push(`${label} (${items.length}): ${items.slice(0, EXAMPLES).map((x) => x.job).join(", ")}${items.length > EXAMPLES ? ", ..." : ""}`);
+      lines.push(
+        `${label} (${items.length}): ${items
+          .slice(0, EXAMPLES)
+          .map((x) => x.job)
+          .join(", ")}${items.length > EXAMPLES ? ", ..." : ""}`,
+      );
     }
     return lines;
   },

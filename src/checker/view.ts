@@ -23,7 +23,9 @@ export function moment(t: OpMoments, index: number | undefined, which: "start" |
 
 export function fold(title: string, rows: string[][], head: string[]): string {
   const body = table(head, rows, "evidence");
-  return rows.length > OPEN_ROWS ? collapsed(`${title}: ${count(rows.length)} rows (click to show all)`, body) : `<h4>${title}</h4>${body}`;
+  return rows.length > OPEN_ROWS
+    ? collapsed(`${title}: ${count(rows.length)} rows (click to show all)`, body)
+    : `<h4>${title}</h4>${body}`;
 }
 
 /** The acknowledgement moments of these invocations, where the timeline has them. */

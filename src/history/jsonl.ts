@@ -1,6 +1,13 @@
-import { opFromFields } from "./fields.js";
 import { HistoryFormatError } from "./errors.js";
-import { firstLongLine, jsonNestsDeeperThan, LINE_LIMIT_HINT, lineTooLongMessage, maxLineChars, tooDeepMessage } from "./limits.js";
+import { opFromFields } from "./fields.js";
+import {
+  firstLongLine,
+  jsonNestsDeeperThan,
+  LINE_LIMIT_HINT,
+  lineTooLongMessage,
+  maxLineChars,
+  tooDeepMessage,
+} from "./limits.js";
 import type { Op } from "./op.js";
 import type { ParsedHistory } from "./parsed.js";
 
@@ -55,7 +62,11 @@ export function parseJsonl(text: string, file: string, lineLimit = maxLineChars(
       );
     }
     if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
-      throw new HistoryFormatError(file, lineNo, `expected a JSON object like {"process":0,"type":"invoke",...}, found ${row.slice(0, 40)}`);
+      throw new HistoryFormatError(
+        file,
+        lineNo,
+        `expected a JSON object like {"process":0,"type":"invoke",...}, found ${row.slice(0, 40)}`,
+      );
     }
     const op = opFromFields(fields as Record<string, unknown>, out.history.length, {
       fail(message: string): never {

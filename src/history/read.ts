@@ -46,7 +46,8 @@ export function parseHistory(
       "pass --format jsonl, edn or jepsen-log",
     );
   }
-  const parsed = fmt === "jsonl" ? parseJsonl(text, file) : fmt === "edn" ? parseEdnHistory(text, file) : parseJepsenLog(text, file);
+  const parsed =
+    fmt === "jsonl" ? parseJsonl(text, file) : fmt === "edn" ? parseEdnHistory(text, file) : parseJepsenLog(text, file);
   if (opts.requireOps && parsed.history.length === 0) throw noOps(file, text);
   validateHistory(parsed.history, { file, lines: parsed.lines });
   return { ...parsed, format: fmt };
@@ -60,19 +61,29 @@ function noOps(file: string, text: string): UsageError {
 }
 
 /** Reads a history file or a run directory (meaning its history.jsonl), with every problem as a UsageError. */
-export async function loadHistory(path: string, format: FormatChoice = "auto", opts: ReadOptions = {}): Promise<LoadedHistory> {
+export async function loadHistory(
+  path: string,
+  format: FormatChoice = "auto",
+  opts: ReadOptions = {},
+): Promise<LoadedHistory> {
   let file = path;
   let runDir: string | undefined;
   const info = await stat(path).catch(() => undefined);
   if (info === undefined) {
-    throw new UsageError(`${path}: no such file or directory`, "give a history file or a run directory from `splitbrain run`");
+    throw new UsageError(
+      `${path}: no such file or directory`,
+      "give a history file or a run directory from `splitbrain run`",
+    );
   }
   if (info.isDirectory()) {
     runDir = path;
     file = join(path, RUN_HISTORY_FILE);
     const inner = await stat(file).catch(() => undefined);
     if (inner === undefined || !inner.isFile()) {
-      throw new UsageError(`${path} is a directory without a ${RUN_HISTORY_FILE}`, "give a run directory from `splitbrain run`, or a history file");
+      throw new UsageError(
+        `${path} is a directory without a ${RUN_HISTORY_FILE}`,
+        "give a run directory from `splitbrain run`, or a history file",
+      );
     }
   }
   let text: string;

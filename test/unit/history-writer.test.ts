@@ -3,13 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { historyToEdn, keyStyleFor } from "../../src/history/edn-writer.js";
+import { packageRoot } from "../../src/core/paths.js";
 import { parseEdnHistory } from "../../src/history/edn-history.js";
+import { historyToEdn, keyStyleFor } from "../../src/history/edn-writer.js";
 import { opToJsonLine, parseJsonl } from "../../src/history/jsonl.js";
 import type { History, Op } from "../../src/history/op.js";
 import { loadHistory } from "../../src/history/read.js";
 import { HistoryWriter } from "../../src/history/writer.js";
-import { packageRoot } from "../../src/core/paths.js";
 
 let dir: string;
 beforeEach(() => {
@@ -40,7 +40,17 @@ describe("HistoryWriter", () => {
     const path = join(dir, "history.jsonl");
     const w = await HistoryWriter.create(path);
     const a = w.append({ time: 5, process: 1, type: "invoke", f: "cas", key: "register:{0}", value: [1, 2] });
-    const op: Op = { index: -1, time: 9, process: 1, type: "fail", f: "cas", key: "register:{0}", value: [1, 2], error: 'cas: "x"', node: "n1" };
+    const op: Op = {
+      index: -1,
+      time: 9,
+      process: 1,
+      type: "fail",
+      f: "cas",
+      key: "register:{0}",
+      value: [1, 2],
+      error: 'cas: "x"',
+      node: "n1",
+    };
     expect(w.record(op)).toBe(1);
     await w.close();
     const lines = readFileSync(path, "utf8").trimEnd().split("\n");
@@ -117,18 +127,66 @@ describe("JSON Lines", () => {
   /** What the line must be: the fields in their fixed order, through JSON.stringify. */
   const reference = (op: Op): string => {
     const o: Record<string, unknown> = { index: op.index };
-    for (const k of ["time", "process", "type", "f", "key", "value", "error", "node"] as const) if (op[k] !== undefined) o[k] = op[k];
+    for (const k of ["time", "process", "type", "f", "key", "value", "error", "node"] as const)
+      if (op[k] !== undefined) o[k] = op[k];
     return JSON.stringify(o);
   };
 
   it("writes each op exactly as JSON.stringify of its fields in order would", () => {
-    const odd = ["", "plain", 'q"uote', "back\\slash", "new\nline", "tab\t", "\u0000ctl", "\u007f", "é ünï", "😀", "\ud800"];
-    const values: unknown[] = [0, -0, 7, -3, 1.5, 1e21, 2 ** 53, NaN, Infinity, null, true, [1, 2], [NaN, 3], [1, 2, 3], ["a", 1], { a: [1, { b: "c" }] }, [], ...odd];
+    const odd = [
+      "",
+      "plain",
+      'q"uote',
+      "back\\slash",
+      "new\nline",
+      "tab\t",
+      "\u0000ctl",
+      "\u007f",
+      "é ünï",
+      "😀",
+      "\ud800",
+    ];
+    const values: unknown[] = [
+      0,
+      -0,
+      7,
+      -3,
+      1.5,
+      1e21,
+      2 ** 53,
+      NaN,
+      Infinity,
+      null,
+      true,
+      [1, 2],
+      [NaN, 3],
+      [1, 2, 3],
+      ["a", 1],
+      { a: [1, { b: "c" }] },
+      [],
+      ...odd,
+    ];
     const ops: Op[] = [];
     let i = 0;
     for (const value of values) {
-      ops.push({ index: i++, time: 123456789, process: 3, type: "ok", f: "cas", key: "register:{1}", value, node: "n1" });
-      ops.push({ index: i++, process: "nemesis", type: "info", f: "kill", value, error: typeof value === "string" ? value : "x" });
+      ops.push({
+        index: i++,
+        time: 123456789,
+        process: 3,
+        type: "ok",
+        f: "cas",
+        key: "register:{1}",
+        value,
+        node: "n1",
+      });
+      ops.push({
+        index: i++,
+        process: "nemesis",
+        type: "info",
+        f: "kill",
+        value,
+        error: typeof value === "string" ? value : "x",
+      });
     }
     for (const s of odd) {
       ops.push({ index: i++, time: 1, process: 0, type: "fail", f: s, key: s, error: s, node: s });
