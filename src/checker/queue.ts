@@ -50,7 +50,7 @@ export function checkQueue(history: History): QueueResult {
       const job = String(s.pair.invoke.value);
       const prev = enqueues.get(job);
       // If a job id was enqueued twice (it should not be), the most definite outcome wins.
-      if (!prev || prev.type !== "ok") enqueues.set(job, { type: s.type, index });
+      if (prev?.type !== "ok") enqueues.set(job, { type: s.type, index });
       continue;
     }
     if (s.type !== "ok") {

@@ -50,7 +50,7 @@ export function healthProblems(t: HealthTarget, o: HealthObservation): HealthPro
   const primaries: string[] = [];
   for (const n of t.data) {
     const d = o.data[n.name];
-    if (!d || d.ping !== true) {
+    if (d?.ping !== true) {
       out.push({ node: n.name, problem: `does not answer PING (${d?.ping ?? "not asked"})` });
       continue;
     }
@@ -89,7 +89,7 @@ export function healthProblems(t: HealthTarget, o: HealthObservation): HealthPro
   const beliefs = new Set<string>();
   for (const s of t.sentinels) {
     const so = o.sentinels[s.name];
-    if (!so || so.ping !== true) {
+    if (so?.ping !== true) {
       out.push({ node: s.name, problem: `Sentinel does not answer PING (${so?.ping ?? "not asked"})` });
       continue;
     }

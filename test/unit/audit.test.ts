@@ -31,7 +31,7 @@ function run(
       lostIsLowerBound: false,
       lostUnacknowledged: 0,
       linearizable: null,
-      valid: lost ? false : true,
+      valid: !lost,
       durationS: 10,
       faults: [],
       memoryPeak: {},
