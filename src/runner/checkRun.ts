@@ -6,7 +6,8 @@ import { checkOpShapes } from "../history/values.js";
 import { checkerKind } from "../checker/kinds.js";
 import { createWorkload } from "../../workloads/index.js";
 import { summaryMetrics } from "../metrics/summary.js";
-import { runDirPaths, writeJson } from "../rundir/paths.js";
+import { runDirPaths } from "../rundir/paths.js";
+import { writeRunResults } from "../rundir/evidence.js";
 import { readTestRecord, verdictWord, workloadOf, type CheckerOutcome, type RunResults, type TestRecord } from "../rundir/record.js";
 
 export type { CheckerOutcome, RunResults, RunSummary, TestRecord } from "../rundir/record.js";
@@ -23,7 +24,7 @@ export async function checkRunDir(dir: string, opts: { checkTimeoutMs?: number; 
   const loaded = await loadHistory(runDirPaths(dir).historyPath, "jsonl");
   const results = await checkHistory(loaded.history, test, opts.checkTimeoutMs ?? test.plan.checkTimeoutMs, loaded);
   results.stats.checkMs = Math.round(performance.now() - t0);
-  if (opts.write !== false) writeJson(runDirPaths(dir).resultsPath, results);
+  if (opts.write !== false) writeRunResults(dir, results);
   return results;
 }
 

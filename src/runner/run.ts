@@ -24,6 +24,7 @@ import { monotonicClock, formatOffset } from "./clock.js";
 import type { RunPlan } from "./plan.js";
 import { Progress, type RunCounts } from "./progress.js";
 import { createRunDir, pointLatest, runDirName, writeJson, type RunDir } from "../rundir/paths.js";
+import { writeRunResults } from "../rundir/evidence.js";
 import { afterTeardown, healFailureLines, recordHeal, type HealFailureRecord, type TeardownResult } from "../rundir/healFailures.js";
 import { StatsSampler } from "./stats.js";
 import { loadHistory } from "../history/read.js";
@@ -278,7 +279,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
   const t0 = performance.now();
   const results = await checkHistory(loaded.history, test, plan.checkTimeoutMs);
   results.stats.checkMs = Math.round(performance.now() - t0);
-  writeJson(dir.resultsPath, results);
+  writeRunResults(dir.path, results);
   // The report is for people; failing to draw it must not cost the run its verdict.
   const reportPath = await writeReport(dir.path).catch((err: Error) => {
     progress.event(`could not write report.html: ${err.message} (retry with: splitbrain report ${dir.path})`);

@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Checker, CheckResult } from "../../checker/checker.js";
 import {
@@ -16,6 +16,7 @@ import { checkOpShapes } from "../../history/values.js";
 import { detectModel, MODEL_NAMES, modelByName, type ModelName } from "../../models/index.js";
 import { exitCodeFor, mergeVerdicts, UsageError, type Verdict } from "../../core/exit.js";
 import { answerer, c, printJson, say, warn } from "../../core/output.js";
+import type { RunResults } from "../../rundir/record.js";
 
 interface CheckOptions {
   model: string;
@@ -143,12 +144,15 @@ async function checkRun(loaded: LoadedHistory, timeoutMs: number | undefined, js
   // checked without loading it, which keeps `check` of a small file quick to start.
   const { checkHistory, readTestRecord, summaryLines, verdictWord } = await import("../../runner/checkRun.js");
   const { figureLines } = await import("../../metrics/describe.js");
+  const { writeRunResults } = await import("../../rundir/evidence.js");
   const test = readTestRecord(dir);
   const t0 = performance.now();
   const results = await checkHistory(loaded.history, test, timeoutMs ?? test.plan.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS, loaded);
   results.stats.checkMs = Math.round(performance.now() - t0);
-  const unsaved = saveResults(dir, results);
-  if (json) printJson({ ...results, runDir: dir, ...(unsaved ? { unsaved } : {}) });
+  const { saved, unsaved } = saveResults(dir, () => writeRunResults(dir, results));
+  // As results.json holds it (evidence files named, not inlined) once saved: the whole evidence of a big run on stdout
+  // would cost as much memory again as the check.
+  if (json) printJson({ ...(saved ?? results), runDir: dir, ...(unsaved ? { unsaved } : {}) });
   const answer = answerer(json);
   const k = c();
   answer(`${k.bold("run")}       ${dir} (${loaded.history.length} entries; workloads ${test.plan.workloads.join(", ")})`);
@@ -168,19 +172,21 @@ async function checkRun(loaded: LoadedHistory, timeoutMs: number | undefined, js
   return exitCodeFor(results.valid);
 }
 
-/** Writes results.json into the run directory; says why not instead of throwing, so the verdict still shows. */
-function saveResults(dir: string, results: unknown): { path: string; reason: string } | undefined {
+/**
+ * Writes results.json (and its evidence files) into the run directory; says why not instead of throwing, so the
+ * verdict still shows.
+ */
+function saveResults(dir: string, write: () => RunResults): { saved?: RunResults; unsaved?: { path: string; reason: string } } {
   const path = join(dir, "results.json");
   try {
-    writeFileSync(path, JSON.stringify(results, null, 2) + "\n");
-    return undefined;
+    return { saved: write() };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const reason = e.code === "EACCES" || e.code === "EPERM" ? `${e.code}: no permission to write there`
       : e.code === "EROFS" ? "EROFS: the file system is read-only"
       : e.code === "EISDIR" ? "EISDIR: a directory is in its place"
       : e.code ?? e.message;
-    return { path, reason };
+    return { unsaved: { path, reason } };
   }
 }
 
