@@ -16,7 +16,6 @@ import { checkOpShapes } from "../../history/values.js";
 import { detectModel, MODEL_NAMES, modelByName, type ModelName } from "../../models/index.js";
 import { exitCodeFor, mergeVerdicts, UsageError, type Verdict } from "../../core/exit.js";
 import { answerer, c, printJson, say, warn } from "../../core/output.js";
-import type { RunResults } from "../../rundir/record.js";
 
 interface CheckOptions {
   model: string;
@@ -149,10 +148,9 @@ async function checkRun(loaded: LoadedHistory, timeoutMs: number | undefined, js
   const t0 = performance.now();
   const results = await checkHistory(loaded.history, test, timeoutMs ?? test.plan.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS, loaded);
   results.stats.checkMs = Math.round(performance.now() - t0);
-  const { saved, unsaved } = saveResults(dir, () => writeRunResults(dir, results));
-  // As results.json holds it (evidence files named, not inlined) once saved: the whole evidence of a big run on stdout
-  // would cost as much memory again as the check.
-  if (json) printJson({ ...(saved ?? results), runDir: dir, ...(unsaved ? { unsaved } : {}) });
+  const unsaved = saveResults(dir, () => writeRunResults(dir, results));
+  // The whole evidence, inline, as before evidence files: a tool reading stdout has no run directory to look in.
+  if (json) printJson({ ...results, runDir: dir, ...(unsaved ? { unsaved } : {}) });
   const answer = answerer(json);
   const k = c();
   answer(`${k.bold("run")}       ${dir} (${loaded.history.length} entries; workloads ${test.plan.workloads.join(", ")})`);
@@ -176,17 +174,18 @@ async function checkRun(loaded: LoadedHistory, timeoutMs: number | undefined, js
  * Writes results.json (and its evidence files) into the run directory; says why not instead of throwing, so the
  * verdict still shows.
  */
-function saveResults(dir: string, write: () => RunResults): { saved?: RunResults; unsaved?: { path: string; reason: string } } {
+function saveResults(dir: string, write: () => unknown): { path: string; reason: string } | undefined {
   const path = join(dir, "results.json");
   try {
-    return { saved: write() };
+    write();
+    return undefined;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const reason = e.code === "EACCES" || e.code === "EPERM" ? `${e.code}: no permission to write there`
       : e.code === "EROFS" ? "EROFS: the file system is read-only"
       : e.code === "EISDIR" ? "EISDIR: a directory is in its place"
       : e.code ?? e.message;
-    return { unsaved: { path, reason } };
+    return { path, reason };
   }
 }
 
