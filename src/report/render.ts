@@ -5,7 +5,8 @@ import { summaryMetrics, type SummaryMetrics } from "../metrics/summary.js";
 import { recordedFaults } from "../metrics/windows.js";
 import { NEMESES } from "../../nemeses/index.js";
 import { componentsOf, type Grudge } from "../nemesis/grudge.js";
-import type { TestRecord } from "../rundir/record.js";
+import type { CheckerOutcome, TestRecord } from "../rundir/record.js";
+import { PAGE_ROWS } from "../checker/view.js";
 import { genericEvidence } from "./anomalies.js";
 import { latencyChart, throughputChart, type LossMark } from "./charts.js";
 import { at, collapsed, count, esc, percent, table } from "./html.js";
@@ -133,9 +134,23 @@ function anomalySections(data: RunData, t: Timeline): string {
     const word = r.valid === true ? "valid" : r.valid === false ? "anomalies" : "unknown";
     const kind = checkerKind(c.checker);
     const body = kind.section ? kind.section(r, t) : genericEvidence(r);
-    out.push(`<div class="checker"><h3>${esc(c.workload)} / ${esc(c.checker)}: <span class="tag ${word}">${word}</span></h3><p>${esc(r.reason ?? "")}</p>${body}</div>`);
+    out.push(`<div class="checker"><h3>${esc(c.workload)} / ${esc(c.checker)}: <span class="tag ${word}">${word}</span></h3><p>${esc(r.reason ?? "")}</p>${body}${evidenceLink(c)}</div>`);
   }
   return out.join("\n") || "<p>No checker ran.</p>";
+}
+
+/**
+ * Where the checker's whole evidence is, when the page shows only part of it: its evidence file (relative, so the
+ * link works wherever the run directory is copied), or results.json for a run checked before evidence files.
+ */
+function evidenceLink(c: CheckerOutcome): string {
+  const file = c.evidence?.file ?? (longestList(c.result) > PAGE_ROWS ? "results.json" : undefined);
+  if (file === undefined) return "";
+  return `<p class="note">All of this checker's evidence, every row: <a href="${esc(file)}">${esc(file)}</a>.</p>`;
+}
+
+function longestList(result: object): number {
+  return Math.max(0, ...Object.values(result).map((v) => (Array.isArray(v) ? v.length : 0)));
 }
 
 function primarySection(data: RunData, t: Timeline, writers: readonly WriterSegment[]): string {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { History, Op, OpType, Process } from "../../src/history/op.js";
 import { checkHistory, type RunResults, type TestRecord } from "../../src/runner/checkRun.js";
 import { planFromOptions } from "../../src/runner/plan.js";
+import { writeRunResults } from "../../src/rundir/evidence.js";
 
 /**
  * Hand-made run directories for report tests: a real plan from the CLI parser, a history written op by op, and
@@ -61,7 +62,7 @@ export async function writeRunDir(test: TestRecord, history: History, nodes: Rec
   writeFileSync(join(dir, "test.json"), JSON.stringify(test));
   writeFileSync(join(dir, "history.jsonl"), history.map((op) => JSON.stringify(op)).join("\n") + "\n");
   const results = await checkHistory(history, test, 30_000);
-  if (opts.check !== false) writeFileSync(join(dir, "results.json"), JSON.stringify(results));
+  if (opts.check !== false) writeRunResults(dir, results);
   mkdirSync(join(dir, "nodes"));
   for (const [node, files] of Object.entries(nodes)) {
     mkdirSync(join(dir, "nodes", node));
