@@ -1,5 +1,8 @@
+import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
+import { constants, gunzip } from "node:zlib";
 import { UsageError } from "../core/exit.js";
 import { parseEdnHistory } from "./edn-history.js";
 import { detectFormat, type FormatChoice, type HistoryFormat } from "./format.js";
@@ -11,6 +14,36 @@ import { validateHistory } from "./validate.js";
 
 /** The file a run directory keeps its history in. */
 export const RUN_HISTORY_FILE = "history.jsonl";
+
+/** The same, gzip-compressed as the run goes (writer.ts); read as readily as the plain file. */
+export const RUN_HISTORY_FILE_GZ = "history.jsonl.gz";
+
+/**
+ * The history file of a run directory: history.jsonl.gz where it is the only one, else history.jsonl (also the name
+ * a new run directory gets).
+ */
+export function runHistoryFile(dir: string): string {
+  const plain = join(dir, RUN_HISTORY_FILE);
+  const gz = join(dir, RUN_HISTORY_FILE_GZ);
+  return !existsSync(plain) && existsSync(gz) ? gz : plain;
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+const gunzipAsync = promisify(gunzip);
+
+/**
+ * A history file's text, decompressed when it is gzip (by its first bytes, whatever its name). A compressed history
+ * cut short by a killed run has no gzip trailer; a sync-flush finish decodes it up to its last complete batch.
+ */
+async function historyText(file: string): Promise<string> {
+  const buf = await readFile(file);
+  if (buf[0] !== GZIP_MAGIC[0] || buf[1] !== GZIP_MAGIC[1]) return buf.toString("utf8");
+  try {
+    return (await gunzipAsync(buf, { finishFlush: constants.Z_SYNC_FLUSH })).toString("utf8");
+  } catch (err) {
+    throw new UsageError(`cannot decompress ${file}: ${(err as Error).message}`, "the file starts like gzip but is not; decompress it by hand or pass the plain history");
+  }
+}
 
 export interface LoadedHistory extends ParsedHistory {
   /** The file actually read (a run directory resolves to its history.jsonl). */
@@ -69,7 +102,7 @@ export async function loadHistory(path: string, format: FormatChoice = "auto", o
   }
   if (info.isDirectory()) {
     runDir = path;
-    file = join(path, RUN_HISTORY_FILE);
+    file = runHistoryFile(path);
     const inner = await stat(file).catch(() => undefined);
     if (inner === undefined || !inner.isFile()) {
       throw new UsageError(`${path} is a directory without a ${RUN_HISTORY_FILE}`, "give a run directory from `splitbrain run`, or a history file");
@@ -77,8 +110,9 @@ export async function loadHistory(path: string, format: FormatChoice = "auto", o
   }
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = await historyText(file);
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const parsed = parseHistory(text, format, file, opts);
