@@ -1,13 +1,15 @@
-import { existsSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, openSync, readSync } from "node:fs";
+import type { Readable } from "node:stream";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { constants, gunzip } from "node:zlib";
+import { constants, createGunzip, gunzip } from "node:zlib";
 import { UsageError } from "../core/exit.js";
 import { parseEdnHistory } from "./edn-history.js";
 import { detectFormat, type FormatChoice, type HistoryFormat } from "./format.js";
 import { parseJepsenLog } from "./jepsen-log.js";
-import { parseJsonl } from "./jsonl.js";
+import { parseJsonl, parseJsonlStream } from "./jsonl.js";
+import { HistoryFormatError } from "./errors.js";
 import type { History } from "./op.js";
 import type { ParsedHistory } from "./parsed.js";
 import { validateHistory } from "./validate.js";
@@ -43,6 +45,44 @@ async function historyText(file: string): Promise<string> {
   } catch (err) {
     throw new UsageError(`cannot decompress ${file}: ${(err as Error).message}`, "the file starts like gzip but is not; decompress it by hand or pass the plain history");
   }
+}
+
+async function streamJsonl(file: string, opts: ReadOptions, detected: boolean): Promise<ParsedHistory & { format: HistoryFormat }> {
+  const head = Buffer.alloc(2);
+  let input: Readable;
+  try {
+    const fd = openSync(file, "r");
+    try {
+      readSync(fd, head, 0, 2, 0);
+    } finally {
+      closeSync(fd);
+    }
+    input = createReadStream(file);
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) {
+    const gz = createGunzip({ finishFlush: constants.Z_SYNC_FLUSH });
+    input.on("error", (err) => gz.destroy(err));
+    input = input.pipe(gz);
+  }
+  let parsed: ParsedHistory & { blank: boolean };
+  try {
+    parsed = await parseJsonlStream(input, file);
+  } catch (err) {
+    if (err instanceof HistoryFormatError || err instanceof UsageError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    throw new UsageError(e.code?.startsWith("Z_") ? `cannot decompress ${file}: ${e.message}` : `cannot read ${file}: ${e.code ?? e.message}`);
+  }
+  if (parsed.blank) {
+    if (opts.requireOps) throw noOps(file, "");
+    // As parseHistory: only a format left to detection says so (an empty file has none).
+    return { history: [], lines: [], warnings: detected ? [`${file} is empty`] : [], format: "jsonl" };
+  }
+  const { blank: _, ...rest } = parsed;
+  if (opts.requireOps && rest.history.length === 0) throw noOps(file, "x");
+  validateHistory(rest.history, { file, lines: rest.lines });
+  return { ...rest, format: "jsonl" };
 }
 
 export interface LoadedHistory extends ParsedHistory {
@@ -107,6 +147,12 @@ export async function loadHistory(path: string, format: FormatChoice = "auto", o
     if (inner === undefined || !inner.isFile()) {
       throw new UsageError(`${path} is a directory without a ${RUN_HISTORY_FILE}`, "give a run directory from `splitbrain run`, or a history file");
     }
+  }
+  // A run's history (or any JSON Lines history named as such) is parsed as it streams in, decompressed on the way
+  // if it is gzip: the biggest histories are runs', and the text of one is as large as its parsed ops.
+  if (format === "jsonl" || (format === "auto" && runDir !== undefined)) {
+    const parsed = await streamJsonl(file, opts, format === "auto");
+    return runDir === undefined ? { ...parsed, file } : { ...parsed, file, runDir };
   }
   let text: string;
   try {

@@ -144,6 +144,22 @@ describe("compressed histories", () => {
   });
 });
 
+describe("a run directory's history, parsed as it streams", () => {
+  const op = (index: number) => JSON.stringify({ index, time: index, process: 0, type: index % 2 ? "ok" : "invoke", f: "write", value: 1 });
+
+  it("drops a last line cut short with the warning parseJsonl gives, and refuses a bad line before the last by number", async () => {
+    const text = [op(0), op(1), op(2), op(3)].join("\n") + "\n" + op(4).slice(0, 20);
+    writeFileSync(join(dir, "history.jsonl"), text);
+    const streamed = await loadHistory(dir);
+    const whole = parseJsonl(text, join(dir, "history.jsonl"));
+    expect(streamed.history).toEqual(whole.history);
+    expect(streamed.lines).toEqual(whole.lines);
+    expect(streamed.warnings).toEqual(whole.warnings);
+    writeFileSync(join(dir, "history.jsonl"), [op(0), "{not json", op(1)].join("\n") + "\n");
+    await expect(loadHistory(dir)).rejects.toThrow(/history\.jsonl:2: .*not valid JSON/);
+  });
+});
+
 describe("JSON Lines", () => {
   /** What the line must be: the fields in their fixed order, through JSON.stringify. */
   const reference = (op: Op): string => {
