@@ -19,7 +19,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startCluster, type RunningCluster } from "../src/cluster/start.js";
-import { defaultSpec } from "../src/topology/spec.js";
+import { defaultSpec } from "../src/db/spec.js";
 import { cleanRun } from "../src/docker/cleanup.js";
 import { HistoryWriter } from "../src/history/writer.js";
 import { ensureNodeImage } from "../src/image/images.js";
@@ -30,6 +30,7 @@ import { CAS_SCRIPT, CAS_SHA, RegisterWorkload } from "../workloads/register.js"
 import { Redis } from "ioredis";
 import { SeededRng } from "../src/core/rng.js";
 import type { BenchRow } from "./index.js";
+import { engineOf } from "../src/db/engines.js";
 
 const run = promisify(execFile);
 
@@ -158,7 +159,7 @@ export async function harnessBench(runs: number): Promise<BenchRow[]> {
   if (!(await hasRedisBenchmark())) {
     throw new Error("redis-benchmark is not on the PATH: install redis-tools (apt-get install redis-tools) and run again");
   }
-  const image = await ensureNodeImage({ db: "redis" });
+  const image = await ensureNodeImage({ image: engineOf("redis").image });
   const runId = `bench-h-${Math.random().toString(36).slice(2, 8)}`;
   const resultsDir = mkdtempSync(join(tmpdir(), "splitbrain-bench-"));
   const rows: BenchRow[] = [];

@@ -9,10 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { startCluster } from "../src/cluster/start.js";
-import { defaultSpec, emptySettings, type AppendFsync } from "../src/topology/spec.js";
+import { defaultSpec } from "../src/db/spec.js";
+import { emptySettings, type AppendFsync } from "../src/topology/spec.js";
 import { cleanRun } from "../src/docker/cleanup.js";
 import { ensureNodeImage } from "../src/image/images.js";
 import type { BenchRow } from "./index.js";
+import { engineOf } from "../src/db/engines.js";
 
 const WINDOW_MS = 2000;
 const CLIENTS = 16;
@@ -67,7 +69,7 @@ async function opsPerSecond(image: string, appendfsync: AppendFsync, lazy: boole
 }
 
 export async function powerlossBench(runs: number): Promise<BenchRow[]> {
-  const image = await ensureNodeImage({ db: "redis" });
+  const image = await ensureNodeImage({ image: engineOf("redis").image });
   const rows: BenchRow[] = [];
   for (const mode of ["always", "everysec", "no"] as const) {
     const plain = await opsPerSecond(image, mode, false, runs);

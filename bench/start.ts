@@ -8,11 +8,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startCluster } from "../src/cluster/start.js";
-import { defaultSpec } from "../src/topology/spec.js";
+import { defaultSpec } from "../src/db/spec.js";
 import type { TopologyName } from "../src/core/cluster.js";
 import { cleanRun } from "../src/docker/cleanup.js";
 import { ensureNodeImage } from "../src/image/images.js";
 import type { BenchRow } from "./index.js";
+import { engineOf } from "../src/db/engines.js";
 
 const TOPOLOGIES: Array<{ topology: TopologyName; aimMs: number }> = [
   { topology: "sentinel", aimMs: 5000 },
@@ -34,7 +35,7 @@ async function startOnce(image: string, topology: TopologyName): Promise<Record<
 }
 
 export async function startBench(runs: number): Promise<BenchRow[]> {
-  const image = await ensureNodeImage({ db: "redis" });
+  const image = await ensureNodeImage({ image: engineOf("redis").image });
   const samples = new Map<TopologyName, Array<Record<string, number>>>(TOPOLOGIES.map((t) => [t.topology, []]));
   for (let rep = 0; rep <= runs; rep++) {
     const order = rep % 2 === 0 ? TOPOLOGIES : [...TOPOLOGIES].reverse();

@@ -2,8 +2,11 @@ import type { Node } from "../src/core/cluster.js";
 import { availableBytesFromDf, BALLAST_NAME } from "../src/nemesis/disk.js";
 import { onEach, shell, shq } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "../src/nemesis/nemesis.js";
-import { describeTarget, targetPlanCheck } from "../src/nemesis/targets.js";
+import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage, type TargetSpec } from "../src/nemesis/nemesis.js";
+import { describeTarget, targetPlanCheck, type TargetOptions } from "../src/nemesis/targets.js";
+import { isRedisSize, redisSizeBytes } from "../src/topology/sizes.js";
+
+const LOOKS = faultLooks("disk-fill", "disk full", "#b090c0");
 
 /**
  * Fills the node's data filesystem with a ballast file until only `--disk-free` bytes remain, so the database's next
@@ -12,6 +15,11 @@ import { describeTarget, targetPlanCheck } from "../src/nemesis/targets.js";
  * with a dot and is never one the database uses.
  */
 export const DEFAULT_DISK_FREE_BYTES = 0;
+
+export interface DiskFillOptions extends TargetOptions {
+  /** Bytes disk-fill leaves free on the data filesystem (`--disk-free`). */
+  diskFreeBytes?: number;
+}
 
 function ballastPath(node: Node): string {
   return `${node.dataDir.replace(/\/+$/, "")}/${BALLAST_NAME}`;
@@ -48,15 +56,13 @@ function removeBallast(node: Node): Promise<unknown> {
   return shell(node, `rm -f ${shq(ballastPath(node))}`, "removing the ballast");
 }
 
-export function diskFillNemesis(opts: NemesisOptions = {}): Nemesis {
+export function diskFillNemesis(opts: DiskFillOptions = {}): Nemesis {
   const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   const leave = opts.diskFreeBytes ?? DEFAULT_DISK_FREE_BYTES;
   if (!Number.isInteger(leave) || leave < 0) throw new RangeError(`--disk-free must be a whole number of bytes, got ${leave}`);
 
   return {
-    name: "disk-fill",
-    fs: { start: "start-disk-fill", stop: "stop-disk-fill" },
-    perf: { label: "disk full", colour: "#b090c0" },
+    ...LOOKS,
 
     async unavailable(ctx: NemesisContext) {
       return targetUnavailable(ctx, target);
@@ -96,9 +102,20 @@ export function diskFillNemesis(opts: NemesisOptions = {}): Nemesis {
   };
 }
 
-export const diskFill: NemesisPackage = {
-  name: "disk-fill",
+export const diskFill: NemesisPackage<DiskFillOptions> = {
+  ...LOOKS,
   planProblem: targetPlanCheck("disk-fill", DEFAULT_TARGET),
   summary: "fill the data filesystem with a ballast file, leaving --disk-free bytes; heal deletes it",
+  options: [
+    {
+      flags: "--disk-free <bytes>",
+      description: "bytes disk-fill leaves free on the data filesystem (default: 0)",
+      parse: (text, problems) => {
+        if (isRedisSize(text as string)) return { diskFreeBytes: redisSizeBytes(text as string) };
+        problems.push(`--disk-free takes a size such as 0, 4096 or 1mb (got "${text}")`);
+        return {};
+      },
+    },
+  ],
   create: diskFillNemesis,
 };

@@ -1,7 +1,9 @@
 import type { Node } from "../src/core/cluster.js";
 import { parseClusterNodes, replicasOf } from "../src/nemesis/cluster-nodes.js";
 import { dbCommand, everyNode, waitFor } from "../src/nemesis/node-io.js";
-import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage } from "../src/nemesis/nemesis.js";
+import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage } from "../src/nemesis/nemesis.js";
+
+const LOOKS = faultLooks("failover", "failover", "#80a0c0");
 
 /** How long to wait for the cluster to name the new primary before recording the failover as indeterminate. */
 const PROMOTION_TIMEOUT_MS = 30_000;
@@ -12,11 +14,9 @@ const PROMOTION_TIMEOUT_MS = 30_000;
  * (replicated). There is nothing to undo: stop only records that the interval is over, and the next failover moves
  * the primary again.
  */
-export function failoverNemesis(_opts: NemesisOptions = {}): Nemesis {
+export function failoverNemesis(_opts: object = {}): Nemesis {
   return {
-    name: "failover",
-    fs: { start: "start-failover", stop: "stop-failover" },
-    perf: { label: "failover", colour: "#80a0c0" },
+    ...LOOKS,
 
     async unavailable(ctx: NemesisContext) {
       if (ctx.cluster.topology === "single") return "failover needs a replicated, sentinel or cluster topology";
@@ -112,8 +112,8 @@ async function replicaofFailover(ctx: NemesisContext) {
   return { via: "REPLICAOF", from, to: chosen.name, repointed };
 }
 
-export const failover: NemesisPackage = {
-  name: "failover",
+export const failover: NemesisPackage<object> = {
+  ...LOOKS,
   planProblem: (plan) =>
     plan.topology === "single" || plan.dataNodes.length < 2
       ? `--nemesis failover needs a replica to promote, and --topology ${plan.topology} has ${plan.dataNodes.length} data node(s); use --topology replicated, sentinel or cluster, or drop failover from --nemesis`

@@ -5,7 +5,9 @@ import { failover } from "./failover.js";
 import { kill } from "./kill.js";
 import { latency } from "./latency.js";
 import { memoryPressure } from "./memory-pressure.js";
-import type { NemesisPackage } from "../src/nemesis/nemesis.js";
+import type { ClusterNeeds, FaultOption, NemesisPackage } from "../src/nemesis/nemesis.js";
+import { PARTITION_CLIENTS_OPTION, PARTITION_OPTION } from "../src/nemesis/grudge.js";
+import { TARGET_OPTION } from "../src/nemesis/targets.js";
 import { packetLoss } from "./packet-loss.js";
 import { partition } from "./partition.js";
 import { pause } from "./pause.js";
@@ -13,12 +15,44 @@ import { powerLoss } from "./power-loss.js";
 import { restart } from "./restart.js";
 import { snapshotStorm } from "./snapshot-storm.js";
 
-/** Every fault by name. A new fault is one file in nemeses/ and one line here. */
-export const NEMESES: ReadonlyMap<string, NemesisPackage> = new Map(
-  [partition, kill, restart, pause, diskFill, memoryPressure, packetLoss, latency, failover, snapshotStorm, powerLoss].map(
-    (p) => [p.name, p],
-  ),
+/** Every fault, in `--help` order. A new fault is one file in nemeses/ and one entry here. */
+const PACKAGES = [partition, kill, restart, pause, diskFill, memoryPressure, packetLoss, latency, failover, snapshotStorm, powerLoss] as const;
+
+type OptionsOf<P> = P extends NemesisPackage<infer O> ? O : never;
+type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+
+/**
+ * The plan's fault options (test.json's plan.nemesisOptions): every field is declared by the fault that reads it
+ * (or, for fields several faults read, in src/nemesis), and this record is just all of them together.
+ */
+export type NemesisOptions = Intersection<OptionsOf<(typeof PACKAGES)[number]>>;
+
+/** Every fault by name. */
+export const NEMESES: ReadonlyMap<string, NemesisPackage<NemesisOptions>> = new Map(
+  PACKAGES.map((p): [string, NemesisPackage<NemesisOptions>] => [p.name, p]),
 );
+
+/**
+ * Every fault option of the CLI, in `--help` order: the ones several faults read, declared once in src/nemesis, then
+ * each fault's own in registry order.
+ */
+export const FAULT_OPTIONS: readonly FaultOption<NemesisOptions>[] = [
+  TARGET_OPTION,
+  PARTITION_OPTION,
+  PARTITION_CLIENTS_OPTION,
+  ...PACKAGES.flatMap((p): readonly FaultOption<NemesisOptions>[] => p.options ?? []),
+];
+
+/** What the faults of a run need of the cluster, together; `{}` when none needs anything. */
+export function clusterNeeds(names: readonly string[], options: NemesisOptions): ClusterNeeds {
+  const out: ClusterNeeds = {};
+  for (const name of names) {
+    const needs = NEMESES.get(name)?.clusterNeeds?.(options) ?? {};
+    // A stricter lazy filesystem only loses more, so the strictest asked for is what every fault gets.
+    if (needs.lazyFs) out.lazyFs = { strictMetadata: !!(out.lazyFs?.strictMetadata || needs.lazyFs.strictMetadata) };
+  }
+  return out;
+}
 
 /** For `--help` and the README. */
 export const CLOCK_SKEW_NOTE =

@@ -1,8 +1,10 @@
 import type { Node } from "../src/core/cluster.js";
 import { everyNode, onEach } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import { describeTarget, targetPlanCheck } from "../src/nemesis/targets.js";
-import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "../src/nemesis/nemesis.js";
+import { describeTarget, targetPlanCheck, type TargetOptions } from "../src/nemesis/targets.js";
+import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage, type TargetSpec } from "../src/nemesis/nemesis.js";
+
+const LOOKS = faultLooks("kill", "kill", "#e0a060");
 
 const DEFAULT_TARGET: TargetSpec = "primary";
 
@@ -11,14 +13,12 @@ const DEFAULT_TARGET: TargetSpec = "primary";
  * again at stop. What survives is whatever reached the data directory; the page cache survives too, so this fault
  * cannot show fsync losses (that is power-loss's job).
  */
-export function killNemesis(opts: NemesisOptions = {}): Nemesis {
+export function killNemesis(opts: TargetOptions = {}): Nemesis {
   const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   let killed: Node[] = [];
 
   return {
-    name: "kill",
-    fs: { start: "start-kill", stop: "stop-kill" },
-    perf: { label: "kill", colour: "#e0a060" },
+    ...LOOKS,
 
     async unavailable(ctx: NemesisContext) {
       return targetUnavailable(ctx, target);
@@ -60,8 +60,8 @@ export function killNemesis(opts: NemesisOptions = {}): Nemesis {
   };
 }
 
-export const kill: NemesisPackage = {
-  name: "kill",
+export const kill: NemesisPackage<TargetOptions> = {
+  ...LOOKS,
   planProblem: targetPlanCheck("kill", DEFAULT_TARGET),
   summary: "SIGKILL the database process and restart it at the end of the interval (kill-restart)",
   group: "process",

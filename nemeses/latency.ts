@@ -1,8 +1,10 @@
 import type { Node } from "../src/core/cluster.js";
 import { everyNode, onEach, shell } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "../src/nemesis/nemesis.js";
-import { describeTarget, targetPlanCheck } from "../src/nemesis/targets.js";
+import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage, type TargetSpec } from "../src/nemesis/nemesis.js";
+import { describeTarget, targetPlanCheck, type TargetOptions } from "../src/nemesis/targets.js";
+
+const LOOKS = faultLooks("latency", "latency", "#a0d0d0");
 
 /** Docker names a container's first network interface eth0. */
 const IFACE = "eth0";
@@ -10,6 +12,11 @@ const IFACE = "eth0";
 export const DEFAULT_LATENCY_MS = 100;
 
 const DEFAULT_TARGET: TargetSpec = "all";
+
+export interface LatencyOptions extends TargetOptions {
+  latencyMs?: number;
+  latencyJitterMs?: number;
+}
 
 /**
  * Why tc netem cannot run, from a failed probe's output, or undefined if the output does not say. Kernels built
@@ -30,7 +37,7 @@ export function netemProblem(exitCode: number, output: string): string | undefin
  * tell peers apart without filters). Refused up front where the kernel lacks netem, rather than silently doing
  * nothing.
  */
-export function latencyNemesis(opts: NemesisOptions = {}): Nemesis {
+export function latencyNemesis(opts: LatencyOptions = {}): Nemesis {
   const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   const delay = opts.latencyMs ?? DEFAULT_LATENCY_MS;
   const jitter = opts.latencyJitterMs ?? Math.round(delay / 10);
@@ -39,9 +46,7 @@ export function latencyNemesis(opts: NemesisOptions = {}): Nemesis {
   const clear = (n: Node) => shell(n, `tc qdisc del dev ${IFACE} root 2>/dev/null || true`, "removing netem");
 
   return {
-    name: "latency",
-    fs: { start: "start-latency", stop: "stop-latency" },
-    perf: { label: "latency", colour: "#a0d0d0" },
+    ...LOOKS,
 
     async unavailable(ctx: NemesisContext) {
       const problem = targetUnavailable(ctx, target);
@@ -85,8 +90,8 @@ export function latencyNemesis(opts: NemesisOptions = {}): Nemesis {
   };
 }
 
-export const latency: NemesisPackage = {
-  name: "latency",
+export const latency: NemesisPackage<LatencyOptions> = {
+  ...LOOKS,
   planProblem: targetPlanCheck("latency", DEFAULT_TARGET),
   summary: "delay packets with tc netem (refused where the kernel has no sch_netem)",
   create: latencyNemesis,

@@ -1,8 +1,12 @@
 import type { Node } from "../src/core/cluster.js";
 import { dbCommand, onEach } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "../src/nemesis/nemesis.js";
-import { describeTarget, targetPlanCheck } from "../src/nemesis/targets.js";
+import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage, type TargetSpec } from "../src/nemesis/nemesis.js";
+import { describeTarget, targetPlanCheck, type TargetOptions } from "../src/nemesis/targets.js";
+import { isRedisSize, redisSizeBytes } from "../src/topology/sizes.js";
+import { MAXMEMORY_POLICIES } from "../src/topology/spec.js";
+
+const LOOKS = faultLooks("memory-pressure", "memory pressure", "#90c0a0");
 
 /**
  * Shrinks `maxmemory` at run time to what the node already uses (plus an optional headroom), so the next writes
@@ -12,6 +16,13 @@ import { describeTarget, targetPlanCheck } from "../src/nemesis/targets.js";
  */
 
 const DEFAULT_TARGET: TargetSpec = "primary";
+
+export interface MemoryPressureOptions extends TargetOptions {
+  /** Bytes above current use that memory-pressure leaves under maxmemory. */
+  memoryHeadroomBytes?: number;
+  /** maxmemory-policy memory-pressure sets while active (e.g. allkeys-lru to provoke eviction); restored on heal. */
+  maxmemoryPolicy?: string;
+}
 
 /** `CONFIG GET name` prints the name and the value on two lines. */
 export function configValue(reply: string, name: string): string {
@@ -36,7 +47,7 @@ interface Saved {
   policy?: string;
 }
 
-export function memoryPressureNemesis(opts: NemesisOptions = {}): Nemesis {
+export function memoryPressureNemesis(opts: MemoryPressureOptions = {}): Nemesis {
   const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   const headroom = opts.memoryHeadroomBytes ?? 0;
   const policy = opts.maxmemoryPolicy;
@@ -51,9 +62,7 @@ export function memoryPressureNemesis(opts: NemesisOptions = {}): Nemesis {
   }
 
   return {
-    name: "memory-pressure",
-    fs: { start: "start-memory-pressure", stop: "stop-memory-pressure" },
-    perf: { label: "memory pressure", colour: "#90c0a0" },
+    ...LOOKS,
 
     async unavailable(ctx: NemesisContext) {
       return targetUnavailable(ctx, target);
@@ -102,9 +111,30 @@ export function memoryPressureNemesis(opts: NemesisOptions = {}): Nemesis {
   };
 }
 
-export const memoryPressure: NemesisPackage = {
-  name: "memory-pressure",
+export const memoryPressure: NemesisPackage<MemoryPressureOptions> = {
+  ...LOOKS,
   planProblem: targetPlanCheck("memory-pressure", DEFAULT_TARGET),
   summary: "shrink maxmemory to current use so writes evict or fail with OOM; restore on heal",
+  options: [
+    {
+      flags: "--memory-pressure-policy <policy>",
+      description: "maxmemory-policy memory-pressure sets while active, e.g. allkeys-lru to make it evict (default: leave the policy)",
+      choices: MAXMEMORY_POLICIES,
+      parse: (text, problems) => {
+        if ((MAXMEMORY_POLICIES as readonly string[]).includes(text as string)) return { maxmemoryPolicy: text as string };
+        problems.push(`--memory-pressure-policy takes one of ${MAXMEMORY_POLICIES.join(", ")} (got "${text}")`);
+        return {};
+      },
+    },
+    {
+      flags: "--memory-pressure-headroom <size>",
+      description: "bytes above current use memory-pressure leaves under maxmemory (default: 0)",
+      parse: (text, problems) => {
+        if (isRedisSize(text as string)) return { memoryHeadroomBytes: redisSizeBytes(text as string) };
+        problems.push(`--memory-pressure-headroom takes a size such as 0, 65536 or 1mb (got "${text}")`);
+        return {};
+      },
+    },
+  ],
   create: memoryPressureNemesis,
 };

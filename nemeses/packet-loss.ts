@@ -2,12 +2,20 @@ import type { Node } from "../src/core/cluster.js";
 import { applyScript, flushScript, LOSS_CHAIN, probeScript, removeScript, type DropRule } from "../src/nemesis/iptables.js";
 import { everyNode, onEach, runnerAddress, shell } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "../src/nemesis/nemesis.js";
-import { describeTarget, targetPlanCheck } from "../src/nemesis/targets.js";
+import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage, type TargetSpec } from "../src/nemesis/nemesis.js";
+import { describeTarget, targetPlanCheck, type TargetOptions } from "../src/nemesis/targets.js";
+import type { PartitionClientsOptions } from "../src/nemesis/grudge.js";
+
+const LOOKS = faultLooks("packet-loss", "packet loss", "#c0c0a0");
 
 export const DEFAULT_LOSS_PROBABILITY = 0.2;
 
 const DEFAULT_TARGET: TargetSpec = "all";
+
+export interface PacketLossOptions extends TargetOptions, PartitionClientsOptions {
+  /** Share of packets packet-loss drops, in (0, 1]. */
+  lossProbability?: number;
+}
 
 /**
  * The drop rules one node needs so that every packet on a link touching a targeted node is dropped with the given
@@ -36,16 +44,14 @@ export function lossRules(
  * Random packet loss with iptables' statistic match, in a chain separate from the partition's so the two faults
  * heal independently. Node-to-node links only, unless `--partition-clients` also makes the runner's links lossy.
  */
-export function packetLossNemesis(opts: NemesisOptions = {}): Nemesis {
+export function packetLossNemesis(opts: PacketLossOptions = {}): Nemesis {
   const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   const probability = opts.lossProbability ?? DEFAULT_LOSS_PROBABILITY;
   if (!(probability > 0 && probability <= 1)) throw new RangeError(`packet loss must be in (0, 1], got ${probability}`);
   const clients = opts.partitionClients ?? false;
 
   return {
-    name: "packet-loss",
-    fs: { start: "start-packet-loss", stop: "stop-packet-loss" },
-    perf: { label: "packet loss", colour: "#c0c0a0" },
+    ...LOOKS,
 
     async unavailable(ctx: NemesisContext) {
       const problem = targetUnavailable(ctx, target);
@@ -92,9 +98,21 @@ export function packetLossNemesis(opts: NemesisOptions = {}): Nemesis {
   };
 }
 
-export const packetLoss: NemesisPackage = {
-  name: "packet-loss",
+export const packetLoss: NemesisPackage<PacketLossOptions> = {
+  ...LOOKS,
   planProblem: targetPlanCheck("packet-loss", DEFAULT_TARGET),
   summary: "drop a share of packets on the targets' links (iptables statistic match)",
+  options: [
+    {
+      flags: "--packet-loss <p>",
+      description: "share of packets packet-loss drops, in (0, 1] (default: 0.2)",
+      parse: (text, problems) => {
+        const p = Number(text);
+        if (p > 0 && p <= 1) return { lossProbability: p };
+        problems.push(`--packet-loss takes a probability in (0, 1], such as 0.2 (got "${text}")`);
+        return {};
+      },
+    },
+  ],
   create: packetLossNemesis,
 };

@@ -1,9 +1,13 @@
 import { applyScript, flushScript, PARTITION_CHAIN, probeScript, removeScript, ruleArgs, type DropRule } from "../src/nemesis/iptables.js";
 import { everyNode, onEach, runnerAddress, shell } from "../src/nemesis/node-io.js";
-import { computeGrudge, describeGrudge, grudgePlanProblem, grudgeProblem, nodesCutFromClients, type Grudge, type GrudgeSpec } from "../src/nemesis/grudge.js";
-import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage } from "../src/nemesis/nemesis.js";
+import { computeGrudge, describeGrudge, grudgePlanProblem, grudgeProblem, nodesCutFromClients, type Grudge, type GrudgeSpec, type PartitionClientsOptions, type PartitionShapeOptions } from "../src/nemesis/grudge.js";
+import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage } from "../src/nemesis/nemesis.js";
+
+const LOOKS = faultLooks("partition", "partition", "#e6a4a4");
 
 const DEFAULT_SHAPE: GrudgeSpec = "isolate-primary";
+
+export type PartitionOptions = PartitionShapeOptions & PartitionClientsOptions;
 
 /**
  * Network partitions from a grudge, applied with iptables in every node (Sentinel-only nodes too: where a Sentinel
@@ -12,14 +16,12 @@ const DEFAULT_SHAPE: GrudgeSpec = "isolate-primary";
  * deployments where clients sit on both sides.
  */
 
-export function partitionNemesis(opts: NemesisOptions = {}): Nemesis {
+export function partitionNemesis(opts: PartitionOptions = {}): Nemesis {
   const spec: GrudgeSpec = opts.grudge ?? DEFAULT_SHAPE;
   const partitionClients = opts.partitionClients ?? false;
 
   return {
-    name: "partition",
-    fs: { start: "start-partition", stop: "stop-partition" },
-    perf: { label: "partition", colour: "#e6a4a4" },
+    ...LOOKS,
 
     async unavailable(ctx: NemesisContext) {
       const nodes = everyNode(ctx.cluster);
@@ -85,8 +87,8 @@ export function partitionNemesis(opts: NemesisOptions = {}): Nemesis {
   };
 }
 
-export const partition: NemesisPackage = {
-  name: "partition",
+export const partition: NemesisPackage<PartitionOptions> = {
+  ...LOOKS,
   planProblem: (plan) => grudgePlanProblem(plan, DEFAULT_SHAPE),
   summary: "cut the network with iptables along a grudge (isolate-primary, one, halves, majorities-ring, bridge, explicit)",
   create: partitionNemesis,

@@ -1,8 +1,10 @@
 import type { Node } from "../src/core/cluster.js";
 import { everyNode, onEach } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import { describeTarget, targetPlanCheck } from "../src/nemesis/targets.js";
-import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "../src/nemesis/nemesis.js";
+import { describeTarget, targetPlanCheck, type TargetOptions } from "../src/nemesis/targets.js";
+import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage, type TargetSpec } from "../src/nemesis/nemesis.js";
+
+const LOOKS = faultLooks("pause", "pause", "#a0b8e0");
 
 const DEFAULT_TARGET: TargetSpec = "primary";
 
@@ -11,14 +13,12 @@ const DEFAULT_TARGET: TargetSpec = "primary";
  * answers nothing, like a long GC pause or a stalled VM, which is when a "dead" primary comes back and acts on
  * stale beliefs.
  */
-export function pauseNemesis(opts: NemesisOptions = {}): Nemesis {
+export function pauseNemesis(opts: TargetOptions = {}): Nemesis {
   const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   let paused: Node[] = [];
 
   return {
-    name: "pause",
-    fs: { start: "start-pause", stop: "stop-pause" },
-    perf: { label: "pause", colour: "#a0b8e0" },
+    ...LOOKS,
 
     async unavailable(ctx: NemesisContext) {
       return targetUnavailable(ctx, target);
@@ -60,8 +60,8 @@ async function resume(node: Node): Promise<void> {
   if (await node.dbRunning()) await node.signalDb("SIGCONT");
 }
 
-export const pause: NemesisPackage = {
-  name: "pause",
+export const pause: NemesisPackage<TargetOptions> = {
+  ...LOOKS,
   planProblem: targetPlanCheck("pause", DEFAULT_TARGET),
   summary: "freeze the database process with SIGSTOP and resume it with SIGCONT after the interval",
   group: "process",

@@ -3,13 +3,22 @@ import { isLazyFsMounted, loseUnsynced, type PowerLossReport } from "../src/clus
 import { pidPath } from "../src/cluster/node.js";
 import { everyNode, onEach, shell } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import { describeTarget, targetPlanCheck } from "../src/nemesis/targets.js";
-import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "../src/nemesis/nemesis.js";
+import { describeTarget, targetPlanCheck, type TargetOptions } from "../src/nemesis/targets.js";
+import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage, type TargetSpec } from "../src/nemesis/nemesis.js";
+
+const LOOKS = faultLooks("power-loss", "power loss", "#b05050");
 
 /** A SIGKILLed server is gone at once; this only covers a slow exec round trip. */
 const EXIT_TIMEOUT_MS = 10_000;
 
 const DEFAULT_TARGET: TargetSpec = "primary";
+
+export interface PowerLossOptions extends TargetOptions {
+  /** Keep a random prefix of each file's unsynced tail (a torn write) instead of dropping it all. */
+  tornWrites?: boolean;
+  /** Name changes are durable only after their directory is fsynced (strict POSIX), not at once. */
+  strictMetadata?: boolean;
+}
 
 /**
  * A power cut stops every process at once, including a BGSAVE or AOF-rewrite child, which would otherwise survive
@@ -42,15 +51,13 @@ export interface PowerLossValue {
  * unsynced tail), and at stop the database starts again on what survived. Unlike kill, the page cache does not
  * survive, so this is the fault that tells appendfsync always from everysec from no.
  */
-export function powerLossNemesis(opts: NemesisOptions = {}): Nemesis {
+export function powerLossNemesis(opts: PowerLossOptions = {}): Nemesis {
   const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   const torn = opts.tornWrites ?? false;
   let down: Node[] = [];
 
   return {
-    name: "power-loss",
-    fs: { start: "start-power-loss", stop: "stop-power-loss" },
-    perf: { label: "power loss", colour: "#b05050" },
+    ...LOOKS,
 
     async unavailable(ctx: NemesisContext) {
       const why = targetUnavailable(ctx, target);
@@ -109,11 +116,24 @@ export function powerLossNemesis(opts: NemesisOptions = {}): Nemesis {
   };
 }
 
-export const powerLoss: NemesisPackage = {
-  name: "power-loss",
+export const powerLoss: NemesisPackage<PowerLossOptions> = {
+  ...LOOKS,
   planProblem: targetPlanCheck("power-loss", DEFAULT_TARGET),
   summary: "cut the power: SIGKILL the database, drop every byte not yet fsynced (lazy filesystem), restart on what survived",
   group: "process",
-  needsLazyFs: true,
+  options: [
+    {
+      flags: "--torn-writes",
+      description: "power-loss keeps a random prefix of each file's unsynced tail (a torn write)",
+      parse: () => ({ tornWrites: true }),
+    },
+    {
+      flags: "--strict-metadata",
+      description: "power-loss: creates, renames and unlinks are durable only after a directory fsync",
+      parse: () => ({ strictMetadata: true }),
+    },
+  ],
+  // Only runs with this fault pay for the lazy filesystem, which is what can drop unsynced bytes.
+  clusterNeeds: (opts) => ({ lazyFs: { strictMetadata: opts.strictMetadata ?? false } }),
   create: powerLossNemesis,
 };

@@ -1,8 +1,10 @@
 import type { Node } from "../src/core/cluster.js";
 import { everyNode, onEach, waitFor } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import { describeTarget, targetPlanCheck } from "../src/nemesis/targets.js";
-import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "../src/nemesis/nemesis.js";
+import { describeTarget, targetPlanCheck, type TargetOptions } from "../src/nemesis/targets.js";
+import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage, type TargetSpec } from "../src/nemesis/nemesis.js";
+
+const LOOKS = faultLooks("restart", "restart", "#d8c070");
 
 /** How long a graceful shutdown may take (saving a large dataset) before the fault gives up on it. */
 const SHUTDOWN_TIMEOUT_MS = 60_000;
@@ -14,14 +16,12 @@ const DEFAULT_TARGET: TargetSpec = "primary";
  * persistence is configured, then exit), and start again at stop. Comparing a run of this with a run of kill shows
  * what a clean shutdown saves that a crash loses.
  */
-export function restartNemesis(opts: NemesisOptions = {}): Nemesis {
+export function restartNemesis(opts: TargetOptions = {}): Nemesis {
   const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   let stopped: Node[] = [];
 
   return {
-    name: "restart",
-    fs: { start: "start-restart", stop: "stop-restart" },
-    perf: { label: "restart", colour: "#d8c070" },
+    ...LOOKS,
 
     async unavailable(ctx: NemesisContext) {
       return targetUnavailable(ctx, target);
@@ -65,8 +65,8 @@ export function restartNemesis(opts: NemesisOptions = {}): Nemesis {
   };
 }
 
-export const restart: NemesisPackage = {
-  name: "restart",
+export const restart: NemesisPackage<TargetOptions> = {
+  ...LOOKS,
   planProblem: targetPlanCheck("restart", DEFAULT_TARGET),
   summary: "shut the database down gracefully (SIGTERM, like SHUTDOWN) and start it again after the interval",
   group: "process",

@@ -1,8 +1,10 @@
 import type { Node } from "../src/core/cluster.js";
 import { dbCommand } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import type { Nemesis, NemesisContext, NemesisOptions, NemesisPackage, TargetSpec } from "../src/nemesis/nemesis.js";
-import { describeTarget, targetPlanCheck } from "../src/nemesis/targets.js";
+import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage, type TargetSpec } from "../src/nemesis/nemesis.js";
+import { describeTarget, targetPlanCheck, type TargetOptions } from "../src/nemesis/targets.js";
+
+const LOOKS = faultLooks("snapshot-storm", "snapshot storm", "#c0a080");
 
 export const DEFAULT_SNAPSHOT_PERIOD_MS = 1_000;
 export const DEFAULT_SNAPSHOT_MAX_ROUNDS = 120;
@@ -14,12 +16,18 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 const DEFAULT_TARGET: TargetSpec = "all";
 
+export interface SnapshotStormOptions extends TargetOptions {
+  /** Pause between a snapshot-storm's BGSAVE / BGREWRITEAOF commands, and the most rounds it runs. */
+  snapshotPeriodMs?: number;
+  snapshotMaxRounds?: number;
+}
+
 /**
  * Keeps the targets forking: BGSAVE, then BGREWRITEAOF, every period, until stop or a bounded number of rounds.
  * Forks under write load are when copy-on-write memory, latency spikes and persistence races show. The loop runs in
  * this process (never left behind in a node), so stopping the fault or the run ends it.
  */
-export function snapshotStormNemesis(opts: NemesisOptions = {}, wait: (ms: number) => Promise<void> = sleep): Nemesis {
+export function snapshotStormNemesis(opts: SnapshotStormOptions = {}, wait: (ms: number) => Promise<void> = sleep): Nemesis {
   const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   const period = opts.snapshotPeriodMs ?? DEFAULT_SNAPSHOT_PERIOD_MS;
   const maxRounds = opts.snapshotMaxRounds ?? DEFAULT_SNAPSHOT_MAX_ROUNDS;
@@ -61,9 +69,7 @@ export function snapshotStormNemesis(opts: NemesisOptions = {}, wait: (ms: numbe
   }
 
   return {
-    name: "snapshot-storm",
-    fs: { start: "start-snapshot-storm", stop: "stop-snapshot-storm" },
-    perf: { label: "snapshot storm", colour: "#c0a080" },
+    ...LOOKS,
 
     async unavailable(ctx: NemesisContext) {
       return targetUnavailable(ctx, target);
@@ -95,8 +101,8 @@ export function snapshotStormNemesis(opts: NemesisOptions = {}, wait: (ms: numbe
   };
 }
 
-export const snapshotStorm: NemesisPackage = {
-  name: "snapshot-storm",
+export const snapshotStorm: NemesisPackage<SnapshotStormOptions> = {
+  ...LOOKS,
   planProblem: targetPlanCheck("snapshot-storm", DEFAULT_TARGET),
   summary: "repeated BGSAVE / BGREWRITEAOF under load, bounded, until the interval ends",
   create: (opts) => snapshotStormNemesis(opts),

@@ -5,6 +5,7 @@ import { packageRoot } from "../core/paths.js";
 import { ExitCode, UsageError } from "../core/exit.js";
 import { c, say, setColour } from "../core/output.js";
 import { commands } from "./commands/index.js";
+import { engineLabels } from "../db/engines.js";
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string };
@@ -18,7 +19,7 @@ function version(): string {
 export function buildProgram(loaded: readonly Command[] = []): Command {
   const program = new Command("splitbrain")
     .description(
-      "Jepsen-style tester for Redis, Valkey and Dragonfly: runs real clusters in Docker under faults, " +
+      `Jepsen-style tester for ${engineLabels()}: runs real clusters in Docker under faults, ` +
         "checks the recorded history for lost writes and linearizability, and writes a report.",
     )
     // Options after a subcommand belong to it, so `run --version 7.0` picks a database version while

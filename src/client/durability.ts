@@ -1,4 +1,6 @@
 import { UsageError } from "../core/exit.js";
+import { identifyServer, waitaofWhere } from "../db/engines.js";
+import { parseInfo } from "../db/info.js";
 
 /**
  * What a write must reach before it counts as `ok`: the primary alone (Redis' default), n replicas (WAIT), or local
@@ -94,16 +96,9 @@ export interface ServerFacts {
   appendonly?: boolean;
 }
 
-/** Parses `INFO server` into engine and version (Dragonfly and Valkey report their own version fields). */
+/** Parses `INFO server` into engine and version, by the engines' one identification rule. */
 export function engineFromInfo(info: string): { engine: string; version: string } {
-  const field = (name: string) => new RegExp(`^${name}:(.+)$`, "m").exec(info)?.[1]?.trim();
-  const dragonfly = field("dragonfly_version");
-  if (dragonfly) return { engine: "dragonfly", version: dragonfly.replace(/^df-/, "") };
-  const valkey = field("valkey_version");
-  if (valkey) return { engine: "valkey", version: valkey };
-  const mode = field("server_name");
-  const redis = field("redis_version");
-  return { engine: mode ?? "redis", version: redis ?? "unknown" };
+  return identifyServer(parseInfo(info));
 }
 
 /** Refuses a durability mode the server cannot honour, naming what is missing. */
@@ -116,7 +111,7 @@ export function assertSupported(d: Durability, server: ServerFacts): void {
     if (server.commands.waitaof === false) {
       throw new UsageError(
         `--waitaof needs the WAITAOF command, which ${who} does not offer (COMMAND INFO waitaof is empty)`,
-        "WAITAOF exists from Redis 7.2 and in Valkey; use --wait <replicas> instead, or a newer server.",
+        `WAITAOF exists ${waitaofWhere()}; use --wait <replicas> instead, or a newer server.`,
       );
     }
     if (d.local > 0 && server.appendonly === false) {

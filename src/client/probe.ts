@@ -6,6 +6,7 @@ import { newRunId } from "../docker/labels.js";
 import { createRunNetwork } from "../docker/network.js";
 import { withAdminConnection } from "./admin.js";
 import { decideClientMode, publishTargetFor, runnerSourceFromClientList, type ClientModeDecision, type ReachProbe } from "./reach.js";
+import { redisConfServers } from "../db/engines.js";
 
 /** Long enough for a loaded local bridge (milliseconds), short enough that a hung Docker Desktop dial costs little. */
 export const REACH_PROBE_TIMEOUT_MS = 1500;
@@ -86,6 +87,6 @@ const PROBE_PORT = 6379;
  * completes handshakes into a listening socket's backlog, so nobody has to call accept).
  */
 const LISTENER =
-  `for s in redis-server valkey-server; do if command -v "$s" >/dev/null 2>&1; then ` +
+  `for s in ${redisConfServers().join(" ")}; do if command -v "$s" >/dev/null 2>&1; then ` +
   `exec "$s" --port ${PROBE_PORT} --save '' --appendonly no --protected-mode no >/dev/null 2>&1; fi; done; ` +
   `exec python3 -c 'import socket, time; s = socket.socket(); s.bind(("0.0.0.0", ${PROBE_PORT})); s.listen(8); time.sleep(600)'`;

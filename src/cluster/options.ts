@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import { UsageError } from "../core/exit.js";
-import { dbFor } from "../db/index.js";
+import { addEngineOptions, ENGINE_NAMES, engineOptionProblems, engineRefusals, engineSpecsFrom } from "../db/engines.js";
 import {
   CLUSTER_NODE_TIMEOUT_DEFAULT_MS,
   DATA_SIZE_DEFAULT,
@@ -16,7 +16,7 @@ import {
 import { dataSizeBytes } from "../topology/sizes.js";
 import type { DbName, TopologyName } from "../core/cluster.js";
 
-export const DB_NAMES: readonly DbName[] = ["redis", "valkey", "dragonfly"];
+export const DB_NAMES: readonly DbName[] = ENGINE_NAMES;
 export const TOPOLOGIES: readonly TopologyName[] = ["single", "replicated", "sentinel", "cluster"];
 
 /** The options as commander hands them over (camel-cased); everything is a string or undefined until parsed. */
@@ -43,11 +43,8 @@ export interface ClusterOptions {
   maxmemoryPolicy?: string;
   replBacklogSize?: string;
   redisConf?: string[];
-  proactorThreads?: string;
-  snapshotCron?: string;
-  dbfilename?: string;
-  memlock?: string;
-  dragonflyFlag?: string[];
+  /** Each engine's own options (src/db/<engine>/options.ts), as commander names them. */
+  [engineOption: string]: unknown;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -60,6 +57,10 @@ function collect(value: string, previous: string[] | undefined): string[] {
  * and option combinations that make no sense can be refused.
  */
 export function addClusterOptions(cmd: Command): Command {
+  return addEngineOptions(genericOptions(cmd));
+}
+
+function genericOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option("--db <engine>", "database engine (default: redis)").choices([...DB_NAMES]))
     .option("--version <tag>", "database version (default: the node image's)")
@@ -82,12 +83,7 @@ export function addClusterOptions(cmd: Command): Command {
     .option("--maxmemory <size>", "memory limit, e.g. 100mb")
     .addOption(new Option("--maxmemory-policy <policy>", "what to do at the memory limit").choices([...MAXMEMORY_POLICIES]))
     .option("--repl-backlog-size <size>", "replication backlog, e.g. 1mb")
-    .option("--redis-conf <key=value>", "any other redis.conf directive (repeatable)", collect)
-    .option("--proactor-threads <n>", "Dragonfly: I/O threads")
-    .option("--snapshot-cron <expr>", 'Dragonfly: snapshot schedule, e.g. "*/1 * * * *"')
-    .option("--dbfilename <name>", "Dragonfly: snapshot file name (default: dump)")
-    .option("--memlock <bytes|unlimited>", "Dragonfly: container memlock ulimit (default: Docker's)")
-    .option("--dragonfly-flag <name=value>", "Dragonfly: any other flag (repeatable)", collect);
+    .option("--redis-conf <key=value>", "any other redis.conf directive (repeatable)", collect);
 }
 
 function int(flag: string, text: string | undefined, problems: string[]): number | undefined {
@@ -174,13 +170,7 @@ export function clusterSpecFromOptions(o: ClusterOptions): ClusterSpec {
       replBacklogSize: o.replBacklogSize,
       extra: pairs("--redis-conf", o.redisConf, problems),
     },
-    dragonfly: {
-      proactorThreads: int("--proactor-threads", o.proactorThreads, problems),
-      snapshotCron: o.snapshotCron,
-      dbfilename: o.dbfilename,
-      memlock: o.memlock,
-      extra: pairs("--dragonfly-flag", o.dragonflyFlag, problems),
-    },
+    ...engineSpecsFrom(o, problems),
   };
   if (problems.length === 0) {
     validateClusterSpec(spec);
@@ -191,7 +181,7 @@ export function clusterSpecFromOptions(o: ClusterOptions): ClusterSpec {
 
 /** Throws a UsageError listing every problem of a spec (generic and engine refusals), for specs built in code too. */
 export function validateClusterSpec(spec: ClusterSpec): void {
-  const problems = [...specProblems(spec), ...dbFor(spec.db).refusals(spec)];
+  const problems = [...specProblems(spec), ...engineOptionProblems(spec), ...engineRefusals(spec)];
   if (problems.length) throw usage(problems);
 }
 

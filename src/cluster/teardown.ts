@@ -4,6 +4,7 @@ import { removeRun } from "../docker/cleanup.js";
 import { tryAdminCall } from "../client/admin.js";
 import { SENTINEL_PORT } from "../topology/layout.js";
 import type { DockerNode } from "./node.js";
+import { cliBeside } from "../db/engines.js";
 
 /** results/<run>/nodes/<node>/ */
 export function nodeResultsDir(resultsDir: string, node: string): string {
@@ -76,7 +77,7 @@ export function keepMessage(runId: string, nodes: readonly DockerNode[]): string
   const lines = [`kept the cluster of run ${runId} running; reach its nodes with:`];
   for (const n of nodes) {
     // The client ships beside the server: Valkey nodes have only valkey-cli, the others (Dragonfly too) redis-cli.
-    const client = n.launches?.some((l) => l.argv[0]?.startsWith("valkey-")) ? "valkey-cli" : "redis-cli";
+    const client = cliBeside((n.launches ?? []).flatMap((l) => (l.argv[0] ? [l.argv[0]] : [])));
     const cli = n.kind === "sentinel" ? `${client} -p 26379` : client;
     lines.push(`  ${n.name.padEnd(4)} ${`${n.ip}:${n.port}`.padEnd(22)} docker exec -it splitbrain-${runId}-${n.name} ${cli}`);
   }

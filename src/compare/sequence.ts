@@ -1,13 +1,13 @@
 import { requireDocker } from "../docker/engine.js";
-import { UsageError } from "../core/exit.js";
-import { c, say } from "../core/output.js";
-import { AT_ONCE_MS, exitFlushed } from "../core/stdio.js";
-import { runTeardowns } from "../docker/cleanup.js";
+import { ExitCode, UsageError } from "../core/exit.js";
+import { c } from "../core/output.js";
+import { onInterrupts } from "../docker/cleanup.js";
 import { ensureNodeImage } from "../image/images.js";
 import { loadRunFigures, type RunFigures } from "../metrics/load.js";
 import type { RunPlan } from "../runner/plan.js";
 import { Progress } from "../runner/progress.js";
 import { runPlan } from "../runner/run.js";
+import { engineOf } from "../db/engines.js";
 
 /**
  * Runs a list of plans one after the other (never at once: runs on shared cores would measure each other) and
@@ -49,7 +49,7 @@ export async function requireImages(runs: readonly PlannedRun[]): Promise<void> 
     if (plan.cluster.image || seen.has(key)) continue;
     seen.add(key);
     try {
-      await ensureNodeImage({ db: plan.cluster.db, ...(plan.cluster.version ? { version: plan.cluster.version } : {}) });
+      await ensureNodeImage({ image: engineOf(plan.cluster.db).image, ...(plan.cluster.version ? { version: plan.cluster.version } : {}) });
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
       problems.push(`${label}: ${err.message}; ${err.hint ?? ""}`.trim());
@@ -111,32 +111,12 @@ function oneLine(f: RunFigures): string {
  */
 export function interruptibleSequence(what: string): { signal: AbortSignal; dispose: () => void } {
   const stop = new AbortController();
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts === 1) {
-      say(`\n${signal}: stopping the current run (healing, tearing down, checking) and ending the ${what} with a partial table; Ctrl-C again to skip that`);
-      stop.abort();
-    } else if (interrupts === 2) {
-      say("cleaning up now (faults, containers, network); Ctrl-C once more to exit at once");
-      void runTeardowns()
-        .then((failures) => {
-          for (const f of failures) say(`cleanup failed: ${f}`);
-          if (failures.length) say("run `splitbrain clean` to remove what is left");
-        })
-        .finally(() => exitFlushed(2));
-    } else {
-      say("exiting without finishing cleanup: run `splitbrain clean` to remove what is left");
-      exitFlushed(2, { withinMs: AT_ONCE_MS });
-    }
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  return {
-    signal: stop.signal,
-    dispose: () => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+  const dispose = onInterrupts({
+    graceful: {
+      say: `stopping the current run (healing, tearing down, checking) and ending the ${what} with a partial table; Ctrl-C again to skip that`,
+      stop: () => stop.abort(),
     },
-  };
+    exitCode: ExitCode.Unknown,
+  });
+  return { signal: stop.signal, dispose };
 }

@@ -63,8 +63,8 @@ export function writeOutputs(outDir: string, name: "compare" | "audit", json: un
   writeFileSync(join(outDir, `${name}.html`), html);
 }
 
-/** The settings every target shares, for the "held the same" table. */
-export function planSummary(plan: RunPlan, partition?: string): Array<[string, string]> {
+/** The settings every target shares, for the "held the same" table; `partition` is --partition as given, if it was. */
+export function planSummary(plan: RunPlan, partition?: unknown): Array<[string, string]> {
   const faults = plan.nemeses.length ? plan.nemeses.join(", ") : "none";
   const shape = partition ? ` (partition ${partition})` : "";
   return [

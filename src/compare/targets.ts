@@ -1,5 +1,6 @@
 import { UsageError } from "../core/exit.js";
 import type { DbName } from "../core/cluster.js";
+import { ENGINE_NAMES } from "../db/engines.js";
 
 /**
  * What `compare` and `audit` vary between runs, written in the words of `splitbrain run`'s own options, so anyone
@@ -32,7 +33,7 @@ export interface Target {
 /** Options that say where or how the comparison itself runs, not what is compared. */
 const NOT_VARIABLE = new Set(["results", "keep", "seed", "json"]);
 
-const DB_NAMES: readonly DbName[] = ["redis", "valkey", "dragonfly"];
+const DB_NAMES: readonly DbName[] = ENGINE_NAMES;
 const VERSION = /^\d+(\.\d+){0,2}$/;
 
 /**
@@ -41,7 +42,7 @@ const VERSION = /^\d+(\.\d+){0,2}$/;
  */
 export function parseDbList(text: string): Target[] {
   const items = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
-  if (items.length === 0) throw new UsageError(`--db takes engines, comma-separated (got "${text}")`, "e.g. --db redis,valkey or --db redis@7.0,redis@8.0");
+  if (items.length === 0) throw new UsageError(`--db takes engines, comma-separated (got "${text}")`, `e.g. --db ${DB_NAMES.slice(0, 2).join(",")} or --db redis@7.0,redis@8.0`);
   const problems: string[] = [];
   const targets: Target[] = [];
   for (const item of items) {

@@ -3,7 +3,18 @@
  * endpoints, nemeses act on nodes, the runner owns the lifecycle. Pure modules import only these types.
  */
 
-export type DbName = "redis" | "valkey" | "dragonfly";
+/**
+ * The engines' names and their labels for people. The engines themselves are folders under src/db, registered in
+ * src/db/engines.ts by these names (a Record over DbName, so a name without an engine does not compile). The labels
+ * live here so an engine's adapter can name another engine without importing the registry that imports it.
+ */
+export const ENGINE_LABELS = { redis: "Redis", valkey: "Valkey", dragonfly: "Dragonfly" } as const;
+export type DbName = keyof typeof ENGINE_LABELS;
+
+/** For people: "Redis", or the name itself for one this build does not know (a record from elsewhere). */
+export function labelOf(name: string): string {
+  return Object.hasOwn(ENGINE_LABELS, name) ? ENGINE_LABELS[name as DbName] : name;
+}
 export type TopologyName = "single" | "replicated" | "sentinel" | "cluster";
 
 export interface ExecResult {
@@ -76,4 +87,40 @@ export interface Cluster {
    * `--partition-clients` drops: it differs by client mode and platform (bridge gateway, a port forwarder).
    */
   readonly runnerSeenAs?: Readonly<Record<string, string>>;
+}
+
+/**
+ * What a target lets a run do beyond reaching it by address. Faults ask this before they are scheduled: a cluster
+ * the run started in Docker allows everything; an existing deployment, only reached, may allow none of it.
+ */
+export interface TargetAllows {
+  /** Node's exec, signals and iptables work: faults may act inside the nodes. */
+  readonly nodeControl: boolean;
+  /** Each node's memory can be sampled during the workload (Docker's stats of its container). */
+  readonly resourceStats: boolean;
+}
+
+/**
+ * What a run tests, as the runner sees it: a cluster it started in Docker today, an existing deployment it only
+ * reaches (--endpoint / --sentinel / --cluster) later. The runner opens one through a factory and from then on uses
+ * only this: discovery through `cluster`, node control through its nodes where `allows` says so, the record for
+ * test.json, the health wait after faults, and teardown.
+ */
+export interface Target {
+  /** Which kind of target this is ("docker" for a cluster this run started). */
+  readonly kind: string;
+  /** Discovery: where clients connect, the nodes, who is primary now. */
+  readonly cluster: Cluster;
+  readonly allows: TargetAllows;
+  /** Every node, data nodes first (what test.json lists and stats are sampled from). */
+  readonly allNodes: readonly Node[];
+  /** test.json's `cluster` section: nodes, what the servers said they can do, set-up timings, how clients reach them. */
+  record(): Record<string, unknown>;
+  /** Waits until the target is healthy again (after faults are healed, before final reads). */
+  waitHealthy(timeoutMs?: number): Promise<void>;
+  /**
+   * Ends the run's use of the target: collects what explains the run into the run directory, then removes what the
+   * run made (with keep: leaves it up and says how to reach it).
+   */
+  teardown(opts: { keep: boolean }): Promise<void>;
 }

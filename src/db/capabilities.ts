@@ -1,5 +1,8 @@
 import type { DbName } from "../core/cluster.js";
-import { parseInfo, type InfoFields } from "./info.js";
+import { identifyServer } from "./engines.js";
+import { parseInfo } from "./info.js";
+
+export { identifyServer };
 
 /**
  * What a running server can do, asked of the server itself: INFO says who it is, COMMAND INFO whether a command
@@ -23,17 +26,6 @@ export type Ask = (command: string, ...args: string[]) => Promise<unknown>;
 
 /** Commands whose presence changes what a workload may do. */
 export const PROBED_COMMANDS = ["wait", "waitaof"] as const;
-
-/** Who a server is, from INFO: Valkey says server_name:valkey, Dragonfly has dragonfly_version, else Redis. */
-export function identifyServer(info: InfoFields): { engine: DbName; version: string } {
-  if (info.dragonfly_version !== undefined) {
-    return { engine: "dragonfly", version: info.dragonfly_version.replace(/^df-v?/, "") };
-  }
-  if (info.server_name === "valkey" || info.valkey_version !== undefined) {
-    return { engine: "valkey", version: info.valkey_version ?? info.redis_version ?? "unknown" };
-  }
-  return { engine: "redis", version: info.redis_version ?? "unknown" };
-}
 
 /** COMMAND INFO answers [null] for an unknown command and [[name, arity, ...]] for a known one. */
 export function commandKnown(reply: unknown): boolean {

@@ -3,7 +3,6 @@ import type { NodePlan } from "../topology/layout.js";
 import type { ClusterSpec } from "../topology/spec.js";
 import type { DbName, ExecResult } from "../core/cluster.js";
 import type { Capabilities } from "./capabilities.js";
-import type { InfoFields } from "./info.js";
 
 /** A file the tool writes into a node before starting a process; every one is also saved in the run's results. */
 export interface ConfigFile {
@@ -38,6 +37,8 @@ export interface NodeView {
 export interface ContainerNeeds {
   /** e.g. memlock for io_uring; absent means Docker's defaults. */
   ulimits: Array<{ Name: string; Soft: number; Hard: number }>;
+  /** What to tell the user when the container runtime refuses these ulimits (which option asked, what to do). */
+  refusedHint?: string;
 }
 
 /**
@@ -49,7 +50,8 @@ export interface Db {
   readonly name: DbName;
   /** For people: "Redis", "Valkey", "Dragonfly". */
   readonly label: string;
-  readonly binaries: { server: string; sentinel: string };
+  /** Names on the node's PATH: the server, the command-line client, the Sentinel. */
+  readonly binaries: { server: string; cli: string; sentinel: string };
   /** Where configs live in the node (Sentinel rewrites its file, so the directory must be writable). */
   readonly confDir: string;
   /**
@@ -63,8 +65,6 @@ export interface Db {
   /** `known`: replicas and Sentinels to write into the config, so the Sentinel starts knowing them. */
   sentinelLaunch(spec: ClusterSpec, node: NodeView, primary: { ip: string; port: number }, known?: SentinelKnown): Launch;
   containerNeeds(spec: ClusterSpec): ContainerNeeds;
-  /** Which engine and version a server is, from its INFO (undefined if it is not this engine). */
-  identify(info: InfoFields): { engine: DbName; version: string } | undefined;
   /** Settings of the spec the running server turned out not to support, from its probed capabilities. */
   capabilityRefusals(spec: ClusterSpec, caps: Capabilities): string[];
   /**

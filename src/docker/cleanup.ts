@@ -3,7 +3,7 @@ import { AT_ONCE_MS, exitFlushed } from "../core/stdio.js";
 import { say } from "../core/output.js";
 import { docker } from "./engine.js";
 import { runFilter } from "./labels.js";
-import { closeRun, creationsSettled } from "./creations.js";
+import { closeRun, creationsSettled, runRemoved } from "./creations.js";
 
 /**
  * Teardown owned by one place. Anything that must be undone even when the process is interrupted (a run's
@@ -56,34 +56,63 @@ export async function runTeardowns(): Promise<string[]> {
   return failures;
 }
 
-let installed = false;
-
 /**
- * First SIGINT/SIGTERM: clean up, then exit (by default 2: the run is incomplete). Second: say we are still
- * cleaning and keep going. Third: give up and exit at once, telling the user how to finish the job.
+ * The three stages of SIGINT/SIGTERM, for every command that makes things which must not outlive it. A caller
+ * that can stop gracefully (a run heals, tears down and checks what it recorded) takes the first interrupt for
+ * that; the next one runs every pending teardown now and says what could not be healed or removed; the last exits
+ * at once, telling the user how to finish the job. Without a graceful stage the first interrupt cleans up, and the
+ * second only says that cleanup is still going.
  */
-export function installSignalHandlers(exitCode: number = ExitCode.Unknown): void {
-  if (installed) return;
-  installed = true;
+export interface InterruptStages {
+  /** Said after "<SIGNAL>: " on the first interrupt, then `stop` is called. */
+  graceful?: { say: string; stop: () => void };
+  /** Exit code once cleanup is done or given up. */
+  exitCode: number;
+}
+
+/** Handles SIGINT and SIGTERM in stages; the returned function removes the handler. */
+export function onInterrupts(stages: InterruptStages): () => void {
   let count = 0;
+  const cleanupAt = stages.graceful ? 2 : 1;
   const handler = (signal: NodeJS.Signals): void => {
     count++;
-    if (count === 1) {
-      say(`\n${signal}: cleaning up (containers and networks of this run)...`);
-      void runTeardowns().then((failures) => {
-        for (const f of failures) say(`cleanup failed: ${f}`);
-        if (failures.length) say("run `splitbrain clean` to remove what is left");
-        exitFlushed(exitCode);
-      });
+    if (count === 1 && stages.graceful) {
+      say(`\n${signal}: ${stages.graceful.say}`);
+      stages.graceful.stop();
+    } else if (count === cleanupAt) {
+      say(
+        stages.graceful
+          ? "cleaning up now (faults, containers, network); Ctrl-C once more to exit at once"
+          : `\n${signal}: cleaning up (containers and networks of this run)...`,
+      );
+      void runTeardowns()
+        .then((failures) => {
+          for (const f of failures) say(`cleanup failed: ${f}`);
+          if (failures.length) say("run `splitbrain clean` to remove what is left");
+        })
+        .finally(() => exitFlushed(stages.exitCode));
     } else if (count === 2) {
       say("still cleaning up; press Ctrl-C once more to exit now (then run `splitbrain clean`)");
     } else {
       say("exiting without finishing cleanup: run `splitbrain clean` to remove what is left");
-      exitFlushed(exitCode, { withinMs: AT_ONCE_MS });
+      exitFlushed(stages.exitCode, { withinMs: AT_ONCE_MS });
     }
   };
   process.on("SIGINT", handler);
   process.on("SIGTERM", handler);
+  return () => {
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
+  };
+}
+
+let installed = false;
+
+/** For a command with nothing to stop gracefully: the first interrupt cleans up, then exits (by default 2). */
+export function installSignalHandlers(exitCode: number = ExitCode.Unknown): void {
+  if (installed) return;
+  installed = true;
+  onInterrupts({ exitCode });
 }
 
 export interface Removed {
@@ -223,7 +252,10 @@ export function removeRun(runId: string, bounds: RemoveBounds = REMOVE_BOUNDS): 
   const forget = () => {
     if (removing.get(runId) === next) removing.delete(runId);
   };
-  next.then(forget, forget);
+  next.then(() => {
+    forget();
+    runRemoved(runId);
+  }, forget);
   return next;
 }
 

@@ -15,6 +15,13 @@ export class RunClosedError extends Error {
 
 const inFlight = new Map<string, Set<Promise<unknown>>>();
 const closed = new Set<string>();
+/**
+ * Closed runs whose removal finished, oldest first. They stay closed for a while rather than being forgotten at
+ * once: a set-up unwinding after an interrupt's removal must still be refused. Beyond the bound the oldest are
+ * forgotten, so a long-lived process (a compare, an audit) does not keep every run id it ever tore down.
+ */
+const removed = new Set<string>();
+export const REMEMBER_REMOVED = 64;
 
 /** Starts a creation for `runId` (refused once the run is closed) and tracks it until it settles. */
 export function creating<T>(runId: string, start: () => Promise<T>): Promise<T> {
@@ -34,6 +41,18 @@ export function creating<T>(runId: string, start: () => Promise<T>): Promise<T> 
 /** From now on `creating` refuses this run: whatever teardown lists next is all there will ever be. */
 export function closeRun(runId: string): void {
   closed.add(runId);
+}
+
+/** The run's removal finished: its id may be forgotten once newer removed runs push it past the bound. */
+export function runRemoved(runId: string): void {
+  if (!closed.has(runId)) return;
+  removed.delete(runId);
+  removed.add(runId);
+  for (const oldest of removed) {
+    if (removed.size <= REMEMBER_REMOVED) break;
+    removed.delete(oldest);
+    closed.delete(oldest);
+  }
 }
 
 export function isClosed(runId: string): boolean {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { DbName } from "../core/cluster.js";
+import { SUITES, type NodeImage, type Suite } from "./nodeImage.js";
 
 /**
  * What a node image is made of, as data. Pure: the builders (offline.ts, online.ts) turn a definition into an
@@ -8,11 +9,8 @@ import type { DbName } from "../core/cluster.js";
 
 export const IMAGE_REPO = "splitbrain-node";
 
-export const SUITES = ["bookworm", "trixie", "sid"] as const;
-export type Suite = (typeof SUITES)[number];
+export { SUITES, type Suite } from "./nodeImage.js";
 export type Route = "offline" | "online";
-
-export const ENGINES: readonly DbName[] = ["redis", "valkey", "dragonfly"];
 
 /**
  * What every node needs to take faults, whatever the engine. tini is PID 1 (reaps killed servers); fuse3 and
@@ -35,51 +33,8 @@ export function missingDebs(lines: readonly string[]): string[] {
   return [];
 }
 
-/**
- * Debian packages per engine. Dragonfly is not packaged: it comes from --binary; redis-tools gives redis-cli, and
- * redis-sentinel is there because Dragonfly has no Sentinel of its own: in sentinel topology Redis Sentinels watch
- * the Dragonfly nodes, and every node of a run starts from one image.
- */
-export const ENGINE_PACKAGES: Record<DbName, readonly string[]> = {
-  redis: ["redis-server", "redis-sentinel", "redis-tools"],
-  valkey: ["valkey-server", "valkey-sentinel", "valkey-tools"],
-  dragonfly: ["redis-sentinel", "redis-tools"],
-};
-
-/** The server binary whose `--version` names the image's version. */
-export const SERVER_BINARY: Record<DbName, string> = {
-  redis: "redis-server",
-  valkey: "valkey-server",
-  dragonfly: "/usr/local/bin/dragonfly",
-};
-
-/**
- * Engine versions each Debian suite carried when measured here (see issue 10). Only used to choose a suite for a
- * requested `--version`; the built image's label always records the version the binary itself reports.
- */
-export const DEBIAN_CARRIES: Record<Suite, Partial<Record<DbName, string>>> = {
-  bookworm: { redis: "7.0.15", valkey: "8.0.1" },
-  trixie: { redis: "8.0.2", valkey: "8.1.1" },
-  sid: { redis: "8.0.6", valkey: "9.1.2" },
-};
-
-/**
- * Suites of the same archive an engine's packages come from on top of the base suite: bookworm's Valkey is in
- * bookworm-backports only. debootstrap takes each package from the first suite that has it, so everything else
- * still comes from the base suite.
- */
-export const EXTRA_SUITES: Partial<Record<DbName, Partial<Record<Suite, readonly string[]>>>> = {
-  valkey: { bookworm: ["bookworm-backports"] },
-};
-
-const DEFAULT_SUITE: Record<DbName, Suite> = { redis: "bookworm", valkey: "trixie", dragonfly: "bookworm" };
-
 export function isSuite(s: string): s is Suite {
   return (SUITES as readonly string[]).includes(s);
-}
-
-export function isEngine(s: string): s is DbName {
-  return (ENGINES as readonly string[]).includes(s);
 }
 
 /** True when `actual` (e.g. "7.0.15") is what `wanted` asks for ("7", "7.0", "7.0.15"). */
@@ -93,19 +48,20 @@ export function versionMatches(wanted: string, actual: string): boolean {
  * The suite an offline build uses: the one asked for, else the first suite known to carry the requested version,
  * else the engine's default. Returns an error message instead when no suite can provide the engine/version.
  */
-export function chooseSuite(db: DbName, opts: { suite?: string; version?: string }): Suite | { error: string } {
+export function chooseSuite(image: NodeImage, opts: { suite?: string; version?: string }): Suite | { error: string } {
   if (opts.suite !== undefined) {
     if (!isSuite(opts.suite)) return { error: `unknown Debian suite "${opts.suite}" (choose ${SUITES.join(", ")})` };
     return opts.suite;
   }
-  if (opts.version === undefined || db === "dragonfly") return DEFAULT_SUITE[db];
+  // A server from --binary is whatever version it is: no suite carries it.
+  if (opts.version === undefined || image.offlineBinary) return image.defaultSuite;
   for (const suite of SUITES) {
-    const carried = DEBIAN_CARRIES[suite][db];
+    const carried = image.debianCarries[suite];
     if (carried && versionMatches(opts.version, carried)) return suite;
   }
-  const offered = SUITES.flatMap((s) => (DEBIAN_CARRIES[s][db] ? [`${DEBIAN_CARRIES[s][db]} (${s})`] : []));
+  const offered = SUITES.flatMap((s) => (image.debianCarries[s] ? [`${image.debianCarries[s]} (${s})`] : []));
   return {
-    error: `no Debian suite known to carry ${db} ${opts.version}; offline builds offer ${offered.join(", ") || "none"}`,
+    error: `no Debian suite known to carry ${image.engine} ${opts.version}; offline builds offer ${offered.join(", ") || "none"}`,
   };
 }
 
@@ -128,29 +84,17 @@ export interface OnlineDefinition {
 
 export type ImageDefinition = OfflineDefinition | OnlineDefinition;
 
-export function offlineDefinition(db: DbName, suite: Suite, binarySha256?: string): OfflineDefinition {
-  const packages = [...new Set([...NODE_PACKAGES, ...ENGINE_PACKAGES[db]])].sort();
-  const extra = EXTRA_SUITES[db]?.[suite];
+export function offlineDefinition(image: NodeImage, suite: Suite, binarySha256?: string): OfflineDefinition {
+  const packages = [...new Set([...NODE_PACKAGES, ...image.packages])].sort();
+  const extra = image.extraSuites?.[suite];
   return {
     route: "offline",
-    db,
+    db: image.engine,
     suite,
     packages,
     ...(extra?.length ? { extraSuites: [...extra] } : {}),
     ...(binarySha256 ? { binarySha256 } : {}),
   };
-}
-
-/** Official images: what the online route builds on. */
-export function officialImage(db: DbName, version = "latest"): string {
-  switch (db) {
-    case "redis":
-      return `redis:${version}`;
-    case "valkey":
-      return `valkey/valkey:${version}`;
-    case "dragonfly":
-      return `docker.dragonflydb.io/dragonflydb/dragonfly:${version === "latest" ? "latest" : `v${version.replace(/^v/, "")}`}`;
-  }
 }
 
 /**

@@ -3,6 +3,7 @@ import { UsageError } from "../core/exit.js";
 import { docker } from "../docker/engine.js";
 import { IMAGE_LABELS } from "../docker/labels.js";
 import { IMAGE_REPO } from "./definition.js";
+import type { NodeImage } from "./nodeImage.js";
 import { missingImageMessage, pickNodeImage } from "./select.js";
 
 /** A node image present in the local engine, as its labels describe it. */
@@ -49,7 +50,8 @@ export async function findNodeImage(db: DbName, version?: string): Promise<NodeI
 }
 
 export interface EnsureOptions {
-  db: DbName;
+  /** The engine's image definition (its folder's `image`: src/image knows no engine by name). */
+  image: NodeImage;
   version?: string;
   /** Build offline from Debian when no image is present (needs root and debootstrap). Default: refuse. */
   buildOffline?: boolean;
@@ -62,13 +64,14 @@ export interface EnsureOptions {
  */
 export async function ensureNodeImage(opts: EnsureOptions): Promise<string> {
   const images = await listNodeImages();
-  const found = pickNodeImage(images, opts.db, opts.version);
+  const { image } = opts;
+  const found = pickNodeImage(images, image.engine, opts.version);
   if (found) return found.ref;
-  if (opts.buildOffline && opts.db !== "dragonfly") {
+  if (opts.buildOffline && !image.offlineBinary) {
     const { buildOfflineImage } = await import("./offline.js");
-    const built = await buildOfflineImage({ db: opts.db, ...(opts.version ? { version: opts.version } : {}), quiet: opts.quiet ?? false });
+    const built = await buildOfflineImage({ image, ...(opts.version ? { version: opts.version } : {}), quiet: opts.quiet ?? false });
     return built.ref;
   }
-  const { message, hint } = missingImageMessage(images, opts.db, opts.version);
+  const { message, hint } = missingImageMessage(images, image, opts.version);
   throw new UsageError(message, hint);
 }

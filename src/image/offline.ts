@@ -2,7 +2,6 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { DbName } from "../core/cluster.js";
 import { UsageError } from "../core/exit.js";
 import { onTeardown } from "../docker/cleanup.js";
 import { docker, requireDocker } from "../docker/engine.js";
@@ -11,13 +10,11 @@ import { NODE_CMD, NODE_ENTRYPOINT } from "../docker/container.js";
 import {
   chooseSuite,
   definitionHash,
-  ENGINE_PACKAGES,
   imageTag,
   missingDebs,
   offlineDefinition,
   OPTIONAL_NODE_PACKAGES,
   parseServerVersion,
-  SERVER_BINARY,
   versionMatches,
   type OfflineDefinition,
 } from "./definition.js";
@@ -26,13 +23,15 @@ import { listNodeImages, type NodeImageInfo } from "./images.js";
 import { debianMirror } from "./mirror.js";
 import { LEGACY_PATH, probeNodeImage } from "./probe.js";
 import { Progress } from "./progress.js";
+import type { NodeImage } from "./nodeImage.js";
 import { makeDirs } from "../core/outputPaths.js";
 
 export interface OfflineBuildOptions {
-  db: DbName;
+  /** The engine's image as its folder declares it. */
+  image: NodeImage;
   version?: string;
   suite?: string;
-  /** A server binary to add (Dragonfly). */
+  /** The server binary, for an engine Debian does not package (`image.offlineBinary`). */
   binary?: string;
   /** Rebuild even when an image of the same definition exists (the cached root filesystem is still reused). */
   force?: boolean;
@@ -125,7 +124,7 @@ interface CachedRootfs {
  * debootstrap a minimal Debian with the definition's packages, add the node files (and the binary), run the
  * setup script in it, read the server's version from the binary itself, and keep the result as a tarball.
  */
-async function buildRootfs(def: OfflineDefinition, hash: string, binary: string | undefined, progress: Progress): Promise<CachedRootfs> {
+async function buildRootfs(image: NodeImage, def: OfflineDefinition, hash: string, binary: string | undefined, progress: Progress): Promise<CachedRootfs> {
   const dir = join(cacheDir(), "rootfs");
   const tarPath = join(dir, `${def.db}-${def.suite}-${hash}.tar`);
   const metaPath = `${tarPath}.json`;
@@ -147,7 +146,7 @@ async function buildRootfs(def: OfflineDefinition, hash: string, binary: string 
     const mirror = debianMirror()!;
     // Packages from another suite (backports) are installed by apt afterwards: debootstrap's own --extra-suites
     // breaks the base system here (1.0.128: "dpkg --install needs at least one package archive").
-    const fromExtra = def.extraSuites?.length ? ENGINE_PACKAGES[def.db].filter((p) => def.packages.includes(p)) : [];
+    const fromExtra = def.extraSuites?.length ? image.packages.filter((p) => def.packages.includes(p)) : [];
     let base = def.packages.filter((p) => !fromExtra.includes(p));
     const debootstrap = () => {
       progress.phase(`debootstrap ${def.suite} (minbase + ${base.join(", ")}) from ${mirror}; about a minute`);
@@ -179,7 +178,7 @@ async function buildRootfs(def: OfflineDefinition, hash: string, binary: string 
       writeFileSync(target, f.content, { mode: f.mode });
     }
     if (binary) {
-      const target = join(rootfs, SERVER_BINARY[def.db]);
+      const target = join(rootfs, image.serverBinary);
       mkdirSync(dirname(target), { recursive: true });
       copyFileSync(binary, target);
       chmodSync(target, 0o755);
@@ -187,9 +186,9 @@ async function buildRootfs(def: OfflineDefinition, hash: string, binary: string 
     const setup = await run("chroot", [rootfs, "/bin/sh", `${NODE_FILES_IN_IMAGE}/setup.sh`], (l) => progress.detail(l));
     if (setup.code !== 0) throw new Error(`setup.sh failed in the root filesystem:\n  ${setup.tail.join("\n  ")}`);
 
-    const probe = await run("chroot", [rootfs, SERVER_BINARY[def.db], "--version"], () => undefined);
+    const probe = await run("chroot", [rootfs, image.serverBinary, "--version"], () => undefined);
     const version = probe.code === 0 ? parseServerVersion(probe.tail.join("\n")) : undefined;
-    if (!version) throw new Error(`could not read the server version: ${SERVER_BINARY[def.db]} --version said: ${probe.tail.join(" ")}`);
+    if (!version) throw new Error(`could not read the server version: ${image.serverBinary} --version said: ${probe.tail.join(" ")}`);
     progress.phase(`${def.db} ${version} installed; packing the root filesystem`);
 
     const tar = await run("tar", ["--numeric-owner", "-C", rootfs, "-cf", `${tarPath}.partial`, "."], (l) => progress.detail(l));
@@ -246,43 +245,44 @@ function sha256File(path: string): string {
 /** `splitbrain image build --offline`: a node image from Debian packages (plus a binary for Dragonfly). */
 export async function buildOfflineImage(opts: OfflineBuildOptions): Promise<BuiltImage> {
   const progress = new Progress(opts.quiet);
-  if (opts.db === "dragonfly" && !opts.binary) {
+  const image = opts.image;
+  const db = image.engine;
+  if (image.offlineBinary && !opts.binary) {
     throw new UsageError(
-      "Dragonfly is not packaged by Debian: an offline Dragonfly image needs its server binary",
-      "pass --binary <path to dragonfly> (from Dragonfly's release archives)",
+      `${image.label} is not packaged by Debian: an offline ${image.label} image needs its server binary`,
+      `pass --binary <path to ${image.offlineBinary.file}> (from ${image.label}'s release archives)`,
     );
   }
-  if (opts.binary && opts.db !== "dragonfly") {
-    throw new UsageError(`--binary is for Dragonfly; ${opts.db} comes from Debian packages`, "drop --binary, or use --db dragonfly");
-  }
+  // The command line names the engines --binary is for before it gets here (it knows them all).
+  if (opts.binary && !image.offlineBinary) throw new UsageError(`--binary: ${db} comes from Debian packages`, "drop --binary");
   if (opts.binary && (!existsSync(opts.binary) || !statSync(opts.binary).isFile())) {
-    throw new UsageError(`--binary ${opts.binary}: no such file`, "give the path to the dragonfly server binary");
+    throw new UsageError(`--binary ${opts.binary}: no such file`, `give the path to the ${image.offlineBinary!.file} server binary`);
   }
-  const suite = chooseSuite(opts.db, { ...(opts.suite ? { suite: opts.suite } : {}), ...(opts.version ? { version: opts.version } : {}) });
+  const suite = chooseSuite(image, { ...(opts.suite ? { suite: opts.suite } : {}), ...(opts.version ? { version: opts.version } : {}) });
   if (typeof suite !== "string") throw new UsageError(suite.error, "pick a version or --suite that Debian offers, or build online");
   await requireDocker();
   const pre = offlinePrerequisites();
   if (!pre.ok) throw new UsageError(`cannot build offline: ${pre.problems.join("; ")}`);
 
-  const def = offlineDefinition(opts.db, suite, opts.binary ? sha256File(opts.binary) : undefined);
+  const def = offlineDefinition(image, suite, opts.binary ? sha256File(opts.binary) : undefined);
   const hash = definitionHash(def, nodeFiles().map((f) => ({ path: f.path, content: f.content })));
-  const existing = (await listNodeImages()).find((i: NodeImageInfo) => i.definitionHash === hash && i.engine === opts.db);
+  const existing = (await listNodeImages()).find((i: NodeImageInfo) => i.definitionHash === hash && i.engine === db);
   if (existing && !opts.force) {
     progress.phase(`${existing.ref} is up to date (definition ${hash})`);
     return { ref: existing.ref, version: existing.version, reused: true };
   }
 
-  progress.phase(`building the ${opts.db} node image offline from Debian ${suite} (definition ${hash})`);
-  const rootfs = await buildRootfs(def, hash, opts.binary, progress);
+  progress.phase(`building the ${db} node image offline from Debian ${suite} (definition ${hash})`);
+  const rootfs = await buildRootfs(image, def, hash, opts.binary, progress);
   if (opts.version && !versionMatches(opts.version, rootfs.version)) {
     throw new UsageError(
-      `Debian ${suite} carries ${opts.db} ${rootfs.version}, not ${opts.version}`,
+      `Debian ${suite} carries ${db} ${rootfs.version}, not ${opts.version}`,
       "pick another --suite, or build online from the official image",
     );
   }
-  const ref = imageTag(opts.db, rootfs.version, def);
+  const ref = imageTag(db, rootfs.version, def);
   const labelValues = {
-    [IMAGE_LABELS.engine]: opts.db,
+    [IMAGE_LABELS.engine]: db,
     [IMAGE_LABELS.version]: rootfs.version,
     [IMAGE_LABELS.route]: "offline",
     [IMAGE_LABELS.suite]: suite,
@@ -298,7 +298,7 @@ export async function buildOfflineImage(opts: OfflineBuildOptions): Promise<Buil
   await dropReplaced(ref, previous);
 
   progress.phase("checking the image: iptables inside a node, server version");
-  let probe = await probeNodeImage(ref, opts.db);
+  let probe = await probeNodeImage(ref, image);
   let backend = probe.iptables.backend;
   if (!probe.iptables.ok) {
     if (!probe.legacy?.ok) {
@@ -309,14 +309,14 @@ export async function buildOfflineImage(opts: OfflineBuildOptions): Promise<Buil
     }
     progress.phase("iptables-nft fails in containers here; re-importing with the legacy backend first on PATH");
     await importRootfs(rootfs.tarPath, ref, labelValues, LEGACY_PATH);
-    probe = await probeNodeImage(ref, opts.db);
+    probe = await probeNodeImage(ref, image);
     if (!probe.iptables.ok) throw new Error(`iptables (legacy) does not work inside a node: ${probe.iptables.error}`);
     backend = probe.iptables.backend;
   }
   if (probe.version !== rootfs.version) {
-    throw new Error(`the image's ${SERVER_BINARY[opts.db]} reports "${probe.versionOutput}", expected ${rootfs.version}`);
+    throw new Error(`the image's ${image.serverBinary} reports "${probe.versionOutput}", expected ${rootfs.version}`);
   }
-  progress.done(`built ${ref} (${opts.db} ${rootfs.version}, iptables ${backend ?? "ok"})`);
+  progress.done(`built ${ref} (${db} ${rootfs.version}, iptables ${backend ?? "ok"})`);
   return { ref, version: rootfs.version, reused: false, ...(backend ? { iptablesBackend: backend } : {}) };
 }
 

@@ -1,8 +1,8 @@
-import type { DbName } from "../core/cluster.js";
 import { UsageError } from "../core/exit.js";
 import { docker, requireDocker } from "../docker/engine.js";
 import { IMAGE_LABELS } from "../docker/labels.js";
-import { definitionHash, imageTag, officialImage, type OnlineDefinition } from "./definition.js";
+import { definitionHash, imageTag, type OnlineDefinition } from "./definition.js";
+import type { NodeImage } from "./nodeImage.js";
 import { dockerDir, nodeFiles } from "./files.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -47,36 +47,37 @@ async function dockerBuild(tag: string, baseImage: string, labelValues: Record<s
   });
 }
 
-export async function buildOnlineImage(opts: { db: DbName; version?: string; quiet?: boolean }): Promise<BuiltImage> {
+export async function buildOnlineImage(opts: { image: NodeImage; version?: string; quiet?: boolean }): Promise<BuiltImage> {
   const progress = new Progress(opts.quiet);
+  const db = opts.image.engine;
   await requireDocker();
-  const baseImage = officialImage(opts.db, opts.version);
-  const def: OnlineDefinition = { route: "online", db: opts.db, baseImage };
+  const baseImage = opts.image.officialImage(opts.version ?? "latest");
+  const def: OnlineDefinition = { route: "online", db, baseImage };
   const files = [
     { path: "Dockerfile.node", content: readFileSync(join(dockerDir, "Dockerfile.node")) },
     ...nodeFiles().map((f) => ({ path: `node/${f.path}`, content: f.content })),
   ];
   const hash = definitionHash(def, files);
   const labelValues: Record<string, string> = {
-    [IMAGE_LABELS.engine]: opts.db,
+    [IMAGE_LABELS.engine]: db,
     [IMAGE_LABELS.route]: "online",
     [IMAGE_LABELS.definitionHash]: hash,
   };
-  const provisional = imageTag(opts.db, opts.version ?? "latest", def);
+  const provisional = imageTag(db, opts.version ?? "latest", def);
   progress.phase(`building ${provisional} from ${baseImage} (definition ${hash})`);
   try {
     await dockerBuild(provisional, baseImage, labelValues, progress);
   } catch (err) {
     throw new UsageError(
       `building on ${baseImage} failed: ${(err as Error).message}`,
-      `without a reachable registry, build from Debian instead: splitbrain image build --db ${opts.db} --offline`,
+      `without a reachable registry, build from Debian instead: splitbrain image build --db ${db} --offline`,
     );
   }
-  const probe = await probeNodeImage(provisional, opts.db);
-  if (!probe.version) throw new Error(`the built image does not report a ${opts.db} version: ${probe.versionOutput}`);
+  const probe = await probeNodeImage(provisional, opts.image);
+  if (!probe.version) throw new Error(`the built image does not report a ${db} version: ${probe.versionOutput}`);
   if (!probe.iptables.ok) throw new Error(`iptables does not work inside the built node: ${probe.iptables.error}`);
   // A second build, all layers cached, records the version the server itself reported as a label and in the tag.
-  const ref = imageTag(opts.db, probe.version, def);
+  const ref = imageTag(db, probe.version, def);
   await dockerBuild(ref, baseImage, { ...labelValues, [IMAGE_LABELS.version]: probe.version }, progress);
   progress.done(`built ${ref}`);
   return { ref, version: probe.version, reused: false, ...(probe.iptables.backend ? { iptablesBackend: probe.iptables.backend } : {}) };

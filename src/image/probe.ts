@@ -2,8 +2,8 @@ import { docker } from "../docker/engine.js";
 import { execIn, NODE_CMD, NODE_ENTRYPOINT } from "../docker/container.js";
 import { labels, newRunId } from "../docker/labels.js";
 import { cleanRun } from "../docker/cleanup.js";
-import type { DbName } from "../core/cluster.js";
-import { parseServerVersion, SERVER_BINARY } from "./definition.js";
+import { parseServerVersion } from "./definition.js";
+import type { NodeImage } from "./nodeImage.js";
 
 export interface IptablesProbe {
   ok: boolean;
@@ -48,7 +48,7 @@ export const LEGACY_PATH = "/usr/local/lib/splitbrain/legacy-bin:/usr/local/sbin
  * Starts a throwaway node (labelled with its own run id, no network) from `image`, checks that iptables works in
  * it and asks the server binary its version, then removes it, also when something fails.
  */
-export async function probeNodeImage(image: string, db: DbName): Promise<NodeProbe> {
+export async function probeNodeImage(image: string, engine: Pick<NodeImage, "serverBinary">): Promise<NodeProbe> {
   const runId = newRunId();
   try {
     const container = await docker().createContainer({
@@ -63,7 +63,7 @@ export async function probeNodeImage(image: string, db: DbName): Promise<NodePro
     await container.start();
     const iptables = await iptablesIn(container.id);
     const legacy = iptables.ok ? undefined : await iptablesIn(container.id, LEGACY_PATH);
-    const v = await execIn(container.id, [SERVER_BINARY[db], "--version"], { timeoutMs: 20_000 });
+    const v = await execIn(container.id, [engine.serverBinary, "--version"], { timeoutMs: 20_000 });
     const versionOutput = (v.stdout + v.stderr).trim();
     const version = v.exitCode === 0 ? parseServerVersion(versionOutput) : undefined;
     const tc = await execIn(container.id, ["sh", "-c", "tc qdisc add dev lo root netem delay 1ms && tc qdisc del dev lo root"], {

@@ -1,5 +1,6 @@
 import type { DbName } from "../core/cluster.js";
-import { chooseSuite, DEBIAN_CARRIES, SUITES, versionMatches } from "./definition.js";
+import { chooseSuite, SUITES, versionMatches } from "./definition.js";
+import type { NodeImage } from "./nodeImage.js";
 
 /**
  * Which local node image a run uses, and what to tell the user when none fits. Pure: the caller lists the images
@@ -45,26 +46,28 @@ export function compareVersions(a: string, b: string): number {
 }
 
 /** Versions the offline route can build, e.g. "7.0.15 (bookworm), 8.0.2 (trixie), 8.0.6 (sid)". */
-export function offlineOffers(db: DbName): string {
-  return SUITES.flatMap((s) => (DEBIAN_CARRIES[s][db] ? [`${DEBIAN_CARRIES[s][db]} (${s})`] : [])).join(", ");
+export function offlineOffers(image: NodeImage): string {
+  return SUITES.flatMap((s) => (image.debianCarries[s] ? [`${image.debianCarries[s]} (${s})`] : [])).join(", ");
 }
 
 /**
  * Why no local image fits, and how to get one: what is present locally, and the build command for the route that
  * can provide the version (offline when a Debian suite carries it, otherwise online from the official image).
  */
-export function missingImageMessage(images: readonly ImageCandidate[], db: DbName, version?: string): { message: string; hint: string } {
+export function missingImageMessage(images: readonly ImageCandidate[], image: NodeImage, version?: string): { message: string; hint: string } {
+  const db = image.engine;
   const what = `${db}${version ? ` ${version}` : ""}`;
   const message = `no node image for ${what} in the local Docker engine (present: ${describeLocalVersions(images, db)})`;
-  if (db === "dragonfly") {
+  if (image.offlineBinary) {
+    const file = image.offlineBinary.file;
     return {
       message,
       hint:
-        `build one with: splitbrain image build --db dragonfly --offline --binary <path to dragonfly${version ? ` ${version}` : ""}>` +
-        `, or online: splitbrain image build --db dragonfly${version ? ` --version ${version}` : ""}; or pass --image <ref>`,
+        `build one with: splitbrain image build --db ${db} --offline --binary <path to ${file}${version ? ` ${version}` : ""}>` +
+        `, or online: splitbrain image build --db ${db}${version ? ` --version ${version}` : ""}; or pass --image <ref>`,
     };
   }
-  const suite = chooseSuite(db, version ? { version } : {});
+  const suite = chooseSuite(image, version ? { version } : {});
   const versionFlag = version ? ` --version ${version}` : "";
   if (typeof suite === "string") {
     return {
@@ -75,7 +78,7 @@ export function missingImageMessage(images: readonly ImageCandidate[], db: DbNam
   return {
     message,
     hint:
-      `Debian offers ${db} ${offlineOffers(db) || "in no version"} offline; ${version} only online: ` +
+      `Debian offers ${db} ${offlineOffers(image) || "in no version"} offline; ${version} only online: ` +
       `splitbrain image build --db ${db}${versionFlag} (needs a registry), or pick a version listed above`,
   };
 }

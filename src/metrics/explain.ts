@@ -1,5 +1,6 @@
 import type { FaultFigures } from "./windows.js";
 import type { SummaryMetrics } from "./summary.js";
+import { engineOf, isEngine } from "../db/engines.js";
 
 /**
  * Why a run's loss windows look as they do, derived from its figures and its settings, each sentence citing the
@@ -19,7 +20,8 @@ export const DEFAULT_MAX_LAG_S = 10;
 const NEAR_S = 1.0;
 
 export interface ExplainSettings {
-  engine?: string;
+  /** The engine's label when it has no min-replicas-to-write (its engine folder says so): nothing bounds the window. */
+  noMinReplicasGuard?: string;
   minReplicasToWrite?: number | undefined;
   minReplicasMaxLag?: number | undefined;
   /** WAIT <replicas>, when writes were confirmed with it. */
@@ -34,7 +36,7 @@ const rel = (x: number) => `${x >= 0 ? "+" : "-"}${Math.abs(x).toFixed(1)} s`;
 
 /** The bound on an isolated primary's loss window the settings imply, or null when they imply none. */
 export function impliedBoundS(s: ExplainSettings): number | null {
-  if (!s.minReplicasToWrite || s.engine === "dragonfly") return null;
+  if (!s.minReplicasToWrite || s.noMinReplicasGuard) return null;
   return (s.minReplicasMaxLag ?? DEFAULT_MAX_LAG_S) + REPLICA_ACK_PERIOD_S;
 }
 
@@ -111,8 +113,8 @@ export function explainRun(m: Pick<SummaryMetrics, "faults" | "lossWindowS" | "l
   const bound = impliedBoundS(s);
   const maxLag = s.minReplicasMaxLag ?? DEFAULT_MAX_LAG_S;
   const lengths = m.faults.filter((f) => f.fault === "partition").map((f) => f.heldS);
-  if (s.minReplicasToWrite && s.engine === "dragonfly") {
-    out.push(`min-replicas-to-write ${s.minReplicasToWrite} was asked for, but Dragonfly has no such guard: nothing bounds an isolated primary's window`);
+  if (s.minReplicasToWrite && s.noMinReplicasGuard) {
+    out.push(`min-replicas-to-write ${s.minReplicasToWrite} was asked for, but ${s.noMinReplicasGuard} has no such guard: nothing bounds an isolated primary's window`);
   } else if (bound !== null && lengths.length) {
     const longest = Math.max(...lengths);
     if (maxLag >= longest) {
@@ -125,7 +127,7 @@ export function explainRun(m: Pick<SummaryMetrics, "faults" | "lossWindowS" | "l
           : `lost writes were acknowledged as late as ${rel(worst)} after a cut, beyond the ${s1(bound)} the settings imply (max-lag ${s1(maxLag)} + ${s1(REPLICA_ACK_PERIOD_S)} ack period)`,
       );
     }
-  } else if (!s.minReplicasToWrite && s.engine !== "dragonfly" && m.lostAcknowledged && lengths.length) {
+  } else if (!s.minReplicasToWrite && !s.noMinReplicasGuard && m.lostAcknowledged && lengths.length) {
     out.push(`min-replicas-to-write is off, so nothing but a failover or the fault's end stops an isolated primary from acknowledging writes`);
   }
   if (s.waitReplicas !== undefined && s.info !== undefined && s.info > 0) {
@@ -143,7 +145,8 @@ export function explainSettingsOf(plan: { cluster?: { db?: string; settings?: { 
   const s = plan?.cluster?.settings;
   const d = plan?.durability;
   const out: ExplainSettings = {};
-  if (plan?.cluster?.db) out.engine = plan.cluster.db;
+  const db = plan?.cluster?.db;
+  if (db !== undefined && isEngine(db) && !engineOf(db).minReplicasGuard) out.noMinReplicasGuard = engineOf(db).label;
   if (s?.minReplicasToWrite !== undefined) out.minReplicasToWrite = s.minReplicasToWrite;
   if (s?.minReplicasMaxLag !== undefined) out.minReplicasMaxLag = s.minReplicasMaxLag;
   if (d?.kind === "wait") {

@@ -1,6 +1,6 @@
 import { UsageError } from "../core/exit.js";
 import { majoritySize } from "./targets.js";
-import type { FaultPlan, Rng } from "./nemesis.js";
+import type { FaultOption, FaultPlan, Rng } from "./nemesis.js";
 
 /**
  * Jepsen's grudge: each node maps to the nodes whose traffic it drops. Only inbound packets are dropped, as in
@@ -18,6 +18,32 @@ export const GRUDGE_SHAPES: readonly GrudgeShape[] = ["isolate-primary", "one", 
 export const GRUDGE_HELP =
   'isolate-primary, one, halves, majorities-ring, bridge, or an explicit grudge such as "n1:n2,n3;n2:n1" ' +
   "(n1 drops traffic from n2 and n3; n2 drops traffic from n1)";
+
+/** The partition shape, read by the partition fault. */
+export interface PartitionShapeOptions {
+  /** Partition shape or explicit grudge. */
+  grudge?: GrudgeSpec;
+}
+
+/** Whether a fault on the network also cuts the test runner's own traffic (partition, packet-loss). */
+export interface PartitionClientsOptions {
+  /** Also cut the test runner's own traffic from the nodes outside the largest group (`--partition-clients`). */
+  partitionClients?: boolean;
+}
+
+/** `--partition`, declared once here with the shapes it names. */
+export const PARTITION_OPTION: FaultOption<PartitionShapeOptions> = {
+  flags: "--partition <shape>",
+  description: `partition shape: ${GRUDGE_HELP}`,
+  parse: (text) => ({ grudge: parseGrudgeSpec(text as string) }),
+};
+
+/** `--partition-clients`, shared by the faults that cut or thin links. */
+export const PARTITION_CLIENTS_OPTION: FaultOption<PartitionClientsOptions> = {
+  flags: "--partition-clients",
+  description: "also cut the test runner's own traffic to the nodes on the minority side",
+  parse: () => ({ partitionClients: true }),
+};
 
 /** Parses a shape name or an explicit grudge `a:b,c;d:e`. Node names are checked against the cluster later. */
 export function parseGrudgeSpec(text: string): GrudgeSpec {
@@ -54,7 +80,7 @@ export function grudgeProblem(spec: GrudgeSpec, nodes: readonly string[]): strin
 }
 
 /** partition's `planProblem`: grudges may name every node, Sentinel-only ones included, as at run time. */
-export function grudgePlanProblem(plan: FaultPlan, fallback: GrudgeSpec): string | undefined {
+export function grudgePlanProblem(plan: FaultPlan<PartitionShapeOptions>, fallback: GrudgeSpec): string | undefined {
   const spec = plan.options.grudge ?? fallback;
   const problem = grudgeProblem(spec, plan.nodes);
   if (problem === undefined) return undefined;

@@ -1,28 +1,46 @@
-import type { Cluster, Node } from "../core/cluster.js";
+import type { Cluster, Node, TargetAllows } from "../core/cluster.js";
 
 import type { Rng } from "../core/rng.js";
+import type { LazyFsOptions } from "../cluster/lazyfs.js";
 
 export type { Rng };
 
 export interface NemesisContext {
   cluster: Cluster;
+  /**
+   * What the target lets faults do: an existing deployment may offer no node control at all. Absent where the
+   * caller started the nodes itself (tests, scenario hooks), which means full control.
+   */
+  allows?: TargetAllows;
   rng: Rng;
   /** Progress lines for people (stderr / report log). */
   log(line: string): void;
 }
 
 /**
- * A fault, shaped like Jepsen's nemesis packages: what it does to nodes (`start`/`stop`), how it is undone no matter
- * what (`healAll`, idempotent, safe to call twice and on a cluster where it never started), and how charts shade it.
- * Choosing targets and grudges is pure (see nemeses/targets.ts); only start/stop/healAll touch nodes.
- * `start` and `stop` return the value recorded in the history (who was cut from whom, which node was killed).
+ * How a fault shows in the history and the report, the same for every run whatever its options: static on the
+ * package, so the report reads it without building a fault.
  */
-export interface Nemesis {
+export interface FaultLooks {
   readonly name: string;
   /** History `f` of the start and stop ops, e.g. start-partition / stop-partition. */
   readonly fs: { start: string; stop: string };
   /** How the report shades the fault's active intervals. */
   readonly perf: { label: string; colour: string };
+}
+
+/** A fault's looks with the usual start-<name> / stop-<name> history ops. */
+export function faultLooks(name: string, label: string, colour: string): FaultLooks {
+  return { name, fs: { start: `start-${name}`, stop: `stop-${name}` }, perf: { label, colour } };
+}
+
+/**
+ * A fault, shaped like Jepsen's nemesis packages: what it does to nodes (`start`/`stop`), how it is undone no matter
+ * what (`healAll`, idempotent, safe to call twice and on a cluster where it never started), and how charts shade it.
+ * Choosing targets and grudges is pure (see src/nemesis/targets.ts, grudge.ts); only start/stop/healAll touch nodes.
+ * `start` and `stop` return the value recorded in the history (who was cut from whom, which node was killed).
+ */
+export interface Nemesis extends FaultLooks {
   /** Run-time check before the run starts; returns why the fault cannot run here, or undefined if it can. */
   unavailable?(ctx: NemesisContext): Promise<string | undefined>;
   start(ctx: NemesisContext): Promise<unknown>;
@@ -42,61 +60,64 @@ export type TargetSpec = "primary" | "replicas" | "one" | "minority" | "majority
 export type { Cluster, Node };
 
 /**
- * Everything a user can tune about the faults, from the CLI. Each fault reads only its own fields; anything left
- * unset takes that fault's documented default.
+ * One CLI option of the faults, as data (the runner builds the commander option from it, so `--help` lists it in
+ * registry order) plus how its text lands in the plan's fault options. `O` is the options record of the faults
+ * that read it.
  */
-export interface NemesisOptions {
-  /** Which nodes kill/restart/pause/disk-fill/memory-pressure/snapshot-storm/packet-loss/latency act on. */
-  target?: TargetSpec;
-  /** Partition shape or explicit grudge (see nemeses/grudge.ts). */
-  grudge?: import("./grudge.js").GrudgeSpec;
-  /** Also cut the test runner's own traffic from the nodes outside the largest group (`--partition-clients`). */
-  partitionClients?: boolean;
-  /** Bytes disk-fill leaves free on the data filesystem (`--disk-free`). */
-  diskFreeBytes?: number;
-  /** Share of packets packet-loss drops, in (0, 1]. */
-  lossProbability?: number;
-  latencyMs?: number;
-  latencyJitterMs?: number;
-  /** Bytes above current use that memory-pressure leaves under maxmemory. */
-  memoryHeadroomBytes?: number;
-  /** maxmemory-policy memory-pressure sets while active (e.g. allkeys-lru to provoke eviction); restored on heal. */
-  maxmemoryPolicy?: string;
-  /** Pause between a snapshot-storm's BGSAVE / BGREWRITEAOF commands, and the most rounds it runs. */
-  snapshotPeriodMs?: number;
-  snapshotMaxRounds?: number;
-  /** power-loss keeps a random prefix of each file's unsynced tail (a torn write) instead of dropping it all. */
-  tornWrites?: boolean;
-  /** power-loss: name changes are durable only after their directory is fsynced (strict POSIX), not at once. */
-  strictMetadata?: boolean;
+export interface FaultOption<O> {
+  /** commander flags, e.g. "--disk-free <bytes>" or "--torn-writes" for a flag. */
+  readonly flags: string;
+  readonly description: string;
+  /** Accepted values, checked by commander on the command line and by `parse` for scenarios and compare targets. */
+  readonly choices?: readonly string[];
+  /**
+   * The given value (text, or true for a flag) -> the plan fields it sets. A value that cannot be used adds a
+   * problem naming the flag and sets nothing (the plan lists every problem at once); a UsageError thrown here stops
+   * the plan at once instead.
+   */
+  parse(value: string | true, problems: string[]): Partial<O>;
 }
 
-/** A fault as the registry knows it: a name, one line for `--help`, and a factory for one run's instance. */
-export interface NemesisPackage {
-  readonly name: string;
+/** What a fault needs of the cluster it runs on, set before the cluster starts (startCluster's options). */
+export interface ClusterNeeds {
+  /** Data directories on the lazy filesystem (docker/node/lazyfs), which can drop what was never fsynced. */
+  lazyFs?: LazyFsOptions;
+}
+
+/**
+ * A fault as the registry knows it: its looks, one line for `--help`, the options it alone reads, what it needs of
+ * the plan and of the cluster, and a factory for one run's instance. `O` is the part of the plan's fault options it
+ * reads; the registry's NemesisOptions holds every package's `O` together.
+ */
+export interface NemesisPackage<O extends object = object> extends FaultLooks {
   readonly summary: string;
   /**
    * Faults in the same group never overlap in a schedule: they act on the same thing (the database process), and
    * e.g. pausing a process that was just killed would only produce noise.
    */
   readonly group?: string;
-  /** The cluster must mount data directories through the lazy filesystem (docker/node/lazyfs) for this fault. */
-  readonly needsLazyFs?: boolean;
+  /**
+   * CLI options only this fault reads, in `--help` order. Options several faults share (--target, --partition,
+   * --partition-clients) are declared once in src/nemesis (targets.ts, grudge.ts) and listed once by the registry.
+   */
+  readonly options?: readonly FaultOption<O>[];
+  /** What the cluster must provide for this fault with these options; nothing when absent. */
+  clusterNeeds?(opts: O): ClusterNeeds;
   /**
    * Judged from the plan alone, before Docker is asked anything: why this fault cannot run on that topology with
    * those options, as a sentence naming the flag to change, or undefined. Each fault declares what it needs here, so
    * a fault's requirements live with the fault; what only a running cluster can tell is `Nemesis.unavailable`.
    */
-  planProblem?(plan: FaultPlan): string | undefined;
-  create(opts: NemesisOptions): Nemesis;
+  planProblem?(plan: FaultPlan<O>): string | undefined;
+  create(opts: O): Nemesis;
 }
 
 /** What a fault can know before any container exists: the topology, its planned node names, the fault options. */
-export interface FaultPlan {
+export interface FaultPlan<O = object> {
   topology: import("../core/cluster.js").TopologyName;
   /** Data nodes (n1, n2, ...): what named targets choose among. */
   dataNodes: readonly string[];
   /** Every node, Sentinel-only ones (s1, ...) included: what explicit names and grudges may name. */
   nodes: readonly string[];
-  options: NemesisOptions;
+  options: O;
 }

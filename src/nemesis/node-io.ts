@@ -1,5 +1,6 @@
 import type { ExecResult, Node } from "../core/cluster.js";
 import { defaultGatewayFromProcRoute } from "./gateway.js";
+import { cliBinaries } from "../db/engines.js";
 
 /**
  * The few ways a nemesis talks to a node, all through Node.exec: checked shell scripts and the database's own CLI.
@@ -29,9 +30,10 @@ export async function shell(node: Node, script: string, what: string, timeoutMs 
  * Images carry redis-cli or valkey-cli (Dragonfly speaks the same protocol, so either works against it). The first
  * one present is used; the database is reached on the node's own address, which no fault ever cuts.
  */
+const CLIS = cliBinaries();
 const CLI_LAUNCHER =
-  'for c in redis-cli valkey-cli; do if command -v "$c" >/dev/null 2>&1; then exec "$c" "$@"; fi; done; ' +
-  'echo "the node image has neither redis-cli nor valkey-cli" >&2; exit 127';
+  `for c in ${CLIS.join(" ")}; do if command -v "$c" >/dev/null 2>&1; then exec "$c" "$@"; fi; done; ` +
+  `echo "the node image has ${CLIS.length > 1 ? `neither ${CLIS.join(" nor ")}` : `no ${CLIS[0]}`}" >&2; exit 127`;
 
 export function cliCommand(node: Node, args: readonly string[], port = node.port): string[] {
   return ["sh", "-c", CLI_LAUNCHER, "splitbrain-cli", "-h", node.ip, "-p", String(port), ...args];

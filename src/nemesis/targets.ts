@@ -1,5 +1,5 @@
 import { UsageError } from "../core/exit.js";
-import type { FaultPlan, Rng, TargetSpec } from "./nemesis.js";
+import type { FaultOption, FaultPlan, Rng, TargetSpec } from "./nemesis.js";
 
 /**
  * Which nodes a fault hits, as pure functions of the node names, the primary at that moment and a seeded rng, so a
@@ -11,6 +11,19 @@ const NAMED_TARGETS = ["primary", "replicas", "one", "minority", "majority", "al
 
 export const TARGET_HELP =
   "primary (the current one), replicas, one, minority, majority, all, or node names such as n1,n3";
+
+/** The fault option of every fault that acts on chosen nodes. */
+export interface TargetOptions {
+  /** Which nodes kill/restart/pause/disk-fill/memory-pressure/snapshot-storm/packet-loss/latency act on. */
+  target?: TargetSpec;
+}
+
+/** `--target`, declared once for every fault that reads it. */
+export const TARGET_OPTION: FaultOption<TargetOptions> = {
+  flags: "--target <who>",
+  description: `nodes kill/pause/disk-fill/... act on: ${TARGET_HELP}`,
+  parse: (text) => ({ target: parseTarget(text as string) }),
+};
 
 /** Parses `--target`-style text: a named target or a comma-separated list of node names. */
 export function parseTarget(text: string): TargetSpec {
@@ -62,7 +75,7 @@ export function targetProblem(spec: TargetSpec, nodes: readonly string[]): strin
  * Sentinel-only nodes (as at run time, src/nemesis/targeting.ts). Names `--target` when the user gave it, else the
  * fault whose default target the topology cannot serve.
  */
-export function targetPlanCheck(fault: string, fallback: TargetSpec): (plan: FaultPlan) => string | undefined {
+export function targetPlanCheck(fault: string, fallback: TargetSpec): (plan: FaultPlan<TargetOptions>) => string | undefined {
   return (plan) => {
     const spec = plan.options.target ?? fallback;
     const problem = targetProblem(spec, typeof spec === "string" ? plan.dataNodes : plan.nodes);

@@ -28,8 +28,7 @@ export function faultStyles(test: TestRecord): FaultStyle[] {
   return test.plan.nemeses.flatMap((name) => {
     const pkg = NEMESES.get(name);
     if (!pkg) return [];
-    const n = pkg.create(test.plan.nemesisOptions);
-    return [{ name: n.name, label: n.perf.label, colour: n.perf.colour, start: n.fs.start, stop: n.fs.stop }];
+    return [{ name: pkg.name, label: pkg.perf.label, colour: pkg.perf.colour, start: pkg.fs.start, stop: pkg.fs.stop }];
   });
 }
 

@@ -15,7 +15,20 @@ export interface HealFailureRecord {
   at: "heal" | "teardown";
   /** What became of it: healed later, removed with the containers, or possibly still in place (and how to remove it). */
   outcome: string;
+  /**
+   * The outcome as data, for whatever decides on it (warnings, the report). Absent in test.json files written before
+   * it existed; those are read from the outcome's words.
+   */
+  fate?: HealFate;
 }
+
+/**
+ * pending: teardown has not run yet; healed: the heal before teardown succeeded; removed: teardown removed the
+ * containers it lived in; kept: the cluster was kept (--keep); teardown-failed: teardown could not remove it.
+ */
+export type HealFate = "pending" | "healed" | "removed" | "kept" | "teardown-failed";
+
+const IN_PLACE: ReadonlySet<HealFate> = new Set(["pending", "kept", "teardown-failed"]);
 
 export type TeardownResult = "removed" | "kept" | "failed";
 
@@ -28,10 +41,10 @@ export function recordHeal(
   at: HealFailureRecord["at"],
 ): HealFailureRecord[] {
   const failedNow = new Set(failures.map((f) => f.nemesis));
-  const out = previous.map((r) =>
-    failedNow.has(r.nemesis) || r.outcome !== PENDING ? r : { ...r, outcome: `healed by the heal before teardown` },
+  const out = previous.map((r): HealFailureRecord =>
+    failedNow.has(r.nemesis) || r.fate !== "pending" ? r : { ...r, outcome: `healed by the heal before teardown`, fate: "healed" },
   );
-  for (const f of failures) out.push({ ...f, at, outcome: PENDING });
+  for (const f of failures) out.push({ ...f, at, outcome: PENDING, fate: "pending" });
   return out;
 }
 
@@ -44,12 +57,13 @@ export function afterTeardown(records: readonly HealFailureRecord[], teardown: T
       : teardown === "kept"
         ? `the cluster was kept (--keep), so it may still be in place; remove the cluster with: ${clean}`
         : `teardown failed, so it may still be in place; remove what is left with: ${clean}`;
-  return records.map((r) => (r.outcome === PENDING ? { ...r, outcome } : r));
+  const fate: HealFate = teardown === "failed" ? "teardown-failed" : teardown;
+  return records.map((r) => (r.fate === "pending" ? { ...r, outcome, fate } : r));
 }
 
 /** The faults that may still be in place: their last heal failed and nothing removed them. */
 export function mayStillBeInPlace(records: readonly HealFailureRecord[] | undefined): HealFailureRecord[] {
-  return (records ?? []).filter((r) => /may still be in place/.test(r.outcome));
+  return (records ?? []).filter((r) => (r.fate !== undefined ? IN_PLACE.has(r.fate) : /may still be in place/.test(r.outcome)));
 }
 
 /** One line per failure, for the terminal. */

@@ -1,6 +1,6 @@
 import type { ClientModeChoice } from "../client/reach.js";
 import type { Durability } from "../client/durability.js";
-import type { NemesisOptions } from "../nemesis/nemesis.js";
+import type { NemesisOptions } from "../../nemeses/index.js";
 import type { ScheduleMode } from "../nemesis/schedule.js";
 import type { ClusterSpec } from "../topology/spec.js";
 

@@ -6,12 +6,8 @@ import { DEFAULT_OP_TIMEOUT_MS } from "../client/connect.js";
 import { durabilityFrom, type Durability } from "../client/durability.js";
 import { DEFAULT_NEMESIS_INTERVAL_MS, type ScheduleMode } from "../nemesis/schedule.js";
 import { DEFAULT_WORKLOADS, parseWorkloads, assignClients } from "../../workloads/index.js";
-import { CLOCK_SKEW_NOTE, defaultNemeses, nemesisHelp, parseNemesisList } from "../../nemeses/index.js";
-import { parseGrudgeSpec, GRUDGE_HELP } from "../nemesis/grudge.js";
-import { parseTarget, TARGET_HELP } from "../nemesis/targets.js";
-import type { NemesisOptions } from "../nemesis/nemesis.js";
-import { redisSizeBytes, isRedisSize } from "../topology/sizes.js";
-import { MAXMEMORY_POLICIES } from "../topology/spec.js";
+import { CLOCK_SKEW_NOTE, defaultNemeses, FAULT_OPTIONS, nemesisHelp, parseNemesisList, type NemesisOptions } from "../../nemeses/index.js";
+import type { FaultOption } from "../nemesis/nemesis.js";
 import { CLIENT_MODES, type ClientModeChoice } from "../client/reach.js";
 import { planProblems } from "./planProblems.js";
 import type { RunPlan } from "../rundir/plan.js";
@@ -32,26 +28,19 @@ export interface RunOptions extends ClusterOptions {
   nemesis?: string;
   nemesisInterval: string;
   nemesisMode: string;
-  target?: string;
-  partition?: string;
-  partitionClients?: boolean;
-  diskFree?: string;
-  memoryPressurePolicy?: string;
-  memoryPressureHeadroom?: string;
-  packetLoss?: string;
-  tornWrites?: boolean;
-  strictMetadata?: boolean;
   seed?: string;
   results: string;
   keep?: boolean;
   checkTimeout?: string;
   clientMode?: string;
+  /** The faults' own options (FAULT_OPTIONS), under commander's attribute names: text, or true for a flag. */
+  [faultOption: string]: unknown;
 }
 
 /** Adds every option of a run (cluster, workload, faults, timing) to a command; run, compare and audit share it. */
 export function addRunOptions(cmd: Command): Command {
   addClusterOptions(cmd);
-  return cmd
+  cmd
     .option("--workload <names>", "workloads, comma-separated: register, set, counter, queue", DEFAULT_WORKLOADS)
     .option("--keys <n>", "registers / keys the register workload spreads over (default: 8)")
     .option("--concurrency <n>", "client processes, split among the workloads", "10")
@@ -64,16 +53,9 @@ export function addRunOptions(cmd: Command): Command {
     .option("--wait-timeout <ms>", "timeout for WAIT / WAITAOF", "1000")
     .option("--nemesis <faults>", "faults, comma-separated, or none (default: partition,kill; kill on single)")
     .option("--nemesis-interval <s>", "seconds between a fault's start and stop, and between faults", String(DEFAULT_NEMESIS_INTERVAL_MS / 1000))
-    .addOption(new Option("--nemesis-mode <mode>", "one fault at a time, or overlapping as Jepsen's combined nemesis").choices(["sequential", "mix"]).default("sequential"))
-    .option("--target <who>", `nodes kill/pause/disk-fill/... act on: ${TARGET_HELP}`)
-    .option("--partition <shape>", `partition shape: ${GRUDGE_HELP}`)
-    .option("--partition-clients", "also cut the test runner's own traffic to the nodes on the minority side")
-    .option("--disk-free <bytes>", "bytes disk-fill leaves free on the data filesystem (default: 0)")
-    .addOption(new Option("--memory-pressure-policy <policy>", "maxmemory-policy memory-pressure sets while active, e.g. allkeys-lru to make it evict (default: leave the policy)").choices([...MAXMEMORY_POLICIES]))
-    .option("--memory-pressure-headroom <size>", "bytes above current use memory-pressure leaves under maxmemory (default: 0)")
-    .option("--packet-loss <p>", "share of packets packet-loss drops, in (0, 1] (default: 0.2)")
-    .option("--torn-writes", "power-loss keeps a random prefix of each file's unsynced tail (a torn write)")
-    .option("--strict-metadata", "power-loss: creates, renames and unlinks are durable only after a directory fsync")
+    .addOption(new Option("--nemesis-mode <mode>", "one fault at a time, or overlapping as Jepsen's combined nemesis").choices(["sequential", "mix"]).default("sequential"));
+  for (const f of FAULT_OPTIONS) cmd.addOption(cliOption(f));
+  return cmd
     .option("--seed <n>", "seed for op generation and the fault schedule (default: random, printed)")
     .option("--results <dir>", "where run directories go", "results")
     .option("--keep", "leave the cluster running after the run (prints how to reach and remove it)")
@@ -92,6 +74,23 @@ export function addRunOptions(cmd: Command): Command {
       `\nFaults (--nemesis):\n${nemesisHelp()}\n\n${CLOCK_SKEW_NOTE}\n` +
         "\nExit codes: 0 valid, 1 anomalies found, 2 unknown or cut short, 3 usage or environment error.",
     );
+}
+
+function cliOption(f: FaultOption<NemesisOptions>): Option {
+  const option = new Option(f.flags, f.description);
+  return f.choices ? option.choices([...f.choices]) : option;
+}
+
+/** Each fault option the user gave, landed in the plan by the fault that declares it, in `--help` order. */
+function faultOptions(o: RunOptions, problems: string[]): NemesisOptions {
+  const out: NemesisOptions = {};
+  for (const f of FAULT_OPTIONS) {
+    const value = o[new Option(f.flags).attributeName()];
+    // Flags count when true; commander leaves an option the user did not give undefined.
+    if (value === undefined || value === false) continue;
+    Object.assign(out, f.parse(value as string | true, problems));
+  }
+  return out;
 }
 
 function posInt(flag: string, text: string | undefined, problems: string[], min = 1): number | undefined {
@@ -143,30 +142,7 @@ export function planFromOptions(o: RunOptions): RunPlan {
   const nemeses = (o.nemesis === undefined ? defaultNemeses(cluster.topology).join(",") : o.nemesis);
   const packages = parseNemesisList(nemeses);
   const nemesisIntervalMs = seconds("--nemesis-interval", o.nemesisInterval, problems);
-  const nemesisOptions: NemesisOptions = {};
-  if (o.target !== undefined) nemesisOptions.target = parseTarget(o.target);
-  if (o.partition !== undefined) nemesisOptions.grudge = parseGrudgeSpec(o.partition);
-  if (o.partitionClients) nemesisOptions.partitionClients = true;
-  if (o.diskFree !== undefined) {
-    if (!isRedisSize(o.diskFree)) problems.push(`--disk-free takes a size such as 0, 4096 or 1mb (got "${o.diskFree}")`);
-    else nemesisOptions.diskFreeBytes = redisSizeBytes(o.diskFree);
-  }
-  if (o.memoryPressurePolicy !== undefined) {
-    if (!(MAXMEMORY_POLICIES as readonly string[]).includes(o.memoryPressurePolicy)) {
-      problems.push(`--memory-pressure-policy takes one of ${MAXMEMORY_POLICIES.join(", ")} (got "${o.memoryPressurePolicy}")`);
-    } else nemesisOptions.maxmemoryPolicy = o.memoryPressurePolicy;
-  }
-  if (o.memoryPressureHeadroom !== undefined) {
-    if (!isRedisSize(o.memoryPressureHeadroom)) problems.push(`--memory-pressure-headroom takes a size such as 0, 65536 or 1mb (got "${o.memoryPressureHeadroom}")`);
-    else nemesisOptions.memoryHeadroomBytes = redisSizeBytes(o.memoryPressureHeadroom);
-  }
-  if (o.packetLoss !== undefined) {
-    const p = Number(o.packetLoss);
-    if (!(p > 0 && p <= 1)) problems.push(`--packet-loss takes a probability in (0, 1], such as 0.2 (got "${o.packetLoss}")`);
-    else nemesisOptions.lossProbability = p;
-  }
-  if (o.tornWrites) nemesisOptions.tornWrites = true;
-  if (o.strictMetadata) nemesisOptions.strictMetadata = true;
+  const nemesisOptions = faultOptions(o, problems);
   let seed: number;
   if (o.seed === undefined) seed = Math.floor(Math.random() * 2 ** 31);
   else {

@@ -1,26 +1,25 @@
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { UsageError, type Verdict } from "../core/exit.js";
+import type { Cluster, Endpoints, Target } from "../core/cluster.js";
 import { newRunId } from "../docker/labels.js";
 import { onTeardown } from "../docker/cleanup.js";
-import { requireDocker } from "../docker/engine.js";
-import { ensureNodeImage } from "../image/images.js";
-import { startCluster, type RunningCluster, type StartOptions } from "../cluster/start.js";
 import { probeServer } from "../client/session.js";
 import { connectClient, whenReady } from "../client/connect.js";
 import { assertSupported } from "../client/durability.js";
 import { HistoryWriter } from "../history/writer.js";
 import { createHealer, runSchedule, type HealFailure } from "../nemesis/driver.js";
-import { activeWindows, planSchedule } from "../nemesis/schedule.js";
+import { activeWindows, planSchedule, type ScheduleEvent } from "../nemesis/schedule.js";
 import { packageRoot } from "../core/paths.js";
 import { SeededRng } from "../core/rng.js";
 import { createWorkload } from "../../workloads/index.js";
 import type { Workload } from "../../workloads/workload.js";
-import { NEMESES } from "../../nemeses/index.js";
+import { clusterNeeds, NEMESES } from "../../nemeses/index.js";
 import type { Nemesis, NemesisContext } from "../nemesis/nemesis.js";
+import { prepareTarget, type OpenOptions, type PreparedTarget } from "../target/index.js";
 import { checkHistory, type RunResults, type TestRecord } from "./checkRun.js";
 import { ClientPool } from "./clients.js";
-import { monotonicClock, formatOffset } from "./clock.js";
+import { monotonicClock, formatOffset, type Clock } from "./clock.js";
 import type { RunPlan } from "./plan.js";
 import { Progress, type RunCounts } from "./progress.js";
 import { createRunDir, pointLatest, runDirName, writeJson, type RunDir } from "../rundir/paths.js";
@@ -50,28 +49,76 @@ export interface RunHooks {
    * Called once the workload has started, alongside it (a test's own fault, a scenario's extra step); the run
    * waits for it before healing. Gets the run's clock so what it does can be placed in the history's time.
    */
-  duringWorkload?: (cluster: RunningCluster, clock: { now(): number }) => Promise<void>;
-  /** Passed to startCluster: wraps the client reachability probe (tests make container addresses unreachable). */
-  aroundReachProbe?: StartOptions["aroundReachProbe"];
+  duringWorkload?: (cluster: Cluster, clock: { now(): number }) => Promise<void>;
+  /** Passed to a cluster started in Docker: wraps the client reachability probe (tests make addresses unreachable). */
+  aroundReachProbe?: OpenOptions["aroundReachProbe"];
+}
+
+/** One run as its phases pass it on: fixed once the run directory exists; test.json's record fills in as it goes. */
+export interface Run {
+  readonly plan: RunPlan;
+  readonly hooks: RunHooks;
+  readonly progress: Progress;
+  readonly runId: string;
+  readonly dir: RunDir;
+  readonly test: TestRecord;
+  readonly workloads: ReadonlyMap<string, Workload>;
+  readonly nemeses: readonly Nemesis[];
+}
+
+/** The run's faults, armed against an open target: their context, and the heal that must run however it ends. */
+export interface Armed {
+  readonly target: Target;
+  readonly clock: Clock;
+  readonly nemesisCtx: NemesisContext;
+  readonly heal: () => Promise<HealFailure[]>;
+  /** Drops the interrupt's heal hook once the run healed on its own way out. */
+  readonly unregisterHeal: () => void;
+}
+
+/** What is open while the run records, for the closing phase to stop whatever of it exists. */
+export interface Recording {
+  history?: HistoryWriter;
+  stats?: StatsSampler;
+  readonly counts: RunCounts;
 }
 
 function toolVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }).version;
 }
 
-
 /**
- * One run, phase by phase: cluster -> health -> workload with faults -> heal -> recovery -> final reads ->
- * teardown -> check. Every phase after the cluster exists runs in a `finally` chain, so faults are healed and
- * containers removed however the run ends; the history is streamed, so even a crashed run can be re-checked.
+ * One run, phase by phase: target -> health -> workload with faults -> heal -> recovery -> final reads ->
+ * teardown -> check -> report. Every phase after the target is open runs before `closeRun`, which heals and tears
+ * down however the run ends; the history is streamed, so even a crashed run can be re-checked.
  */
 export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunOutcome> {
+  const { run, target: prepared } = await prepareRun(plan, hooks);
+  const armed = armFaults(run, await openTarget(run, prepared));
+  const recording: Recording = { counts: { ok: 0, fail: 0, info: 0 } };
+  try {
+    const schedule = await planFaults(run, armed);
+    const pool = await openHistory(run, armed, recording);
+    await runWorkload(run, armed, pool, schedule, recording);
+    await healFaults(run, armed, recording.history!);
+    await recoverAndRead(run, armed.target, pool);
+  } catch (err) {
+    await closeRun(run, armed, recording, { error: err });
+    throw err;
+  }
+  await closeRun(run, armed, recording);
+  return reportRun(run, await checkRun(run));
+}
+
+/**
+ * The target kind's own checks (an engine, a node image) come first, so a run that cannot begin leaves nothing
+ * behind; then the run directory with test.json, the workloads and the faults.
+ */
+export async function prepareRun(plan: RunPlan, hooks: RunHooks): Promise<{ run: Run; target: PreparedTarget }> {
   const progress = hooks.progress ?? new Progress();
   const startedAt = new Date();
   const runId = newRunId(startedAt);
-  // Asked before the run directory exists: a start that cannot begin (no engine, no image) leaves nothing behind.
-  await requireDocker();
-  const image = plan.cluster.image ?? (await ensureNodeImage({ db: plan.cluster.db, ...(plan.cluster.version ? { version: plan.cluster.version } : {}) }));
+  const target = await prepareTarget(plan);
   const dir = createRunDir(plan.resultsRoot, runDirName(startedAt, plan.cluster.db, plan.cluster.topology, runId));
   const test: TestRecord = {
     tool: { name: "splitbrain", version: toolVersion() },
@@ -83,206 +130,254 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
   writeJson(dir.testPath, test);
   progress.event(`run ${runId}: ${dir.path}`);
   progress.event(`seed ${plan.seed} (repeat with --seed ${plan.seed})`);
-
   const workloads = new Map<string, Workload>(
     plan.workloads.map((w) => [w, createWorkload(w, plan.keys !== undefined ? { keys: plan.keys } : {})]),
   );
   const nemeses: Nemesis[] = plan.nemeses.map((n) => NEMESES.get(n)!.create(plan.nemesisOptions));
+  return { run: { plan, hooks, progress, runId, dir, test, workloads, nemeses }, target };
+}
 
-  progress.event(`phase: start cluster (${plan.cluster.db}, ${plan.cluster.topology})`);
-  const cluster: RunningCluster = await startCluster(plan.cluster, {
-    image,
-    runId,
-    resultsDir: dir.path,
-    log: (line) => progress.event(`  ${line}`),
-    ...(hooks.signal ? { signal: hooks.signal } : {}),
-    // Only runs with a fault that needs it pay for the lazy filesystem.
-    ...(plan.nemeses.some((n) => NEMESES.get(n)!.needsLazyFs)
-      ? { lazyFs: { strictMetadata: plan.nemesisOptions.strictMetadata ?? false } }
-      : {}),
-    clientMode: plan.clientMode ?? "auto",
-    ...(hooks.aroundReachProbe ? { aroundReachProbe: hooks.aroundReachProbe } : {}),
-  }).catch((err: Error) => {
-    // The directory of a failed start is kept, with test.json saying why: containers that did start left their
-    // logs and configs in nodes/ (teardown collects them), the evidence of why health or set-up failed. `latest`
-    // still points at the last run with a history, so nothing reads this one by accident.
-    writeJson(dir.testPath, { ...test, startFailed: err.message.split("\n")[0] });
-    throw err;
-  });
+/**
+ * Opens the target (starts the cluster). The directory of a failed start is kept, with test.json saying why:
+ * containers that did start left their logs and configs in nodes/ (teardown collects them), the evidence of why
+ * health or set-up failed. `latest` still points at the last run with a history, so nothing reads it by accident.
+ */
+export async function openTarget(run: Run, prepared: PreparedTarget): Promise<Target> {
+  const { plan, hooks, progress } = run;
+  progress.event(`phase: ${prepared.opening}`);
+  return prepared
+    .open({
+      runId: run.runId,
+      resultsDir: run.dir.path,
+      log: (line) => progress.event(`  ${line}`),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      // What the run's faults need of the cluster (the lazy filesystem for power-loss), declared by each fault.
+      ...clusterNeeds(plan.nemeses, plan.nemesisOptions),
+      ...(hooks.aroundReachProbe ? { aroundReachProbe: hooks.aroundReachProbe } : {}),
+    })
+    .catch((err: Error) => {
+      writeJson(run.dir.testPath, { ...run.test, startFailed: err.message.split("\n")[0] });
+      throw err;
+    });
+}
+
+/** Starts the run's clock and arms the heal, so an interrupt from here on heals every fault before teardown. */
+export function armFaults(run: Run, target: Target): Armed {
   const clock = monotonicClock();
   // Lets logs stamped with wall time (Sentinel's, the servers') be placed on the run's clock.
-  test.clockStartedAt = new Date().toISOString();
+  run.test.clockStartedAt = new Date().toISOString();
   const nemesisCtx: NemesisContext = {
-    cluster,
-    rng: new SeededRng((plan.seed ^ 0x5bd1e995) >>> 0),
-    log: (line) => progress.event(`  [${formatOffset(clock.now())}] ${line}`),
+    cluster: target.cluster,
+    allows: target.allows,
+    rng: new SeededRng((run.plan.seed ^ 0x5bd1e995) >>> 0),
+    log: (line) => run.progress.event(`  [${formatOffset(clock.now())}] ${line}`),
   };
-  const heal = createHealer(nemeses, nemesisCtx);
-  // Newer than the cluster's own teardown hook, so an interrupt heals before containers go.
+  const heal = createHealer(run.nemeses, nemesisCtx);
+  // Newer than the target's own teardown hook, so an interrupt heals before containers go.
   // Failures reject, so the interrupt's cleanup says them: a second Ctrl-C may exit before test.json records them.
-  const unregisterHeal = onTeardown(`heal faults of run ${runId}`, async () => {
+  const unregisterHeal = onTeardown(`heal faults of run ${run.runId}`, async () => {
     const failures = await heal();
     if (failures.length) throw new Error(failures.map((f) => `could not heal ${f.nemesis}: ${f.error} (may remain: ${f.mayRemain})`).join("; "));
   });
-  let history: HistoryWriter | undefined;
-  let stats: StatsSampler | undefined;
-  const counts: RunCounts = { ok: 0, fail: 0, info: 0 };
-  let failedBeforeHistory: string | undefined;
-  try {
-    test.cluster = {
-      nodes: cluster.allNodes.map((n) => ({ name: n.name, kind: n.kind, ip: n.ip, port: n.port })),
-      capabilities: cluster.capabilities,
-      timings: cluster.timings,
-      ...(Object.keys(cluster.runtime).length ? { runtime: cluster.runtime } : {}),
-      client: cluster.reach,
-    };
-    await checkDurabilitySupported(cluster, plan);
-    for (const n of nemeses) {
-      const why = await n.unavailable?.(nemesisCtx);
-      if (why) throw new UsageError(`fault ${n.name} cannot run here: ${why}`, `drop it from --nemesis`);
-    }
-    const schedule = planSchedule({
-      faults: plan.nemeses.map((n) => ({ name: n, ...(NEMESES.get(n)!.group ? { group: NEMESES.get(n)!.group! } : {}) })),
-      intervalMs: plan.nemesisIntervalMs,
-      durationMs: plan.timeLimitMs,
-      rng: new SeededRng(plan.seed >>> 0),
-      mode: plan.nemesisMode,
-    });
-    test.schedule = { events: schedule, windows: activeWindows(schedule) };
-    writeJson(dir.testPath, test);
+  return { target, clock, nemesisCtx, heal, unregisterHeal };
+}
 
-    history = await HistoryWriter.create(dir.historyPath);
-    pointLatest(plan.resultsRoot, basename(dir.path));
-    const h = history;
-    const pool = new ClientPool({
-      endpoints: cluster.endpoints,
-      slots: plan.slots,
-      workloads,
-      opTimeoutMs: plan.opTimeoutMs,
-      durability: plan.durability,
-      rate: plan.rate,
-      seed: plan.seed,
-      clock,
-      history: h,
-      counts,
-      nodeName: (addr) => {
-        if (!addr) return undefined;
-        const i = addr.lastIndexOf(":");
-        return cluster.nodeByAddress(addr.slice(0, i), Number(addr.slice(i + 1)))?.name ?? addr;
-      },
-    });
-
-    progress.event(`phase: workload for ${plan.timeLimitMs / 1000}s (${plan.workloads.join(", ")}; ${plan.concurrency} clients; faults: ${plan.nemeses.join(", ") || "none"})`);
-    const workloadStop = new AbortController();
-    // The schedule stops early only on an interrupt; at the time limit it still records its final stops.
-    const scheduleStop = new AbortController();
-    const onAbort = () => {
-      workloadStop.abort();
-      scheduleStop.abort();
-    };
-    hooks.signal?.addEventListener("abort", onAbort, { once: true });
-    // A Ctrl-C that came after set-up's last step but before this listener (the checks above) still stops the run.
-    if (hooks.signal?.aborted) onAbort();
-    const active = new Set<string>();
-    const startNs = clock.now();
-    pool.start();
-    stats = new StatsSampler(cluster.allNodes.map((n) => ({ name: n.name, containerId: n.containerId })));
-    const faults = runSchedule({
-      events: schedule,
-      nemeses: new Map(nemeses.map((n) => [n.name, n])),
-      ctx: nemesisCtx,
-      waitUntil: (atMs, signal) => sleep(atMs - (clock.now() - startNs) / 1e6, signal),
-      record: (op) => {
-        if (op.type === "ok" || op.type === "info") {
-          const n = nemeses.find((x) => x.fs.start === op.f || x.fs.stop === op.f);
-          if (n) (op.f === n.fs.start ? active.add(n.name) : active.delete(n.name));
-        }
-        h.append({ process: "nemesis", time: clock.now(), ...op });
-      },
-      signal: scheduleStop.signal,
-    }).catch((err: Error) => progress.event(`nemesis schedule stopped: ${err.message}`));
-    const extra = hooks.duringWorkload?.(cluster, clock).catch((err: Error) => progress.event(`during-workload step failed: ${err.message}`));
-    const ticker = setInterval(() => {
-      progress.status({ phase: "workload", elapsedMs: (clock.now() - startNs) / 1e6, totalMs: plan.timeLimitMs, counts, activeFaults: [...active] });
-    }, 250);
-    await sleep(plan.timeLimitMs, workloadStop.signal);
-    workloadStop.abort();
-    await pool.stop();
-    await faults;
-    await extra;
-    await stats.stop(dir.nodesPath);
-    clearInterval(ticker);
-    progress.done();
-    hooks.signal?.removeEventListener("abort", onAbort);
-    if (hooks.signal?.aborted) test.incomplete = "interrupted during the workload";
-    progress.event(`workload done: ok ${counts.ok}, fail ${counts.fail}, info ${counts.info}`);
-
-    progress.event("phase: heal every fault");
-    h.append({ process: "nemesis", type: "invoke", f: "heal", time: clock.now() });
-    const failures = await heal();
-    h.append({ process: "nemesis", type: failures.length ? "info" : "ok", f: "heal", time: clock.now(), ...(failures.length ? { error: failures.map((f) => `${f.nemesis}: ${f.error}`).join("; ") } : {}) });
-    for (const f of failures) progress.event(`  could not heal ${f.nemesis}: ${f.error} (may remain: ${f.mayRemain})`);
-    noteHeal(test, failures, "heal");
-
-    if (!hooks.signal?.aborted) {
-      progress.event(`phase: recovery (${plan.recoveryMs / 1000}s, then wait for a healthy cluster)`);
-      await sleep(plan.recoveryMs, hooks.signal);
-      await cluster.waitHealthy().catch((err: Error) => {
-        progress.event(`  cluster not healthy after recovery: ${err.message.split("\n")[0]}`);
-      });
-    }
-    if (!hooks.signal?.aborted) {
-      progress.event("phase: final reads");
-      for (const [name, w] of workloads) {
-        const reads = w.finalReads();
-        if (reads.length === 0) continue;
-        const oks = await pool.runOnce(name, reads);
-        if (oks < reads.length) {
-          test.incomplete = `${reads.length - oks} of ${reads.length} final reads of ${name} did not succeed`;
-          progress.event(`  ${name}: ${test.incomplete}`);
-        }
-      }
-    } else {
-      test.incomplete ??= "interrupted";
-    }
-    await pool.stop();
-  } catch (err) {
-    // Before the history exists there is nothing to check: test.json says why, as a failed start's does.
-    if (!history) failedBeforeHistory = (err as Error).message.split("\n")[0];
-    throw err;
-  } finally {
-    await history?.close().catch(() => undefined);
-    await stats?.stop(dir.nodesPath).catch(() => undefined);
-    // Heal again on the way out: a no-op after a normal run, essential after an error mid-workload. Its failures are
-    // the ones a fault could outlive the run by, so they are recorded and said, never dropped.
-    const lastHeal = await heal().catch((err: Error): HealFailure[] => [
-      { nemesis: "every fault", error: err.message, mayRemain: "any fault this run started" },
-    ]);
-    noteHeal(test, lastHeal, "teardown");
-    unregisterHeal();
-    progress.event(plan.keep ? "phase: teardown (--keep: leaving the cluster up)" : "phase: teardown");
-    let teardown: TeardownResult = plan.keep ? "kept" : "failed";
-    try {
-      await cluster.teardown({ keep: plan.keep });
-      if (!plan.keep) teardown = "removed";
-    } finally {
-      if (test.healFailures) {
-        test.healFailures = afterTeardown(test.healFailures, teardown, runId);
-        for (const line of healFailureLines(test.healFailures)) progress.event(line);
-      }
-      writeJson(dir.testPath, failedBeforeHistory !== undefined ? { ...test, startFailed: failedBeforeHistory } : test);
-    }
+/**
+ * Records the target in test.json, refuses what it cannot do (a durability command the server lacks, a fault that
+ * cannot run here), and plans the fault schedule.
+ */
+export async function planFaults(run: Run, armed: Armed): Promise<ScheduleEvent[]> {
+  const { plan, test } = run;
+  test.cluster = armed.target.record();
+  await checkDurabilitySupported(armed.target.cluster.endpoints, plan);
+  for (const n of run.nemeses) {
+    const why = await n.unavailable?.(armed.nemesisCtx);
+    if (why) throw new UsageError(`fault ${n.name} cannot run here: ${why}`, `drop it from --nemesis`);
   }
+  const schedule = planSchedule({
+    faults: plan.nemeses.map((n) => ({ name: n, ...(NEMESES.get(n)!.group ? { group: NEMESES.get(n)!.group! } : {}) })),
+    intervalMs: plan.nemesisIntervalMs,
+    durationMs: plan.timeLimitMs,
+    rng: new SeededRng(plan.seed >>> 0),
+    mode: plan.nemesisMode,
+  });
+  test.schedule = { events: schedule, windows: activeWindows(schedule) };
+  writeJson(run.dir.testPath, test);
+  return schedule;
+}
 
-  progress.event("phase: check");
-  const loaded = await loadHistory(dir.historyPath, "jsonl");
+/** Opens the history (from here on the run is checkable: `latest` points at it) and the clients that write it. */
+export async function openHistory(run: Run, armed: Armed, recording: Recording): Promise<ClientPool> {
+  const { plan } = run;
+  const history = await HistoryWriter.create(run.dir.historyPath);
+  recording.history = history;
+  pointLatest(plan.resultsRoot, basename(run.dir.path));
+  const cluster = armed.target.cluster;
+  return new ClientPool({
+    endpoints: cluster.endpoints,
+    slots: plan.slots,
+    workloads: run.workloads,
+    opTimeoutMs: plan.opTimeoutMs,
+    durability: plan.durability,
+    rate: plan.rate,
+    seed: plan.seed,
+    clock: armed.clock,
+    history,
+    counts: recording.counts,
+    nodeName: (addr) => {
+      if (!addr) return undefined;
+      const i = addr.lastIndexOf(":");
+      return cluster.nodeByAddress(addr.slice(0, i), Number(addr.slice(i + 1)))?.name ?? addr;
+    },
+  });
+}
+
+/**
+ * The workload for the time limit, with the fault schedule beside it. An interrupt stops both early; at the time
+ * limit the schedule still records its final stops.
+ */
+export async function runWorkload(run: Run, armed: Armed, pool: ClientPool, schedule: readonly ScheduleEvent[], recording: Recording): Promise<void> {
+  const { plan, hooks, progress, test } = run;
+  const { clock, target } = armed;
+  const h = recording.history!;
+  const counts = recording.counts;
+  progress.event(`phase: workload for ${plan.timeLimitMs / 1000}s (${plan.workloads.join(", ")}; ${plan.concurrency} clients; faults: ${plan.nemeses.join(", ") || "none"})`);
+  const workloadStop = new AbortController();
+  const scheduleStop = new AbortController();
+  const onAbort = () => {
+    workloadStop.abort();
+    scheduleStop.abort();
+  };
+  hooks.signal?.addEventListener("abort", onAbort, { once: true });
+  // A Ctrl-C that came after set-up's last step but before this listener (the checks before) still stops the run.
+  if (hooks.signal?.aborted) onAbort();
+  const active = new Set<string>();
+  const startNs = clock.now();
+  pool.start();
+  const stats = target.allows.resourceStats
+    ? new StatsSampler(target.allNodes.map((n) => ({ name: n.name, containerId: n.containerId })))
+    : undefined;
+  recording.stats = stats;
+  const faults = runSchedule({
+    events: schedule,
+    nemeses: new Map(run.nemeses.map((n) => [n.name, n])),
+    ctx: armed.nemesisCtx,
+    waitUntil: (atMs, signal) => sleep(atMs - (clock.now() - startNs) / 1e6, signal),
+    record: (op) => {
+      if (op.type === "ok" || op.type === "info") {
+        const n = run.nemeses.find((x) => x.fs.start === op.f || x.fs.stop === op.f);
+        if (n) (op.f === n.fs.start ? active.add(n.name) : active.delete(n.name));
+      }
+      h.append({ process: "nemesis", time: clock.now(), ...op });
+    },
+    signal: scheduleStop.signal,
+  }).catch((err: Error) => progress.event(`nemesis schedule stopped: ${err.message}`));
+  const extra = hooks.duringWorkload?.(target.cluster, clock).catch((err: Error) => progress.event(`during-workload step failed: ${err.message}`));
+  const ticker = setInterval(() => {
+    progress.status({ phase: "workload", elapsedMs: (clock.now() - startNs) / 1e6, totalMs: plan.timeLimitMs, counts, activeFaults: [...active] });
+  }, 250);
+  await sleep(plan.timeLimitMs, workloadStop.signal);
+  workloadStop.abort();
+  await pool.stop();
+  await faults;
+  await extra;
+  await stats?.stop(run.dir.nodesPath);
+  clearInterval(ticker);
+  progress.done();
+  hooks.signal?.removeEventListener("abort", onAbort);
+  if (hooks.signal?.aborted) test.incomplete = "interrupted during the workload";
+  progress.event(`workload done: ok ${counts.ok}, fail ${counts.fail}, info ${counts.info}`);
+}
+
+/** Heals every fault, recorded in the history as one nemesis op; what could not be healed goes into test.json. */
+export async function healFaults(run: Run, armed: Armed, h: HistoryWriter): Promise<void> {
+  const { clock } = armed;
+  run.progress.event("phase: heal every fault");
+  h.append({ process: "nemesis", type: "invoke", f: "heal", time: clock.now() });
+  const failures = await armed.heal();
+  h.append({ process: "nemesis", type: failures.length ? "info" : "ok", f: "heal", time: clock.now(), ...(failures.length ? { error: failures.map((f) => `${f.nemesis}: ${f.error}`).join("; ") } : {}) });
+  for (const f of failures) run.progress.event(`  could not heal ${f.nemesis}: ${f.error} (may remain: ${f.mayRemain})`);
+  noteHeal(run.test, failures, "heal");
+}
+
+/** Unless interrupted: the recovery wait, a healthy target, then each workload's final reads. */
+export async function recoverAndRead(run: Run, target: Target, pool: ClientPool): Promise<void> {
+  const { plan, hooks, progress, test } = run;
+  if (!hooks.signal?.aborted) {
+    progress.event(`phase: recovery (${plan.recoveryMs / 1000}s, then wait for a healthy cluster)`);
+    await sleep(plan.recoveryMs, hooks.signal);
+    await target.waitHealthy().catch((err: Error) => {
+      progress.event(`  cluster not healthy after recovery: ${err.message.split("\n")[0]}`);
+    });
+  }
+  if (!hooks.signal?.aborted) {
+    progress.event("phase: final reads");
+    for (const [name, w] of run.workloads) {
+      const reads = w.finalReads();
+      if (reads.length === 0) continue;
+      const oks = await pool.runOnce(name, reads);
+      if (oks < reads.length) {
+        test.incomplete = `${reads.length - oks} of ${reads.length} final reads of ${name} did not succeed`;
+        progress.event(`  ${name}: ${test.incomplete}`);
+      }
+    }
+  } else {
+    test.incomplete ??= "interrupted";
+  }
+  await pool.stop();
+}
+
+/**
+ * The way out, however the run ended: close the history, heal again (a no-op after a normal run, essential after
+ * an error mid-workload), tear the target down and write test.json. Heal failures are the ones a fault could
+ * outlive the run by, so they are recorded and said, never dropped. After an error (`failure`), a teardown that
+ * fails too is said here and the error that ended the run is the one that propagates.
+ */
+export async function closeRun(run: Run, armed: Armed, recording: Recording, failure?: { error: unknown }): Promise<void> {
+  const { plan, progress, test } = run;
+  const failed = failure !== undefined;
+  await recording.history?.close().catch(() => undefined);
+  await recording.stats?.stop(run.dir.nodesPath).catch(() => undefined);
+  const lastHeal = await armed.heal().catch((err: Error): HealFailure[] => [
+    { nemesis: "every fault", error: err.message, mayRemain: "any fault this run started" },
+  ]);
+  noteHeal(test, lastHeal, "teardown");
+  armed.unregisterHeal();
+  progress.event(plan.keep ? "phase: teardown (--keep: leaving the cluster up)" : "phase: teardown");
+  let teardown: TeardownResult = plan.keep ? "kept" : "failed";
+  try {
+    await armed.target.teardown({ keep: plan.keep });
+    if (!plan.keep) teardown = "removed";
+  } catch (err) {
+    if (!failed) throw err;
+    progress.event(`teardown failed too: ${(err as Error).message}`);
+  } finally {
+    if (test.healFailures) {
+      test.healFailures = afterTeardown(test.healFailures, teardown, run.runId);
+      for (const line of healFailureLines(test.healFailures)) progress.event(line);
+    }
+    // Before the history exists there is nothing to check: test.json says why, as a failed start's does.
+    const startFailed = failure && !recording.history ? (failure.error as Error).message.split("\n")[0] : undefined;
+    writeJson(run.dir.testPath, startFailed !== undefined ? { ...test, startFailed } : test);
+  }
+}
+
+/** Checks the saved history (read back from the run directory, as `splitbrain check` would) into results.json. */
+export async function checkRun(run: Run): Promise<RunResults> {
+  run.progress.event("phase: check");
+  const loaded = await loadHistory(run.dir.historyPath, "jsonl");
   const t0 = performance.now();
-  const results = await checkHistory(loaded.history, test, plan.checkTimeoutMs);
+  const results = await checkHistory(loaded.history, run.test, run.plan.checkTimeoutMs);
   results.stats.checkMs = Math.round(performance.now() - t0);
-  writeRunResults(dir.path, results);
-  // The report is for people; failing to draw it must not cost the run its verdict.
+  writeRunResults(run.dir.path, results);
+  return results;
+}
+
+/** Writes report.html. The report is for people; failing to draw it must not cost the run its verdict. */
+export async function reportRun(run: Run, results: RunResults): Promise<RunOutcome> {
+  const { dir, test } = run;
   const reportPath = await writeReport(dir.path).catch((err: Error) => {
-    progress.event(`could not write report.html: ${err.message} (retry with: splitbrain report ${dir.path})`);
+    run.progress.event(`could not write report.html: ${err.message} (retry with: splitbrain report ${dir.path})`);
     return undefined;
   });
   return {
@@ -301,9 +396,9 @@ function noteHeal(test: TestRecord, failures: readonly HealFailure[], at: HealFa
 }
 
 /** WAIT / WAITAOF are refused up front, naming the engine and version, where the server lacks them. */
-async function checkDurabilitySupported(cluster: RunningCluster, plan: RunPlan): Promise<void> {
+async function checkDurabilitySupported(endpoints: Endpoints, plan: RunPlan): Promise<void> {
   if (plan.durability.kind === "primary") return;
-  const client = connectClient(cluster.endpoints, { opTimeoutMs: 2000 });
+  const client = connectClient(endpoints, { opTimeoutMs: 2000 });
   try {
     await whenReady(client, 5000);
     assertSupported(plan.durability, await probeServer(client, ["wait", "waitaof"]));

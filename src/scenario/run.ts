@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DbName } from "../core/cluster.js";
-import type { RunningCluster } from "../cluster/start.js";
+import type { Cluster } from "../core/cluster.js";
 import { dbCommand } from "../nemesis/node-io.js";
 import { resolveTargets } from "../nemesis/targeting.js";
 import { SeededRng } from "../core/rng.js";
@@ -45,7 +45,7 @@ export const SCENARIO_FILE = "scenario.json";
 
 
 /** Sends a scenario's steps at their times; a failed step is recorded and logged, never fatal to the run. */
-async function runSteps(steps: readonly Step[], cluster: RunningCluster, clock: { now(): number }, log: (l: string) => void, signal?: AbortSignal): Promise<StepRecord[]> {
+async function runSteps(steps: readonly Step[], cluster: Cluster, clock: { now(): number }, log: (l: string) => void, signal?: AbortSignal): Promise<StepRecord[]> {
   const t0 = clock.now();
   const out: StepRecord[] = [];
   const ctx = { cluster, rng: new SeededRng(1), log };
@@ -85,7 +85,7 @@ export async function runScenario(
     command: opts.command ?? ["scenario", "run", s.name],
     ...(s.steps.length
       ? {
-          duringWorkload: async (cluster: RunningCluster, clock: { now(): number }) => {
+          duringWorkload: async (cluster: Cluster, clock: { now(): number }) => {
             steps = await runSteps(s.steps, cluster, clock, (l) => progress.event(l), opts.signal);
           },
         }

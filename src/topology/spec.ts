@@ -6,7 +6,7 @@ import { dataSizeBytes, isRedisSize } from "./sizes.js";
  * production, the fault-detection timings, and the durability settings people audit. Pure data; the Db adapters
  * render it into config files and flags.
  */
-export interface ClusterSpec {
+export interface ClusterSpec extends EngineSpecs {
   db: DbName;
   /** Database version tag (`--version`), or undefined for the node image's default. */
   version: string | undefined;
@@ -24,8 +24,17 @@ export interface ClusterSpec {
   /** Container memory limit of each data node (`--memory-limit`), as typed; absent = no limit. */
   memoryLimit?: string;
   settings: DurabilitySettings;
-  dragonfly: DragonflySpec;
 }
+
+/**
+ * Options only one engine reads, under the engine's name: each engine folder that has any adds its part to this
+ * interface (src/db/<engine>/options.ts, `declare module`), so this module names none.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: engines add their parts by declaration merging, which a type cannot take
+export interface EngineSpecs {}
+
+/** The spec without the engines' own parts: what this module can fill in by itself. */
+export type GenericSpec = Omit<ClusterSpec, keyof EngineSpecs>;
 
 export interface SentinelSpec {
   count: number;
@@ -65,20 +74,6 @@ export interface DurabilitySettings {
   extra: Array<[string, string]>;
 }
 
-/** Dragonfly's own flags (passed as `--flag=value`). */
-export interface DragonflySpec {
-  proactorThreads: number | undefined;
-  snapshotCron: string | undefined;
-  dbfilename: string | undefined;
-  /**
-   * Container memlock ulimit in bytes or "unlimited". Unset by default: io_uring works within Docker's default, and
-   * some runtimes refuse `memlock=-1` outright.
-   */
-  memlock: string | undefined;
-  /** `--dragonfly-flag name=value`, for anything else. */
-  extra: Array<[string, string]>;
-}
-
 export const SENTINEL_DEFAULTS = { count: 3, downAfterMs: 3000, failoverTimeoutMs: 10_000 } as const;
 export const CLUSTER_NODE_TIMEOUT_DEFAULT_MS = 5000;
 export const DATA_SIZE_DEFAULT = "256m";
@@ -109,8 +104,8 @@ export function emptySettings(): DurabilitySettings {
   };
 }
 
-/** A spec with every default filled in, for callers (tests, compare) that build specs in code. */
-export function defaultSpec(partial: Partial<ClusterSpec> & { db?: DbName; topology?: TopologyName } = {}): ClusterSpec {
+/** The generic part of a spec with every default filled in (src/db/spec.ts adds the engines' parts). */
+export function defaultGenericSpec(partial: Partial<ClusterSpec> & { db?: DbName; topology?: TopologyName } = {}): GenericSpec {
   const topology = partial.topology ?? "sentinel";
   const count = partial.sentinel?.count ?? SENTINEL_DEFAULTS.count;
   return {
@@ -130,13 +125,6 @@ export function defaultSpec(partial: Partial<ClusterSpec> & { db?: DbName; topol
     dataSize: partial.dataSize ?? DATA_SIZE_DEFAULT,
     dataSizeBytes: partial.dataSizeBytes ?? dataSizeBytes(partial.dataSize ?? DATA_SIZE_DEFAULT) ?? 256 * 1024 ** 2,
     settings: partial.settings ?? emptySettings(),
-    dragonfly: partial.dragonfly ?? {
-      proactorThreads: undefined,
-      snapshotCron: undefined,
-      dbfilename: undefined,
-      memlock: undefined,
-      extra: [],
-    },
   };
 }
 
@@ -254,17 +242,6 @@ export function specProblems(spec: ClusterSpec): string[] {
     if (/[\r\n]/.test(value)) out.push(`--redis-conf ${key}: the value may not contain a line break.`);
   }
 
-  const df = spec.dragonfly;
-  if (df.proactorThreads !== undefined && !intIn(df.proactorThreads, 1, 64)) {
-    out.push(`--proactor-threads must be a whole number from 1 to 64 (got ${df.proactorThreads}).`);
-  }
-  if (df.memlock !== undefined && df.memlock !== "unlimited" && !/^\d+$/.test(df.memlock)) {
-    out.push(`--memlock takes a number of bytes or "unlimited" (got "${df.memlock}").`);
-  }
-  for (const [name, value] of df.extra) {
-    if (!/^[a-z][a-z0-9_]*$/.test(name)) out.push(`--dragonfly-flag "${name}" is not a Dragonfly flag name.`);
-    if (/[\r\n]/.test(value)) out.push(`--dragonfly-flag ${name}: the value may not contain a line break.`);
-  }
   return out;
 }
 

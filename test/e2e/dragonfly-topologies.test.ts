@@ -8,7 +8,7 @@ import { adminCall } from "../../src/client/admin.js";
 import { leftovers } from "../../src/docker/cleanup.js";
 import { parseJsonl } from "../../src/history/jsonl.js";
 import type { Op } from "../../src/history/op.js";
-import type { IoBackendChoice } from "../../src/db/dragonflyIo.js";
+import type { IoBackendChoice } from "../../src/db/dragonfly/io.js";
 import { parseInfo } from "../../src/db/info.js";
 import type { TestRecord } from "../../src/runner/checkRun.js";
 import { planFromOptions, type RunOptions } from "../../src/runner/plan.js";

@@ -408,6 +408,27 @@ describe("architecture", () => {
     ).toBe(0);
   });
 
+  // The layers of docs/architecture.md, bottom first. A folder may import only from folders before it in this list
+  // (and from itself); a new folder must be placed here, which is where its rank is decided.
+  const LAYERS = [
+    "src/core", "src/history", "src/models", "src/checker", "src/topology", "src/docker", "src/image", "src/db",
+    "src/client", "src/cluster", "src/nemesis", "nemeses", "workloads", "src/rundir", "src/target", "src/metrics",
+    "src/report", "src/runner", "src/compare", "src/scenario", "src/cli",
+  ];
+
+  it("places every folder in a layer and imports only downwards", () => {
+    const unplaced = [...new Set(FILES.map((f) => f.folder))].filter((f) => !LAYERS.includes(f));
+    expect(unplaced, `folders missing from LAYERS (place each in docs/architecture.md and here): ${unplaced.join(", ")}`).toEqual([]);
+    const upward = EDGES.filter(
+      (e) => e.from.folder !== e.targetFolder && LAYERS.indexOf(e.targetFolder) > LAYERS.indexOf(e.from.folder),
+    );
+    expect(
+      upward.length,
+      "imports that run up the layers:\n" +
+        upward.map((e) => `  ${e.from.path}:${e.line} (${e.from.folder}) imports "${e.specifier}" (${e.targetFolder})`).join("\n"),
+    ).toBe(0);
+  });
+
   it("keeps engine names (dragonfly, valkey) in engine folders: at most 3 files outside src/db", () => {
     const ENGINE = /\b(dragonfly|valkey)\b/i;
     const hits: string[] = [];

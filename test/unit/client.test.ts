@@ -102,7 +102,7 @@ describe("engine detection and capability refusal", () => {
   it("reads engine and version from INFO server", () => {
     expect(engineFromInfo("# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n")).toEqual({ engine: "redis", version: "7.0.15" });
     expect(engineFromInfo("redis_version:7.2.4\r\nserver_name:valkey\r\nvalkey_version:8.0.1\r\n")).toEqual({ engine: "valkey", version: "8.0.1" });
-    expect(engineFromInfo("redis_version:7.4.0\r\ndragonfly_version:df-v1.21.2\r\n")).toEqual({ engine: "dragonfly", version: "v1.21.2" });
+    expect(engineFromInfo("redis_version:7.4.0\r\ndragonfly_version:df-v1.21.2\r\n")).toEqual({ engine: "dragonfly", version: "1.21.2" });
   });
 
   const redis70: ServerFacts = { engine: "redis", version: "7.0.15", commands: { wait: true, waitaof: false }, appendonly: false };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { planLayout, slotRanges } from "../../src/topology/layout.js";
-import { defaultSpec } from "../../src/topology/spec.js";
+import { defaultSpec } from "../../src/db/spec.js";
 
 const shape = (plans: ReturnType<typeof planLayout>) =>
   plans.map((p) => `${p.name}:${p.role}${p.replicaOf ? `<${p.replicaOf}` : ""}${p.runsSentinel ? "+S" : ""}@${p.address}`);

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { planLayout, type NodePlan } from "../../src/topology/layout.js";
-import { defaultSpec, type ClusterSpec } from "../../src/topology/spec.js";
+import type { ClusterSpec } from "../../src/topology/spec.js";
+import { defaultSpec } from "../../src/db/spec.js";
 import type { NodeView } from "../../src/db/db.js";
 import { dbFor } from "../../src/db/index.js";
+import { identifyServer } from "../../src/db/engines.js";
 
 function view(spec: ClusterSpec, name: string): NodeView {
   const plans = planLayout(spec);
@@ -141,12 +143,11 @@ describe("Valkey adapter", () => {
     const spec = defaultSpec({ db: "valkey", topology: "sentinel" });
     expect(valkey.serverLaunch(spec, view(spec, "n1")).argv[0]).toBe("valkey-server");
     expect(valkey.sentinelLaunch(spec, view(spec, "s1"), { ip: "x", port: 6379 }).argv[0]).toBe("valkey-sentinel");
-    expect(valkey.identify({ server_name: "valkey", valkey_version: "8.1.1", redis_version: "7.2.4" })).toEqual({
+    expect(identifyServer({ server_name: "valkey", valkey_version: "8.1.1", redis_version: "7.2.4" })).toEqual({
       engine: "valkey",
       version: "8.1.1",
     });
-    expect(valkey.identify({ redis_version: "7.0.15" })).toBeUndefined();
-    expect(dbFor("redis").identify({ redis_version: "7.0.15" })).toEqual({ engine: "redis", version: "7.0.15" });
+    expect(identifyServer({ redis_version: "7.0.15" })).toEqual({ engine: "redis", version: "7.0.15" });
   });
 });
 
@@ -195,7 +196,7 @@ describe("Dragonfly adapter", () => {
   });
 
   it("identifies itself by dragonfly_version", () => {
-    expect(dragonfly.identify({ redis_version: "7.4.0", dragonfly_version: "df-v1.40.1" })).toEqual({
+    expect(identifyServer({ redis_version: "7.4.0", dragonfly_version: "df-v1.40.1" })).toEqual({
       engine: "dragonfly",
       version: "1.40.1",
     });

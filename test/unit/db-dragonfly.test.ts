@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { defaultSpec } from "../../src/topology/spec.js";
+import { ENGINES } from "../../src/db/engines.js";
+import { defaultSpec } from "../../src/db/spec.js";
 import type { ExecResult } from "../../src/core/cluster.js";
 import { UsageError } from "../../src/core/exit.js";
-import { dragonflyRefusals, withForcedEpoll } from "../../src/db/dragonfly.js";
+import { dragonflyRefusals, withForcedEpoll } from "../../src/db/dragonfly/adapter.js";
 import { offlineDefinition } from "../../src/image/definition.js";
-import { chooseIoBackend, failedOverIoUring, ioProbeScript, readIoProbe, userForcesEpoll } from "../../src/db/dragonflyIo.js";
+import { chooseIoBackend, failedOverIoUring, ioProbeScript, readIoProbe, userForcesEpoll } from "../../src/db/dragonfly/io.js";
 
 /** Log lines as Dragonfly 1.40.1 printed them here (glog format), trimmed of the banner. */
 const BANNER = ["                   .--::--.                   ", "* Logs will be written to the first available of the following paths:"];
@@ -143,7 +144,7 @@ describe("Dragonfly refusals measured on the server", () => {
 
 describe("the Dragonfly node image", () => {
   it("carries Redis's Sentinel and redis-cli (Sentinels watch Dragonfly) but no Redis server", () => {
-    const packages = offlineDefinition("dragonfly", "bookworm", "ab").packages;
+    const packages = offlineDefinition(ENGINES.dragonfly.image, "bookworm", "ab").packages;
     expect(packages).toContain("redis-sentinel");
     expect(packages).toContain("redis-tools");
     expect(packages).not.toContain("redis-server");

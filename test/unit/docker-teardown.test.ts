@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { onTeardown, removeUntilGone, runTeardowns, type Removed, type RemoveOps } from "../../src/docker/cleanup.js";
-import { closeRun, creating, creationsSettled, pendingCreations, RunClosedError } from "../../src/docker/creations.js";
+import { onInterrupts, onTeardown, removeUntilGone, runTeardowns, type Removed, type RemoveOps } from "../../src/docker/cleanup.js";
+import { closeRun, creating, creationsSettled, isClosed, pendingCreations, REMEMBER_REMOVED, RunClosedError, runRemoved } from "../../src/docker/creations.js";
 
 describe("teardown registry", () => {
   it("runs pending actions once, newest first, skipping unregistered ones and reporting failures", async () => {
@@ -23,6 +23,20 @@ describe("teardown registry", () => {
   });
 });
 
+describe("interrupt stages", () => {
+  it("gives a graceful caller the first interrupt, and leaves the process's handlers as they were once disposed", () => {
+    const before = process.listenerCount("SIGINT");
+    let stops = 0;
+    const dispose = onInterrupts({ graceful: { say: "stopping (unit test)", stop: () => stops++ }, exitCode: 2 });
+    expect(process.listenerCount("SIGINT")).toBe(before + 1);
+    expect(process.listenerCount("SIGTERM")).toBeGreaterThan(0);
+    process.emit("SIGINT", "SIGINT");
+    expect(stops).toBe(1);
+    dispose();
+    expect(process.listenerCount("SIGINT")).toBe(before);
+  });
+});
+
 describe("in-flight creations", () => {
   it("tracks a creation until it answers and refuses new ones once the run is closed", async () => {
     let answer: (v: string) => void = () => undefined;
@@ -36,6 +50,23 @@ describe("in-flight creations", () => {
     expect(await creationsSettled("unit-gate", 5000)).toBe(0);
     expect(await first).toBe("made");
     expect(pendingCreations("unit-gate")).toBe(0);
+  });
+});
+
+describe("closed runs", () => {
+  it("stay closed after removal, but only the newest removed ones are remembered; a run still being removed is never forgotten", () => {
+    closeRun("unit-still-removing");
+    const ids = Array.from({ length: REMEMBER_REMOVED + 5 }, (_, i) => `unit-removed-${i}`);
+    for (const id of ids) {
+      closeRun(id);
+      runRemoved(id);
+    }
+    expect(ids.slice(0, 5).some(isClosed)).toBe(false);
+    expect(ids.slice(5).every(isClosed)).toBe(true);
+    expect(isClosed("unit-still-removing")).toBe(true);
+    // A removal reported for a run never closed does not open a gate that was never there.
+    runRemoved("unit-never-closed");
+    expect(isClosed("unit-never-closed")).toBe(false);
   });
 });
 

@@ -62,6 +62,16 @@ describe("heal failures", () => {
     );
   });
 
+  it("record what became of each failure as a field, and still read older test.json records that only have the words", async () => {
+    const failures = await failedHeals();
+    const kept = afterTeardown(recordHeal(recordHeal([], failures, "heal"), failures.slice(1), "teardown"), "kept", "run-1");
+    expect(kept.map((r) => r.fate)).toEqual(["healed", "kept", "kept"]);
+    expect(afterTeardown(recordHeal([], failures, "heal"), "failed", "run-1").map((r) => r.fate)).toEqual(["teardown-failed", "teardown-failed"]);
+    const older = kept.map(({ fate: _, ...r }) => r);
+    expect(mayStillBeInPlace(older).map((r) => r.nemesis)).toEqual(["stuck", "stuck"]);
+    expect(mayStillBeInPlace(afterTeardown(recordHeal([], failures, "heal"), "removed", "run-1").map(({ fate: _, ...r }) => r))).toEqual([]);
+  });
+
   it("reach test.json and the report: a warning beside the verdict with what may remain and the clean command", async () => {
     const test = testRecord(partitionArgs);
     test.healFailures = afterTeardown(recordHeal([], await failedHeals(), "teardown"), "failed", test.runId);

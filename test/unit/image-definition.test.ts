@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { ENGINES } from "../../src/db/engines.js";
 import {
   chooseSuite,
   definitionHash,
   imageTag,
   missingDebs,
   offlineDefinition,
-  officialImage,
   parseServerVersion,
   versionMatches,
 } from "../../src/image/definition.js";
@@ -29,46 +29,46 @@ describe("node image definitions", () => {
   });
 
   it("chooses the suite from --suite, then from the version asked for, then the engine's default", () => {
-    expect(chooseSuite("redis", {})).toBe("bookworm");
-    expect(chooseSuite("valkey", {})).toBe("trixie");
-    expect(chooseSuite("redis", { version: "8.0" })).toBe("trixie");
-    expect(chooseSuite("valkey", { version: "9" })).toBe("sid");
-    expect(chooseSuite("redis", { suite: "sid", version: "7.0" })).toBe("sid");
-    const none = chooseSuite("redis", { version: "6.2" });
+    expect(chooseSuite(ENGINES.redis.image, {})).toBe("bookworm");
+    expect(chooseSuite(ENGINES.valkey.image, {})).toBe("trixie");
+    expect(chooseSuite(ENGINES.redis.image, { version: "8.0" })).toBe("trixie");
+    expect(chooseSuite(ENGINES.valkey.image, { version: "9" })).toBe("sid");
+    expect(chooseSuite(ENGINES.redis.image, { suite: "sid", version: "7.0" })).toBe("sid");
+    const none = chooseSuite(ENGINES.redis.image, { version: "6.2" });
     expect(none).toEqual({ error: expect.stringContaining("7.0.15 (bookworm)") });
-    expect(chooseSuite("valkey", { suite: "bookworm" })).toBe("bookworm");
-    expect(chooseSuite("valkey", { version: "8.0" })).toBe("bookworm");
-    expect(offlineDefinition("valkey", "bookworm").extraSuites).toEqual(["bookworm-backports"]);
+    expect(chooseSuite(ENGINES.valkey.image, { suite: "bookworm" })).toBe("bookworm");
+    expect(chooseSuite(ENGINES.valkey.image, { version: "8.0" })).toBe("bookworm");
+    expect(offlineDefinition(ENGINES.valkey.image, "bookworm").extraSuites).toEqual(["bookworm-backports"]);
     // Definitions without extra suites keep their shape, so images built before stay up to date.
-    expect("extraSuites" in offlineDefinition("valkey", "trixie")).toBe(false);
-    expect(chooseSuite("redis", { suite: "jessie" })).toEqual({ error: expect.stringContaining("unknown Debian suite") });
+    expect("extraSuites" in offlineDefinition(ENGINES.valkey.image, "trixie")).toBe(false);
+    expect(chooseSuite(ENGINES.redis.image, { suite: "jessie" })).toEqual({ error: expect.stringContaining("unknown Debian suite") });
   });
 
   it("puts the node tools and the engine's packages in an offline image, sorted and unique", () => {
-    const redis = offlineDefinition("redis", "bookworm");
+    const redis = offlineDefinition(ENGINES.redis.image, "bookworm");
     expect(redis.packages).toEqual([
       "fuse3", "iproute2", "iptables", "procps", "python3-fusepy", "redis-sentinel", "redis-server", "redis-tools", "tini",
     ]);
-    expect(offlineDefinition("dragonfly", "bookworm", "ab").packages).not.toContain("redis-server");
+    expect(offlineDefinition(ENGINES.dragonfly.image, "bookworm", "ab").packages).not.toContain("redis-server");
   });
 
   it("changes the hash when the definition or any node file changes, and not otherwise", () => {
-    const def = offlineDefinition("redis", "bookworm");
+    const def = offlineDefinition(ENGINES.redis.image, "bookworm");
     const files = [{ path: "setup.sh", content: "echo a" }, { path: "x", content: "1" }];
     const h = definitionHash(def, files);
     expect(definitionHash(def, [...files].reverse())).toBe(h);
     expect(definitionHash(def, [{ path: "setup.sh", content: "echo b" }, files[1]!])).not.toBe(h);
-    expect(definitionHash(offlineDefinition("redis", "trixie"), files)).not.toBe(h);
-    expect(definitionHash(offlineDefinition("dragonfly", "bookworm", "aa"), files)).not.toBe(
-      definitionHash(offlineDefinition("dragonfly", "bookworm", "bb"), files),
+    expect(definitionHash(offlineDefinition(ENGINES.redis.image, "trixie"), files)).not.toBe(h);
+    expect(definitionHash(offlineDefinition(ENGINES.dragonfly.image, "bookworm", "aa"), files)).not.toBe(
+      definitionHash(offlineDefinition(ENGINES.dragonfly.image, "bookworm", "bb"), files),
     );
   });
 
   it("tags images by engine, version and where they came from", () => {
-    expect(imageTag("redis", "7.0.15", offlineDefinition("redis", "bookworm"))).toBe("splitbrain-node:redis-7.0.15-bookworm");
+    expect(imageTag("redis", "7.0.15", offlineDefinition(ENGINES.redis.image, "bookworm"))).toBe("splitbrain-node:redis-7.0.15-bookworm");
     expect(imageTag("redis", "7.2.4", { route: "online", db: "redis", baseImage: "redis:7.2.4" })).toBe("splitbrain-node:redis-7.2.4-official");
-    expect(officialImage("valkey", "8.1")).toBe("valkey/valkey:8.1");
-    expect(officialImage("dragonfly", "1.40.1")).toMatch(/dragonfly:v1\.40\.1$/);
+    expect(ENGINES.valkey.image.officialImage("8.1")).toBe("valkey/valkey:8.1");
+    expect(ENGINES.dragonfly.image.officialImage("1.40.1")).toMatch(/dragonfly:v1\.40\.1$/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { metricLines } from "../../src/metrics/describe.js";
-import { explainFault, explainRun, impliedBoundS } from "../../src/metrics/explain.js";
+import { explainFault, explainRun, explainSettingsOf, impliedBoundS } from "../../src/metrics/explain.js";
 import type { SummaryMetrics } from "../../src/metrics/summary.js";
 import type { FaultFigures } from "../../src/metrics/windows.js";
 
@@ -74,7 +74,8 @@ describe("what the settings could do", () => {
     const beyond = explainRun(m([fault({ lostToS: 5.1 })]), { minReplicasToWrite: 1, minReplicasMaxLag: 2 });
     expect(beyond.at(-1)).toContain("as late as +5.1 s after a cut, beyond the 3.0 s");
     expect(impliedBoundS({ minReplicasToWrite: 1 })).toBe(11);
-    expect(impliedBoundS({ minReplicasToWrite: 1, engine: "dragonfly" })).toBeNull();
+    expect(impliedBoundS({ minReplicasToWrite: 1, ...explainSettingsOf({ cluster: { db: "dragonfly" } }) })).toBeNull();
+    expect(impliedBoundS({ minReplicasToWrite: 1, ...explainSettingsOf({ cluster: { db: "valkey" } }) })).toBe(11);
   });
 
   it("WAIT: indeterminate writes and stalls instead of acknowledged losses, with the counts", () => {
@@ -83,7 +84,11 @@ describe("what the settings could do", () => {
   });
 
   it("Dragonfly has no min-replicas guard, and says so", () => {
-    expect(explainRun(m([fault({})]), { minReplicasToWrite: 1, engine: "dragonfly" }).at(-1)).toContain("Dragonfly has no such guard");
+    const dragonfly = explainSettingsOf({ cluster: { db: "dragonfly" } });
+    expect(explainRun(m([fault({})]), { minReplicasToWrite: 1, ...dragonfly }).at(-1)).toContain("Dragonfly has no such guard");
+    // Without the guard, "min-replicas-to-write is off" is no explanation either.
+    expect(explainRun(m([fault({})]), dragonfly).join("\n")).not.toContain("min-replicas-to-write is off");
+    expect(explainRun(m([fault({})]), explainSettingsOf({ cluster: { db: "redis" } })).join("\n")).toContain("min-replicas-to-write is off");
   });
 });
 

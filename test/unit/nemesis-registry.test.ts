@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/core/exit.js";
-import { CLOCK_SKEW_NOTE, defaultNemeses, NEMESES, nemesisHelp, parseNemesisList } from "../../nemeses/index.js";
+import { CLOCK_SKEW_NOTE, clusterNeeds, defaultNemeses, FAULT_OPTIONS, NEMESES, nemesisHelp, parseNemesisList } from "../../nemeses/index.js";
 import { createHealer, healEverything, runSchedule, type NemesisOpRecord } from "../../src/nemesis/driver.js";
 import { planSchedule } from "../../src/nemesis/schedule.js";
 import { SeededRng } from "../../src/core/rng.js";
@@ -19,6 +19,31 @@ describe("registry", () => {
       expect(n.describe()).toContain(name === "kill" ? "kill-restart" : name);
       expect(nemesisHelp()).toContain(p.summary);
     }
+  });
+
+  it("carries each fault's looks on its package, the same as on the fault it creates", () => {
+    for (const p of NEMESES.values()) {
+      const n = p.create({});
+      expect({ name: p.name, fs: p.fs, perf: p.perf }).toEqual({ name: n.name, fs: n.fs, perf: n.perf });
+    }
+  });
+
+  it("declares each fault option once, and lands given values in the fields its faults read", () => {
+    const flags = FAULT_OPTIONS.map((o) => o.flags.split(" ")[0]);
+    expect(new Set(flags).size).toBe(flags.length);
+    expect(flags.slice(0, 3)).toEqual(["--target", "--partition", "--partition-clients"]);
+    const problems: string[] = [];
+    const byFlag = (flag: string) => FAULT_OPTIONS.find((o) => o.flags.startsWith(`${flag} `) || o.flags === flag)!;
+    expect(byFlag("--disk-free").parse("1kb", problems)).toEqual({ diskFreeBytes: 1024 });
+    expect(byFlag("--strict-metadata").parse(true, problems)).toEqual({ strictMetadata: true });
+    expect(byFlag("--packet-loss").parse("2", problems)).toEqual({});
+    expect(problems).toEqual(['--packet-loss takes a probability in (0, 1], such as 0.2 (got "2")']);
+  });
+
+  it("asks the cluster for the lazy filesystem only for a fault that needs it, with its options", () => {
+    expect(clusterNeeds(["partition", "kill"], { strictMetadata: true })).toEqual({});
+    expect(clusterNeeds(["kill", "power-loss"], {})).toEqual({ lazyFs: { strictMetadata: false } });
+    expect(clusterNeeds(["power-loss"], { strictMetadata: true })).toEqual({ lazyFs: { strictMetadata: true } });
   });
 
   it("parses --nemesis lists, none, and refuses unknown or repeated names", () => {

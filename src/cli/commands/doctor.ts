@@ -3,7 +3,7 @@ import { existsSync, statfsSync } from "node:fs";
 import { ExitCode } from "../../core/exit.js";
 import { answerer, c, printJson, say } from "../../core/output.js";
 import { docker, dockerAvailable, dockerEndpoint } from "../../docker/engine.js";
-import { ENGINES } from "../../image/definition.js";
+import { ENGINE_LIST, engineOf, isEngine } from "../../db/engines.js";
 import { cacheDir } from "../../image/files.js";
 import { listNodeImages, type NodeImageInfo } from "../../image/images.js";
 import { offlinePrerequisites } from "../../image/offline.js";
@@ -53,39 +53,39 @@ async function diagnose(): Promise<DoctorCheck[]> {
 
   const images: NodeImageInfo[] = d.ok ? await listNodeImages() : [];
   const offline = offlinePrerequisites();
-  for (const engine of ENGINES) {
+  const baseline = ENGINE_LIST.find((e) => e.baseline)!;
+  for (const { name: engine, image } of ENGINE_LIST) {
     const mine = images.filter((i) => i.engine === engine);
-    // Redis is the engine every topology and test starts from; the others are extra.
-    const required = engine === "redis";
+    // The baseline (Redis) is the engine every topology and test starts from; the others are extra.
+    const required = engine === baseline.name;
     if (mine.length > 0) {
       const versions = mine.map((i) => `${i.ref} (${i.engine} ${i.version}, ${i.route === "offline" ? `Debian ${i.suite}` : i.route})`);
       checks.push({ name: `image ${engine}`, status: "ok", detail: versions.join("; ") });
     } else if (!d.ok) {
       checks.push({ name: `image ${engine}`, status: "skipped", detail: "cannot look without Docker" });
-    } else if (offline.ok && engine !== "dragonfly") {
+    } else if (offline.ok && !image.offlineBinary) {
       checks.push({
         name: `image ${engine}`,
         status: required ? "missing" : "unavailable",
         detail: "no node image yet; buildable offline here (debootstrap present)",
-        fix: `splitbrain image build --db ${engine} --offline${engine === "valkey" ? " --suite trixie" : ""}`,
+        fix: `splitbrain image build --db ${engine} --offline${image.defaultSuite !== baseline.image.defaultSuite ? ` --suite ${image.defaultSuite}` : ""}`,
       });
     } else {
       checks.push({
         name: `image ${engine}`,
         status: required ? "missing" : "unavailable",
-        detail: engine === "dragonfly" ? "no node image" : `no node image, and no offline build here: ${offline.problems.join("; ")}`,
-        fix:
-          engine === "dragonfly"
-            ? "splitbrain image build --db dragonfly --offline --binary <path to dragonfly> (or online without --offline)"
-            : `splitbrain image build --db ${engine} (online), or fix the above and add --offline`,
+        detail: image.offlineBinary ? "no node image" : `no node image, and no offline build here: ${offline.problems.join("; ")}`,
+        fix: image.offlineBinary
+          ? `splitbrain image build --db ${engine} --offline --binary <path to ${image.offlineBinary.file}> (or online without --offline)`
+          : `splitbrain image build --db ${engine} (online), or fix the above and add --offline`,
       });
     }
   }
 
-  const probeImage = images.find((i) => i.engine === "redis") ?? images[0];
+  const probeImage = images.find((i) => i.engine === baseline.name) ?? images[0];
   if (probeImage) {
     try {
-      const p = await probeNodeImage(probeImage.ref, probeImage.engine);
+      const p = await probeNodeImage(probeImage.ref, (isEngine(probeImage.engine) ? engineOf(probeImage.engine) : baseline).image);
       checks.push(
         p.iptables.ok
           ? { name: "iptables in a node", status: "ok", detail: `${p.iptables.backend ?? "works"} (chains, statistic match) in ${probeImage.ref}` }

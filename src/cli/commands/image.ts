@@ -3,7 +3,8 @@ import { UsageError } from "../../core/exit.js";
 import { answerer, c, printJson, say } from "../../core/output.js";
 import { requireDocker } from "../../docker/engine.js";
 import { installSignalHandlers } from "../../docker/cleanup.js";
-import { ENGINES, isEngine, SUITES } from "../../image/definition.js";
+import { ENGINE_LIST, ENGINE_NAMES, engineOf, isEngine } from "../../db/engines.js";
+import { SUITES } from "../../image/definition.js";
 import { listNodeImages } from "../../image/images.js";
 import { pickNodeImage } from "../../image/select.js";
 import { buildOfflineImage } from "../../image/offline.js";
@@ -19,22 +20,35 @@ interface BuildOpts {
   json?: boolean;
 }
 
+const BASELINE = ENGINE_LIST.find((e) => e.baseline)!;
+/** Engines whose offline image takes the server from --binary (Debian does not package them). */
+const FROM_BINARY = ENGINE_LIST.filter((e) => e.image.offlineBinary);
+const SUITE_HELP = [
+  `default: ${BASELINE.image.defaultSuite}`,
+  ...ENGINE_LIST.filter((e) => !e.image.offlineBinary && e.image.defaultSuite !== BASELINE.image.defaultSuite).map((e) => `${e.name}: ${e.image.defaultSuite}`),
+].join("; ");
+/** One example per other engine, of its offline route. */
+const ENGINE_EXAMPLES = ENGINE_LIST.filter((e) => !e.baseline).map((e) =>
+  e.image.offlineBinary
+    ? `  $ splitbrain image build --db ${e.name} --offline --binary ./${e.image.offlineBinary.file}\n`
+    : `  $ splitbrain image build --db ${e.name} --offline --suite ${SUITES.at(-1)}\n`,
+);
+
 function buildCommand(): Command {
   return new Command("build")
     .exitOverride()
     .description("build a node image: offline from Debian packages (or a binary), or online from the official image")
-    .addOption(new Option("--db <engine>", "database engine").choices([...ENGINES]).default("redis"))
+    .addOption(new Option("--db <engine>", "database engine").choices([...ENGINE_NAMES]).default(BASELINE.name))
     .option("--version <version>", "engine version (offline: picks the Debian suite that carries it)")
     .option("--offline", "build from Debian packages with debootstrap (no registry needed; needs root)")
-    .addOption(new Option("--suite <suite>", "Debian suite for --offline (default: bookworm; valkey: trixie)").choices([...SUITES]))
-    .option("--binary <path>", "server binary to put in the image (Dragonfly, with --offline)")
+    .addOption(new Option("--suite <suite>", `Debian suite for --offline (${SUITE_HELP})`).choices([...SUITES]))
+    .option("--binary <path>", `server binary to put in the image (${FROM_BINARY.map((e) => e.label).join(", ")}, with --offline)`)
     .option("--force", "rebuild even if an image of the same definition exists")
     .option("--json", "print the result as JSON on stdout")
     .addHelpText(
       "after",
       "\nExamples:\n  $ splitbrain image build --offline                      # Redis 7.0 from Debian bookworm\n" +
-        "  $ splitbrain image build --db valkey --offline --suite sid\n" +
-        "  $ splitbrain image build --db dragonfly --offline --binary ./dragonfly\n" +
+        ENGINE_EXAMPLES.join("") +
         "  $ splitbrain image build --db redis --version 7.2.4          # online, FROM redis:7.2.4",
     )
     .action(async (o: BuildOpts) => {
@@ -42,16 +56,23 @@ function buildCommand(): Command {
       if (!o.offline && (o.suite || o.binary)) {
         throw new UsageError("--suite and --binary belong to offline builds", "add --offline");
       }
+      const image = engineOf(o.db).image;
+      if (o.offline && o.binary && !image.offlineBinary) {
+        throw new UsageError(
+          `--binary is for ${FROM_BINARY.map((e) => e.label).join(", ")}; ${o.db} comes from Debian packages`,
+          `drop --binary, or use ${FROM_BINARY.map((e) => `--db ${e.name}`).join(" or ")}`,
+        );
+      }
       installSignalHandlers(3);
       const built = o.offline
         ? await buildOfflineImage({
-            db: o.db,
+            image,
             ...(o.version ? { version: o.version } : {}),
             ...(o.suite ? { suite: o.suite } : {}),
             ...(o.binary ? { binary: o.binary } : {}),
             force: !!o.force,
           })
-        : await buildOnlineImage({ db: o.db, ...(o.version ? { version: o.version } : {}) });
+        : await buildOnlineImage({ image, ...(o.version ? { version: o.version } : {}) });
       if (o.json) printJson(built);
     });
 }

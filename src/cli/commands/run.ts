@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { runTeardowns } from "../../docker/cleanup.js";
+import { onInterrupts } from "../../docker/cleanup.js";
 import { addRunOptions, planFromOptions, type RunOptions } from "../../runner/plan.js";
 import { runPlan } from "../../runner/run.js";
 import { mayStillBeInPlace } from "../../rundir/healFailures.js";
@@ -9,7 +9,6 @@ import { figureLines } from "../../metrics/describe.js";
 import { writeFileSync } from "node:fs";
 import { ExitCode, exitCodeFor } from "../../core/exit.js";
 import { answerer, c, printJson, say } from "../../core/output.js";
-import { AT_ONCE_MS, exitFlushed } from "../../core/stdio.js";
 import { assertWritable } from "../../core/outputPaths.js";
 
 export function runCommand(): Command {
@@ -35,27 +34,13 @@ export function runCommand(): Command {
       const stop = new AbortController();
       // First Ctrl-C: stop the workload, heal, tear down and still check what was recorded. Second: heal and
       // remove everything now. Third: exit at once.
-      let interrupts = 0;
-      const onSignal = (signal: NodeJS.Signals) => {
-        interrupts++;
-        if (interrupts === 1) {
-          say(`\n${signal}: stopping the workload; healing, tearing down and checking what was recorded (Ctrl-C again to skip the check)`);
-          stop.abort();
-        } else if (interrupts === 2) {
-          say("cleaning up now (faults, containers, network); Ctrl-C once more to exit at once");
-          void runTeardowns()
-            .then((failures) => {
-              for (const f of failures) say(`cleanup failed: ${f}`);
-              if (failures.length) say("run `splitbrain clean` to remove what is left");
-            })
-            .finally(() => exitFlushed(ExitCode.Unknown));
-        } else {
-          say("exiting without finishing cleanup: run `splitbrain clean` to remove what is left");
-          exitFlushed(ExitCode.Unknown, { withinMs: AT_ONCE_MS });
-        }
-      };
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
+      const offInterrupts = onInterrupts({
+        graceful: {
+          say: "stopping the workload; healing, tearing down and checking what was recorded (Ctrl-C again to skip the check)",
+          stop: () => stop.abort(),
+        },
+        exitCode: ExitCode.Unknown,
+      });
       try {
         const outcome = await runPlan(plan, { signal: stop.signal, command: process.argv.slice(2) });
         const r = outcome.results;
@@ -74,8 +59,7 @@ export function runCommand(): Command {
         if (opts.json) printJson({ valid: r.valid, incomplete: r.incomplete, runDir: outcome.dir.path, checkers: r.checkers.map((x) => ({ workload: x.workload, checker: x.checker, valid: x.result.valid, reason: x.result.reason })) });
         process.exitCode = r.incomplete && r.valid === true ? ExitCode.Unknown : exitCodeFor(r.valid);
       } finally {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
+        offInterrupts();
       }
     });
 }

@@ -15,6 +15,7 @@ import { assertWritable, makeDirs } from "../../core/outputPaths.js";
 import { requireDocker } from "../../docker/engine.js";
 import { answerer, c, printJson, say } from "../../core/output.js";
 import { colourOutcome } from "./scenario.js";
+import { engineOf } from "../../db/engines.js";
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -41,7 +42,7 @@ async function cannotRun(s: Scenario): Promise<string | undefined> {
   const missing = missingFaults(s);
   if (missing.length) return `needs the ${missing.join(", ")} fault, not in this build yet`;
   try {
-    await ensureNodeImage({ db: s.engines[0]! });
+    await ensureNodeImage({ image: engineOf(s.engines[0]!).image });
   } catch (err) {
     if (err instanceof UsageError) return `needs the ${s.engines[0]} node image: ${err.hint ?? err.message}`;
     throw err;

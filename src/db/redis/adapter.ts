@@ -1,18 +1,17 @@
-import { CLUSTER_BUS_PORT, DB_PORT } from "../topology/layout.js";
-import type { ClusterSpec } from "../topology/spec.js";
-import type { DbName } from "../core/cluster.js";
-import type { Capabilities } from "./capabilities.js";
-import { identifyServer } from "./capabilities.js";
-import type { ContainerNeeds, Db, Launch, NodeView } from "./db.js";
-import type { InfoFields } from "./info.js";
-import { versionMatches } from "../image/definition.js";
-import { renderSentinelConf, sentinelConfFile } from "./sentinel.js";
+import { CLUSTER_BUS_PORT, DB_PORT } from "../../topology/layout.js";
+import type { ClusterSpec } from "../../topology/spec.js";
+import { type DbName, labelOf } from "../../core/cluster.js";
+import type { Capabilities } from "../capabilities.js";
+import type { ContainerNeeds, Db, Launch, NodeView } from "../db.js";
+import { versionMatches } from "../../image/definition.js";
+import { renderSentinelConf, sentinelConfFile } from "../sentinel.js";
 
 /** What differs between Redis and its forks that speak the same config dialect. */
 export interface RedisDialect {
   name: DbName;
   label: string;
   server: string;
+  cli: string;
   sentinel: string;
   /** The data node's config file, named the way the engine's own docs name it (same dialect). */
   confFile: string;
@@ -20,19 +19,6 @@ export interface RedisDialect {
 
 export const CONF_DIR = "/etc/splitbrain";
 export const DATA_DIR = "/data";
-
-/** Options that exist only for Dragonfly: on a Redis-family engine they would be silently ignored, so they are refused. */
-function dragonflyOnlyOptions(spec: ClusterSpec): string[] {
-  const df = spec.dragonfly;
-  const given = [
-    df.proactorThreads !== undefined && "--proactor-threads",
-    df.snapshotCron !== undefined && "--snapshot-cron",
-    df.dbfilename !== undefined && "--dbfilename",
-    df.memlock !== undefined && "--memlock",
-    df.extra.length > 0 && "--dragonfly-flag",
-  ].filter((x): x is string => typeof x === "string");
-  return given;
-}
 
 /**
  * redis.conf for one data node. Announce addresses are set explicitly so that what a node tells its peers (and
@@ -114,8 +100,6 @@ export function settingKeys(spec: ClusterSpec): string[] {
   return keys;
 }
 
-const ENGINE_LABELS: Record<DbName, string> = { redis: "Redis", valkey: "Valkey", dragonfly: "Dragonfly" };
-
 /**
  * The server must be what the run claims to test: an --image holding another engine or version would otherwise
  * put the wrong name on every result. Asked of the server (INFO), not of the image's labels.
@@ -123,7 +107,7 @@ const ENGINE_LABELS: Record<DbName, string> = { redis: "Redis", valkey: "Valkey"
 export function identityRefusals(dialect: RedisDialect, spec: ClusterSpec, caps: Capabilities): string[] {
   const out: string[] = [];
   if (caps.engine !== dialect.name) {
-    out.push(`--db ${dialect.name} was asked for, but the server reports itself as ${ENGINE_LABELS[caps.engine]} ${caps.version} (INFO server).`);
+    out.push(`--db ${dialect.name} was asked for, but the server reports itself as ${labelOf(caps.engine)} ${caps.version} (INFO server).`);
   } else if (spec.version !== undefined && !versionMatches(spec.version, caps.version)) {
     out.push(`--version ${spec.version} was asked for, but the server reports ${dialect.label} ${caps.version} (INFO server).`);
   }
@@ -134,7 +118,7 @@ export function identityRefusals(dialect: RedisDialect, spec: ClusterSpec, caps:
 export function settingRefusals(spec: ClusterSpec, caps: Capabilities): string[] {
   return settingKeys(spec)
     .filter((k) => caps.config[k] === false)
-    .map((k) => `${ENGINE_LABELS[caps.engine]} ${caps.version} has no "${k}" setting (CONFIG GET ${k} knows nothing of it).`);
+    .map((k) => `${labelOf(caps.engine)} ${caps.version} has no "${k}" setting (CONFIG GET ${k} knows nothing of it).`);
 }
 
 /** The Redis adapter, parameterised by dialect so forks reuse it by composition. */
@@ -142,15 +126,11 @@ export function redisFamily(dialect: RedisDialect): Db {
   return {
     name: dialect.name,
     label: dialect.label,
-    binaries: { server: dialect.server, sentinel: dialect.sentinel },
+    binaries: { server: dialect.server, cli: dialect.cli, sentinel: dialect.sentinel },
     confDir: CONF_DIR,
     replicaOfBy: "config",
-    refusals(spec: ClusterSpec): string[] {
-      const given = dragonflyOnlyOptions(spec);
-      return given.length
-        ? [`${given.join(", ")} only appl${given.length > 1 ? "y" : "ies"} to --db dragonfly, not ${dialect.label}.`]
-        : [];
-    },
+    // Everything of the spec is redis.conf; another engine's own options are refused by the registry.
+    refusals: () => [],
     serverLaunch(spec: ClusterSpec, node: NodeView): Launch {
       const path = `${CONF_DIR}/${dialect.confFile}`;
       return {
@@ -167,10 +147,6 @@ export function redisFamily(dialect: RedisDialect): Db {
     containerNeeds(): ContainerNeeds {
       return { ulimits: [] };
     },
-    identify(info: InfoFields) {
-      const who = identifyServer(info);
-      return who.engine === dialect.name ? who : undefined;
-    },
     capabilityRefusals(spec: ClusterSpec, caps: Capabilities): string[] {
       return [...identityRefusals(dialect, spec, caps), ...settingRefusals(spec, caps)];
     },
@@ -181,6 +157,7 @@ export const redis: Db = redisFamily({
   name: "redis",
   label: "Redis",
   server: "redis-server",
+  cli: "redis-cli",
   sentinel: "redis-sentinel",
   confFile: "redis.conf",
 });

@@ -1,6 +1,6 @@
-import { UsageError } from "../core/exit.js";
-import type { ClusterSpec } from "../topology/spec.js";
-import type { ExecResult } from "../core/cluster.js";
+import { UsageError } from "../../core/exit.js";
+import type { ClusterSpec } from "../../topology/spec.js";
+import type { ExecResult } from "../../core/cluster.js";
 
 /**
  * Which I/O engine Dragonfly runs on inside a node. Dragonfly prefers io_uring and falls back to epoll by itself

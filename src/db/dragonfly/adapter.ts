@@ -1,13 +1,12 @@
-import { DB_PORT } from "../topology/layout.js";
-import type { ClusterSpec } from "../topology/spec.js";
-import type { Capabilities } from "./capabilities.js";
-import { identifyServer } from "./capabilities.js";
-import type { ContainerNeeds, Db, Launch, NodeView } from "./db.js";
-import type { InfoFields } from "./info.js";
-import { CONF_DIR, DATA_DIR } from "./redis.js";
-import { isRedisSize, redisSizeBytes } from "../topology/sizes.js";
-import { renderSentinelConf, sentinelConfFile } from "./sentinel.js";
-import { chooseIoBackend, userForcesEpoll } from "./dragonflyIo.js";
+import { DB_PORT } from "../../topology/layout.js";
+import type { ClusterSpec } from "../../topology/spec.js";
+import type { Capabilities } from "../capabilities.js";
+import type { ContainerNeeds, Db, Launch, NodeView } from "../db.js";
+import { CONF_DIR, DATA_DIR } from "../redis/adapter.js";
+import { isRedisSize, redisSizeBytes } from "../../topology/sizes.js";
+import { renderSentinelConf, sentinelConfFile } from "../sentinel.js";
+import { chooseIoBackend, userForcesEpoll } from "./io.js";
+import "./options.js";
 
 /** Snapshot file name without a timestamp, so a restarted process loads the snapshot its predecessor wrote. */
 export const DRAGONFLY_DBFILENAME = "dump";
@@ -84,7 +83,7 @@ export const dragonfly: Db = {
   name: "dragonfly",
   label: "Dragonfly",
   // Sentinel is Redis's: Dragonfly has none of its own, and a Redis Sentinel can watch Dragonfly nodes.
-  binaries: { server: "dragonfly", sentinel: "redis-sentinel" },
+  binaries: { server: "dragonfly", cli: "redis-cli", sentinel: "redis-sentinel" },
   confDir: CONF_DIR,
   replicaOfBy: "command",
   refusals: dragonflyRefusals,
@@ -101,11 +100,12 @@ export const dragonfly: Db = {
     const m = spec.dragonfly.memlock;
     if (m === undefined) return { ulimits: [] };
     const n = m === "unlimited" ? -1 : Number(m);
-    return { ulimits: [{ Name: "memlock", Soft: n, Hard: n }] };
-  },
-  identify(info: InfoFields) {
-    const who = identifyServer(info);
-    return who.engine === "dragonfly" ? who : undefined;
+    return {
+      ulimits: [{ Name: "memlock", Soft: n, Hard: n }],
+      refusedHint:
+        "it cannot raise a limit above its own: drop --memlock (Dragonfly's io_uring works within Docker's default " +
+        "here, and it falls back to epoll when it does not), ask for less, or raise LimitMEMLOCK of dockerd",
+    };
   },
   capabilityRefusals(_spec: ClusterSpec, _caps: Capabilities): string[] {
     // Every setting Dragonfly lacks is refused from the spec before start (a flag it does not know stops it).
