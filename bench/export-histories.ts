@@ -57,7 +57,8 @@ function main(argv: string[]): void {
   const pruned = argv.includes("--pruned");
   const rest = argv.filter((a) => a !== "--pruned");
   const dir = rest[0];
-  if (!dir || rest.length > 1) throw new Error("usage: node --import tsx bench/export-histories.ts [--pruned] <output dir>");
+  if (!dir || rest.length > 1)
+    throw new Error("usage: node --import tsx bench/export-histories.ts [--pruned] <output dir>");
   mkdirSync(dir, { recursive: true });
   // Several bench cases share one history set (the same histories under different checker options): export each
   // set once, named after the first case that uses it.
@@ -65,7 +66,11 @@ function main(argv: string[]): void {
   for (const c of cases()) {
     const known = sets.get(c.histories);
     if (known) known.meta.benchCases.push(c.name.trim());
-    else sets.set(c.histories, { model: c.model, meta: { name: c.name.trim(), model: c.model.name, benchCases: [c.name.trim()] } });
+    else
+      sets.set(c.histories, {
+        model: c.model,
+        meta: { name: c.name.trim(), model: c.model.name, benchCases: [c.name.trim()] },
+      });
   }
   for (const [histories, { model, meta }] of sets) {
     const out = histories.map((h) => {

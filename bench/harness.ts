@@ -18,7 +18,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { startCluster, type RunningCluster } from "../src/cluster/start.js";
+import { Redis } from "ioredis";
+import { type RunningCluster, startCluster } from "../src/cluster/start.js";
+import { SeededRng } from "../src/core/rng.js";
+import { engineOf } from "../src/db/engines.js";
 import { defaultSpec } from "../src/db/spec.js";
 import { cleanRun } from "../src/docker/cleanup.js";
 import { HistoryWriter } from "../src/history/writer.js";
@@ -27,10 +30,7 @@ import { ClientPool } from "../src/runner/clients.js";
 import { monotonicClock } from "../src/runner/clock.js";
 import type { RunCounts } from "../src/runner/progress.js";
 import { CAS_SCRIPT, CAS_SHA, RegisterWorkload } from "../workloads/register.js";
-import { Redis } from "ioredis";
-import { SeededRng } from "../src/core/rng.js";
 import type { BenchRow } from "./index.js";
-import { engineOf } from "../src/db/engines.js";
 
 const run = promisify(execFile);
 
@@ -47,7 +47,12 @@ interface HarnessSample {
 }
 
 /** One window of the harness: a ClientPool of `concurrency` register processes, history streamed to a temp file. */
-async function harnessWindow(cluster: RunningCluster, concurrency: number, dir: string, rep: string): Promise<HarnessSample> {
+async function harnessWindow(
+  cluster: RunningCluster,
+  concurrency: number,
+  dir: string,
+  rep: string,
+): Promise<HarnessSample> {
   const history = await HistoryWriter.create(join(dir, `history-${concurrency}-${rep}.jsonl`));
   const counts: RunCounts = { ok: 0, fail: 0, info: 0 };
   const pool = new ClientPool({
@@ -85,12 +90,19 @@ async function harnessWindow(cluster: RunningCluster, concurrency: number, dir: 
     await history.close();
   }
   // The point of the comparison is that every op is recorded: an invoke and a completion line per op.
-  const lines = readFileSync(history.path, "utf8").split("\n").filter((l) => l.length > 0);
-  if (lines.length !== 2 * done()) throw new Error(`history ${history.path} has ${lines.length} lines for ${done()} ops (expected ${2 * done()})`);
+  const lines = readFileSync(history.path, "utf8")
+    .split("\n")
+    .filter((l) => l.length > 0);
+  if (lines.length !== 2 * done())
+    throw new Error(`history ${history.path} has ${lines.length} lines for ${done()} ops (expected ${2 * done()})`);
   // A healthy server leaves nothing indeterminate; the only refusals are compare-and-sets that found another value.
-  const refused = lines.map((l) => JSON.parse(l) as { type: string; error?: string }).filter((op) => op.type === "info" || (op.type === "fail" && !op.error?.startsWith("cas:")));
+  const refused = lines
+    .map((l) => JSON.parse(l) as { type: string; error?: string })
+    .filter((op) => op.type === "info" || (op.type === "fail" && !op.error?.startsWith("cas:")));
   if (refused.length > 0) {
-    throw new Error(`harness window at concurrency ${concurrency} had ${refused.length} unexpected fail/info ops against a healthy server, first: ${refused[0]!.error}`);
+    throw new Error(
+      `harness window at concurrency ${concurrency} had ${refused.length} unexpected fail/info ops against a healthy server, first: ${refused[0]!.error}`,
+    );
   }
   return sample;
 }
@@ -100,7 +112,10 @@ async function harnessWindow(cluster: RunningCluster, concurrency: number, dir: 
  * process, nothing recorded or classified. Measured in the same run because a loaded machine moves every figure.
  */
 async function bareIoredisWindow(host: string, port: number, concurrency: number): Promise<number> {
-  const clients = Array.from({ length: concurrency }, () => new Redis({ host, port, enableAutoPipelining: false, maxRetriesPerRequest: 0 }));
+  const clients = Array.from(
+    { length: concurrency },
+    () => new Redis({ host, port, enableAutoPipelining: false, maxRetriesPerRequest: 0 }),
+  );
   let ops = 0;
   let stopping = false;
   const loop = async (c: Redis, slot: number): Promise<void> => {
@@ -134,14 +149,31 @@ async function bareIoredisWindow(host: string, port: number, concurrency: number
 
 /** redis-benchmark for about WINDOW_MS: SET then GET, `requests` each, same client count, one command in flight. */
 async function redisBenchmark(host: string, port: number, concurrency: number, requests: number): Promise<number> {
-  const args = ["-h", host, "-p", String(port), "-c", String(concurrency), "-P", "1", "-n", String(requests), "-r", "8", "-t", "set,get", "--csv"];
+  const args = [
+    "-h",
+    host,
+    "-p",
+    String(port),
+    "-c",
+    String(concurrency),
+    "-P",
+    "1",
+    "-n",
+    String(requests),
+    "-r",
+    "8",
+    "-t",
+    "set,get",
+    "--csv",
+  ];
   const { stdout } = await run("redis-benchmark", args, { timeout: 10 * WINDOW_MS + 30_000 });
   // --csv: a header, then one line per test whose second field is requests per second.
   const rps = stdout
     .split("\n")
     .filter((l) => /^"(SET|GET)"/.test(l))
     .map((l) => Number(JSON.parse(`[${l}]`)[1]));
-  if (rps.length !== 2 || !rps.every((x) => x > 0)) throw new Error(`could not read SET and GET rates from redis-benchmark output:\n${stdout}`);
+  if (rps.length !== 2 || !rps.every((x) => x > 0))
+    throw new Error(`could not read SET and GET rates from redis-benchmark output:\n${stdout}`);
   // Both tests ran `requests` requests: the combined rate is the harmonic mean of the two.
   return 2 / (1 / rps[0]! + 1 / rps[1]!);
 }
@@ -157,7 +189,9 @@ async function hasRedisBenchmark(): Promise<boolean> {
 
 export async function harnessBench(runs: number): Promise<BenchRow[]> {
   if (!(await hasRedisBenchmark())) {
-    throw new Error("redis-benchmark is not on the PATH: install redis-tools (apt-get install redis-tools) and run again");
+    throw new Error(
+      "redis-benchmark is not on the PATH: install redis-tools (apt-get install redis-tools) and run again",
+    );
   }
   const image = await ensureNodeImage({ image: engineOf("redis").image });
   const runId = `bench-h-${Math.random().toString(36).slice(2, 8)}`;
@@ -167,7 +201,8 @@ export async function harnessBench(runs: number): Promise<BenchRow[]> {
   try {
     const cluster = await startCluster(defaultSpec({ topology: "single", image }), { runId, resultsDir });
     try {
-      if (cluster.endpoints.kind !== "single") throw new Error(`expected single-node endpoints, got ${cluster.endpoints.kind}`);
+      if (cluster.endpoints.kind !== "single")
+        throw new Error(`expected single-node endpoints, got ${cluster.endpoints.kind}`);
       const { host, port } = cluster.endpoints;
       for (const concurrency of CONCURRENCIES) {
         const harness: HarnessSample[] = [];
@@ -197,7 +232,8 @@ export async function harnessBench(runs: number): Promise<BenchRow[]> {
         // Each repetition measures both back to back, so its ratio is what the shared machine's drift touches least.
         const ratio = median(harness.map((s, i) => s.opsPerSec / rb[i]!));
         const bareRatio = median(bare.map((x, i) => x / rb[i]!));
-        const spread = (xs: number[]): string => `min ${Math.round(Math.min(...xs))}, max ${Math.round(Math.max(...xs))}`;
+        const spread = (xs: number[]): string =>
+          `min ${Math.round(Math.min(...xs))}, max ${Math.round(Math.max(...xs))}`;
         rows.push({
           name: `c=${concurrency} harness (${WORKLOAD}, recorded)`,
           ops: Math.round((hOps * WINDOW_MS) / 1000),
@@ -233,8 +269,12 @@ export async function harnessBench(runs: number): Promise<BenchRow[]> {
     await cleanRun(runId).catch(() => undefined);
     rmSync(resultsDir, { recursive: true, force: true });
   }
-  console.log(`\nharness vs redis-benchmark (${image}; ${availableParallelism()} cores; ${WINDOW_MS / 1000}s windows, medians of ${runs})`);
-  console.log(`concurrency  harness ops/s  redis-benchmark ops/s  ratio  harness CPU  bare ops/s  bare ratio   (ratios: medians of per-repetition ratios)`);
+  console.log(
+    `\nharness vs redis-benchmark (${image}; ${availableParallelism()} cores; ${WINDOW_MS / 1000}s windows, medians of ${runs})`,
+  );
+  console.log(
+    `concurrency  harness ops/s  redis-benchmark ops/s  ratio  harness CPU  bare ops/s  bare ratio   (ratios: medians of per-repetition ratios)`,
+  );
   for (const line of summary) console.log(line);
   console.log(
     "CPU: one machine runs the harness (one Node thread), the Redis server and Docker's proxying; on 2 cores they " +

@@ -6,7 +6,7 @@
  */
 import { harnessBench } from "./harness.js";
 import { linearizableBench } from "./linearizable.js";
-import { porcupineBench, type BenchFlags } from "./porcupine.js";
+import { type BenchFlags, porcupineBench } from "./porcupine.js";
 import { powerlossBench } from "./powerloss.js";
 import { startBench } from "./start.js";
 
@@ -69,10 +69,14 @@ async function main(argv: string[]): Promise<void> {
     const rows = await bench(runs, flags);
     if (!rows.length) continue;
     const w = Math.max(...rows.map((r) => r.name.length));
-    console.log(`${"case".padEnd(w)}  ${"ops".padStart(6)}  ${"median".padStart(9)}  ${"min".padStart(9)}  ${"max".padStart(9)}  notes`);
+    console.log(
+      `${"case".padEnd(w)}  ${"ops".padStart(6)}  ${"median".padStart(9)}  ${"min".padStart(9)}  ${"max".padStart(9)}  notes`,
+    );
     for (const r of rows) {
       const f = (x: number): string => `${x.toFixed(1)} ms`.padStart(9);
-      console.log(`${r.name.padEnd(w)}  ${String(r.ops).padStart(6)}  ${f(r.medianMs)}  ${f(r.minMs)}  ${f(r.maxMs)}  ${r.notes}`);
+      console.log(
+        `${r.name.padEnd(w)}  ${String(r.ops).padStart(6)}  ${f(r.medianMs)}  ${f(r.minMs)}  ${f(r.maxMs)}  ${r.notes}`,
+      );
     }
   }
 }

@@ -9,7 +9,7 @@ import { kvModel, registerModel } from "../src/models/index.js";
 import type { Model } from "../src/models/model.js";
 import { indexed, injectStaleRead, simulatedHistory } from "../test/support/histories.js";
 import { seededRng } from "../test/support/rng.js";
-import { row, timed, type BenchRow } from "./index.js";
+import { type BenchRow, row, timed } from "./index.js";
 
 export interface Case {
   name: string;
@@ -37,23 +37,47 @@ export function cases(): Case[] {
   const hardValid = SEEDS.map((s) => hardRegister(s, false));
   const hardInvalid = SEEDS.map((s) => hardRegister(s, true));
   const kv10k = [simulatedHistory("kv", seededRng(7), { processes: 32, ops: 10_000, keys: 100, infoRate: 0.05 })];
-  const reg10k = [simulatedHistory("register", seededRng(8), { processes: 32, ops: 10_000, keys: 1000, infoRate: 0.05 })];
-  const reg10kFew = [simulatedHistory("register", seededRng(9), { processes: 16, ops: 10_000, keys: 8, infoRate: 0.02 })];
+  const reg10k = [
+    simulatedHistory("register", seededRng(8), { processes: 32, ops: 10_000, keys: 1000, infoRate: 0.05 }),
+  ];
+  const reg10kFew = [
+    simulatedHistory("register", seededRng(9), { processes: 16, ops: 10_000, keys: 8, infoRate: 0.02 }),
+  ];
   const fourHard = [hardKeys([3, 4, 1, 5])];
   const timeout = { timeoutMs: 60_000 };
   // Without pruning most of these hit the cache cap; a lower cap keeps the bench short and shows the limit working.
   const raw = { ...timeout, workers: 1, pruneUnobserved: false, maxCacheEntries: 1_000_000 };
   return [
-    { name: "register 100 ops, 24 procs, valid", histories: hardValid, model: registerModel, opts: { ...timeout, workers: 1 } },
-    { name: "register 100 ops, 24 procs, stale read", histories: hardInvalid, model: registerModel, opts: { ...timeout, workers: 1 } },
+    {
+      name: "register 100 ops, 24 procs, valid",
+      histories: hardValid,
+      model: registerModel,
+      opts: { ...timeout, workers: 1 },
+    },
+    {
+      name: "register 100 ops, 24 procs, stale read",
+      histories: hardInvalid,
+      model: registerModel,
+      opts: { ...timeout, workers: 1 },
+    },
     { name: "  same, no pruning, cap 1M, valid", histories: hardValid, model: registerModel, opts: raw },
     { name: "  same, no pruning, cap 1M, stale read", histories: hardInvalid, model: registerModel, opts: raw },
-    { name: "4 such keys (400 ops), 1 thread", histories: fourHard, model: registerModel, opts: { ...timeout, workers: 1 } },
+    {
+      name: "4 such keys (400 ops), 1 thread",
+      histories: fourHard,
+      model: registerModel,
+      opts: { ...timeout, workers: 1 },
+    },
     { name: "4 such keys (400 ops), default threads", histories: fourHard, model: registerModel, opts: timeout },
     { name: "kv 10k ops, 100 keys, 1 thread", histories: kv10k, model: kvModel, opts: { ...timeout, workers: 1 } },
     { name: "kv 10k ops, 100 keys, default threads", histories: kv10k, model: kvModel, opts: timeout },
     { name: "register 10k ops, 1000 keys", histories: reg10k, model: registerModel, opts: timeout },
-    { name: "register 10k ops, 8 keys, 1 thread", histories: reg10kFew, model: registerModel, opts: { ...timeout, workers: 1 } },
+    {
+      name: "register 10k ops, 8 keys, 1 thread",
+      histories: reg10kFew,
+      model: registerModel,
+      opts: { ...timeout, workers: 1 },
+    },
     { name: "register 10k ops, 8 keys, default threads", histories: reg10kFew, model: registerModel, opts: timeout },
   ];
 }

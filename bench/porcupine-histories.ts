@@ -11,7 +11,7 @@
  * stale read makes it invalid for certain.
  */
 import type { History } from "../src/history/op.js";
-import { injectStaleRead, simulatedHistory, type SimulationOptions } from "../test/support/histories.js";
+import { injectStaleRead, type SimulationOptions, simulatedHistory } from "../test/support/histories.js";
 import { seededRng } from "../test/support/rng.js";
 
 export interface HistoryClass {

@@ -17,10 +17,10 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pairCalls } from "../src/checker/linearizable/calls.js";
+import { packageRoot } from "../src/core/paths.js";
 import { opToJsonLine } from "../src/history/jsonl.js";
 import type { History } from "../src/history/op.js";
 import { modelByName } from "../src/models/index.js";
-import { packageRoot } from "../src/core/paths.js";
 import type { BenchRow } from "./index.js";
 import { historyClasses } from "./porcupine-histories.js";
 
@@ -41,7 +41,8 @@ export function porcupineSource(): string | undefined {
 
 /** Why the porcupine comparison cannot run here, or undefined when it can. */
 export function porcupineMissing(): string | undefined {
-  if (spawnSync("go", ["version"], { encoding: "utf8" }).status !== 0) return "`go` is not on PATH (Debian: apt-get install golang-go)";
+  if (spawnSync("go", ["version"], { encoding: "utf8" }).status !== 0)
+    return "`go` is not on PATH (Debian: apt-get install golang-go)";
   if (!porcupineSource()) return "porcupine's source is not at ../shared/vendor/porcupine (set PORCUPINE_SRC)";
   return undefined;
 }
@@ -108,7 +109,17 @@ export function runPorcupine(bin: string, callsFile: string, timeoutS: number): 
 
 export function runOurs(historyFile: string, model: string, timeoutS: number, first: boolean): Measurement {
   const cli = join(packageRoot, "bin", "splitbrain.js");
-  const args = [cli, "check", historyFile, "--json", "--model", model, "--timeout", String(timeoutS), ...(first ? ["--first"] : [])];
+  const args = [
+    cli,
+    "check",
+    historyFile,
+    "--json",
+    "--model",
+    model,
+    "--timeout",
+    String(timeoutS),
+    ...(first ? ["--first"] : []),
+  ];
   const { stdout, wallMs, rssMb } = measured(process.execPath, args);
   const out = JSON.parse(stdout) as { valid: Verdict; stats: { checkMs: number } };
   return { verdict: out.valid, checkMs: out.stats.checkMs, wallMs, rssMb: rssMb ?? Number.NaN };
@@ -141,7 +152,8 @@ export async function porcupineBench(runs: number, flags: BenchFlags): Promise<B
     console.log(`skipped: ${missing}`);
     return [];
   }
-  if (!existsSync(join(packageRoot, "dist", "src", "cli", "main.js"))) throw new Error("run `npm run build` first: ours runs as the compiled CLI");
+  if (!existsSync(join(packageRoot, "dist", "src", "cli", "main.js")))
+    throw new Error("run `npm run build` first: ours runs as the compiled CLI");
   const timeoutS = flags.timeoutS ?? (flags.quick ? 10 : 60);
   const dir = mkdtempSync(join(tmpdir(), "splitbrain-porcupine-"));
   try {
@@ -160,8 +172,8 @@ export async function porcupineBench(runs: number, flags: BenchFlags): Promise<B
             if (bad) r.oursFirst.push(runOurs(`${base}.jsonl`, cls.model, timeoutS, true));
           };
           const porc = (): void => void r.porc.push(runPorcupine(bin, `${base}.json`, timeoutS));
-          if (run % 2 === 0) (ours(), porc());
-          else (porc(), ours());
+          if (run % 2 === 0) ours(), porc();
+          else porc(), ours();
         }
         results.push(r);
         const o = median(r.ours.map((m) => m.checkMs));
@@ -172,7 +184,9 @@ export async function porcupineBench(runs: number, flags: BenchFlags): Promise<B
     printTable(results, runs, timeoutS);
     const disagreements = results.filter((r) => !agree(r));
     if (disagreements.length) {
-      throw new Error(`verdicts differ from porcupine's on ${disagreements.map((r) => `${r.cls} seed ${r.seed}`).join(", ")}`);
+      throw new Error(
+        `verdicts differ from porcupine's on ${disagreements.map((r) => `${r.cls} seed ${r.seed}`).join(", ")}`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -208,19 +222,75 @@ function printTable(results: HistoryResult[], runs: number, timeoutS: number): v
   for (const [cls, rs] of byClass) {
     const paired = (a: (r: HistoryResult) => Measurement[], f: (m: Measurement) => number): number[] =>
       rs.map((r) => median(a(r).map((m, i) => f(m) / f(r.porc[i]!))));
-    const med = (a: (r: HistoryResult) => Measurement[], f: (m: Measurement) => number): number => median(rs.map((r) => median(a(r).map(f))));
-    const ratio = median(paired((r) => r.ours, (m) => m.checkMs));
+    const med = (a: (r: HistoryResult) => Measurement[], f: (m: Measurement) => number): number =>
+      median(rs.map((r) => median(a(r).map(f))));
+    const ratio = median(
+      paired(
+        (r) => r.ours,
+        (m) => m.checkMs,
+      ),
+    );
     const hasFirst = rs[0]!.oursFirst.length > 0;
     for (const r of rs) {
-      if (median(r.porc.map((m) => m.checkMs)) > 1) overRatios.push(median(r.ours.map((m, i) => m.checkMs / r.porc[i]!.checkMs)));
+      if (median(r.porc.map((m) => m.checkMs)) > 1)
+        overRatios.push(median(r.ours.map((m, i) => m.checkMs / r.porc[i]!.checkMs)));
     }
     console.log(
-      `| ${cls} | ${rs.length} | ${rs[0]!.ops} | ${fmt(med((r) => r.ours, (m) => m.checkMs))} | ${fmt(med((r) => r.porc, (m) => m.checkMs))} | ` +
-        `${ratio.toFixed(2)} | ${hasFirst ? fmt(med((r) => r.oursFirst, (m) => m.checkMs)) : "-"} | ` +
-        `${hasFirst ? median(paired((r) => r.oursFirst, (m) => m.checkMs)).toFixed(2) : "-"} | ` +
-        `${fmt(med((r) => r.ours, (m) => m.wallMs))} / ${fmt(med((r) => r.porc, (m) => m.wallMs))} | ` +
-        `${med((r) => r.ours, (m) => m.rssMb).toFixed(0)} / ${med((r) => r.porc, (m) => m.rssMb).toFixed(0)} | ` +
-        `${median(paired((r) => r.ours, (m) => m.rssMb)).toFixed(2)} | ` +
+      `| ${cls} | ${rs.length} | ${rs[0]!.ops} | ${fmt(
+        med(
+          (r) => r.ours,
+          (m) => m.checkMs,
+        ),
+      )} | ${fmt(
+        med(
+          (r) => r.porc,
+          (m) => m.checkMs,
+        ),
+      )} | ` +
+        `${ratio.toFixed(2)} | ${
+          hasFirst
+            ? fmt(
+                med(
+                  (r) => r.oursFirst,
+                  (m) => m.checkMs,
+                ),
+              )
+            : "-"
+        } | ` +
+        `${
+          hasFirst
+            ? median(
+                paired(
+                  (r) => r.oursFirst,
+                  (m) => m.checkMs,
+                ),
+              ).toFixed(2)
+            : "-"
+        } | ` +
+        `${fmt(
+          med(
+            (r) => r.ours,
+            (m) => m.wallMs,
+          ),
+        )} / ${fmt(
+          med(
+            (r) => r.porc,
+            (m) => m.wallMs,
+          ),
+        )} | ` +
+        `${med(
+          (r) => r.ours,
+          (m) => m.rssMb,
+        ).toFixed(0)} / ${med(
+          (r) => r.porc,
+          (m) => m.rssMb,
+        ).toFixed(0)} | ` +
+        `${median(
+          paired(
+            (r) => r.ours,
+            (m) => m.rssMb,
+          ),
+        ).toFixed(2)} | ` +
         `${rs.map((r) => verdicts(r.ours)).join(",")} / ${rs.map((r) => verdicts(r.porc)).join(",")} |`,
     );
   }

@@ -9,19 +9,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { startCluster } from "../src/cluster/start.js";
+import { engineOf } from "../src/db/engines.js";
 import { defaultSpec } from "../src/db/spec.js";
-import { emptySettings, type AppendFsync } from "../src/topology/spec.js";
 import { cleanRun } from "../src/docker/cleanup.js";
 import { ensureNodeImage } from "../src/image/images.js";
+import { type AppendFsync, emptySettings } from "../src/topology/spec.js";
 import type { BenchRow } from "./index.js";
-import { engineOf } from "../src/db/engines.js";
 
 const WINDOW_MS = 2000;
 const CLIENTS = 16;
 const VALUE = "v".repeat(100);
 
 async function measure(host: string, port: number, runs: number): Promise<number[]> {
-  const clients = Array.from({ length: CLIENTS }, () => new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 0 }));
+  const clients = Array.from(
+    { length: CLIENTS },
+    () => new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 0 }),
+  );
   await Promise.all(clients.map((c) => c.connect()));
   try {
     const window = async (ms: number): Promise<number> => {
@@ -76,15 +79,21 @@ export async function powerlossBench(runs: number): Promise<BenchRow[]> {
     const lazy = await opsPerSecond(image, mode, true, runs);
     const med = (xs: number[]) => xs[Math.floor(xs.length / 2)]!;
     const ratio = med(lazy) / med(plain);
-    for (const [name, xs] of [[`appendfsync ${mode}, tmpfs`, plain], [`appendfsync ${mode}, lazy fs`, lazy]] as const) {
+    for (const [name, xs] of [
+      [`appendfsync ${mode}, tmpfs`, plain],
+      [`appendfsync ${mode}, lazy fs`, lazy],
+    ] as const) {
       rows.push({
         name,
         ops: Math.round((med(xs) * WINDOW_MS) / 1000),
         medianMs: WINDOW_MS,
         minMs: WINDOW_MS,
         maxMs: WINDOW_MS,
-        notes: `${Math.round(med(xs))} ops/s (min ${Math.round(xs[0]!)}, max ${Math.round(xs[xs.length - 1]!)})` +
-          (name.endsWith("lazy fs") ? `; lazy/plain ${ratio.toFixed(2)}${mode === "everysec" ? (ratio >= 1 / 3 ? " (aim >= 0.33: met)" : " (aim >= 0.33: MISSED)") : ""}` : ""),
+        notes:
+          `${Math.round(med(xs))} ops/s (min ${Math.round(xs[0]!)}, max ${Math.round(xs[xs.length - 1]!)})` +
+          (name.endsWith("lazy fs")
+            ? `; lazy/plain ${ratio.toFixed(2)}${mode === "everysec" ? (ratio >= 1 / 3 ? " (aim >= 0.33: met)" : " (aim >= 0.33: MISSED)") : ""}`
+            : ""),
       });
     }
   }

@@ -8,12 +8,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startCluster } from "../src/cluster/start.js";
-import { defaultSpec } from "../src/db/spec.js";
 import type { TopologyName } from "../src/core/cluster.js";
+import { engineOf } from "../src/db/engines.js";
+import { defaultSpec } from "../src/db/spec.js";
 import { cleanRun } from "../src/docker/cleanup.js";
 import { ensureNodeImage } from "../src/image/images.js";
 import type { BenchRow } from "./index.js";
-import { engineOf } from "../src/db/engines.js";
 
 const TOPOLOGIES: Array<{ topology: TopologyName; aimMs: number }> = [
   { topology: "sentinel", aimMs: 5000 },

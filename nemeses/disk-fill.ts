@@ -1,9 +1,15 @@
 import type { Node } from "../src/core/cluster.js";
 import { availableBytesFromDf, BALLAST_NAME } from "../src/nemesis/disk.js";
+import {
+  faultLooks,
+  type Nemesis,
+  type NemesisContext,
+  type NemesisPackage,
+  type TargetSpec,
+} from "../src/nemesis/nemesis.js";
 import { onEach, shell, shq } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage, type TargetSpec } from "../src/nemesis/nemesis.js";
-import { describeTarget, targetPlanCheck, type TargetOptions } from "../src/nemesis/targets.js";
+import { describeTarget, type TargetOptions, targetPlanCheck } from "../src/nemesis/targets.js";
 import { isRedisSize, redisSizeBytes } from "../src/topology/sizes.js";
 
 const LOOKS = faultLooks("disk-fill", "disk full", "#b090c0");
@@ -59,7 +65,8 @@ function removeBallast(node: Node): Promise<unknown> {
 export function diskFillNemesis(opts: DiskFillOptions = {}): Nemesis {
   const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   const leave = opts.diskFreeBytes ?? DEFAULT_DISK_FREE_BYTES;
-  if (!Number.isInteger(leave) || leave < 0) throw new RangeError(`--disk-free must be a whole number of bytes, got ${leave}`);
+  if (!Number.isInteger(leave) || leave < 0)
+    throw new RangeError(`--disk-free must be a whole number of bytes, got ${leave}`);
 
   return {
     ...LOOKS,
@@ -74,7 +81,12 @@ export function diskFillNemesis(opts: DiskFillOptions = {}): Nemesis {
         const ballast = (await freeBytes(node)) - leave;
         let ballastBytes = 0;
         if (ballast > 0) {
-          const written = await shell(node, fillScript(ballastPath(node), ballast, leave), "writing the ballast file", 120_000);
+          const written = await shell(
+            node,
+            fillScript(ballastPath(node), ballast, leave),
+            "writing the ballast file",
+            120_000,
+          );
           ballastBytes = Number(written.stdout.trim().split("\n").pop());
         }
         return { node: node.name, ballastBytes, freeBytes: await freeBytes(node) };

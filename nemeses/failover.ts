@@ -1,7 +1,7 @@
 import type { Node } from "../src/core/cluster.js";
 import { parseClusterNodes, replicasOf } from "../src/nemesis/cluster-nodes.js";
-import { dbCommand, everyNode, waitFor } from "../src/nemesis/node-io.js";
 import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage } from "../src/nemesis/nemesis.js";
+import { dbCommand, everyNode, waitFor } from "../src/nemesis/node-io.js";
 
 const LOOKS = faultLooks("failover", "failover", "#80a0c0");
 
@@ -57,10 +57,14 @@ export function failoverNemesis(_opts: object = {}): Nemesis {
 
 async function awaitNewPrimary(ctx: NemesisContext, old: string | undefined): Promise<string | undefined> {
   let now: string | undefined;
-  await waitFor(async () => {
-    now = (await ctx.cluster.primary())?.name;
-    return now !== undefined && now !== old;
-  }, PROMOTION_TIMEOUT_MS, 250);
+  await waitFor(
+    async () => {
+      now = (await ctx.cluster.primary())?.name;
+      return now !== undefined && now !== old;
+    },
+    PROMOTION_TIMEOUT_MS,
+    250,
+  );
   return now !== old ? now : undefined;
 }
 
@@ -74,7 +78,10 @@ async function sentinelFailover(ctx: NemesisContext) {
   const from = (await ctx.cluster.primary())?.name;
   await dbCommand(host, ["SENTINEL", "FAILOVER", endpoints.masterName], { port: sentinel.port });
   const to = await awaitNewPrimary(ctx, from);
-  if (to === undefined) throw new Error(`Sentinel accepted the failover but no new primary appeared within ${PROMOTION_TIMEOUT_MS / 1000}s`);
+  if (to === undefined)
+    throw new Error(
+      `Sentinel accepted the failover but no new primary appeared within ${PROMOTION_TIMEOUT_MS / 1000}s`,
+    );
   return { via: `SENTINEL FAILOVER on ${host.name}`, from, to };
 }
 
@@ -89,11 +96,18 @@ async function clusterFailover(ctx: NemesisContext) {
   if (replicas.length === 0) throw new Error(`${primary.name} has no healthy replica to fail over to`);
   const replica = ctx.rng.pick(replicas);
   await dbCommand(replica, ["CLUSTER", "FAILOVER"]);
-  const promoted = await waitFor(async () => {
-    const role = await dbCommand(replica, ["ROLE"]).catch(() => "");
-    return role.split("\n")[0]?.trim() === "master";
-  }, PROMOTION_TIMEOUT_MS, 250);
-  if (!promoted) throw new Error(`${replica.name} accepted CLUSTER FAILOVER but was not promoted within ${PROMOTION_TIMEOUT_MS / 1000}s`);
+  const promoted = await waitFor(
+    async () => {
+      const role = await dbCommand(replica, ["ROLE"]).catch(() => "");
+      return role.split("\n")[0]?.trim() === "master";
+    },
+    PROMOTION_TIMEOUT_MS,
+    250,
+  );
+  if (!promoted)
+    throw new Error(
+      `${replica.name} accepted CLUSTER FAILOVER but was not promoted within ${PROMOTION_TIMEOUT_MS / 1000}s`,
+    );
   return { via: `CLUSTER FAILOVER on ${replica.name}`, from: primary.name, to: replica.name };
 }
 

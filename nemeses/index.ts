@@ -1,13 +1,13 @@
-import { UsageError } from "../src/core/exit.js";
 import type { TopologyName } from "../src/core/cluster.js";
+import { UsageError } from "../src/core/exit.js";
+import { PARTITION_CLIENTS_OPTION, PARTITION_OPTION } from "../src/nemesis/grudge.js";
+import type { ClusterNeeds, FaultOption, NemesisPackage } from "../src/nemesis/nemesis.js";
+import { TARGET_OPTION } from "../src/nemesis/targets.js";
 import { diskFill } from "./disk-fill.js";
 import { failover } from "./failover.js";
 import { kill } from "./kill.js";
 import { latency } from "./latency.js";
 import { memoryPressure } from "./memory-pressure.js";
-import type { ClusterNeeds, FaultOption, NemesisPackage } from "../src/nemesis/nemesis.js";
-import { PARTITION_CLIENTS_OPTION, PARTITION_OPTION } from "../src/nemesis/grudge.js";
-import { TARGET_OPTION } from "../src/nemesis/targets.js";
 import { packetLoss } from "./packet-loss.js";
 import { partition } from "./partition.js";
 import { pause } from "./pause.js";
@@ -16,7 +16,19 @@ import { restart } from "./restart.js";
 import { snapshotStorm } from "./snapshot-storm.js";
 
 /** Every fault, in `--help` order. A new fault is one file in nemeses/ and one entry here. */
-const PACKAGES = [partition, kill, restart, pause, diskFill, memoryPressure, packetLoss, latency, failover, snapshotStorm, powerLoss] as const;
+const PACKAGES = [
+  partition,
+  kill,
+  restart,
+  pause,
+  diskFill,
+  memoryPressure,
+  packetLoss,
+  latency,
+  failover,
+  snapshotStorm,
+  powerLoss,
+] as const;
 
 type OptionsOf<P> = P extends NemesisPackage<infer O> ? O : never;
 type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;

@@ -1,8 +1,14 @@
 import type { Node } from "../src/core/cluster.js";
+import {
+  faultLooks,
+  type Nemesis,
+  type NemesisContext,
+  type NemesisPackage,
+  type TargetSpec,
+} from "../src/nemesis/nemesis.js";
 import { everyNode, onEach, shell } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage, type TargetSpec } from "../src/nemesis/nemesis.js";
-import { describeTarget, targetPlanCheck, type TargetOptions } from "../src/nemesis/targets.js";
+import { describeTarget, type TargetOptions, targetPlanCheck } from "../src/nemesis/targets.js";
 
 const LOOKS = faultLooks("latency", "latency", "#a0d0d0");
 
@@ -24,7 +30,8 @@ export interface LatencyOptions extends TargetOptions {
  */
 export function netemProblem(exitCode: number, output: string): string | undefined {
   if (exitCode === 0) return undefined;
-  if (exitCode === 127 || /not found/i.test(output)) return "tc is not installed in the node image (Debian package iproute2)";
+  if (exitCode === 127 || /not found/i.test(output))
+    return "tc is not installed in the node image (Debian package iproute2)";
   if (/qdisc kind is unknown|unknown qdisc|no such file/i.test(output)) {
     return "the kernel has no sch_netem (tc netem), so latency cannot be injected on this machine";
   }

@@ -1,8 +1,14 @@
 import type { Node } from "../src/core/cluster.js";
+import {
+  faultLooks,
+  type Nemesis,
+  type NemesisContext,
+  type NemesisPackage,
+  type TargetSpec,
+} from "../src/nemesis/nemesis.js";
 import { dbCommand, onEach } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage, type TargetSpec } from "../src/nemesis/nemesis.js";
-import { describeTarget, targetPlanCheck, type TargetOptions } from "../src/nemesis/targets.js";
+import { describeTarget, type TargetOptions, targetPlanCheck } from "../src/nemesis/targets.js";
 import { isRedisSize, redisSizeBytes } from "../src/topology/sizes.js";
 import { MAXMEMORY_POLICIES } from "../src/topology/spec.js";
 
@@ -29,7 +35,8 @@ export function configValue(reply: string, name: string): string {
   const lines = reply.split("\n").map((l) => l.trim());
   const i = lines.findIndex((l) => l.toLowerCase() === name.toLowerCase());
   const value = i >= 0 ? lines[i + 1] : undefined;
-  if (value === undefined) throw new Error(`the server does not report ${name} (CONFIG GET answered ${JSON.stringify(reply)})`);
+  if (value === undefined)
+    throw new Error(`the server does not report ${name} (CONFIG GET answered ${JSON.stringify(reply)})`);
   return value;
 }
 
@@ -118,10 +125,12 @@ export const memoryPressure: NemesisPackage<MemoryPressureOptions> = {
   options: [
     {
       flags: "--memory-pressure-policy <policy>",
-      description: "maxmemory-policy memory-pressure sets while active, e.g. allkeys-lru to make it evict (default: leave the policy)",
+      description:
+        "maxmemory-policy memory-pressure sets while active, e.g. allkeys-lru to make it evict (default: leave the policy)",
       choices: MAXMEMORY_POLICIES,
       parse: (text, problems) => {
-        if ((MAXMEMORY_POLICIES as readonly string[]).includes(text as string)) return { maxmemoryPolicy: text as string };
+        if ((MAXMEMORY_POLICIES as readonly string[]).includes(text as string))
+          return { maxmemoryPolicy: text as string };
         problems.push(`--memory-pressure-policy takes one of ${MAXMEMORY_POLICIES.join(", ")} (got "${text}")`);
         return {};
       },

@@ -1,10 +1,23 @@
 import type { Node } from "../src/core/cluster.js";
-import { applyScript, flushScript, LOSS_CHAIN, probeScript, removeScript, type DropRule } from "../src/nemesis/iptables.js";
+import type { PartitionClientsOptions } from "../src/nemesis/grudge.js";
+import {
+  applyScript,
+  type DropRule,
+  flushScript,
+  LOSS_CHAIN,
+  probeScript,
+  removeScript,
+} from "../src/nemesis/iptables.js";
+import {
+  faultLooks,
+  type Nemesis,
+  type NemesisContext,
+  type NemesisPackage,
+  type TargetSpec,
+} from "../src/nemesis/nemesis.js";
 import { everyNode, onEach, runnerAddress, shell } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage, type TargetSpec } from "../src/nemesis/nemesis.js";
-import { describeTarget, targetPlanCheck, type TargetOptions } from "../src/nemesis/targets.js";
-import type { PartitionClientsOptions } from "../src/nemesis/grudge.js";
+import { describeTarget, type TargetOptions, targetPlanCheck } from "../src/nemesis/targets.js";
 
 const LOOKS = faultLooks("packet-loss", "packet loss", "#c0c0a0");
 
@@ -72,7 +85,11 @@ export function packetLossNemesis(opts: PacketLossOptions = {}): Nemesis {
         all.filter((n) => victims.includes(n.name)),
         async (node: Node) => {
           const runner = clients ? await runnerAddress(node, ctx.cluster) : undefined;
-          await shell(node, applyScript(LOSS_CHAIN, lossRules(node.name, victims, ipOf, probability, runner)), "adding loss rules");
+          await shell(
+            node,
+            applyScript(LOSS_CHAIN, lossRules(node.name, victims, ipOf, probability, runner)),
+            "adding loss rules",
+          );
         },
       );
       return { nodes: victims, probability };

@@ -1,7 +1,25 @@
-import { applyScript, flushScript, PARTITION_CHAIN, probeScript, removeScript, ruleArgs, type DropRule } from "../src/nemesis/iptables.js";
-import { everyNode, onEach, runnerAddress, shell } from "../src/nemesis/node-io.js";
-import { computeGrudge, describeGrudge, grudgePlanProblem, grudgeProblem, nodesCutFromClients, type Grudge, type GrudgeSpec, type PartitionClientsOptions, type PartitionShapeOptions } from "../src/nemesis/grudge.js";
+import {
+  computeGrudge,
+  describeGrudge,
+  type Grudge,
+  type GrudgeSpec,
+  grudgePlanProblem,
+  grudgeProblem,
+  nodesCutFromClients,
+  type PartitionClientsOptions,
+  type PartitionShapeOptions,
+} from "../src/nemesis/grudge.js";
+import {
+  applyScript,
+  type DropRule,
+  flushScript,
+  PARTITION_CHAIN,
+  probeScript,
+  removeScript,
+  ruleArgs,
+} from "../src/nemesis/iptables.js";
 import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage } from "../src/nemesis/nemesis.js";
+import { everyNode, onEach, runnerAddress, shell } from "../src/nemesis/node-io.js";
 
 const LOOKS = faultLooks("partition", "partition", "#e6a4a4");
 
@@ -25,7 +43,10 @@ export function partitionNemesis(opts: PartitionOptions = {}): Nemesis {
 
     async unavailable(ctx: NemesisContext) {
       const nodes = everyNode(ctx.cluster);
-      const problem = grudgeProblem(spec, nodes.map((n) => n.name));
+      const problem = grudgeProblem(
+        spec,
+        nodes.map((n) => n.name),
+      );
       if (problem !== undefined) return problem;
       try {
         await onEach(nodes, (n) => shell(n, probeScript(), "iptables"));
@@ -51,8 +72,9 @@ export function partitionNemesis(opts: PartitionOptions = {}): Nemesis {
       // The runner is cut first. Cutting nodes from each other first would let an old primary go on acknowledging
       // the runner's writes, which can no longer replicate, for as long as applying rules to every node takes
       // (most of a second on a loaded host): losses caused by the order of docker execs, not by the database.
-      await onEach(nodes.filter((n) => runnerRules.has(n.name)), (node) =>
-        shell(node, applyScript(PARTITION_CHAIN, runnerRules.get(node.name)!), "cutting the test runner"),
+      await onEach(
+        nodes.filter((n) => runnerRules.has(n.name)),
+        (node) => shell(node, applyScript(PARTITION_CHAIN, runnerRules.get(node.name)!), "cutting the test runner"),
       );
       await onEach(nodes, async (node) => {
         const rules: DropRule[] = (grudge[node.name] ?? []).map((peer) => ({ from: ipOf.get(peer) as string }));
@@ -90,6 +112,7 @@ export function partitionNemesis(opts: PartitionOptions = {}): Nemesis {
 export const partition: NemesisPackage<PartitionOptions> = {
   ...LOOKS,
   planProblem: (plan) => grudgePlanProblem(plan, DEFAULT_SHAPE),
-  summary: "cut the network with iptables along a grudge (isolate-primary, one, halves, majorities-ring, bridge, explicit)",
+  summary:
+    "cut the network with iptables along a grudge (isolate-primary, one, halves, majorities-ring, bridge, explicit)",
   create: partitionNemesis,
 };

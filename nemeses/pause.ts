@@ -1,8 +1,14 @@
 import type { Node } from "../src/core/cluster.js";
+import {
+  faultLooks,
+  type Nemesis,
+  type NemesisContext,
+  type NemesisPackage,
+  type TargetSpec,
+} from "../src/nemesis/nemesis.js";
 import { everyNode, onEach } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import { describeTarget, targetPlanCheck, type TargetOptions } from "../src/nemesis/targets.js";
-import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage, type TargetSpec } from "../src/nemesis/nemesis.js";
+import { describeTarget, type TargetOptions, targetPlanCheck } from "../src/nemesis/targets.js";
 
 const LOOKS = faultLooks("pause", "pause", "#a0b8e0");
 

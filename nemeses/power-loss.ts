@@ -1,10 +1,16 @@
-import type { Node } from "../src/core/cluster.js";
 import { isLazyFsMounted, loseUnsynced, type PowerLossReport } from "../src/cluster/lazyfs.js";
 import { pidPath } from "../src/cluster/node.js";
+import type { Node } from "../src/core/cluster.js";
+import {
+  faultLooks,
+  type Nemesis,
+  type NemesisContext,
+  type NemesisPackage,
+  type TargetSpec,
+} from "../src/nemesis/nemesis.js";
 import { everyNode, onEach, shell } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import { describeTarget, targetPlanCheck, type TargetOptions } from "../src/nemesis/targets.js";
-import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage, type TargetSpec } from "../src/nemesis/nemesis.js";
+import { describeTarget, type TargetOptions, targetPlanCheck } from "../src/nemesis/targets.js";
 
 const LOOKS = faultLooks("power-loss", "power loss", "#b05050");
 
@@ -76,16 +82,28 @@ export function powerLossNemesis(opts: PowerLossOptions = {}): Nemesis {
       down = [...down, ...victims.filter((v) => !down.includes(v))];
       const seeds = victims.map(() => ctx.rng.int(2 ** 31));
       const reports = await onEach(victims, async (n) => {
-        await shell(n, killTreeScript(pidPath("db")), "SIGKILL of the database and its children", EXIT_TIMEOUT_MS + 5000);
+        await shell(
+          n,
+          killTreeScript(pidPath("db")),
+          "SIGKILL of the database and its children",
+          EXIT_TIMEOUT_MS + 5000,
+        );
         const seed = seeds[victims.indexOf(n)]!;
         const r = await loseUnsynced(n.name, (cmd, o) => n.exec(cmd, o), torn ? { torn, seed } : {});
-        ctx.log(`${n.name}: power loss discarded ${r.discardedBytes} unsynced byte(s)${torn ? `, kept a torn ${r.keptBytes}` : ""}`);
+        ctx.log(
+          `${n.name}: power loss discarded ${r.discardedBytes} unsynced byte(s)${torn ? `, kept a torn ${r.keptBytes}` : ""}`,
+        );
         return r;
       });
       const value: PowerLossValue = { nodes: names(victims), torn, lost: {} };
       victims.forEach((n, i) => {
         const r = reports[i]!;
-        value.lost[n.name] = { discardedBytes: r.discardedBytes, keptBytes: r.keptBytes, files: r.files, namesUndone: r.namesUndone };
+        value.lost[n.name] = {
+          discardedBytes: r.discardedBytes,
+          keptBytes: r.keptBytes,
+          files: r.files,
+          namesUndone: r.namesUndone,
+        };
       });
       return value;
     },
@@ -119,7 +137,8 @@ export function powerLossNemesis(opts: PowerLossOptions = {}): Nemesis {
 export const powerLoss: NemesisPackage<PowerLossOptions> = {
   ...LOOKS,
   planProblem: targetPlanCheck("power-loss", DEFAULT_TARGET),
-  summary: "cut the power: SIGKILL the database, drop every byte not yet fsynced (lazy filesystem), restart on what survived",
+  summary:
+    "cut the power: SIGKILL the database, drop every byte not yet fsynced (lazy filesystem), restart on what survived",
   group: "process",
   options: [
     {

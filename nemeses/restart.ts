@@ -1,8 +1,14 @@
 import type { Node } from "../src/core/cluster.js";
+import {
+  faultLooks,
+  type Nemesis,
+  type NemesisContext,
+  type NemesisPackage,
+  type TargetSpec,
+} from "../src/nemesis/nemesis.js";
 import { everyNode, onEach, waitFor } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import { describeTarget, targetPlanCheck, type TargetOptions } from "../src/nemesis/targets.js";
-import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage, type TargetSpec } from "../src/nemesis/nemesis.js";
+import { describeTarget, type TargetOptions, targetPlanCheck } from "../src/nemesis/targets.js";
 
 const LOOKS = faultLooks("restart", "restart", "#d8c070");
 
@@ -34,7 +40,8 @@ export function restartNemesis(opts: TargetOptions = {}): Nemesis {
       await onEach(victims, async (n) => {
         await n.signalDb("SIGTERM");
         const exited = await waitFor(async () => !(await n.dbRunning()), SHUTDOWN_TIMEOUT_MS);
-        if (!exited) throw new Error(`${n.name}: the database did not exit within ${SHUTDOWN_TIMEOUT_MS / 1000}s of SIGTERM`);
+        if (!exited)
+          throw new Error(`${n.name}: the database did not exit within ${SHUTDOWN_TIMEOUT_MS / 1000}s of SIGTERM`);
       });
       return { nodes: names(victims), signal: "SIGTERM" };
     },

@@ -1,8 +1,14 @@
 import type { Node } from "../src/core/cluster.js";
+import {
+  faultLooks,
+  type Nemesis,
+  type NemesisContext,
+  type NemesisPackage,
+  type TargetSpec,
+} from "../src/nemesis/nemesis.js";
 import { dbCommand } from "../src/nemesis/node-io.js";
 import { names, resolveTargets, targetUnavailable } from "../src/nemesis/targeting.js";
-import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage, type TargetSpec } from "../src/nemesis/nemesis.js";
-import { describeTarget, targetPlanCheck, type TargetOptions } from "../src/nemesis/targets.js";
+import { describeTarget, type TargetOptions, targetPlanCheck } from "../src/nemesis/targets.js";
 
 const LOOKS = faultLooks("snapshot-storm", "snapshot storm", "#c0a080");
 
@@ -27,11 +33,15 @@ export interface SnapshotStormOptions extends TargetOptions {
  * Forks under write load are when copy-on-write memory, latency spikes and persistence races show. The loop runs in
  * this process (never left behind in a node), so stopping the fault or the run ends it.
  */
-export function snapshotStormNemesis(opts: SnapshotStormOptions = {}, wait: (ms: number) => Promise<void> = sleep): Nemesis {
+export function snapshotStormNemesis(
+  opts: SnapshotStormOptions = {},
+  wait: (ms: number) => Promise<void> = sleep,
+): Nemesis {
   const target: TargetSpec = opts.target ?? DEFAULT_TARGET;
   const period = opts.snapshotPeriodMs ?? DEFAULT_SNAPSHOT_PERIOD_MS;
   const maxRounds = opts.snapshotMaxRounds ?? DEFAULT_SNAPSHOT_MAX_ROUNDS;
-  if (!(period >= 0) || !(maxRounds >= 1)) throw new RangeError("snapshot-storm needs a period >= 0 and at least one round");
+  if (!(period >= 0) || !(maxRounds >= 1))
+    throw new RangeError("snapshot-storm needs a period >= 0 and at least one round");
   let storm: { stop: boolean; done: Promise<{ rounds: number; commands: number; errors: string[] }> } | undefined;
 
   async function loop(nodes: Node[], control: { stop: boolean }) {

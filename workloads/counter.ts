@@ -1,9 +1,9 @@
-import type { Rng } from "../src/core/rng.js";
 import type { Checker } from "../src/checker/checker.js";
 import { counterChecker } from "../src/checker/counter.js";
+import type { Rng } from "../src/core/rng.js";
 import type { Op } from "../src/history/op.js";
 import { isNil, isNumeric, type OpProblem } from "../src/history/values.js";
-import type { Completion, Invocation, CommandSession, Workload } from "./workload.js";
+import type { CommandSession, Completion, Invocation, Workload } from "./workload.js";
 
 /** INCRBY with small positive deltas on one key, with reads; checked against time-valid bounds. */
 
@@ -43,10 +43,14 @@ export class CounterWorkload implements Workload {
     const v = op.value;
     switch (op.f) {
       case "add":
-        return isNumeric(v) || (op.type !== "invoke" && isNil(v)) ? undefined : { field: "value", expected: "the delta, a number" };
+        return isNumeric(v) || (op.type !== "invoke" && isNil(v))
+          ? undefined
+          : { field: "value", expected: "the delta, a number" };
       case "read":
       case "final-read":
-        return isNil(v) || isNumeric(v) ? undefined : { field: "value", expected: "the counter's value, a number (or nil)" };
+        return isNil(v) || isNumeric(v)
+          ? undefined
+          : { field: "value", expected: "the counter's value, a number (or nil)" };
       default:
         return { field: "f", expected: "add, read or final-read" };
     }

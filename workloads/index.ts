@@ -21,11 +21,15 @@ export function parseWorkloads(spec: string): string[] {
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
-  if (names.length === 0) throw new UsageError("--workload needs at least one workload", `choose from: ${Object.keys(WORKLOADS).join(", ")}`);
+  if (names.length === 0)
+    throw new UsageError("--workload needs at least one workload", `choose from: ${Object.keys(WORKLOADS).join(", ")}`);
   const seen = new Set<string>();
   for (const n of names) {
     if (!(n in WORKLOADS)) {
-      throw new UsageError(`unknown workload "${n}"`, `choose from: ${Object.keys(WORKLOADS).join(", ")} (comma-separated)`);
+      throw new UsageError(
+        `unknown workload "${n}"`,
+        `choose from: ${Object.keys(WORKLOADS).join(", ")} (comma-separated)`,
+      );
     }
     if (seen.has(n)) throw new UsageError(`workload "${n}" is listed twice in --workload ${spec}`);
     seen.add(n);
@@ -45,7 +49,8 @@ export function createWorkload(name: string, opts: WorkloadOptions = {}): Worklo
  * `info`. Refuses fewer clients than workloads, which would leave one without clients.
  */
 export function assignClients(concurrency: number, workloads: readonly string[]): string[] {
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new UsageError(`--concurrency must be a positive integer, got ${concurrency}`);
   if (concurrency < workloads.length) {
     throw new UsageError(
       `--concurrency ${concurrency} is too low for ${workloads.length} workloads (${workloads.join(", ")})`,

@@ -1,9 +1,9 @@
-import type { Rng } from "../src/core/rng.js";
 import type { Checker } from "../src/checker/checker.js";
 import { queueChecker } from "../src/checker/queue.js";
+import type { Rng } from "../src/core/rng.js";
 import type { Op } from "../src/history/op.js";
 import { ELEMENT, isElement, isElementList, isNil, listReadProblem, type OpProblem } from "../src/history/values.js";
-import type { Completion, Invocation, CommandSession, Workload } from "./workload.js";
+import type { CommandSession, Completion, Invocation, Workload } from "./workload.js";
 
 /**
  * Producers LPUSH unique jobs; consumers take them with RPOPLPUSH onto an in-flight list, so a job popped by a
@@ -56,9 +56,13 @@ export class QueueWorkload implements Workload {
     const v = op.value;
     switch (op.f) {
       case "enqueue":
-        return isElement(v) || (op.type !== "invoke" && isNil(v)) ? undefined : { field: "value", expected: `the job, ${ELEMENT}` };
+        return isElement(v) || (op.type !== "invoke" && isNil(v))
+          ? undefined
+          : { field: "value", expected: `the job, ${ELEMENT}` };
       case "dequeue":
-        return isNil(v) || isElement(v) || isElementList(v) ? undefined : { field: "value", expected: `the job popped, ${ELEMENT}, or nil` };
+        return isNil(v) || isElement(v) || isElementList(v)
+          ? undefined
+          : { field: "value", expected: `the job popped, ${ELEMENT}, or nil` };
       case "drain":
       case "drain-inflight":
         return listReadProblem(op);

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Checker } from "../src/checker/checker.js";
 import { checkLinearizable, type LinearizableOptions } from "../src/checker/linearizable/index.js";
-import { registerModel } from "../src/models/index.js";
+import type { Rng } from "../src/core/rng.js";
 import type { Op } from "../src/history/op.js";
 import type { OpProblem } from "../src/history/values.js";
-import type { Completion, Invocation, CommandSession, Workload, WorkloadOptions } from "./workload.js";
-import type { Rng } from "../src/core/rng.js";
+import { registerModel } from "../src/models/index.js";
+import type { CommandSession, Completion, Invocation, Workload, WorkloadOptions } from "./workload.js";
 
 /**
  * Per-key registers, checked for linearizability with the `register` model: f is read | write | cas, values are
@@ -41,7 +41,8 @@ export class RegisterWorkload implements Workload {
 
   constructor(opts: WorkloadOptions = {}) {
     this.keys = opts.keys ?? DEFAULT_KEYS;
-    if (!Number.isInteger(this.keys) || this.keys < 1) throw new RangeError(`register needs keys >= 1, got ${opts.keys}`);
+    if (!Number.isInteger(this.keys) || this.keys < 1)
+      throw new RangeError(`register needs keys >= 1, got ${opts.keys}`);
   }
 
   next(_process: number, rng: Rng): Invocation {

@@ -1,9 +1,9 @@
-import type { Rng } from "../src/core/rng.js";
 import type { Checker } from "../src/checker/checker.js";
 import { setChecker } from "../src/checker/set.js";
+import type { Rng } from "../src/core/rng.js";
 import type { Op } from "../src/history/op.js";
 import { ELEMENT, isElement, isNil, listReadProblem, type OpProblem } from "../src/history/values.js";
-import type { Completion, Invocation, CommandSession, Workload } from "./workload.js";
+import type { CommandSession, Completion, Invocation, Workload } from "./workload.js";
 
 /**
  * Unique elements SADDed to sets, read back during the run and after healing; checked with set-full semantics

@@ -1,9 +1,9 @@
-import type { RedisClient } from "../src/client/connect.js";
 import type { Checker } from "../src/checker/checker.js";
+import type { RedisClient } from "../src/client/connect.js";
+import type { CommandSession } from "../src/client/session.js";
+import type { Rng } from "../src/core/rng.js";
 import type { Op } from "../src/history/op.js";
 import type { OpProblem } from "../src/history/values.js";
-import type { Rng } from "../src/core/rng.js";
-import type { CommandSession } from "../src/client/session.js";
 
 export type { RedisClient };
 
@@ -53,4 +53,4 @@ export interface WorkloadOptions {
 
 export type WorkloadFactory = (opts: WorkloadOptions) => Workload;
 
-export type { Op, CommandSession };
+export type { CommandSession, Op };

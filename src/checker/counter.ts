@@ -1,6 +1,6 @@
 import type { History } from "../history/op.js";
-import type { CheckResult, Checker } from "./checker.js";
-import { momentsOf, spansOf, valueOf, type Span } from "./moments.js";
+import type { Checker, CheckResult } from "./checker.js";
+import { momentsOf, type Span, spansOf, valueOf } from "./moments.js";
 
 /**
  * A counter under INCRBY. Ops: `add` (value = delta) and `read` / `final-read` (value = the counter, null for a
@@ -51,7 +51,12 @@ export function checkCounter(history: History): CounterResult {
   const acked = adds.filter((s) => s.type === "ok");
   const result: CounterResult = {
     valid: true,
-    adds: { attempted: adds.length + failed, acknowledged: acked.length, failed, indeterminate: adds.length - acked.length },
+    adds: {
+      attempted: adds.length + failed,
+      acknowledged: acked.length,
+      failed,
+      indeterminate: adds.length - acked.length,
+    },
     acknowledgedSum: acked.reduce((sum, s) => sum + delta(s), 0),
     indeterminateSum: adds.filter((s) => s.type === "info").reduce((sum, s) => sum + delta(s), 0),
     reads: reads.length,
@@ -83,7 +88,8 @@ export function checkCounter(history: History): CounterResult {
     result.valid = false;
     const parts = [];
     if (result.errors.length) parts.push(`${result.errors.length} read(s) outside the possible range`);
-    if (malformed.length) parts.push(`${malformed.length} read(s) returned a non-number (ops ${malformed.slice(0, 5).join(", ")})`);
+    if (malformed.length)
+      parts.push(`${malformed.length} read(s) returned a non-number (ops ${malformed.slice(0, 5).join(", ")})`);
     result.reason = parts.join("; ");
   } else if (finalsAttempted && !result.final) {
     result.valid = "unknown";

@@ -19,10 +19,26 @@ export const counterKind: CheckerKind<CounterResult> = {
     if (r.final) {
       const f = r.final;
       const inside = f.value >= f.lower && f.value <= f.upper;
-      out.push(`<p>Final read: <b>${count(f.value)}</b>, possible range [${count(f.lower)}, ${count(f.upper)}] — ${inside ? "within bounds" : `<b class="bad">outside (${f.value < f.lower ? `${count(f.lower - f.value)} acknowledged increments missing` : `${count(f.value - f.upper)} more than possible`})</b>`}.</p>`);
+      out.push(
+        `<p>Final read: <b>${count(f.value)}</b>, possible range [${count(f.lower)}, ${count(f.upper)}] — ${inside ? "within bounds" : `<b class="bad">outside (${f.value < f.lower ? `${count(f.lower - f.value)} acknowledged increments missing` : `${count(f.value - f.upper)} more than possible`})</b>`}.</p>`,
+      );
     }
     if (r.errors.length) {
-      out.push(fold("Reads outside their bounds", r.errors, ["read at", "op", "observed", "lower bound", "upper bound", "by"], (e) => [moment(t, e.op, "start"), esc(e.f), count(e.value), count(e.lower), count(e.upper), e.value < e.lower ? `${count(e.lower - e.value)} below` : `${count(e.value - e.upper)} above`]));
+      out.push(
+        fold(
+          "Reads outside their bounds",
+          r.errors,
+          ["read at", "op", "observed", "lower bound", "upper bound", "by"],
+          (e) => [
+            moment(t, e.op, "start"),
+            esc(e.f),
+            count(e.value),
+            count(e.lower),
+            count(e.upper),
+            e.value < e.lower ? `${count(e.lower - e.value)} below` : `${count(e.value - e.upper)} above`,
+          ],
+        ),
+      );
     }
     return out.join("\n");
   },

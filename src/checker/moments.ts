@@ -1,5 +1,5 @@
 import type { History, Op } from "../history/op.js";
-import { pairOps, type OpPair } from "../history/pair.js";
+import { type OpPair, pairOps } from "../history/pair.js";
 
 /**
  * Where ops sit in real time, for the set, counter and queue checkers. With times on every op, the clock; otherwise
@@ -38,7 +38,10 @@ export function valueOf(span: Span): unknown {
 }
 
 /** Nearest-rank quantiles of a list of numbers (empty list: undefined). */
-export function quantiles(values: number[], qs: readonly number[] = [0, 0.5, 0.95, 0.99, 1]): Record<string, number> | undefined {
+export function quantiles(
+  values: number[],
+  qs: readonly number[] = [0, 0.5, 0.95, 0.99, 1],
+): Record<string, number> | undefined {
   if (values.length === 0) return undefined;
   const sorted = values.slice().sort((a, b) => a - b);
   const out: Record<string, number> = {};

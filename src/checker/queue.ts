@@ -1,5 +1,5 @@
 import type { History } from "../history/op.js";
-import type { CheckResult, Checker } from "./checker.js";
+import type { Checker, CheckResult } from "./checker.js";
 import { momentsOf, spansOf, valueOf } from "./moments.js";
 
 /**

@@ -15,14 +15,34 @@ export const queueKind: CheckerKind<QueueResult> = {
         `<b>${count(r.lost.length)} lost</b>, ${count(r.duplicated.length)} duplicated, ${count(r.unexpected.length)} unexpected.</p>`,
     ];
     if (r.lost.length) {
-      const sorted = [...r.lost].sort((a, b) => (t.byIndex.get(a.enqueuedBy)?.end ?? 0) - (t.byIndex.get(b.enqueuedBy)?.end ?? 0));
-      out.push(fold("Lost jobs", sorted, ["job", "acknowledged", "last seen"], (l) => [esc(l.job), moment(t, l.enqueuedBy, "end"), "never delivered, not in flight"]));
+      const sorted = [...r.lost].sort(
+        (a, b) => (t.byIndex.get(a.enqueuedBy)?.end ?? 0) - (t.byIndex.get(b.enqueuedBy)?.end ?? 0),
+      );
+      out.push(
+        fold("Lost jobs", sorted, ["job", "acknowledged", "last seen"], (l) => [
+          esc(l.job),
+          moment(t, l.enqueuedBy, "end"),
+          "never delivered, not in flight",
+        ]),
+      );
     }
     if (r.duplicated.length) {
-      out.push(fold("Jobs delivered more than once", r.duplicated, ["job", "deliveries", "delivered at"], (d) => [esc(d.job), count(d.deliveries), d.by.map((i) => moment(t, i, "start")).join(", ")]));
+      out.push(
+        fold("Jobs delivered more than once", r.duplicated, ["job", "deliveries", "delivered at"], (d) => [
+          esc(d.job),
+          count(d.deliveries),
+          d.by.map((i) => moment(t, i, "start")).join(", "),
+        ]),
+      );
     }
     if (r.unexpected.length) {
-      out.push(fold("Unexpected jobs", r.unexpected, ["job", "why", "seen at"], (u) => [esc(u.job), esc(u.why), u.by < 0 ? "in-flight list" : moment(t, u.by, "start")]));
+      out.push(
+        fold("Unexpected jobs", r.unexpected, ["job", "why", "seen at"], (u) => [
+          esc(u.job),
+          esc(u.why),
+          u.by < 0 ? "in-flight list" : moment(t, u.by, "start"),
+        ]),
+      );
     }
     return out.join("\n");
   },
@@ -32,7 +52,12 @@ export const queueKind: CheckerKind<QueueResult> = {
     let context = "";
     if (q.lost.length) {
       parts.push(`${plural(q.lost.length, "acknowledged job")} ${q.lost.length === 1 ? "was" : "were"} lost`);
-      context = lossContext(ackMoments(t, q.lost.map((l) => l.enqueuedBy)));
+      context = lossContext(
+        ackMoments(
+          t,
+          q.lost.map((l) => l.enqueuedBy),
+        ),
+      );
     }
     if (q.duplicated.length) parts.push(`${plural(q.duplicated.length, "job")} delivered more than once`);
     if (q.unexpected.length) parts.push(`${plural(q.unexpected.length, "unexpected job")}`);
@@ -42,9 +67,18 @@ export const queueKind: CheckerKind<QueueResult> = {
 
   failureLines(q) {
     const lines: string[] = [];
-    for (const [label, items] of [["lost", q.lost], ["duplicated", q.duplicated], ["unexpected", q.unexpected]] as const) {
+    for (const [label, items] of [
+      ["lost", q.lost],
+      ["duplicated", q.duplicated],
+      ["unexpected", q.unexpected],
+    ] as const) {
       if (!items.length) continue;
-      lines.push(`${label} (${items.length}): ${items.slice(0, EXAMPLES).map((x) => x.job).join(", ")}${items.length > EXAMPLES ? ", ..." : ""}`);
+      lines.push(
+        `${label} (${items.length}): ${items
+          .slice(0, EXAMPLES)
+          .map((x) => x.job)
+          .join(", ")}${items.length > EXAMPLES ? ", ..." : ""}`,
+      );
     }
     return lines;
   },

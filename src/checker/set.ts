@@ -1,6 +1,6 @@
 import type { History } from "../history/op.js";
-import type { CheckResult, Checker } from "./checker.js";
-import { momentsOf, quantiles, spansOf, valueOf, type Span } from "./moments.js";
+import type { Checker, CheckResult } from "./checker.js";
+import { momentsOf, quantiles, type Span, spansOf, valueOf } from "./moments.js";
 
 /**
  * Lost writes in sets, with Jepsen's set-full semantics. Ops: `add` (key, value = one element) and `read` /
@@ -172,7 +172,8 @@ export function checkSet(history: History): SetResult {
       const attempts = adds.get(element);
       const readBy = first.span.pair.invoke.index;
       if (!attempts) result.unexpected.push({ key, element, why: "never added", readBy });
-      else if (attempts.every((a) => a.span.type === "fail")) result.unexpected.push({ key, element, why: "add failed", readBy });
+      else if (attempts.every((a) => a.span.type === "fail"))
+        result.unexpected.push({ key, element, why: "add failed", readBy });
     }
 
     const lastRead = reads[reads.length - 1];
@@ -195,7 +196,10 @@ export function checkSet(history: History): SetResult {
       const knownBy =
         ackAt <= seenAt
           ? { op: acked.find((a) => a.span.end === ackAt)!.span.pair.invoke.index, how: "ack" as const }
-          : { op: reads.find((r) => r.span.end === seenAt && r.elements.has(element))!.span.pair.invoke.index, how: "read" as const };
+          : {
+              op: reads.find((r) => r.span.end === seenAt && r.elements.has(element))!.span.pair.invoke.index,
+              how: "read" as const,
+            };
 
       const lastPresent = s ? reads[s.last] : undefined;
       const addedAt = Math.min(...attempts.map((a) => a.span.start));

@@ -20,22 +20,46 @@ export const setKind: CheckerKind<SetResult> = {
       const perKey = new Map<string, number>();
       for (const l of r.lost) perKey.set(l.key, (perKey.get(l.key) ?? 0) + 1);
       const worst = [...perKey.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
-      out.push(`<p>Lost in ${plural(perKey.size, "set")}; most: ${worst.map(([k, n]) => `${esc(k)} (${count(n)})`).join(", ")}.</p>`);
-      const known = (l: SetResult["lost"][number]) => (l.knownBy.how === "ack" ? t.byIndex.get(l.knownBy.op)?.end : t.byIndex.get(l.knownBy.op)?.start) ?? Infinity;
+      out.push(
+        `<p>Lost in ${plural(perKey.size, "set")}; most: ${worst.map(([k, n]) => `${esc(k)} (${count(n)})`).join(", ")}.</p>`,
+      );
+      const known = (l: SetResult["lost"][number]) =>
+        (l.knownBy.how === "ack" ? t.byIndex.get(l.knownBy.op)?.end : t.byIndex.get(l.knownBy.op)?.start) ?? Infinity;
       const sorted = [...r.lost].sort((a, b) => known(a) - known(b));
-      out.push(fold("Lost elements", sorted, ["set", "element", "acknowledged", "last seen (read at)", "missed by read at"], (l) => [
-        esc(l.key),
-        esc(l.element),
-        l.knownBy.how === "ack" ? moment(t, l.knownBy.op, "end") : `read ${moment(t, l.knownBy.op, "start")}`,
-        moment(t, l.lastSeenBy, "start"),
-        moment(t, l.missedBy, "start"),
-      ]));
+      out.push(
+        fold(
+          "Lost elements",
+          sorted,
+          ["set", "element", "acknowledged", "last seen (read at)", "missed by read at"],
+          (l) => [
+            esc(l.key),
+            esc(l.element),
+            l.knownBy.how === "ack" ? moment(t, l.knownBy.op, "end") : `read ${moment(t, l.knownBy.op, "start")}`,
+            moment(t, l.lastSeenBy, "start"),
+            moment(t, l.missedBy, "start"),
+          ],
+        ),
+      );
     }
     if (r.unexpected.length) {
-      out.push(fold("Unexpected elements", r.unexpected, ["set", "element", "why", "first read at"], (u) => [esc(u.key), esc(u.element), esc(u.why), moment(t, u.readBy, "start")]));
+      out.push(
+        fold("Unexpected elements", r.unexpected, ["set", "element", "why", "first read at"], (u) => [
+          esc(u.key),
+          esc(u.element),
+          esc(u.why),
+          moment(t, u.readBy, "start"),
+        ]),
+      );
     }
     if (r.duplicated.length) {
-      out.push(fold("Duplicated elements", r.duplicated, ["set", "element", "copies in one read", "read at"], (d) => [esc(d.key), esc(d.element), count(d.copies), moment(t, d.readBy, "start")]));
+      out.push(
+        fold("Duplicated elements", r.duplicated, ["set", "element", "copies in one read", "read at"], (d) => [
+          esc(d.key),
+          esc(d.element),
+          count(d.copies),
+          moment(t, d.readBy, "start"),
+        ]),
+      );
     }
     return out.join("\n");
   },
@@ -54,9 +78,17 @@ export const setKind: CheckerKind<SetResult> = {
           `${plural(readOnly, "element")} whose add was indeterminate ${readOnly === 1 ? "was" : "were"} read and then lost`,
         );
       }
-      context = lossContext(ackMoments(t, s.lost.map((l) => l.knownBy.op)));
+      context = lossContext(
+        ackMoments(
+          t,
+          s.lost.map((l) => l.knownBy.op),
+        ),
+      );
     }
-    if (s.unexpected.length) parts.push(`${plural(s.unexpected.length, "element")} appeared that ${s.unexpected.length === 1 ? "was" : "were"} never successfully added`);
+    if (s.unexpected.length)
+      parts.push(
+        `${plural(s.unexpected.length, "element")} appeared that ${s.unexpected.length === 1 ? "was" : "were"} never successfully added`,
+      );
     if (s.duplicated.length) parts.push(`${plural(s.duplicated.length, "element")} appeared more than once in a read`);
     const phrase = parts.join(", ") + context;
     return { phrase, detail: `${phrase} (of ${count(s.acknowledged)} acknowledged adds).` };
@@ -68,7 +100,8 @@ export const setKind: CheckerKind<SetResult> = {
       if (!items.length) return;
       lines.push(`${label} (${items.length}):`);
       for (const x of items.slice(0, EXAMPLES)) lines.push(`  ${x.key} ${x.element}`);
-      if (items.length > EXAMPLES) lines.push(`  ... and ${items.length - EXAMPLES} more (see results.json or report.html)`);
+      if (items.length > EXAMPLES)
+        lines.push(`  ... and ${items.length - EXAMPLES} more (see results.json or report.html)`);
     };
     show("lost", s.lost);
     show("unexpected", s.unexpected);

@@ -34,9 +34,16 @@ export function fold<T>(title: string, items: readonly T[], head: string[], cell
   const rest = items.length - shown.length;
   const body =
     table(head, shown.map(cells), "evidence") +
-    (rest > 0 ? `<p class="note">The first ${count(shown.length)} rows of ${count(items.length)}; all of them are in this checker's evidence file, linked below.</p>` : "");
+    (rest > 0
+      ? `<p class="note">The first ${count(shown.length)} rows of ${count(items.length)}; all of them are in this checker's evidence file, linked below.</p>`
+      : "");
   if (items.length <= OPEN_ROWS) return `<h4>${title}</h4>${body}`;
-  return collapsed(rest > 0 ? `${title}: ${count(items.length)} rows (click to show the first ${count(shown.length)})` : `${title}: ${count(items.length)} rows (click to show all)`, body);
+  return collapsed(
+    rest > 0
+      ? `${title}: ${count(items.length)} rows (click to show the first ${count(shown.length)})`
+      : `${title}: ${count(items.length)} rows (click to show all)`,
+    body,
+  );
 }
 
 /** The acknowledgement moments of these invocations, where the timeline has them. */

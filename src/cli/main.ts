@@ -1,11 +1,11 @@
-import { Command, CommanderError, Help } from "commander";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { packageRoot } from "../core/paths.js";
+import { Command, CommanderError, Help } from "commander";
 import { ExitCode, UsageError } from "../core/exit.js";
 import { c, say, setColour } from "../core/output.js";
-import { commands } from "./commands/index.js";
+import { packageRoot } from "../core/paths.js";
 import { engineLabels } from "../db/engines.js";
+import { commands } from "./commands/index.js";
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string };
@@ -33,7 +33,7 @@ export function buildProgram(loaded: readonly Command[] = []): Command {
       "\nExit codes: 0 valid, 1 anomalies found, 2 unknown or incomplete, 3 usage or environment error.\n" +
         "\nExamples:\n  $ splitbrain doctor\n  $ splitbrain run --db redis --topology sentinel --nemesis partition\n" +
         "  $ splitbrain check history.edn --model register",
-    )
+    );
 
   const terms = new Map(commands.map((e) => [e.name, e.term]));
   const defaultTerm = new Help().subcommandTerm;
@@ -43,7 +43,9 @@ export function buildProgram(loaded: readonly Command[] = []): Command {
     },
   });
   for (const entry of commands) {
-    program.addCommand(loaded.find((c) => c.name() === entry.name) ?? new Command(entry.name).description(entry.description));
+    program.addCommand(
+      loaded.find((c) => c.name() === entry.name) ?? new Command(entry.name).description(entry.description),
+    );
   }
   // Commands added with addCommand() inherit no settings, so a parse error in `check` or `scenario list` would lack
   // the hint the top level prints; every command, at every depth, gets it.

@@ -6,7 +6,12 @@ import { dialAddress } from "./connect.js";
  * opens its own connection with short timeouts and no retries, runs `use`, and always closes it, so a dead or
  * partitioned node costs one timeout, never a hang, and no reconnect loop outlives the call.
  */
-export async function withAdminConnection<T>(host: string, port: number, timeoutMs: number, use: (conn: Redis) => Promise<T>): Promise<T> {
+export async function withAdminConnection<T>(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  use: (conn: Redis) => Promise<T>,
+): Promise<T> {
   const conn = new Redis({
     // Callers name nodes by container address; in published client mode the runner dials the published port.
     ...dialAddress(host, port),

@@ -1,4 +1,4 @@
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
 import type { AddressMap, Endpoints } from "../core/cluster.js";
 
 /** What a workload's client holds: a plain connection to the current primary, or a Cluster client. */
@@ -143,7 +143,10 @@ function build(endpoints: Endpoints, opts: ClientOptions): RedisClient {
         updateSentinels: false,
       });
     case "cluster":
-      return new Cluster(endpoints.seeds.map((s) => translate(map, s)), { ...honestClusterOptions(opts), ...nat });
+      return new Cluster(
+        endpoints.seeds.map((s) => translate(map, s)),
+        { ...honestClusterOptions(opts), ...nat },
+      );
   }
 }
 

@@ -21,7 +21,10 @@ export function durabilityFrom(flags: {
   waitTimeoutMs?: number;
 }): Durability {
   if (flags.wait !== undefined && flags.waitaof !== undefined) {
-    throw new UsageError("--wait and --waitaof cannot be combined", "WAITAOF already waits for replicas: use --waitaof <local> <replicas>");
+    throw new UsageError(
+      "--wait and --waitaof cannot be combined",
+      "WAITAOF already waits for replicas: use --waitaof <local> <replicas>",
+    );
   }
   const timeoutMs = flags.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
@@ -66,7 +69,8 @@ export function confirmationCommand(d: Durability): { name: string; args: number
 export function shortfall(d: Durability, reply: unknown): string | undefined {
   if (d.kind === "wait") {
     const acked = Number(reply);
-    if (!Number.isInteger(acked)) return `durability: WAIT ${d.replicas} ${d.timeoutMs} gave an unexpected reply ${JSON.stringify(reply)}`;
+    if (!Number.isInteger(acked))
+      return `durability: WAIT ${d.replicas} ${d.timeoutMs} gave an unexpected reply ${JSON.stringify(reply)}`;
     if (acked >= d.replicas) return undefined;
     return `durability: written on the primary, but WAIT reached ${acked} of ${d.replicas} replica(s) within ${d.timeoutMs} ms`;
   }
@@ -105,7 +109,10 @@ export function engineFromInfo(info: string): { engine: string; version: string 
 export function assertSupported(d: Durability, server: ServerFacts): void {
   const who = `${server.engine} ${server.version}`;
   if (d.kind === "wait" && server.commands.wait === false) {
-    throw new UsageError(`--wait needs the WAIT command, which ${who} does not offer (COMMAND INFO wait is empty)`, "Drop --wait for this engine.");
+    throw new UsageError(
+      `--wait needs the WAIT command, which ${who} does not offer (COMMAND INFO wait is empty)`,
+      "Drop --wait for this engine.",
+    );
   }
   if (d.kind === "waitaof") {
     if (server.commands.waitaof === false) {

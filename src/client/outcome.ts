@@ -47,7 +47,10 @@ interface Rule {
 }
 
 const reply = (code: string) => (e: ErrorFacts) => e.replyCode === code;
-const errno = (...codes: string[]) => (e: ErrorFacts) => e.errno !== undefined && codes.includes(e.errno);
+const errno =
+  (...codes: string[]) =>
+  (e: ErrorFacts) =>
+    e.errno !== undefined && codes.includes(e.errno);
 const clientMessage = (text: string) => (e: ErrorFacts) => e.replyCode === undefined && e.message.startsWith(text);
 const replyText = (pattern: RegExp) => (e: ErrorFacts) => e.replyCode !== undefined && pattern.test(e.message);
 
@@ -133,7 +136,11 @@ export const OUTCOME_RULES: readonly Rule[] = [
   { name: "max-retries", matches: clientMessage("Reached the max retries per request limit"), decision: "sent?" },
   { name: "cluster-ended", matches: clientMessage("Cluster is ended"), decision: "sent?" },
   // Could not establish a connection: if this reaches an op, the op was not sent unless the session saw a write.
-  { name: "connect-refused", matches: errno("ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"), decision: "sent?" },
+  {
+    name: "connect-refused",
+    matches: errno("ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"),
+    decision: "sent?",
+  },
   // Reset / broken pipe / socket timeout: the command may have been executed before the connection broke.
   { name: "connection-broken", matches: errno("ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED"), decision: "sent?" },
 ];

@@ -1,12 +1,18 @@
-import { connect } from "node:net";
 import { lookup } from "node:dns/promises";
+import { connect } from "node:net";
+import { redisConfServers } from "../db/engines.js";
 import { cleanRun } from "../docker/cleanup.js";
 import { createNodeContainer, execDetached } from "../docker/container.js";
 import { newRunId } from "../docker/labels.js";
 import { createRunNetwork } from "../docker/network.js";
 import { withAdminConnection } from "./admin.js";
-import { decideClientMode, publishTargetFor, runnerSourceFromClientList, type ClientModeDecision, type ReachProbe } from "./reach.js";
-import { redisConfServers } from "../db/engines.js";
+import {
+  type ClientModeDecision,
+  decideClientMode,
+  publishTargetFor,
+  type ReachProbe,
+  runnerSourceFromClientList,
+} from "./reach.js";
 
 /** Long enough for a loaded local bridge (milliseconds), short enough that a hung Docker Desktop dial costs little. */
 export const REACH_PROBE_TIMEOUT_MS = 1500;
@@ -15,7 +21,11 @@ export const REACH_PROBE_TIMEOUT_MS = 1500;
  * One TCP connect, nothing sent. Reachable only if the handshake completes: a refusal or an ICMP error could come
  * from a router or firewall on the way, which says nothing about the container.
  */
-export function probeTcp(host: string, port: number, timeoutMs = REACH_PROBE_TIMEOUT_MS): Promise<ReachProbe & { refused: boolean }> {
+export function probeTcp(
+  host: string,
+  port: number,
+  timeoutMs = REACH_PROBE_TIMEOUT_MS,
+): Promise<ReachProbe & { refused: boolean }> {
   const target = `${host}:${port}`;
   const t0 = performance.now();
   return new Promise((resolve) => {
@@ -29,7 +39,9 @@ export function probeTcp(host: string, port: number, timeoutMs = REACH_PROBE_TIM
     };
     const timer = setTimeout(() => done(false, `no answer within ${timeoutMs} ms`), timeoutMs);
     socket.once("connect", () => done(true, `connected in ${Math.max(1, Math.round(performance.now() - t0))} ms`));
-    socket.once("error", (err: NodeJS.ErrnoException) => done(false, err.code ?? err.message, err.code === "ECONNREFUSED"));
+    socket.once("error", (err: NodeJS.ErrnoException) =>
+      done(false, err.code ?? err.message, err.code === "ECONNREFUSED"),
+    );
   });
 }
 
@@ -66,7 +78,14 @@ export async function probeAutoClientMode(image: string): Promise<ClientModeDeci
   try {
     const network = await createRunNetwork(runId);
     const ip = network.ipFor(1);
-    const node = await createNodeContainer({ runId, name: "reach", image, ip, network: network.name, tmpfsDataSize: "16m" });
+    const node = await createNodeContainer({
+      runId,
+      name: "reach",
+      image,
+      ip,
+      network: network.name,
+      tmpfsDataSize: "16m",
+    });
     await execDetached(node.id, ["sh", "-c", LISTENER]);
     // Refused means the node answered but its listener is not up yet: try again until it is, or the deadline.
     const deadline = Date.now() + 10_000;

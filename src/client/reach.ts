@@ -40,16 +40,27 @@ export interface ClientModeDecision {
  */
 export function decideClientMode(asked: ClientModeChoice, probe: ReachProbe | undefined): ClientModeDecision {
   const seen = probe ? `${probe.target}: ${probe.detail}` : "not probed";
-  if (asked === "direct") return { asked, mode: "direct", why: `forced by --client-mode direct (${seen})`, ...(probe ? { probe } : {}) };
+  if (asked === "direct")
+    return { asked, mode: "direct", why: `forced by --client-mode direct (${seen})`, ...(probe ? { probe } : {}) };
   if (asked === "published") {
-    return { asked, mode: "published", why: `forced by --client-mode published (${seen})`, ...(probe ? { probe } : {}) };
+    return {
+      asked,
+      mode: "published",
+      why: `forced by --client-mode published (${seen})`,
+      ...(probe ? { probe } : {}),
+    };
   }
   if (probe === undefined) {
     return { asked, mode: "published", why: "container addresses were not probed, so clients use published ports" };
   }
   return probe.reachable
     ? { asked, mode: "direct", why: `the runner reaches container addresses (${seen})`, probe }
-    : { asked, mode: "published", why: `the runner cannot reach container addresses (${seen}), so clients use published ports`, probe };
+    : {
+        asked,
+        mode: "published",
+        why: `the runner cannot reach container addresses (${seen}), so clients use published ports`,
+        probe,
+      };
 }
 
 /** Where published ports are bound on the Docker host (HostIp) and where the runner dials them. */
@@ -106,9 +117,12 @@ export function runnerSourceFromClientList(clientList: string, clientId: number)
   return undefined;
 }
 
-
 /** The container address a published one stands for (published answers come back on the runner's sockets). */
-export function containerAddressFor(map: AddressMap, host: string, port: number): { host: string; port: number } | undefined {
+export function containerAddressFor(
+  map: AddressMap,
+  host: string,
+  port: number,
+): { host: string; port: number } | undefined {
   for (const [key, to] of Object.entries(map)) {
     if (to.host !== host || to.port !== port) continue;
     const i = key.lastIndexOf(":");

@@ -1,8 +1,8 @@
 import { Cluster, Command, type Redis } from "ioredis";
 import type { RedisClient } from "./connect.js";
-import { confirmationCommand, engineFromInfo, shortfall, type Durability, type ServerFacts } from "./durability.js";
-import { clearDeadline, watchCommandTimeout, type Deadline } from "./deadlines.js";
-import { IndeterminateError, type AttemptFacts } from "./outcome.js";
+import { clearDeadline, type Deadline, watchCommandTimeout } from "./deadlines.js";
+import { confirmationCommand, type Durability, engineFromInfo, type ServerFacts, shortfall } from "./durability.js";
+import { type AttemptFacts, IndeterminateError } from "./outcome.js";
 
 export type Arg = string | number | Buffer;
 
@@ -166,8 +166,10 @@ class TrackedCommand extends Command {
 }
 
 const clearTimers = (Command.prototype as unknown as { _clearTimers?: () => void })._clearTimers!;
-if (typeof clearTimers !== "function") throw new Error("ioredis' Command has no _clearTimers: check TrackedCommand against this ioredis");
-(TrackedCommand.prototype as unknown as { _clearTimers: () => void })._clearTimers = TrackedCommand.prototype.clearTimeout;
+if (typeof clearTimers !== "function")
+  throw new Error("ioredis' Command has no _clearTimers: check TrackedCommand against this ioredis");
+(TrackedCommand.prototype as unknown as { _clearTimers: () => void })._clearTimers =
+  TrackedCommand.prototype.clearTimeout;
 
 /** Asks a server what it is and which durability commands it has (for `assertSupported`). */
 export async function probeServer(client: RedisClient, commands: string[]): Promise<ServerFacts> {
@@ -186,5 +188,7 @@ export async function probeServer(client: RedisClient, commands: string[]): Prom
   } catch {
     appendonly = undefined;
   }
-  return appendonly === undefined ? { engine, version, commands: known } : { engine, version, commands: known, appendonly };
+  return appendonly === undefined
+    ? { engine, version, commands: known }
+    : { engine, version, commands: known, appendonly };
 }

@@ -1,7 +1,7 @@
-import { parseClusterNodes, parseRole } from "../db/info.js";
 import { tryAdminCall } from "../client/admin.js";
-import { MASTER_NAME, SENTINEL_PORT } from "../topology/layout.js";
 import type { Node, TopologyName } from "../core/cluster.js";
+import { parseClusterNodes, parseRole } from "../db/info.js";
+import { MASTER_NAME, SENTINEL_PORT } from "../topology/layout.js";
 
 /**
  * "Who is primary now" is asked at call time of whoever decides it in the topology: Sentinels (by majority of those

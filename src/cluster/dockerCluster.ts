@@ -1,11 +1,11 @@
-import { onTeardown, untrackRun } from "../docker/cleanup.js";
-import type { Capabilities } from "../db/capabilities.js";
+import { type ClientModeChoice, type ClientModeDecision, containerAddressFor } from "../client/reach.js";
 import type { AddressMap, Cluster, DbName, Endpoints, Node, TopologyName } from "../core/cluster.js";
-import type { ClusterSpec } from "../topology/spec.js";
+import type { Capabilities } from "../db/capabilities.js";
+import { onTeardown, untrackRun } from "../docker/cleanup.js";
 import { MASTER_NAME, SENTINEL_PORT } from "../topology/layout.js";
-import { containerAddressFor, type ClientModeChoice, type ClientModeDecision } from "../client/reach.js";
+import type { ClusterSpec } from "../topology/spec.js";
 import { discoverPrimaries } from "./discovery.js";
-import { waitHealthy, type HealthTarget } from "./health.js";
+import { type HealthTarget, waitHealthy } from "./health.js";
 import type { LazyFsOptions } from "./lazyfs.js";
 import type { DockerNode } from "./node.js";
 import { teardownRun } from "./teardown.js";
@@ -110,7 +110,9 @@ export class DockerCluster implements RunningCluster {
   nodeByAddress(host: string, port: number): Node | undefined {
     const inside = this.endpoints.addressMap ? containerAddressFor(this.endpoints.addressMap, host, port) : undefined;
     if (inside) ({ host, port } = inside);
-    return this.allNodes.find((n) => n.ip === host && (n.port === port || (port === SENTINEL_PORT && n.launches.length > 1)));
+    return this.allNodes.find(
+      (n) => n.ip === host && (n.port === port || (port === SENTINEL_PORT && n.launches.length > 1)),
+    );
   }
 
   sentinelIps(): string[] {
@@ -121,7 +123,9 @@ export class DockerCluster implements RunningCluster {
     return {
       topology: this.topology,
       data: this.nodes.map((n) => ({ name: n.name, ip: n.ip, port: n.port })),
-      sentinels: this.allNodes.filter((n) => n.launches.some((l) => l.process === "sentinel")).map((n) => ({ name: n.name, ip: n.ip })),
+      sentinels: this.allNodes
+        .filter((n) => n.launches.some((l) => l.process === "sentinel"))
+        .map((n) => ({ name: n.name, ip: n.ip })),
       replicasPerPrimary: this.topology === "single" ? 0 : this.spec.replicas,
       primaries: this.topology === "cluster" ? 3 : 1,
     };
@@ -133,7 +137,9 @@ export class DockerCluster implements RunningCluster {
       logTail: async (name) => {
         const node = this.allNodes.find((n) => n.name === name);
         if (!node) return "";
-        const parts = await Promise.all(node.launches.map(async (l) => `[${l.process}]\n${await node.processLog(l.process, 15)}`));
+        const parts = await Promise.all(
+          node.launches.map(async (l) => `[${l.process}]\n${await node.processLog(l.process, 15)}`),
+        );
         return parts.join("\n");
       },
     });
@@ -145,7 +151,10 @@ export class DockerCluster implements RunningCluster {
       const keep = opts.keep ?? false;
       if (keep) untrackRun(this.runId);
       try {
-        await teardownRun(this.runId, this.allNodes, this.opts.resultsDir, { keep, log: this.opts.log ?? (() => undefined) });
+        await teardownRun(this.runId, this.allNodes, this.opts.resultsDir, {
+          keep,
+          log: this.opts.log ?? (() => undefined),
+        });
       } finally {
         this.withdrawRoutes();
       }
@@ -154,12 +163,23 @@ export class DockerCluster implements RunningCluster {
   }
 }
 
-export function endpointsFor(spec: ClusterSpec, nodes: readonly DockerNode[], sentinelIps: string[], addressMap?: AddressMap): Endpoints {
+export function endpointsFor(
+  spec: ClusterSpec,
+  nodes: readonly DockerNode[],
+  sentinelIps: string[],
+  addressMap?: AddressMap,
+): Endpoints {
   const map = addressMap ? { addressMap } : {};
   if (spec.topology === "sentinel") {
-    return { kind: "sentinel", sentinels: sentinelIps.map((host) => ({ host, port: SENTINEL_PORT })), masterName: MASTER_NAME, ...map };
+    return {
+      kind: "sentinel",
+      sentinels: sentinelIps.map((host) => ({ host, port: SENTINEL_PORT })),
+      masterName: MASTER_NAME,
+      ...map,
+    };
   }
-  if (spec.topology === "cluster") return { kind: "cluster", seeds: nodes.map((n) => ({ host: n.ip, port: n.port })), ...map };
+  if (spec.topology === "cluster")
+    return { kind: "cluster", seeds: nodes.map((n) => ({ host: n.ip, port: n.port })), ...map };
   const primary = nodes[0]!;
   return { kind: "single", host: primary.ip, port: primary.port, node: primary.name, ...map };
 }

@@ -1,7 +1,7 @@
-import { MASTER_NAME, SENTINEL_PORT } from "../topology/layout.js";
-import { parseInfo, parseSentinelEntries } from "../db/info.js";
 import { withAdminConnection } from "../client/admin.js";
 import type { TopologyName } from "../core/cluster.js";
+import { parseInfo, parseSentinelEntries } from "../db/info.js";
+import { MASTER_NAME, SENTINEL_PORT } from "../topology/layout.js";
 
 /**
  * "Healthy" means ready for a workload: every process answers, replication links are up, Sentinels agree on the
@@ -72,9 +72,11 @@ export function healthProblems(t: HealthTarget, o: HealthObservation): HealthPro
       out.push({ node: n.name, problem: `reports role ${role ?? "unknown"}` });
     }
     if (t.topology === "cluster") {
-      if (info.cluster_state !== "ok") out.push({ node: n.name, problem: `cluster_state is ${info.cluster_state ?? "unknown"}` });
+      if (info.cluster_state !== "ok")
+        out.push({ node: n.name, problem: `cluster_state is ${info.cluster_state ?? "unknown"}` });
       const known = Number(info.cluster_known_nodes ?? 0);
-      if (known !== t.data.length) out.push({ node: n.name, problem: `knows ${known} of ${t.data.length} cluster nodes` });
+      if (known !== t.data.length)
+        out.push({ node: n.name, problem: `knows ${known} of ${t.data.length} cluster nodes` });
     }
   }
   if (out.length === 0 && primaries.length !== t.primaries) {
@@ -97,14 +99,23 @@ export function healthProblems(t: HealthTarget, o: HealthObservation): HealthPro
     }
     beliefs.add(so.primary);
     if ((so.replicasKnown ?? 0) < t.replicasPerPrimary) {
-      out.push({ node: s.name, problem: `Sentinel knows ${so.replicasKnown ?? 0} of ${t.replicasPerPrimary} replicas` });
+      out.push({
+        node: s.name,
+        problem: `Sentinel knows ${so.replicasKnown ?? 0} of ${t.replicasPerPrimary} replicas`,
+      });
     }
     if ((so.peersKnown ?? 0) < t.sentinels.length - 1) {
-      out.push({ node: s.name, problem: `Sentinel knows ${so.peersKnown ?? 0} of ${t.sentinels.length - 1} other Sentinels` });
+      out.push({
+        node: s.name,
+        problem: `Sentinel knows ${so.peersKnown ?? 0} of ${t.sentinels.length - 1} other Sentinels`,
+      });
     }
   }
   if (beliefs.size > 1) {
-    out.push({ node: t.sentinels[0]!.name, problem: `Sentinels disagree on the primary: ${[...beliefs].join(" vs ")}` });
+    out.push({
+      node: t.sentinels[0]!.name,
+      problem: `Sentinels disagree on the primary: ${[...beliefs].join(" vs ")}`,
+    });
   } else if (beliefs.size === 1 && primaries.length === 1) {
     const believed = [...beliefs][0]!;
     const actual = t.data.find((n) => n.name === primaries[0]);
@@ -139,7 +150,8 @@ export async function observeHealth(t: HealthTarget): Promise<HealthObservation>
           ask(["SENTINEL", "REPLICAS", MASTER_NAME]),
           ask(["SENTINEL", "SENTINELS", MASTER_NAME]),
         ]);
-        if (addr.ok && Array.isArray(addr.reply) && addr.reply.length === 2) obs.primary = `${addr.reply[0]}:${addr.reply[1]}`;
+        if (addr.ok && Array.isArray(addr.reply) && addr.reply.length === 2)
+          obs.primary = `${addr.reply[0]}:${addr.reply[1]}`;
         if (reps.ok) obs.replicasKnown = parseSentinelEntries(reps.reply).filter((r) => up(r.flags)).length;
         // Only peers it is connected to: a Sentinel told of its peers in its config knows them before it reaches them.
         if (peers.ok) obs.peersKnown = parseSentinelEntries(peers.reply).filter((r) => up(r.flags)).length;
@@ -160,7 +172,11 @@ type Ask = (args: string[]) => Promise<{ ok: true; reply: unknown } | { ok: fals
  * PING on one connection, then the node's questions on the same connection: one connect per node per look instead
  * of one per question, since the health wait looks many times a second. A failed PING is the observation.
  */
-async function askNode<T extends { ping: string | true }>(ip: string, port: number, then: (ask: Ask) => Promise<T>): Promise<T | { ping: string }> {
+async function askNode<T extends { ping: string | true }>(
+  ip: string,
+  port: number,
+  then: (ask: Ask) => Promise<T>,
+): Promise<T | { ping: string }> {
   const timeoutMs = 2000;
   try {
     return await withAdminConnection(ip, port, timeoutMs, async (conn) => {
@@ -205,7 +221,10 @@ export async function waitHealthy(
     if (Date.now() >= deadline) {
       const nodes = [...new Set(problems.map((p) => p.node))];
       const logs = await Promise.all(
-        nodes.map(async (n) => `--- last lines of ${n}'s log ---\n${(await opts.logTail(n).catch(() => "")).trimEnd() || "(empty)"}`),
+        nodes.map(
+          async (n) =>
+            `--- last lines of ${n}'s log ---\n${(await opts.logTail(n).catch(() => "")).trimEnd() || "(empty)"}`,
+        ),
       );
       throw new HealthTimeoutError(
         `the cluster did not become healthy within ${Math.round(opts.timeoutMs / 1000)} s:\n` +

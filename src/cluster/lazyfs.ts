@@ -1,6 +1,6 @@
+import type { ExecResult } from "../core/cluster.js";
 import { UsageError } from "../core/exit.js";
 import { docker } from "../docker/engine.js";
-import type { ExecResult } from "../core/cluster.js";
 
 /**
  * The lazy filesystem as the cluster layer sees it (the filesystem itself is docker/node/lazyfs/lazyfs.py, carried
@@ -57,7 +57,12 @@ export function mountScript(dataDir: string, opts: LazyFsOptions): string {
 
 const NO_LAZYFS_EXIT = 42;
 
-export async function ensureLazyFsMounted(node: string, exec: Exec, dataDir: string, opts: LazyFsOptions): Promise<void> {
+export async function ensureLazyFsMounted(
+  node: string,
+  exec: Exec,
+  dataDir: string,
+  opts: LazyFsOptions,
+): Promise<void> {
   const r = await exec(["sh", "-c", mountScript(dataDir, opts)], { timeoutMs: 20_000 });
   if (r.exitCode === NO_LAZYFS_EXIT) {
     throw new UsageError(
@@ -65,7 +70,8 @@ export async function ensureLazyFsMounted(node: string, exec: Exec, dataDir: str
       "run on an image that has it: pick one with --version or --image (splitbrain image list; offline builds from bookworm and trixie carry python3-fusepy, sid did not), or rebuild an old one with splitbrain image build --offline",
     );
   }
-  if (r.exitCode !== 0) throw new Error(`${node}: ${(r.stderr || r.stdout).trim() || "mounting the lazy filesystem failed"}`);
+  if (r.exitCode !== 0)
+    throw new Error(`${node}: ${(r.stderr || r.stdout).trim() || "mounting the lazy filesystem failed"}`);
 }
 
 /** What one power loss discarded on one node, as lazyfs reports it. */
@@ -84,7 +90,11 @@ export async function isLazyFsMounted(exec: Exec, dataDir: string): Promise<bool
 }
 
 /** Drops every unsynced byte on the node (keeping a random prefix of each file's unsynced tail when torn). */
-export async function loseUnsynced(node: string, exec: Exec, opts: { torn?: boolean; seed?: number } = {}): Promise<PowerLossReport> {
+export async function loseUnsynced(
+  node: string,
+  exec: Exec,
+  opts: { torn?: boolean; seed?: number } = {},
+): Promise<PowerLossReport> {
   const args = ["python3", `${LAZYFS_HOME}/lazyfsctl.py`, "--control", LAZYFS_CONTROL, "lose"];
   if (opts.torn) args.push("--torn", ...(opts.seed !== undefined ? ["--seed", String(opts.seed)] : []));
   const r = await exec(args, { timeoutMs: 60_000 });

@@ -1,8 +1,8 @@
-import { copyFilesIn, execDetached, execIn } from "../docker/container.js";
-import type { Launch } from "../db/db.js";
 import { tryAdminCall } from "../client/admin.js";
-import { ensureLazyFsMounted, type LazyFsOptions } from "./lazyfs.js";
 import type { ExecResult, Node } from "../core/cluster.js";
+import type { Launch } from "../db/db.js";
+import { copyFilesIn, execDetached, execIn } from "../docker/container.js";
+import { ensureLazyFsMounted, type LazyFsOptions } from "./lazyfs.js";
 
 /** Where process logs and pid files live: outside /data, so a full data disk does not also silence the logs. */
 export const LOG_DIR = "/var/log/splitbrain";
@@ -79,7 +79,11 @@ export class DockerNode implements Node {
 
   /** The port a launched process listens on. */
   portOf(process: Launch["process"]): number {
-    return process === "sentinel" ? SENTINEL_PORT_OF_LAUNCH : this.kind === "data" ? this.port : SENTINEL_PORT_OF_LAUNCH;
+    return process === "sentinel"
+      ? SENTINEL_PORT_OF_LAUNCH
+      : this.kind === "data"
+        ? this.port
+        : SENTINEL_PORT_OF_LAUNCH;
   }
 
   startDb(): Promise<void> {
@@ -117,7 +121,9 @@ export class DockerNode implements Node {
     const name = signal.replace(/^SIG/, "");
     const r = await this.exec(["sh", "-c", `p=$(cat ${pidPath(process)} 2>/dev/null) && kill -s ${name} "$p"`]);
     if (r.exitCode !== 0 && (await this.processRunning(process))) {
-      throw new Error(`${this.name}: kill -s ${name} of the ${process} process failed: ${(r.stderr || r.stdout).trim()}`);
+      throw new Error(
+        `${this.name}: kill -s ${name} of the ${process} process failed: ${(r.stderr || r.stdout).trim()}`,
+      );
     }
   }
 
@@ -147,7 +153,8 @@ export class DockerNode implements Node {
   }
 
   async processLog(process: Launch["process"], tailLines?: number): Promise<string> {
-    const cmd = tailLines === undefined ? ["cat", logPath(process)] : ["tail", "-n", String(tailLines), logPath(process)];
+    const cmd =
+      tailLines === undefined ? ["cat", logPath(process)] : ["tail", "-n", String(tailLines), logPath(process)];
     const r = await this.exec(cmd);
     return r.exitCode === 0 ? r.stdout : "";
   }
@@ -177,7 +184,7 @@ export class DockerNode implements Node {
     const deadline = Date.now() + (this.init.startTimeoutMs ?? 20_000);
     const port = this.portOf(launch.process);
     let last = "";
-    let nextStateCheck = Date.now() + 300;
+    const nextStateCheck = Date.now() + 300;
     for (;;) {
       const r = await tryAdminCall(this.ip, port, ["PING"], 1000);
       if (r.ok) return;

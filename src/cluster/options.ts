@@ -1,20 +1,26 @@
-import { Option, type Command } from "commander";
-import { UsageError } from "../core/exit.js";
-import { addEngineOptions, ENGINE_NAMES, engineOptionProblems, engineRefusals, engineSpecsFrom } from "../db/engines.js";
-import {
-  CLUSTER_NODE_TIMEOUT_DEFAULT_MS,
-  DATA_SIZE_DEFAULT,
-  MAXMEMORY_POLICIES,
-  SENTINEL_DEFAULTS,
-  defaultReplicas,
-  majority,
-  specProblems,
-  type AppendFsync,
-  type ClusterSpec,
-  type MaxmemoryPolicy,
-} from "../topology/spec.js";
-import { dataSizeBytes } from "../topology/sizes.js";
+import { type Command, Option } from "commander";
 import type { DbName, TopologyName } from "../core/cluster.js";
+import { UsageError } from "../core/exit.js";
+import {
+  addEngineOptions,
+  ENGINE_NAMES,
+  engineOptionProblems,
+  engineRefusals,
+  engineSpecsFrom,
+} from "../db/engines.js";
+import { dataSizeBytes } from "../topology/sizes.js";
+import {
+  type AppendFsync,
+  CLUSTER_NODE_TIMEOUT_DEFAULT_MS,
+  type ClusterSpec,
+  DATA_SIZE_DEFAULT,
+  defaultReplicas,
+  MAXMEMORY_POLICIES,
+  type MaxmemoryPolicy,
+  majority,
+  SENTINEL_DEFAULTS,
+  specProblems,
+} from "../topology/spec.js";
 
 export const DB_NAMES: readonly DbName[] = ENGINE_NAMES;
 export const TOPOLOGIES: readonly TopologyName[] = ["single", "replicated", "sentinel", "cluster"];
@@ -72,16 +78,24 @@ function genericOptions(cmd: Command): Command {
     .option("--quorum <n>", "Sentinels that must agree a primary is down (default: a majority)")
     .option("--down-after-ms <ms>", `Sentinel down-after-milliseconds (default: ${SENTINEL_DEFAULTS.downAfterMs})`)
     .option("--failover-timeout-ms <ms>", `Sentinel failover-timeout (default: ${SENTINEL_DEFAULTS.failoverTimeoutMs})`)
-    .option("--cluster-node-timeout <ms>", `Redis Cluster cluster-node-timeout (default: ${CLUSTER_NODE_TIMEOUT_DEFAULT_MS})`)
+    .option(
+      "--cluster-node-timeout <ms>",
+      `Redis Cluster cluster-node-timeout (default: ${CLUSTER_NODE_TIMEOUT_DEFAULT_MS})`,
+    )
     .option("--data-size <size>", `size of each node's data tmpfs (default: ${DATA_SIZE_DEFAULT})`)
-    .option("--memory-limit <size>", "container memory limit of each data node, e.g. 512m (default: none); the data tmpfs counts against it")
+    .option(
+      "--memory-limit <size>",
+      "container memory limit of each data node, e.g. 512m (default: none); the data tmpfs counts against it",
+    )
     .option("--appendonly [yes|no]", "AOF on or off (default: the engine's)")
     .addOption(new Option("--appendfsync <when>", "when the AOF is fsynced").choices(["always", "everysec", "no"]))
     .option("--save <points>", 'RDB save points, e.g. "900 1 300 10"; "" turns RDB off')
     .option("--min-replicas-to-write <n>", "refuse writes unless this many replicas are connected")
     .option("--min-replicas-max-lag <s>", "how recent (seconds) a replica's ack must be to count")
     .option("--maxmemory <size>", "memory limit, e.g. 100mb")
-    .addOption(new Option("--maxmemory-policy <policy>", "what to do at the memory limit").choices([...MAXMEMORY_POLICIES]))
+    .addOption(
+      new Option("--maxmemory-policy <policy>", "what to do at the memory limit").choices([...MAXMEMORY_POLICIES]),
+    )
     .option("--repl-backlog-size <size>", "replication backlog, e.g. 1mb")
     .option("--redis-conf <key=value>", "any other redis.conf directive (repeatable)", collect);
 }
@@ -123,7 +137,8 @@ export function clusterSpecFromOptions(o: ClusterOptions): ClusterSpec {
   const db = (o.db ?? "redis") as DbName;
   if (!DB_NAMES.includes(db)) problems.push(`--db must be one of ${DB_NAMES.join(", ")} (got "${o.db}").`);
   const topology = (o.topology ?? "sentinel") as TopologyName;
-  if (!TOPOLOGIES.includes(topology)) problems.push(`--topology must be one of ${TOPOLOGIES.join(", ")} (got "${o.topology}").`);
+  if (!TOPOLOGIES.includes(topology))
+    problems.push(`--topology must be one of ${TOPOLOGIES.join(", ")} (got "${o.topology}").`);
 
   const sentinelOnly = [
     o.sentinels !== undefined && "--sentinels",
@@ -133,7 +148,9 @@ export function clusterSpecFromOptions(o: ClusterOptions): ClusterSpec {
     o.failoverTimeoutMs !== undefined && "--failover-timeout-ms",
   ].filter((x): x is string => typeof x === "string");
   if (topology !== "sentinel" && sentinelOnly.length) {
-    problems.push(`${sentinelOnly.join(", ")} only appl${sentinelOnly.length > 1 ? "y" : "ies"} to --topology sentinel.`);
+    problems.push(
+      `${sentinelOnly.join(", ")} only appl${sentinelOnly.length > 1 ? "y" : "ies"} to --topology sentinel.`,
+    );
   }
   if (topology !== "cluster" && o.clusterNodeTimeout !== undefined) {
     problems.push(`--cluster-node-timeout only applies to --topology cluster.`);
@@ -153,9 +170,11 @@ export function clusterSpecFromOptions(o: ClusterOptions): ClusterSpec {
       colocated: o.sentinelsColocated ?? false,
       quorum: int("--quorum", o.quorum, problems) ?? majority(count),
       downAfterMs: int("--down-after-ms", o.downAfterMs, problems) ?? SENTINEL_DEFAULTS.downAfterMs,
-      failoverTimeoutMs: int("--failover-timeout-ms", o.failoverTimeoutMs, problems) ?? SENTINEL_DEFAULTS.failoverTimeoutMs,
+      failoverTimeoutMs:
+        int("--failover-timeout-ms", o.failoverTimeoutMs, problems) ?? SENTINEL_DEFAULTS.failoverTimeoutMs,
     },
-    clusterNodeTimeoutMs: int("--cluster-node-timeout", o.clusterNodeTimeout, problems) ?? CLUSTER_NODE_TIMEOUT_DEFAULT_MS,
+    clusterNodeTimeoutMs:
+      int("--cluster-node-timeout", o.clusterNodeTimeout, problems) ?? CLUSTER_NODE_TIMEOUT_DEFAULT_MS,
     dataSize,
     dataSizeBytes: dataSizeBytes(dataSize) ?? NaN,
     ...(o.memoryLimit !== undefined ? { memoryLimit: o.memoryLimit } : {}),
@@ -187,7 +206,9 @@ export function validateClusterSpec(spec: ClusterSpec): void {
 
 function usage(problems: string[]): UsageError {
   return new UsageError(
-    problems.length === 1 ? problems[0]! : `the cluster options have ${problems.length} problems:\n  - ${problems.join("\n  - ")}`,
+    problems.length === 1
+      ? problems[0]!
+      : `the cluster options have ${problems.length} problems:\n  - ${problems.join("\n  - ")}`,
     "see `splitbrain run --help` for the options and their defaults",
   );
 }

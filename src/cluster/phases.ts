@@ -1,17 +1,17 @@
-import { UsageError } from "../core/exit.js";
+import { adminCall, tryAdminCall } from "../client/admin.js";
+import { addRoutes } from "../client/connect.js";
+import { probeTcp, publishBindIp, runnerSourceSeenBy } from "../client/probe.js";
+import { type ClientModeChoice, type ClientModeDecision, decideClientMode, publishTargetFor } from "../client/reach.js";
 import type { AddressMap } from "../core/cluster.js";
-import { createNodeContainer, DATA_DIR, execIn } from "../docker/container.js";
-import { createRunNetwork } from "../docker/network.js";
+import { UsageError } from "../core/exit.js";
 import { probeCapabilities } from "../db/capabilities.js";
 import type { ContainerNeeds, Db, Launch } from "../db/db.js";
 import { parseClusterNodes } from "../db/info.js";
 import { settingKeys } from "../db/redis/adapter.js";
-import { adminCall, tryAdminCall } from "../client/admin.js";
-import { addRoutes } from "../client/connect.js";
-import { probeTcp, publishBindIp, runnerSourceSeenBy } from "../client/probe.js";
-import { decideClientMode, publishTargetFor, type ClientModeChoice, type ClientModeDecision } from "../client/reach.js";
+import { createNodeContainer, DATA_DIR, execIn } from "../docker/container.js";
+import { createRunNetwork } from "../docker/network.js";
+import { CLUSTER_BUS_PORT, DB_PORT, type NodePlan, planLayout, SENTINEL_PORT } from "../topology/layout.js";
 import { dataSizeBytes } from "../topology/sizes.js";
-import { CLUSTER_BUS_PORT, DB_PORT, planLayout, SENTINEL_PORT, type NodePlan } from "../topology/layout.js";
 import type { ClusterSpec } from "../topology/spec.js";
 import { DockerCluster, endpointsFor, type StartOptions } from "./dockerCluster.js";
 import { lazyFsContainerNeeds } from "./lazyfs.js";
@@ -63,7 +63,11 @@ export async function createNetwork(s: SetupContext, clientMode: ClientModeChoic
 }
 
 /** One container per planned node, all at once. `createdAt` is when start-up speed is judged from (issue 20). */
-export async function createNodeContainers(s: SetupContext, net: RunNetwork, image: string): Promise<{ created: CreatedNode[]; createdAt: number }> {
+export async function createNodeContainers(
+  s: SetupContext,
+  net: RunNetwork,
+  image: string,
+): Promise<{ created: CreatedNode[]; createdAt: number }> {
   const { spec, opts } = s;
   const needs = s.db.containerNeeds(spec);
   const ulimits = needs.ulimits;
@@ -78,7 +82,9 @@ export async function createNodeContainers(s: SetupContext, net: RunNetwork, ima
         ip: net.ipOf(plan.name),
         network: net.name,
         tmpfsDataSize: String(spec.dataSizeBytes),
-        ...(plan.kind === "data" && spec.memoryLimit !== undefined ? { memoryLimit: dataSizeBytes(spec.memoryLimit)! } : {}),
+        ...(plan.kind === "data" && spec.memoryLimit !== undefined
+          ? { memoryLimit: dataSizeBytes(spec.memoryLimit)! }
+          : {}),
         ...(lazyNeeds && plan.kind === "data" ? lazyNeeds : {}),
         ...(ulimits.length ? { ulimits } : {}),
         ...(net.publishAt !== undefined ? { publish: { hostIp: net.publishAt, ports: servedPorts(plan) } } : {}),
@@ -95,7 +101,10 @@ export async function createNodeContainers(s: SetupContext, net: RunNetwork, ima
 }
 
 /** Asks a created node what this runtime allows (Db.prepare), for the spec the launches use. */
-export async function prepareEngine(s: SetupContext, created: readonly CreatedNode[]): Promise<{ launchSpec: ClusterSpec; found: Record<string, unknown> }> {
+export async function prepareEngine(
+  s: SetupContext,
+  created: readonly CreatedNode[],
+): Promise<{ launchSpec: ClusterSpec; found: Record<string, unknown> }> {
   const found: Record<string, unknown> = {};
   if (!s.db.prepare) return { launchSpec: s.spec, found };
   const first = created.find((x) => x.plan.kind === "data")!;
@@ -110,12 +119,20 @@ export async function prepareEngine(s: SetupContext, created: readonly CreatedNo
  * The node objects, each with the configs and command lines of its processes rendered by the engine. Pushed onto
  * `nodes` one by one, so a failure leaves the caller those made so far.
  */
-export function renderNodes(s: SetupContext, net: RunNetwork, created: readonly CreatedNode[], launchSpec: ClusterSpec, nodes: DockerNode[]): void {
+export function renderNodes(
+  s: SetupContext,
+  net: RunNetwork,
+  created: readonly CreatedNode[],
+  launchSpec: ClusterSpec,
+  nodes: DockerNode[],
+): void {
   const { opts, db } = s;
   const primaryAddr = { ip: net.ipOf("n1"), port: DB_PORT };
   // Sentinels start knowing the replicas and each other, as they would after discovery (src/db/sentinel.ts).
   const known = {
-    replicas: net.plans.filter((p) => p.kind === "data" && p.role === "replica").map((p) => ({ ip: net.ipOf(p.name), port: p.port })),
+    replicas: net.plans
+      .filter((p) => p.kind === "data" && p.role === "replica")
+      .map((p) => ({ ip: net.ipOf(p.name), port: p.port })),
     sentinels: net.plans.filter((p) => p.runsSentinel).map((p) => ({ name: p.name, ip: net.ipOf(p.name) })),
   };
   const launchesFor = (plan: NodePlan): Launch[] => {
@@ -159,7 +176,12 @@ export function routeThroughPublished(created: readonly CreatedNode[], publishAt
     publishAt === undefined
       ? undefined
       : Object.fromEntries(
-          created.flatMap(({ c }) => Object.entries(c.published ?? {}).map(([p, hostPort]) => [`${c.ip}:${p}`, { host: dialHost, port: hostPort }])),
+          created.flatMap(({ c }) =>
+            Object.entries(c.published ?? {}).map(([p, hostPort]) => [
+              `${c.ip}:${p}`,
+              { host: dialHost, port: hostPort },
+            ]),
+          ),
         );
   let withdrawRoutes = addressMap ? addRoutes(addressMap) : () => undefined;
   return {
@@ -176,7 +198,11 @@ export function routeThroughPublished(created: readonly CreatedNode[], publishAt
  * Starts every data node's server and waits until each answers; returns the Sentinels' start, begun early where
  * the engine allows it, or to be begun once replication is wired.
  */
-export async function startServers(s: SetupContext, nodes: readonly DockerNode[], clientMode: ClientModeChoice): Promise<() => Promise<unknown>> {
+export async function startServers(
+  s: SetupContext,
+  nodes: readonly DockerNode[],
+  clientMode: ClientModeChoice,
+): Promise<() => Promise<unknown>> {
   const data = nodes.filter((n) => n.kind === "data");
   // Sentinels need not wait for replication: they are told the replicas. They start once the primary answers, so
   // none ever watches a primary that is not up yet (down-after-milliseconds would run from their start). Engines
@@ -185,7 +211,9 @@ export async function startServers(s: SetupContext, nodes: readonly DockerNode[]
   const startSentinels = () => Promise.all(sentinelProcs.map((n) => n.start(["sentinel"])));
   const early = s.db.replicaOfBy === "config" && s.spec.topology === "sentinel";
   const primaryUp = data[0]!.start(["db"]);
-  const sentinelsUp = early ? Promise.all([primaryUp, ...sentinelProcs.map((n) => n.prepare())]).then(startSentinels) : undefined;
+  const sentinelsUp = early
+    ? Promise.all([primaryUp, ...sentinelProcs.map((n) => n.prepare())]).then(startSentinels)
+    : undefined;
   // Settled either way below; an early failure must not surface as an unhandled rejection meanwhile.
   sentinelsUp?.catch(() => undefined);
   await Promise.all([primaryUp, ...data.slice(1).map((n) => n.start(["db"]))]).catch((err: Error) => {
@@ -202,7 +230,12 @@ export async function startServers(s: SetupContext, nodes: readonly DockerNode[]
 }
 
 /** Whether the runner reaches container addresses (asked of the first data node); drops the routes if it does. */
-export async function probeClientMode(s: SetupContext, probed: DockerNode, clientMode: ClientModeChoice, routes: SetupRoutes): Promise<ClientModeDecision> {
+export async function probeClientMode(
+  s: SetupContext,
+  probed: DockerNode,
+  clientMode: ClientModeChoice,
+  routes: SetupRoutes,
+): Promise<ClientModeDecision> {
   const undoProbeSetup = s.opts.aroundReachProbe ? await s.opts.aroundReachProbe(probed) : undefined;
   const probe = await probeTcp(probed.ip, probed.port).finally(() => undoProbeSetup?.());
   const decision = decideClientMode(clientMode, probe);
@@ -238,7 +271,13 @@ export function assembleCluster(
   const sentinelOnly = nodes.filter((n) => n.kind === "sentinel");
   const sentinelIps = nodes.filter((n) => n.launches.some((l) => l.process === "sentinel")).map((n) => n.ip);
   const clientMap = decision.mode === "published" ? routes.addressMap : undefined;
-  const cluster = new DockerCluster(s.spec, data, sentinelOnly, endpointsFor(s.spec, data, sentinelIps, clientMap), s.opts);
+  const cluster = new DockerCluster(
+    s.spec,
+    data,
+    sentinelOnly,
+    endpointsFor(s.spec, data, sentinelIps, clientMap),
+    s.opts,
+  );
   cluster.withdrawRoutes = routes.withdraw;
   cluster.reach = {
     ...decision,
@@ -262,7 +301,10 @@ export async function becomeHealthy(s: SetupContext, cluster: DockerCluster, cre
 export async function identifyServers(s: SetupContext, cluster: DockerCluster): Promise<void> {
   const data = cluster.nodes;
   for (const n of data) {
-    cluster.capabilities[n.name] = await probeCapabilities((cmd, ...args) => adminCall(n.ip, n.port, [cmd, ...args]), settingKeys(s.spec));
+    cluster.capabilities[n.name] = await probeCapabilities(
+      (cmd, ...args) => adminCall(n.ip, n.port, [cmd, ...args]),
+      settingKeys(s.spec),
+    );
   }
   const refusals = s.db.capabilityRefusals(s.spec, cluster.capabilities[data[0]!.name]!);
   if (refusals.length) throw new UsageError(refusals.join("\n"), "drop the settings this server does not know");
@@ -298,17 +340,25 @@ function refusedUlimits(err: Error, needs: ContainerNeeds): UsageError | undefin
   );
 }
 
-function publishedByNode(containers: ReadonlyArray<{ name: string; published?: Record<number, number> }>): Record<string, Record<string, string>> {
+function publishedByNode(
+  containers: ReadonlyArray<{ name: string; published?: Record<number, number> }>,
+): Record<string, Record<string, string>> {
   const dialHost = publishTargetFor(process.env.DOCKER_HOST).dialHost;
   return Object.fromEntries(
-    containers.map((c) => [c.name, Object.fromEntries(Object.entries(c.published ?? {}).map(([p, h]) => [p, `${dialHost}:${h}`]))]),
+    containers.map((c) => [
+      c.name,
+      Object.fromEntries(Object.entries(c.published ?? {}).map(([p, h]) => [p, `${dialHost}:${h}`])),
+    ]),
   );
 }
 
 function describeShape(spec: ClusterSpec): string {
   if (spec.topology === "single") return "1 node";
   if (spec.topology === "cluster") return `3 primaries x ${spec.replicas} replica(s)`;
-  const s = spec.topology === "sentinel" ? `, ${spec.sentinel.count} Sentinels${spec.sentinel.colocated ? " (co-located)" : ""}` : "";
+  const s =
+    spec.topology === "sentinel"
+      ? `, ${spec.sentinel.count} Sentinels${spec.sentinel.colocated ? " (co-located)" : ""}`
+      : "";
   return `1 primary + ${spec.replicas} replica(s)${s}`;
 }
 
@@ -334,13 +384,15 @@ async function formRedisCluster(data: DockerNode[], plans: NodePlan[], signal?: 
     primaries.map(async (p, i) => {
       const n = byName.get(p.name)!;
       await adminCall(n.ip, n.port, ["CLUSTER", "SET-CONFIG-EPOCH", String(i + 1)]);
-      for (const [lo, hi] of p.slots) await adminCall(n.ip, n.port, ["CLUSTER", "ADDSLOTSRANGE", String(lo), String(hi)]);
+      for (const [lo, hi] of p.slots)
+        await adminCall(n.ip, n.port, ["CLUSTER", "ADDSLOTSRANGE", String(lo), String(hi)]);
     }),
   );
   const first = data[0]!;
   // Each node meets the first, rather than the first meeting each in turn: the handshakes proceed in parallel and
   // gossip introduces the rest. A replica also meets its own primary, which it must know before it can follow it.
-  const meet = (n: DockerNode, peer: DockerNode) => adminCall(n.ip, n.port, ["CLUSTER", "MEET", peer.ip, String(peer.port), String(CLUSTER_BUS_PORT)]);
+  const meet = (n: DockerNode, peer: DockerNode) =>
+    adminCall(n.ip, n.port, ["CLUSTER", "MEET", peer.ip, String(peer.port), String(CLUSTER_BUS_PORT)]);
   await Promise.all(
     data.slice(1).map(async (n) => {
       await meet(n, first);
@@ -349,7 +401,9 @@ async function formRedisCluster(data: DockerNode[], plans: NodePlan[], signal?: 
     }),
   );
   const ids = new Map<string, string>(
-    await Promise.all(data.map(async (n) => [n.name, String(await adminCall(n.ip, n.port, ["CLUSTER", "MYID"]))] as [string, string])),
+    await Promise.all(
+      data.map(async (n) => [n.name, String(await adminCall(n.ip, n.port, ["CLUSTER", "MYID"]))] as [string, string]),
+    ),
   );
   // A replica can only follow a primary it already knows through gossip, so retry until it does.
   const deadline = Date.now() + 30_000;

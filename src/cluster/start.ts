@@ -1,6 +1,7 @@
+import { engineOf } from "../db/engines.js";
+import { dbFor } from "../db/index.js";
 import { onTeardown, removeRun, trackRun } from "../docker/cleanup.js";
 import { ensureNodeImage } from "../image/images.js";
-import { dbFor } from "../db/index.js";
 import type { ClusterSpec } from "../topology/spec.js";
 import type { DockerCluster, RunningCluster, StartOptions } from "./dockerCluster.js";
 import type { DockerNode } from "./node.js";
@@ -16,13 +17,12 @@ import {
   probeClientMode,
   renderNodes,
   routeThroughPublished,
+  type SetupContext,
   startSentinels,
   startServers,
   wireReplication,
-  type SetupContext,
 } from "./phases.js";
 import { teardownRun } from "./teardown.js";
-import { engineOf } from "../db/engines.js";
 
 export type { ClientReach, RunningCluster, StartOptions } from "./dockerCluster.js";
 
@@ -47,7 +47,9 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
   const db = dbFor(spec.db);
   const log = opts.log ?? (() => undefined);
   const image =
-    opts.image ?? spec.image ?? (await ensureNodeImage({ image: engineOf(spec.db).image, ...(spec.version ? { version: spec.version } : {}) }));
+    opts.image ??
+    spec.image ??
+    (await ensureNodeImage({ image: engineOf(spec.db).image, ...(spec.version ? { version: spec.version } : {}) }));
   // An interrupt (Ctrl-C, SIGTERM) during set-up stops further steps; removeRun refuses new creations and waits for
   // those in flight, so a container whose create was unanswered when the interrupt came is not left behind.
   const interrupted = new AbortController();

@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { removeRun } from "../docker/cleanup.js";
 import { tryAdminCall } from "../client/admin.js";
+import { cliBeside } from "../db/engines.js";
+import { removeRun } from "../docker/cleanup.js";
 import { SENTINEL_PORT } from "../topology/layout.js";
 import type { DockerNode } from "./node.js";
-import { cliBeside } from "../db/engines.js";
 
 /** results/<run>/nodes/<node>/ */
 export function nodeResultsDir(resultsDir: string, node: string): string {
@@ -25,14 +25,18 @@ export async function saveNodeFile(resultsDir: string, node: string, name: strin
 export async function collectArtifacts(nodes: readonly DockerNode[], resultsDir: string): Promise<void> {
   await Promise.all(
     nodes.map(async (node) => {
-      const save = (name: string, text: string) => saveNodeFile(resultsDir, node.name, name, text).catch(() => undefined);
+      const save = (name: string, text: string) =>
+        saveNodeFile(resultsDir, node.name, name, text).catch(() => undefined);
       for (const launch of node.launches) {
         const log = await node.processLog(launch.process).catch(() => "");
         await save(`${launch.process}.log`, log);
         const port = launch.process === "sentinel" ? SENTINEL_PORT : node.port;
         const info = await tryAdminCall(node.ip, port, ["INFO", "everything"], 2000);
         const fallback = info.ok ? info : await tryAdminCall(node.ip, port, ["INFO"], 2000);
-        await save(`${launch.process}.info.txt`, fallback.ok ? String(fallback.reply) : `(no answer: ${fallback.error})\n`);
+        await save(
+          `${launch.process}.info.txt`,
+          fallback.ok ? String(fallback.reply) : `(no answer: ${fallback.error})\n`,
+        );
         for (const file of launch.files) {
           if (launch.process !== "sentinel") continue;
           // Sentinel rewrites its config as it learns the topology; the saved original stays beside it.
@@ -41,7 +45,9 @@ export async function collectArtifacts(nodes: readonly DockerNode[], resultsDir:
         }
       }
       if (node.kind === "data") {
-        const r = await node.exec(["sh", "-c", `cat ${node.dataDir}/nodes.conf 2>/dev/null`], { timeoutMs: 5000 }).catch(() => undefined);
+        const r = await node
+          .exec(["sh", "-c", `cat ${node.dataDir}/nodes.conf 2>/dev/null`], { timeoutMs: 5000 })
+          .catch(() => undefined);
         if (r?.exitCode === 0 && r.stdout) await save("nodes.conf.final", r.stdout);
       }
     }),
@@ -79,7 +85,9 @@ export function keepMessage(runId: string, nodes: readonly DockerNode[]): string
     // The client ships beside the server: Valkey nodes have only valkey-cli, the others (Dragonfly too) redis-cli.
     const client = cliBeside((n.launches ?? []).flatMap((l) => (l.argv[0] ? [l.argv[0]] : [])));
     const cli = n.kind === "sentinel" ? `${client} -p 26379` : client;
-    lines.push(`  ${n.name.padEnd(4)} ${`${n.ip}:${n.port}`.padEnd(22)} docker exec -it splitbrain-${runId}-${n.name} ${cli}`);
+    lines.push(
+      `  ${n.name.padEnd(4)} ${`${n.ip}:${n.port}`.padEnd(22)} docker exec -it splitbrain-${runId}-${n.name} ${cli}`,
+    );
   }
   lines.push(`remove it with: splitbrain clean --run ${runId}`);
   return lines.join("\n");

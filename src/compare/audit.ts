@@ -65,7 +65,11 @@ export function auditCells(cellLabels: readonly string[], runs: readonly Sequenc
   const base = cells[0];
   if (base) {
     for (const c of cells) {
-      c.cost = { p50Ms: diff(c.p50, base.p50), p99Ms: diff(c.p99, base.p99), availability: diff(c.availability, base.availability) };
+      c.cost = {
+        p50Ms: diff(c.p50, base.p50),
+        p99Ms: diff(c.p99, base.p99),
+        availability: diff(c.availability, base.availability),
+      };
     }
   }
   return cells;
@@ -84,11 +88,24 @@ function signedPoints(share: number | null): string {
 
 /** One row per setting; the first row is the baseline the costs are measured against. */
 export function auditTable(cells: readonly AuditCell[], repeat: number): Table {
-  const lost = (c: AuditCell, v: number | null) => (v === null ? "-" : `${Number.isInteger(v) ? v : v.toFixed(1)}${c.lostLowerBound ? "+" : ""}`);
-  const lostTone = (c: AuditCell): Tone => (c.lostWorst === null ? "warn" : c.lostWorst > 0 ? "bad" : c.lostLowerBound ? "warn" : "good");
+  const lost = (c: AuditCell, v: number | null) =>
+    v === null ? "-" : `${Number.isInteger(v) ? v : v.toFixed(1)}${c.lostLowerBound ? "+" : ""}`;
+  const lostTone = (c: AuditCell): Tone =>
+    c.lostWorst === null ? "warn" : c.lostWorst > 0 ? "bad" : c.lostLowerBound ? "warn" : "good";
   return {
     corner: "setting",
-    columns: ["server", "runs", "lost (median)", "lost (worst)", "availability", "p50", "p99", "p50 cost", "p99 cost", "availability cost"],
+    columns: [
+      "server",
+      "runs",
+      "lost (median)",
+      "lost (worst)",
+      "availability",
+      "p50",
+      "p99",
+      "p50 cost",
+      "p99 cost",
+      "availability cost",
+    ],
     rows: cells.map((c, i) => ({
       label: i === 0 ? `${c.label} (baseline)` : c.label,
       cells: [
@@ -119,16 +136,24 @@ export function auditConclusion(cells: readonly AuditCell[], repeat: number): st
   const unmeasured = cells.filter((c) => c.measured === 0);
   for (const c of clean) {
     const partial = c.measured < repeat ? ` (only ${c.measured} of ${repeat} runs measured)` : "";
-    const cost = c === cells[0] ? "this is the baseline" : `p50 ${signedMs(c.cost.p50Ms)}, p99 ${signedMs(c.cost.p99Ms)}, availability ${signedPoints(c.cost.availability)} vs baseline`;
-    out.push(`lost no acknowledged write in ${c.measured} of ${c.measured} measured runs${partial}: ${c.label} (${cost}; availability ${formatPercent(c.availability)})`);
+    const cost =
+      c === cells[0]
+        ? "this is the baseline"
+        : `p50 ${signedMs(c.cost.p50Ms)}, p99 ${signedMs(c.cost.p99Ms)}, availability ${signedPoints(c.cost.availability)} vs baseline`;
+    out.push(
+      `lost no acknowledged write in ${c.measured} of ${c.measured} measured runs${partial}: ${c.label} (${cost}; availability ${formatPercent(c.availability)})`,
+    );
   }
   for (const c of lossy) {
-    out.push(`lost acknowledged writes: ${c.label} (median ${c.lostMedian}, worst ${c.lostWorst} over ${c.measured} run(s))`);
+    out.push(
+      `lost acknowledged writes: ${c.label} (median ${c.lostMedian}, worst ${c.lostWorst} over ${c.measured} run(s))`,
+    );
   }
   for (const c of cells.filter((c) => c.measured > 0 && c.lostWorst === 0 && c.lostLowerBound)) {
     out.push(`no loss found but not proven: ${c.label} (a lost-write checker could not decide)`);
   }
   for (const c of unmeasured) out.push(`not measured: ${c.label} (no run completed)`);
-  if (clean.length === 0 && cells.length > 0) out.unshift("no setting avoided losing acknowledged writes in these runs");
+  if (clean.length === 0 && cells.length > 0)
+    out.unshift("no setting avoided losing acknowledged writes in these runs");
   return out;
 }

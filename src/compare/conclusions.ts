@@ -1,5 +1,5 @@
 import type { RunPlan } from "../runner/plan.js";
-import { differences, METRICS, statsTable, targetStats, type Difference, type TargetStats } from "./distributions.js";
+import { type Difference, differences, METRICS, statsTable, type TargetStats, targetStats } from "./distributions.js";
 import { differenceLines, targetExplanations } from "./explain.js";
 import { listHtml, tableHtml } from "./html.js";
 import { PICTURE_CSS, smallMultiples, stripPlot } from "./pictures.js";
@@ -20,33 +20,55 @@ export interface Conclusions {
   why: string[];
 }
 
-export function conclude(labels: readonly string[], runs: readonly SequencedRun[], planOf: (label: string) => RunPlan | undefined, mode: "pairs" | "baseline"): Conclusions {
+export function conclude(
+  labels: readonly string[],
+  runs: readonly SequencedRun[],
+  planOf: (label: string) => RunPlan | undefined,
+  mode: "pairs" | "baseline",
+): Conclusions {
   const targets = targetStats(labels, runs);
   const diffs = differences(targets, mode);
   const why = labels.flatMap((label) => {
-    const figs = runs.filter((r) => r.label === label && r.status === "done" && r.figures && !r.figures.incomplete).map((r) => r.figures!);
+    const figs = runs
+      .filter((r) => r.label === label && r.status === "done" && r.figures && !r.figures.incomplete)
+      .map((r) => r.figures!);
     return figs.length ? targetExplanations(label, figs, planOf(label)) : [];
   });
   return { targets, differences: diffs, verdicts: differenceLines(diffs), why };
 }
 
 /** The page's parts: the distribution table and sentences above the per-run table, the pictures below. */
-export function conclusionsHtml(c: Conclusions, runs: readonly SequencedRun[]): { before: string; pictures: string; css: string } {
+export function conclusionsHtml(
+  c: Conclusions,
+  runs: readonly SequencedRun[],
+): { before: string; pictures: string; css: string } {
   const before =
     `<h2>Over the runs</h2>` +
     tableHtml(statsTable(c.targets), "stats") +
     listHtml("Differences (exact permutation test on the per-run values)", c.verdicts) +
     listHtml("Why", c.why);
-  const strips = METRICS.filter((m) => ["lossWindowS", "lostFraction", "writeStallS", "availabilityTime"].includes(m.name)).map((m) => stripPlot(c.targets, m)).join("");
+  const strips = METRICS.filter((m) =>
+    ["lossWindowS", "lostFraction", "writeStallS", "availabilityTime"].includes(m.name),
+  )
+    .map((m) => stripPlot(c.targets, m))
+    .join("");
   const multiples = smallMultiples(
     c.targets.map((t) => ({
       label: `${t.label} (${t.server})`,
       runs: runs
         .filter((r) => r.label === t.label && r.figures)
-        .map((r) => ({ label: `repeat ${r.repeat ?? 1}`, durationS: r.figures!.durationS, metrics: r.figures!.metrics })),
+        .map((r) => ({
+          label: `repeat ${r.repeat ?? 1}`,
+          durationS: r.figures!.durationS,
+          metrics: r.figures!.metrics,
+        })),
     })),
   );
-  return { before, pictures: `<h2>Per run</h2>${strips}<h2>Timelines</h2><p class="notes">Faults shaded; red: when the writes later lost had been acknowledged.</p>${multiples}`, css: PICTURE_CSS };
+  return {
+    before,
+    pictures: `<h2>Per run</h2>${strips}<h2>Timelines</h2><p class="notes">Faults shaded; red: when the writes later lost had been acknowledged.</p>${multiples}`,
+    css: PICTURE_CSS,
+  };
 }
 
 export function conclusionsText(c: Conclusions, paint: (tone: Tone, text: string) => string): string {

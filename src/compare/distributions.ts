@@ -1,5 +1,5 @@
 import type { RunFigures } from "../metrics/load.js";
-import { ALPHA, distribution, permutationTest, type Distribution } from "../metrics/stats.js";
+import { ALPHA, type Distribution, distribution, permutationTest } from "../metrics/stats.js";
 import type { SequencedRun } from "./sequence.js";
 import type { Table, Tone } from "./table.js";
 
@@ -24,7 +24,12 @@ const share = (v: number) => `${(v * 100).toFixed(v < 0.01 && v > 0 ? 2 : 1)}%`;
 export const METRICS: readonly MetricDef[] = [
   { name: "lossWindowS", label: "loss window", get: (f) => f.metrics?.lossWindowS, format: sec },
   { name: "lostFraction", label: "lost fraction", get: (f) => f.metrics?.lostFraction, format: share },
-  { name: "lostAcknowledged", label: "lost acknowledged writes", get: (f) => f.lostAcknowledged, format: (v) => String(Math.round(v)) },
+  {
+    name: "lostAcknowledged",
+    label: "lost acknowledged writes",
+    get: (f) => f.lostAcknowledged,
+    format: (v) => String(Math.round(v)),
+  },
   { name: "writeStallS", label: "longest write stall", get: (f) => f.metrics?.writeStallS, format: sec },
   { name: "availabilityTime", label: "availability in time", get: (f) => f.metrics?.availabilityTime, format: share },
   { name: "availabilityOps", label: "availability in ops", get: (f) => f.availability, format: share },
@@ -92,22 +97,49 @@ function runsEach(nA: number, nB: number): string {
 export function difference(a: TargetStats, b: TargetStats, metric: MetricDef): Difference {
   const da = a.metrics[metric.name]!;
   const db = b.metrics[metric.name]!;
-  const base = { a: a.label, b: b.label, metric: metric.name, nA: da.values.length, nB: db.values.length, medianA: da.median, medianB: db.median, test: "exact permutation (difference of means)" as const };
+  const base = {
+    a: a.label,
+    b: b.label,
+    metric: metric.name,
+    nA: da.values.length,
+    nB: db.values.length,
+    medianA: da.median,
+    medianB: db.median,
+    test: "exact permutation (difference of means)" as const,
+  };
   const t = permutationTest(da.values, db.values);
   if (!t) {
-    return { ...base, p: null, minP: null, direction: "none", verdict: `${metric.label}: not tested (${a.label} has ${da.values.length} value(s), ${b.label} ${db.values.length})` };
+    return {
+      ...base,
+      p: null,
+      minP: null,
+      direction: "none",
+      verdict: `${metric.label}: not tested (${a.label} has ${da.values.length} value(s), ${b.label} ${db.values.length})`,
+    };
   }
   const medians = `median ${metric.format(da.median!)} vs ${metric.format(db.median!)}`;
   const each = runsEach(t.nA, t.nB);
   if (t.p < ALPHA) {
     const more = t.meanDifference > 0;
     return {
-      ...base, p: t.p, minP: t.minP, direction: more ? "a>b" : "a<b",
+      ...base,
+      p: t.p,
+      minP: t.minP,
+      direction: more ? "a>b" : "a<b",
       verdict: `${a.label}'s ${metric.label} is ${more ? "larger" : "smaller"} than ${b.label}'s (${medians}), ${fmtP(t.p)} over ${each}`,
     };
   }
-  const floor = t.minP >= ALPHA ? `; with ${each} even a complete separation gives p >= ${t.minP.toFixed(2)}, so more runs are needed to show any difference` : "";
-  return { ...base, p: t.p, minP: t.minP, direction: "none", verdict: `${metric.label}: no difference shown at ${each} (${medians}, ${fmtP(t.p)})${floor}` };
+  const floor =
+    t.minP >= ALPHA
+      ? `; with ${each} even a complete separation gives p >= ${t.minP.toFixed(2)}, so more runs are needed to show any difference`
+      : "";
+  return {
+    ...base,
+    p: t.p,
+    minP: t.minP,
+    direction: "none",
+    verdict: `${metric.label}: no difference shown at ${each} (${medians}, ${fmtP(t.p)})${floor}`,
+  };
 }
 
 /** Every pair of targets (compare) or every cell against the first (audit), for each tested figure. */
@@ -118,7 +150,10 @@ export function differences(targets: readonly TargetStats[], mode: "pairs" | "ba
     for (let j = i + 1; j < targets.length; j++) {
       if (mode === "baseline" && i > 0) break;
       // An audit cell is read against the baseline; compare's targets in the order given.
-      for (const m of tested) out.push(mode === "baseline" ? difference(targets[j]!, targets[i]!, m) : difference(targets[i]!, targets[j]!, m));
+      for (const m of tested)
+        out.push(
+          mode === "baseline" ? difference(targets[j]!, targets[i]!, m) : difference(targets[i]!, targets[j]!, m),
+        );
     }
   }
   return out;
@@ -138,11 +173,24 @@ export function statsTable(targets: readonly TargetStats[]): Table {
     columns: targets.map((t) => t.label),
     rows: [
       { label: "server (as reported)", cells: targets.map((t) => t.server) },
-      { label: "runs completed", cells: targets.map((t) => `${t.completed}/${t.planned}`), tones: targets.map((t): Tone => (t.completed < t.planned ? "warn" : undefined)) },
+      {
+        label: "runs completed",
+        cells: targets.map((t) => `${t.completed}/${t.planned}`),
+        tones: targets.map((t): Tone => (t.completed < t.planned ? "warn" : undefined)),
+      },
       ...METRICS.map((m) => ({
         label: `${m.label}${targets.some((t) => t.metrics[m.name]!.values.length > 1) ? " (median [min–max])" : ""}`,
         cells: targets.map((t) => spreadCell(t.metrics[m.name]!, m.format)),
-        tones: targets.map((t): Tone => (m.name === "lossWindowS" || m.name === "lostFraction" ? ((t.metrics[m.name]!.max ?? 0) > 0 ? "bad" : t.metrics[m.name]!.median === null ? undefined : "good") : undefined)),
+        tones: targets.map(
+          (t): Tone =>
+            m.name === "lossWindowS" || m.name === "lostFraction"
+              ? (t.metrics[m.name]!.max ?? 0) > 0
+                ? "bad"
+                : t.metrics[m.name]!.median === null
+                  ? undefined
+                  : "good"
+              : undefined,
+        ),
       })),
     ],
   };

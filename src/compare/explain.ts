@@ -1,5 +1,5 @@
-import type { RunFigures } from "../metrics/load.js";
 import { explainRun, explainSettingsOf, faultMechanism, MECHANISM_WORDS, type Mechanism } from "../metrics/explain.js";
+import type { RunFigures } from "../metrics/load.js";
 import type { RunPlan } from "../runner/plan.js";
 import type { Difference, TargetStats } from "./distributions.js";
 
@@ -31,8 +31,14 @@ export function targetExplanations(label: string, figs: readonly RunFigures[], p
       lastEnds.push(fault.lostToS!);
     }
     // Sentences about the settings (not about one fault) repeat across runs; keep each once, with how often.
-    for (const line of explainRun({ ...m, faults: [] }, settings)) settingLines.set(line, (settingLines.get(line) ?? 0) + 1);
-    const maxLagLine = explainRun(m, settings).find((l) => l.startsWith("min-replicas-max-lag") || l.startsWith("every lost write") || l.startsWith("lost writes were acknowledged as late"));
+    for (const line of explainRun({ ...m, faults: [] }, settings))
+      settingLines.set(line, (settingLines.get(line) ?? 0) + 1);
+    const maxLagLine = explainRun(m, settings).find(
+      (l) =>
+        l.startsWith("min-replicas-max-lag") ||
+        l.startsWith("every lost write") ||
+        l.startsWith("lost writes were acknowledged as late"),
+    );
     if (maxLagLine) settingLines.set(maxLagLine, (settingLines.get(maxLagLine) ?? 0) + 1);
   }
   if (faults === 0) return [`${label}: no fault was recorded in ${figs.length} run(s)`];
@@ -41,9 +47,12 @@ export function targetExplanations(label: string, figs: readonly RunFigures[], p
   } else {
     lastEnds = lastEnds.sort((a, b) => a - b);
     const parts = [...tally.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${MECHANISM_WORDS[k]} in ${n}`);
-    out.push(`${label}: ${lossy} of ${faults} fault(s) over ${figs.length} run(s) lost acknowledged writes; the last lost write was acknowledged ${rel(lastEnds[0]!)} to ${rel(lastEnds[lastEnds.length - 1]!)} after the cut; the window ended because ${parts.join(", ")}`);
+    out.push(
+      `${label}: ${lossy} of ${faults} fault(s) over ${figs.length} run(s) lost acknowledged writes; the last lost write was acknowledged ${rel(lastEnds[0]!)} to ${rel(lastEnds[lastEnds.length - 1]!)} after the cut; the window ended because ${parts.join(", ")}`,
+    );
   }
-  for (const [line, n] of settingLines) out.push(`${label}: ${line}${figs.length > 1 ? ` (${n} of ${figs.length} runs)` : ""}`);
+  for (const [line, n] of settingLines)
+    out.push(`${label}: ${line}${figs.length > 1 ? ` (${n} of ${figs.length} runs)` : ""}`);
   return out;
 }
 
@@ -56,7 +65,9 @@ export function differenceLines(diffs: readonly Difference[]): string[] {
     const floor = noise.find((d) => d.minP !== null && d.minP >= 0.05);
     out.push(
       `within run-to-run noise: ${noise.map((d) => `${d.a} vs ${d.b} ${d.metric} (p = ${d.p!.toFixed(2)})`).join("; ")}` +
-        (floor ? `; with ${floor.nA} and ${floor.nB} runs no exact test can reach p < 0.05 (smallest possible p = ${floor.minP!.toFixed(2)})` : ""),
+        (floor
+          ? `; with ${floor.nA} and ${floor.nB} runs no exact test can reach p < 0.05 (smallest possible p = ${floor.minP!.toFixed(2)})`
+          : ""),
     );
   }
   return out;

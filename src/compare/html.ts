@@ -23,16 +23,26 @@ export interface PageParts {
 /** A Table as HTML rows, as the main table is drawn. */
 export function tableHtml(t: Table, cls = "results"): string {
   const head = `<tr><th>${escapeHtml(t.corner)}</th>${t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr>`;
-  const rows = t.rows.map((r) => `<tr><th scope="row">${escapeHtml(r.label)}</th>${r.cells.map((c, i) => cell(c, r.tones?.[i], r.links?.[i])).join("")}</tr>`).join("\n");
+  const rows = t.rows
+    .map(
+      (r) =>
+        `<tr><th scope="row">${escapeHtml(r.label)}</th>${r.cells.map((c, i) => cell(c, r.tones?.[i], r.links?.[i])).join("")}</tr>`,
+    )
+    .join("\n");
   return `<table class="${cls}"><thead>${head}</thead><tbody>\n${rows}\n</tbody></table>`;
 }
 
 export function listHtml(title: string, lines: readonly string[]): string {
-  return lines.length ? `<h2>${escapeHtml(title)}</h2><ul>${lines.map((l) => `<li>${escapeHtml(l)}</li>`).join("\n")}</ul>` : "";
+  return lines.length
+    ? `<h2>${escapeHtml(title)}</h2><ul>${lines.map((l) => `<li>${escapeHtml(l)}</li>`).join("\n")}</ul>`
+    : "";
 }
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
+  return text.replace(
+    /[&<>"']/g,
+    (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!,
+  );
 }
 
 const TONE_CLASS: Record<Exclude<Tone, undefined>, string> = { good: "good", bad: "bad", warn: "warn" };
@@ -46,9 +56,14 @@ function cell(text: string, tone: Tone, link: string | undefined): string {
 export function renderPage(p: PageParts): string {
   const head = `<tr><th>${escapeHtml(p.table.corner)}</th>${p.table.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr>`;
   const rows = p.table.rows
-    .map((r) => `<tr><th scope="row">${escapeHtml(r.label)}</th>${r.cells.map((c, i) => cell(c, r.tones?.[i], r.links?.[i])).join("")}</tr>`)
+    .map(
+      (r) =>
+        `<tr><th scope="row">${escapeHtml(r.label)}</th>${r.cells.map((c, i) => cell(c, r.tones?.[i], r.links?.[i])).join("")}</tr>`,
+    )
     .join("\n");
-  const plan = p.plan.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join("\n");
+  const plan = p.plan
+    .map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`)
+    .join("\n");
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -1,13 +1,13 @@
-import { requireDocker } from "../docker/engine.js";
 import { ExitCode, UsageError } from "../core/exit.js";
 import { c } from "../core/output.js";
+import { engineOf } from "../db/engines.js";
 import { onInterrupts } from "../docker/cleanup.js";
+import { requireDocker } from "../docker/engine.js";
 import { ensureNodeImage } from "../image/images.js";
 import { loadRunFigures, type RunFigures } from "../metrics/load.js";
 import type { RunPlan } from "../runner/plan.js";
 import { Progress } from "../runner/progress.js";
 import { runPlan } from "../runner/run.js";
-import { engineOf } from "../db/engines.js";
 
 /**
  * Runs a list of plans one after the other (never at once: runs on shared cores would measure each other) and
@@ -49,7 +49,10 @@ export async function requireImages(runs: readonly PlannedRun[]): Promise<void> 
     if (plan.cluster.image || seen.has(key)) continue;
     seen.add(key);
     try {
-      await ensureNodeImage({ image: engineOf(plan.cluster.db).image, ...(plan.cluster.version ? { version: plan.cluster.version } : {}) });
+      await ensureNodeImage({
+        image: engineOf(plan.cluster.db).image,
+        ...(plan.cluster.version ? { version: plan.cluster.version } : {}),
+      });
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
       problems.push(`${label}: ${err.message}; ${err.hint ?? ""}`.trim());
@@ -84,7 +87,11 @@ export async function runSequence(runs: readonly PlannedRun[], opts: SequenceOpt
     const title = `${label}${repeat !== undefined ? ` (repeat ${repeat})` : ""}`;
     progress.event(c().bold(`\n=== [${i + 1}/${runs.length}] ${title} ===`));
     try {
-      const outcome = await runPlan(plan, { progress, signal: opts.signal, ...(opts.command ? { command: opts.command } : {}) });
+      const outcome = await runPlan(plan, {
+        progress,
+        signal: opts.signal,
+        ...(opts.command ? { command: opts.command } : {}),
+      });
       const figures = await loadRunFigures(outcome.dir.path);
       out.push({ ...base, status: "done", runDir: outcome.dir.path, figures });
       progress.event(`=== ${title}: ${oneLine(figures)}`);
@@ -99,7 +106,10 @@ export async function runSequence(runs: readonly PlannedRun[], opts: SequenceOpt
 }
 
 function oneLine(f: RunFigures): string {
-  const lost = f.lostAcknowledged === null ? "no lost-write workload" : `${f.lostAcknowledged}${f.lostIsLowerBound ? "+" : ""} acknowledged writes lost`;
+  const lost =
+    f.lostAcknowledged === null
+      ? "no lost-write workload"
+      : `${f.lostAcknowledged}${f.lostIsLowerBound ? "+" : ""} acknowledged writes lost`;
   const avail = f.availability === null ? "-" : `${(f.availability * 100).toFixed(1)}%`;
   const seen = f.lostUnacknowledged > 0 ? ` (+${f.lostUnacknowledged} never acknowledged but read, then gone)` : "";
   return `${lost}${seen}, availability ${avail}${f.incomplete ? c().yellow(` (incomplete: ${f.incomplete})`) : ""}`;

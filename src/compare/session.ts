@@ -1,9 +1,9 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
+import { type ExitCode as Code, ExitCode, UsageError } from "../core/exit.js";
 import { makeDirs } from "../core/outputPaths.js";
-import { ExitCode, UsageError, type ExitCode as Code } from "../core/exit.js";
-import { planFromOptions, type RunOptions, type RunPlan } from "../runner/plan.js";
 import { writeJson } from "../rundir/paths.js";
+import { planFromOptions, type RunOptions, type RunPlan } from "../runner/plan.js";
 import { targetOptions } from "./options.js";
 import type { PlannedRun, SequencedRun } from "./sequence.js";
 import type { Target } from "./targets.js";
@@ -22,7 +22,12 @@ export function withFixedSeed<T extends RunOptions>(opts: T): T & { seed: string
  * One plan per target (and per repeat: repeat r uses seed + r - 1, the same for every cell, so each cell faces the
  * same sequence of fault schedules). Every plan is validated before anything runs, and a problem names its target.
  */
-export function planRuns(base: RunOptions & { seed: string }, targets: readonly Target[], outDir: string, repeat = 1): PlannedRun[] {
+export function planRuns(
+  base: RunOptions & { seed: string },
+  targets: readonly Target[],
+  outDir: string,
+  repeat = 1,
+): PlannedRun[] {
   const runs: PlannedRun[] = [];
   const problems: string[] = [];
   for (let r = 1; r <= repeat; r++) {
@@ -38,13 +43,20 @@ export function planRuns(base: RunOptions & { seed: string }, targets: readonly 
       }
     }
   }
-  if (problems.length) throw new UsageError(`some targets are not valid runs:\n  ${problems.join("\n  ")}`, "see splitbrain run --help for what each option takes");
+  if (problems.length)
+    throw new UsageError(
+      `some targets are not valid runs:\n  ${problems.join("\n  ")}`,
+      "see splitbrain run --help for what each option takes",
+    );
   return runs;
 }
 
 /** results/<kind>-<timestamp>/: the runs go inside it, next to the tables, so the whole comparison moves as one. */
 export function createOutputDir(resultsRoot: string, kind: "compare" | "audit", now = new Date()): string {
-  const ts = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const ts = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   let dir = resolve(resultsRoot, `${kind}-${ts}`);
   for (let i = 2; existsSync(dir); i++) dir = resolve(resultsRoot, `${kind}-${ts}-${i}`);
   makeDirs(dir);

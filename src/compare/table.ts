@@ -62,7 +62,10 @@ function verdictTone(v: Verdict | null): Tone {
 }
 
 /** One column per target, the measurements as rows; memory gets one row per node that any run sampled. */
-export function compareTable(runs: readonly SequencedRun[], linkOf: (run: SequencedRun) => string | undefined = (r) => r.runDir): Table {
+export function compareTable(
+  runs: readonly SequencedRun[],
+  linkOf: (run: SequencedRun) => string | undefined = (r) => r.runDir,
+): Table {
   const figs = runs.map((r) => r.figures);
   const row = (label: string, cell: (f: RunFigures) => string, tone?: (f: RunFigures) => Tone): TableRow => ({
     label,
@@ -76,20 +79,44 @@ export function compareTable(runs: readonly SequencedRun[], linkOf: (run: Sequen
     rows: [
       {
         label: "run",
-        cells: runs.map((r) => (r.status === "done" ? (r.figures?.incomplete ? `incomplete: ${r.figures.incomplete}` : "completed") : `${r.status}: ${r.error ?? ""}`)),
+        cells: runs.map((r) =>
+          r.status === "done"
+            ? r.figures?.incomplete
+              ? `incomplete: ${r.figures.incomplete}`
+              : "completed"
+            : `${r.status}: ${r.error ?? ""}`,
+        ),
         tones: runs.map((r) => (r.status === "done" && !r.figures?.incomplete ? undefined : "warn")),
       },
       row("lost acknowledged writes", formatLost, lostTone),
-      row("lost, never acknowledged (read, then gone)", (f) => String(f.lostUnacknowledged ?? 0), (f) => ((f.lostUnacknowledged ?? 0) > 0 ? "warn" : undefined)),
-      ...verdictFigureNames().map((name) => row(name, (f) => formatVerdict(verdictFigure(f, name)), (f) => verdictTone(verdictFigure(f, name)))),
-      row("verdict", (f) => (f.valid === true ? "valid" : f.valid === false ? "anomalies" : "unknown"), (f) => verdictTone(f.valid)),
+      row(
+        "lost, never acknowledged (read, then gone)",
+        (f) => String(f.lostUnacknowledged ?? 0),
+        (f) => ((f.lostUnacknowledged ?? 0) > 0 ? "warn" : undefined),
+      ),
+      ...verdictFigureNames().map((name) =>
+        row(
+          name,
+          (f) => formatVerdict(verdictFigure(f, name)),
+          (f) => verdictTone(verdictFigure(f, name)),
+        ),
+      ),
+      row(
+        "verdict",
+        (f) => (f.valid === true ? "valid" : f.valid === false ? "anomalies" : "unknown"),
+        (f) => verdictTone(f.valid),
+      ),
       row("availability (ok / completed)", (f) => formatPercent(f.availability)),
       row("ops ok / fail / info", (f) => `${f.ok} / ${f.fail} / ${f.info}`),
       row("latency p50", (f) => formatMs(f.latency?.p50)),
       row("latency p99", (f) => formatMs(f.latency?.p99)),
       row("throughput", (f) => (f.throughput === null ? "-" : `${Math.round(f.throughput)} ok/s`)),
       ...nodes.map((n) => row(`memory peak ${n}`, (f) => formatBytes(f.memoryPeak[n]))),
-      { label: "run directory", cells: runs.map((r) => (r.runDir ? lastSegment(r.runDir) : "-")), links: runs.map(linkOf) },
+      {
+        label: "run directory",
+        cells: runs.map((r) => (r.runDir ? lastSegment(r.runDir) : "-")),
+        links: runs.map(linkOf),
+      },
     ],
   };
 }
@@ -104,7 +131,12 @@ function verdictFigure(f: RunFigures, name: string): Verdict | null {
 }
 
 function lastSegment(path: string): string {
-  return path.split(/[\\/]/).filter((s) => s).pop() ?? path;
+  return (
+    path
+      .split(/[\\/]/)
+      .filter((s) => s)
+      .pop() ?? path
+  );
 }
 
 /**
@@ -113,10 +145,16 @@ function lastSegment(path: string): string {
  */
 export function renderText(table: Table, colour: (tone: Tone, text: string) => string = (_t, s) => s): string {
   const width = (i: number) =>
-    Math.max(i === 0 ? table.corner.length : table.columns[i - 1]!.length, ...table.rows.map((r) => (i === 0 ? r.label : r.cells[i - 1]!).length));
+    Math.max(
+      i === 0 ? table.corner.length : table.columns[i - 1]!.length,
+      ...table.rows.map((r) => (i === 0 ? r.label : r.cells[i - 1]!).length),
+    );
   const widths = Array.from({ length: table.columns.length + 1 }, (_, i) => width(i));
   const line = (cells: string[], tones: Tone[] = []) =>
-    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[0]!) : colour(tones[i - 1], cell.padEnd(widths[i]!)))).join("  ").trimEnd();
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[0]!) : colour(tones[i - 1], cell.padEnd(widths[i]!))))
+      .join("  ")
+      .trimEnd();
   const out = [line([table.corner, ...table.columns]), widths.map((w) => "-".repeat(w)).join("  ")];
   for (const r of table.rows) out.push(line([r.label, ...r.cells], r.tones));
   return out.join("\n");

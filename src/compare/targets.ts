@@ -1,5 +1,5 @@
-import { UsageError } from "../core/exit.js";
 import type { DbName } from "../core/cluster.js";
+import { UsageError } from "../core/exit.js";
 import { ENGINE_NAMES } from "../db/engines.js";
 
 /**
@@ -41,15 +41,23 @@ const VERSION = /^\d+(\.\d+){0,2}$/;
  * "8" matches 8.0.2). Each becomes a target overriding --db and --version.
  */
 export function parseDbList(text: string): Target[] {
-  const items = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
-  if (items.length === 0) throw new UsageError(`--db takes engines, comma-separated (got "${text}")`, `e.g. --db ${DB_NAMES.slice(0, 2).join(",")} or --db redis@7.0,redis@8.0`);
+  const items = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  if (items.length === 0)
+    throw new UsageError(
+      `--db takes engines, comma-separated (got "${text}")`,
+      `e.g. --db ${DB_NAMES.slice(0, 2).join(",")} or --db redis@7.0,redis@8.0`,
+    );
   const problems: string[] = [];
   const targets: Target[] = [];
   for (const item of items) {
     const [db, version, extra] = item.split("@");
     if (extra !== undefined) problems.push(`"${item}" has more than one @: write engine@version, e.g. redis@7.0`);
     else if (!DB_NAMES.includes(db as DbName)) problems.push(`"${db}" is not an engine: use ${DB_NAMES.join(", ")}`);
-    else if (version !== undefined && !VERSION.test(version)) problems.push(`"${item}": the version after @ is numbers and dots, e.g. ${db}@7.0 or ${db}@8.0.2`);
+    else if (version !== undefined && !VERSION.test(version))
+      problems.push(`"${item}": the version after @ is numbers and dots, e.g. ${db}@7.0 or ${db}@8.0.2`);
     else targets.push({ label: item, overrides: version !== undefined ? { db, version } : { db } });
   }
   if (problems.length) throw listProblems("--db", problems);
@@ -80,7 +88,11 @@ export function parseSettings(text: string, specs: readonly OptionSpec[], flag =
     const value = eq < 0 ? "yes" : piece.slice(eq + 1).trim();
     const spec = byName.get(name);
     if (!spec || NOT_VARIABLE.has(name)) {
-      problems.push(spec ? `--${name} cannot differ between runs of one comparison` : `"${name}" is not a run option${suggest(name, specs)}`);
+      problems.push(
+        spec
+          ? `--${name} cannot differ between runs of one comparison`
+          : `"${name}" is not a run option${suggest(name, specs)}`,
+      );
       continue;
     }
     if (seen.has(name) && spec.kind !== "repeatable") {
@@ -92,13 +104,15 @@ export function parseSettings(text: string, specs: readonly OptionSpec[], flag =
     if (problem) problems.push(problem);
   }
   if (problems.length) throw listProblems(flag, problems);
-  if (pieces.every((p) => p === "")) throw new UsageError(`${flag} takes settings, e.g. "appendfsync=always" (got "${text}")`);
+  if (pieces.every((p) => p === ""))
+    throw new UsageError(`${flag} takes settings, e.g. "appendfsync=always" (got "${text}")`);
   return { label: pieces.filter((p) => p !== "").join(","), overrides };
 }
 
 /** Writes one setting into overrides as commander would have parsed it; returns a problem, if any. */
 function applySetting(overrides: Overrides, spec: OptionSpec, value: string): string | undefined {
-  if (spec.choices && !spec.choices.includes(value)) return `${spec.name} takes one of ${spec.choices.join(", ")} (got "${value}")`;
+  if (spec.choices && !spec.choices.includes(value))
+    return `${spec.name} takes one of ${spec.choices.join(", ")} (got "${value}")`;
   switch (spec.kind) {
     case "flag": {
       const v = value.toLowerCase();
@@ -131,9 +145,19 @@ export interface MatrixAxis {
 export function parseMatrixAxis(text: string, specs: readonly OptionSpec[]): MatrixAxis {
   const eq = text.indexOf("=");
   const name = (eq < 0 ? text : text.slice(0, eq)).trim().replace(/^--/, "");
-  const values = eq < 0 ? [] : text.slice(eq + 1).split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const values =
+    eq < 0
+      ? []
+      : text
+          .slice(eq + 1)
+          .split(",")
+          .map((s) => s.trim())
+          .filter((s) => s !== "");
   if (eq < 0 || values.length === 0) {
-    throw new UsageError(`--matrix takes name=value1,value2,... (got "${text}")`, 'e.g. --matrix "wait=0,1,2" --matrix "min-replicas-to-write=0,1"');
+    throw new UsageError(
+      `--matrix takes name=value1,value2,... (got "${text}")`,
+      'e.g. --matrix "wait=0,1,2" --matrix "min-replicas-to-write=0,1"',
+    );
   }
   if (new Set(values).size !== values.length) throw new UsageError(`--matrix "${text}" lists a value twice`);
   // Validate every value now, so a typo in the last cell does not surface an hour into the audit.
@@ -179,7 +203,12 @@ export function withoutInert(settings: readonly string[]): string[] {
 export function crossTargets(dbs: readonly Target[], againsts: readonly Target[]): Target[] {
   const left = dbs.length ? dbs : [{ label: "", overrides: {} }];
   const right = againsts.length ? againsts : [{ label: "", overrides: {} }];
-  const out = left.flatMap((a) => right.map((b) => ({ label: [a.label, b.label].filter((s) => s).join(" "), overrides: { ...a.overrides, ...b.overrides } })));
+  const out = left.flatMap((a) =>
+    right.map((b) => ({
+      label: [a.label, b.label].filter((s) => s).join(" "),
+      overrides: { ...a.overrides, ...b.overrides },
+    })),
+  );
   refuseDuplicates(out, "--against");
   return out;
 }
@@ -187,11 +216,15 @@ export function crossTargets(dbs: readonly Target[], againsts: readonly Target[]
 function refuseDuplicates(targets: readonly Target[], flag: string): void {
   const labels = targets.map((t) => t.label);
   const dup = labels.find((l, i) => labels.indexOf(l) !== i);
-  if (dup !== undefined) throw new UsageError(`${flag} lists "${dup}" twice; each target runs once per repeat (use --repeat for repeats)`);
+  if (dup !== undefined)
+    throw new UsageError(`${flag} lists "${dup}" twice; each target runs once per repeat (use --repeat for repeats)`);
 }
 
 function listProblems(flag: string, problems: string[]): UsageError {
-  return new UsageError(problems.length === 1 ? `${flag}: ${problems[0]}` : `${flag}:\n  ${problems.join("\n  ")}`, "the names are those of `splitbrain run --help`, without the dashes");
+  return new UsageError(
+    problems.length === 1 ? `${flag}: ${problems[0]}` : `${flag}:\n  ${problems.join("\n  ")}`,
+    "the names are those of `splitbrain run --help`, without the dashes",
+  );
 }
 
 function suggest(name: string, specs: readonly OptionSpec[]): string {

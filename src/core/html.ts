@@ -42,7 +42,7 @@ export function ms(value: number | undefined): string {
 
 /** Short text for an arbitrary value from a history or config, cut to `max` characters. */
 export function brief(value: unknown, max = 120): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 

@@ -1,5 +1,5 @@
-import chalk, { Chalk, type ChalkInstance } from "chalk";
 import { stripVTControlCharacters } from "node:util";
+import chalk, { Chalk, type ChalkInstance } from "chalk";
 
 /**
  * Which stream gets what. A command's answer (a listing, a table, a verdict and its summary) goes to stdout, so

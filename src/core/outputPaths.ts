@@ -17,14 +17,20 @@ export function makeDirs(path: string): void {
   const full = resolve(path);
   const { root } = parse(full);
   let current = root;
-  for (const part of full.slice(root.length).split(/[\\/]+/).filter(Boolean)) {
+  for (const part of full
+    .slice(root.length)
+    .split(/[\\/]+/)
+    .filter(Boolean)) {
     current = join(current, part);
     try {
       mkdirSync(current);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       if (!statSync(current).isDirectory()) {
-        throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${current}'`), { code: "ENOTDIR", path: current });
+        throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${current}'`), {
+          code: "ENOTDIR",
+          path: current,
+        });
       }
     }
   }

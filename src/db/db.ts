@@ -1,8 +1,8 @@
-import type { SentinelKnown } from "./sentinel.js";
+import type { DbName, ExecResult } from "../core/cluster.js";
 import type { NodePlan } from "../topology/layout.js";
 import type { ClusterSpec } from "../topology/spec.js";
-import type { DbName, ExecResult } from "../core/cluster.js";
 import type { Capabilities } from "./capabilities.js";
+import type { SentinelKnown } from "./sentinel.js";
 
 /** A file the tool writes into a node before starting a process; every one is also saved in the run's results. */
 export interface ConfigFile {
@@ -63,7 +63,12 @@ export interface Db {
   refusals(spec: ClusterSpec): string[];
   serverLaunch(spec: ClusterSpec, node: NodeView): Launch;
   /** `known`: replicas and Sentinels to write into the config, so the Sentinel starts knowing them. */
-  sentinelLaunch(spec: ClusterSpec, node: NodeView, primary: { ip: string; port: number }, known?: SentinelKnown): Launch;
+  sentinelLaunch(
+    spec: ClusterSpec,
+    node: NodeView,
+    primary: { ip: string; port: number },
+    known?: SentinelKnown,
+  ): Launch;
   containerNeeds(spec: ClusterSpec): ContainerNeeds;
   /** Settings of the spec the running server turned out not to support, from its probed capabilities. */
   capabilityRefusals(spec: ClusterSpec, caps: Capabilities): string[];
@@ -71,7 +76,10 @@ export interface Db {
    * Asks a created node, before any server starts, what this runtime allows (Dragonfly: which I/O engine starts).
    * Returns the spec the launches use (the user's spec is not changed) and what was found, for test.json.
    */
-  prepare?(spec: ClusterSpec, runInNode: (cmd: string[]) => Promise<ExecResult>): Promise<{ spec: ClusterSpec; found: Record<string, unknown> }>;
+  prepare?(
+    spec: ClusterSpec,
+    runInNode: (cmd: string[]) => Promise<ExecResult>,
+  ): Promise<{ spec: ClusterSpec; found: Record<string, unknown> }>;
   /**
    * Settings used only to get the topology healthy sooner, and how to put the engine's own back once it is: config
    * lines to drop from the server's config file (so a restart reads the default) and CONFIG SET pairs for the running

@@ -55,11 +55,15 @@ export function addEngineOptions(cmd: Command): Command {
 
 /** Each engine's part of the spec from parsed options (ClusterSpec keeps it under the engine's name). */
 export function engineSpecsFrom(o: Readonly<Record<string, unknown>>, problems: string[]): EngineSpecs {
-  return Object.fromEntries(ENGINE_LIST.flatMap((e) => (e.options ? [[e.name, e.options.parse(o, problems)]] : []))) as unknown as EngineSpecs;
+  return Object.fromEntries(
+    ENGINE_LIST.flatMap((e) => (e.options ? [[e.name, e.options.parse(o, problems)]] : [])),
+  ) as unknown as EngineSpecs;
 }
 
 export function engineSpecDefaults(): EngineSpecs {
-  return Object.fromEntries(ENGINE_LIST.flatMap((e) => (e.options ? [[e.name, e.options.defaults()]] : []))) as unknown as EngineSpecs;
+  return Object.fromEntries(
+    ENGINE_LIST.flatMap((e) => (e.options ? [[e.name, e.options.defaults()]] : [])),
+  ) as unknown as EngineSpecs;
 }
 
 /** Problems with engine options as given, whichever engine runs. */
@@ -74,7 +78,10 @@ export function engineRefusals(spec: ClusterSpec): string[] {
   for (const other of ENGINE_LIST) {
     if (other === engine || !other.options) continue;
     const given = other.options.given(spec);
-    if (given.length) out.push(`${given.join(", ")} only appl${given.length > 1 ? "y" : "ies"} to --db ${other.name}, not ${engine.label}.`);
+    if (given.length)
+      out.push(
+        `${given.join(", ")} only appl${given.length > 1 ? "y" : "ies"} to --db ${other.name}, not ${engine.label}.`,
+      );
   }
   return out;
 }

@@ -74,7 +74,17 @@ export function parseClusterNodes(text: string): ClusterNodeLine[] {
   for (const line of text.split(/\r?\n/)) {
     const parts = line.trim().split(/\s+/);
     if (parts.length < 8) continue;
-    const [id, addr, flagText, primary, , , , link, ...slotParts] = parts as [string, string, string, string, string, string, string, string, ...string[]];
+    const [id, addr, flagText, primary, , , , link, ...slotParts] = parts as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      ...string[],
+    ];
     const hostPort = addr.split("@")[0]!;
     const colon = hostPort.lastIndexOf(":");
     const flags = flagText.split(",");
@@ -107,7 +117,8 @@ export function parseSentinelEntries(reply: unknown): Array<Record<string, strin
   if (!Array.isArray(reply)) return [];
   return reply.map((entry) => {
     const rec: Record<string, string> = {};
-    if (Array.isArray(entry)) for (let i = 0; i + 1 < entry.length; i += 2) rec[String(entry[i])] = String(entry[i + 1]);
+    if (Array.isArray(entry))
+      for (let i = 0; i + 1 < entry.length; i += 2) rec[String(entry[i])] = String(entry[i + 1]);
     return rec;
   });
 }

@@ -1,6 +1,6 @@
+import { createHash } from "node:crypto";
 import { MASTER_NAME, SENTINEL_PORT } from "../topology/layout.js";
 import type { ClusterSpec } from "../topology/spec.js";
-import { createHash } from "node:crypto";
 import type { ConfigFile } from "./db.js";
 
 /** What the run's layout already says about a Sentinel's world, so that it need not discover it at start. */

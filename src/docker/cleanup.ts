@@ -1,9 +1,9 @@
 import { ExitCode } from "../core/exit.js";
-import { AT_ONCE_MS, exitFlushed } from "../core/stdio.js";
 import { say } from "../core/output.js";
+import { AT_ONCE_MS, exitFlushed } from "../core/stdio.js";
+import { closeRun, creationsSettled, runRemoved } from "./creations.js";
 import { docker } from "./engine.js";
 import { runFilter } from "./labels.js";
-import { closeRun, creationsSettled, runRemoved } from "./creations.js";
 
 /**
  * Teardown owned by one place. Anything that must be undone even when the process is interrupted (a run's
@@ -31,7 +31,10 @@ const trackedRuns = new Map<string, () => void>();
 /** Makes sure an interrupt removes everything labelled with this run id. Idempotent per run. */
 export function trackRun(runId: string): void {
   if (trackedRuns.has(runId)) return;
-  trackedRuns.set(runId, onTeardown(`run ${runId}`, () => removeRun(runId)));
+  trackedRuns.set(
+    runId,
+    onTeardown(`run ${runId}`, () => removeRun(runId)),
+  );
 }
 
 /** Drops the interrupt hook of a run that was cleaned up normally. */

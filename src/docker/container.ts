@@ -2,12 +2,12 @@ import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import type { ExecResult } from "../core/cluster.js";
 import { UsageError } from "../core/exit.js";
-import { docker } from "./engine.js";
-import { labels } from "./labels.js";
 import { trackRun } from "./cleanup.js";
 import { creating } from "./creations.js";
+import { docker } from "./engine.js";
+import { labels } from "./labels.js";
+import { type InspectedPorts, publishedPort } from "./ports.js";
 import { tarFiles, tarOneFile, untar } from "./tar.js";
-import { publishedPort, type InspectedPorts } from "./ports.js";
 
 export type { ExecResult };
 
@@ -78,32 +78,36 @@ async function createAndStart(spec: NodeContainerSpec): Promise<NodeContainer> {
   const containerName = `splitbrain-${spec.runId}-${spec.name}`;
   const container = await docker()
     .createContainer({
-    name: containerName,
-    Hostname: spec.name,
-    Image: spec.image,
-    Entrypoint: NODE_ENTRYPOINT,
-    Cmd: NODE_CMD,
-    Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
-    Labels: labels(spec.runId, { "splitbrain.node": spec.name, ...(spec.extraLabels ?? {}) }),
-    ...(spec.publish ? { ExposedPorts: Object.fromEntries(spec.publish.ports.map((p) => [`${p}/tcp`, {}])) } : {}),
-    HostConfig: {
-      // HostPort "" lets Docker choose a free port, so parallel runs never race for one.
-      ...(spec.publish
-        ? { PortBindings: Object.fromEntries(spec.publish.ports.map((p) => [`${p}/tcp`, [{ HostIp: spec.publish!.hostIp, HostPort: "" }]])) }
-        : {}),
-      NetworkMode: spec.network,
-      CapAdd: ["NET_ADMIN", ...(spec.capAdd ?? [])],
-      Devices: (spec.devices ?? []).map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: "rwm" })),
-      Tmpfs: { [spec.tmpfsPath ?? DATA_DIR]: `rw,size=${spec.tmpfsDataSize},mode=0755` },
-      ...(spec.memoryLimit ? { Memory: spec.memoryLimit } : {}),
-      ...(spec.securityOpt ? { SecurityOpt: spec.securityOpt } : {}),
-      ...(spec.ulimits?.length ? { Ulimits: spec.ulimits } : {}),
-      RestartPolicy: { Name: "no" },
-    },
-    NetworkingConfig: {
-      EndpointsConfig: { [spec.network]: { IPAMConfig: { IPv4Address: spec.ip } } },
-    },
-  })
+      name: containerName,
+      Hostname: spec.name,
+      Image: spec.image,
+      Entrypoint: NODE_ENTRYPOINT,
+      Cmd: NODE_CMD,
+      Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      Labels: labels(spec.runId, { "splitbrain.node": spec.name, ...(spec.extraLabels ?? {}) }),
+      ...(spec.publish ? { ExposedPorts: Object.fromEntries(spec.publish.ports.map((p) => [`${p}/tcp`, {}])) } : {}),
+      HostConfig: {
+        // HostPort "" lets Docker choose a free port, so parallel runs never race for one.
+        ...(spec.publish
+          ? {
+              PortBindings: Object.fromEntries(
+                spec.publish.ports.map((p) => [`${p}/tcp`, [{ HostIp: spec.publish!.hostIp, HostPort: "" }]]),
+              ),
+            }
+          : {}),
+        NetworkMode: spec.network,
+        CapAdd: ["NET_ADMIN", ...(spec.capAdd ?? [])],
+        Devices: (spec.devices ?? []).map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: "rwm" })),
+        Tmpfs: { [spec.tmpfsPath ?? DATA_DIR]: `rw,size=${spec.tmpfsDataSize},mode=0755` },
+        ...(spec.memoryLimit ? { Memory: spec.memoryLimit } : {}),
+        ...(spec.securityOpt ? { SecurityOpt: spec.securityOpt } : {}),
+        ...(spec.ulimits?.length ? { Ulimits: spec.ulimits } : {}),
+        RestartPolicy: { Name: "no" },
+      },
+      NetworkingConfig: {
+        EndpointsConfig: { [spec.network]: { IPAMConfig: { IPv4Address: spec.ip } } },
+      },
+    })
     .catch((err: { statusCode?: number; message?: string }) => {
       if (err.statusCode === 404 && /image/i.test(err.message ?? "")) {
         throw new UsageError(
@@ -125,7 +129,11 @@ async function createAndStart(spec: NodeContainerSpec): Promise<NodeContainer> {
 }
 
 /** The host ports Docker chose, from inspect (they are assigned at start). */
-async function readPublished(container: Docker.Container, ports: number[], containerName: string): Promise<Record<number, number>> {
+async function readPublished(
+  container: Docker.Container,
+  ports: number[],
+  containerName: string,
+): Promise<Record<number, number>> {
   const info = await container.inspect();
   const out: Record<number, number> = {};
   for (const p of ports) {
@@ -225,7 +233,11 @@ async function waitForExit(exec: Docker.Exec): Promise<number> {
  * Starts a long-running process (a database server) and returns at once. Its output is not attached: send it to a
  * log file inside the container. Use `sh -c 'exec ... >>/data/x.log 2>&1'` to redirect.
  */
-export async function execDetached(containerId: string, cmd: string[], opts: Omit<ExecOptions, "timeoutMs"> = {}): Promise<void> {
+export async function execDetached(
+  containerId: string,
+  cmd: string[],
+  opts: Omit<ExecOptions, "timeoutMs"> = {},
+): Promise<void> {
   const exec = await docker()
     .getContainer(containerId)
     .exec({
@@ -251,9 +263,19 @@ function splitPath(path: string): { dir: string; base: string } {
 }
 
 /** Writes a file into a container (the directory must exist). */
-export async function copyFileIn(containerId: string, path: string, content: string | Buffer, mode = 0o644): Promise<void> {
+export async function copyFileIn(
+  containerId: string,
+  path: string,
+  content: string | Buffer,
+  mode = 0o644,
+): Promise<void> {
   const { dir, base } = splitPath(path);
-  const archive = tarOneFile(base, Buffer.isBuffer(content) ? content : Buffer.from(content, "utf8"), mode, Math.floor(Date.now() / 1000));
+  const archive = tarOneFile(
+    base,
+    Buffer.isBuffer(content) ? content : Buffer.from(content, "utf8"),
+    mode,
+    Math.floor(Date.now() / 1000),
+  );
   await docker().getContainer(containerId).putArchive(archive, { path: dir });
 }
 
@@ -261,7 +283,11 @@ export async function copyFileIn(containerId: string, path: string, content: str
  * Creates directories and writes files into a container in one archive upload: one Docker call where an exec
  * (mkdir) and a copy per file would each cost a round trip through dockerd. Paths are absolute.
  */
-export async function copyFilesIn(containerId: string, dirs: readonly string[], files: ReadonlyArray<{ path: string; contents: string | Buffer }>): Promise<void> {
+export async function copyFilesIn(
+  containerId: string,
+  dirs: readonly string[],
+  files: ReadonlyArray<{ path: string; contents: string | Buffer }>,
+): Promise<void> {
   const rel = (p: string) => {
     if (!p.startsWith("/")) throw new Error(`container paths must be absolute: ${p}`);
     return p.slice(1);
@@ -269,7 +295,10 @@ export async function copyFilesIn(containerId: string, dirs: readonly string[], 
   const archive = tarFiles(
     [
       ...dirs.map((d) => ({ name: rel(d), dir: true })),
-      ...files.map((f) => ({ name: rel(f.path), content: Buffer.isBuffer(f.contents) ? f.contents : Buffer.from(f.contents, "utf8") })),
+      ...files.map((f) => ({
+        name: rel(f.path),
+        content: Buffer.isBuffer(f.contents) ? f.contents : Buffer.from(f.contents, "utf8"),
+      })),
     ],
     Math.floor(Date.now() / 1000),
   );

@@ -48,7 +48,10 @@ export async function dockerAvailable(timeoutMs = PROBE_TIMEOUT_MS): Promise<Doc
     return { ok: true, version: v.Version, apiVersion: v.ApiVersion };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    return { ok: false, error: e.code && !e.message?.includes(e.code) ? `${e.code} ${e.message}`.trim() : (e.message ?? String(err)) };
+    return {
+      ok: false,
+      error: e.code && !e.message?.includes(e.code) ? `${e.code} ${e.message}`.trim() : (e.message ?? String(err)),
+    };
   } finally {
     if (timer) clearTimeout(timer);
   }

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { networkInterfaces } from "node:os";
-import { docker } from "./engine.js";
-import { labels } from "./labels.js";
 import { trackRun } from "./cleanup.js";
 import { creating } from "./creations.js";
-import { formatCidr, hostAddress, pickSubnet, type Ipv4Net } from "./subnet.js";
+import { docker } from "./engine.js";
+import { labels } from "./labels.js";
+import { formatCidr, hostAddress, type Ipv4Net, pickSubnet } from "./subnet.js";
 
 /**
  * Runs get their own /24 out of this pool. It avoids Docker's default pools (172.17.0.0/16.., 192.168.0.0/16) and

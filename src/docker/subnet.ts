@@ -43,7 +43,7 @@ export function formatCidr(net: Ipv4Net): string {
 
 export function overlaps(a: Ipv4Net, b: Ipv4Net): boolean {
   const p = Math.min(a.prefix, b.prefix);
-  return ((a.base & mask(p)) >>> 0) === ((b.base & mask(p)) >>> 0);
+  return (a.base & mask(p)) >>> 0 === (b.base & mask(p)) >>> 0;
 }
 
 /**
@@ -65,7 +65,7 @@ export function pickSubnet(used: readonly string[], pool: string, prefix: number
   const slots = 2 ** (prefix - p.prefix);
   const size = 2 ** (32 - prefix);
   for (let k = 0; k < slots; k++) {
-    const slot = (((start % slots) + slots) % slots + k) % slots;
+    const slot = ((((start % slots) + slots) % slots) + k) % slots;
     const candidate: Ipv4Net = { base: p.base + slot * size, prefix };
     if (!taken.some((t) => overlaps(t, candidate))) return candidate;
   }

@@ -25,11 +25,22 @@ export function tarOneFile(name: string, content: Buffer, mode = 0o644, mtimeSec
  * A tar archive of several entries: regular files, and directories (no content) so that one archive can lay out a
  * node's directories and config files in a single Docker call instead of an exec and a copy per file.
  */
-export function tarFiles(entries: ReadonlyArray<{ name: string; content?: Buffer; mode?: number; dir?: boolean }>, mtimeSeconds = 0): Buffer {
+export function tarFiles(
+  entries: ReadonlyArray<{ name: string; content?: Buffer; mode?: number; dir?: boolean }>,
+  mtimeSeconds = 0,
+): Buffer {
   const parts: Buffer[] = [];
   for (const e of entries) {
     const content = e.dir ? Buffer.alloc(0) : (e.content ?? Buffer.alloc(0));
-    parts.push(entryHeader(e.dir ? `${e.name.replace(/\/+$/, "")}/` : e.name, content.length, e.mode ?? (e.dir ? 0o755 : 0o644), mtimeSeconds, e.dir ? "5" : "0"));
+    parts.push(
+      entryHeader(
+        e.dir ? `${e.name.replace(/\/+$/, "")}/` : e.name,
+        content.length,
+        e.mode ?? (e.dir ? 0o755 : 0o644),
+        mtimeSeconds,
+        e.dir ? "5" : "0",
+      ),
+    );
     parts.push(content, Buffer.alloc((BLOCK - (content.length % BLOCK)) % BLOCK));
   }
   parts.push(Buffer.alloc(2 * BLOCK));
@@ -62,7 +73,11 @@ export interface TarEntry {
 }
 
 function readOctal(buf: Buffer, offset: number, length: number): number {
-  const text = buf.subarray(offset, offset + length).toString("latin1").replace(/[\0 ]+/g, " ").trim();
+  const text = buf
+    .subarray(offset, offset + length)
+    .toString("latin1")
+    .replace(/[\0 ]+/g, " ")
+    .trim();
   return text === "" ? 0 : parseInt(text, 8);
 }
 

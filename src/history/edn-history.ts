@@ -1,8 +1,8 @@
-import { EdnReader, EdnSyntaxError, type EdnForm, type EdnValue } from "./edn.js";
+import { type EdnForm, EdnReader, EdnSyntaxError, type EdnValue } from "./edn.js";
 import { ednValue } from "./edn-writer.js";
 import { HistoryFormatError } from "./errors.js";
+import { type JepsenRecord, jepsenRecordsToHistory } from "./jepsen-ops.js";
 import { firstLongLine, LINE_LIMIT_HINT, lineTooLongMessage, maxLineChars } from "./limits.js";
-import { jepsenRecordsToHistory, type JepsenRecord } from "./jepsen-ops.js";
 import type { ParsedHistory } from "./parsed.js";
 
 /**
@@ -25,7 +25,9 @@ export function parseEdnHistory(text: string, file: string, lineLimit = maxLineC
       // One op per line: a map cut off on the last line, with no newline after it, is a crash mid-write.
       const rest = text.slice(before).trim();
       if (err.atEnd && forms.length > 0 && !rest.includes("\n") && !text.endsWith("\n")) {
-        warnings.push(`${file}:${err.line}: the last line is cut short (the run was probably stopped while writing it); ignored it`);
+        warnings.push(
+          `${file}:${err.line}: the last line is cut short (the run was probably stopped while writing it); ignored it`,
+        );
         break;
       }
       throw new HistoryFormatError(file, err.line, err.message);

@@ -1,5 +1,5 @@
 import { writeFile } from "node:fs/promises";
-import { isClientOp, type History, type Op } from "./op.js";
+import { type History, isClientOp, type Op } from "./op.js";
 
 /**
  * Writes histories as Jepsen EDN, one op map per line (the layout Jepsen 0.3 uses for history.edn), so Elle and
@@ -7,7 +7,7 @@ import { isClientOp, type History, type Op } from "./op.js";
  * as `jepsen.independent` tuples `[k v]` in `:value`; otherwise as a `:key` field.
  */
 
-const KEYWORD = /^(?![+-]?\d)[A-Za-z0-9*+!_?<>=.\/-]+$/;
+const KEYWORD = /^(?![+-]?\d)[A-Za-z0-9*+!_?<>=./-]+$/;
 
 function keyword(name: string): string | undefined {
   return KEYWORD.test(name) && !name.startsWith("/") && !name.endsWith("/") ? ":" + name : undefined;
@@ -17,13 +17,27 @@ function ednStringLiteral(s: string): string {
   let out = '"';
   for (const ch of s) {
     switch (ch) {
-      case '"': out += '\\"'; break;
-      case "\\": out += "\\\\"; break;
-      case "\n": out += "\\n"; break;
-      case "\r": out += "\\r"; break;
-      case "\t": out += "\\t"; break;
-      case "\b": out += "\\b"; break;
-      case "\f": out += "\\f"; break;
+      case '"':
+        out += '\\"';
+        break;
+      case "\\":
+        out += "\\\\";
+        break;
+      case "\n":
+        out += "\\n";
+        break;
+      case "\r":
+        out += "\\r";
+        break;
+      case "\t":
+        out += "\\t";
+        break;
+      case "\b":
+        out += "\\b";
+        break;
+      case "\f":
+        out += "\\f";
+        break;
       default: {
         const code = ch.codePointAt(0)!;
         out += code < 0x20 ? "\\u" + code.toString(16).padStart(4, "0") : ch;

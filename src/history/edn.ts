@@ -53,8 +53,17 @@ function isWhitespace(ch: string): boolean {
 }
 
 function isDelimiter(ch: string): boolean {
-  return isWhitespace(ch) || ch === "(" || ch === ")" || ch === "[" || ch === "]" || ch === "{" || ch === "}" ||
-    ch === '"' || ch === ";";
+  return (
+    isWhitespace(ch) ||
+    ch === "(" ||
+    ch === ")" ||
+    ch === "[" ||
+    ch === "]" ||
+    ch === "{" ||
+    ch === "}" ||
+    ch === '"' ||
+    ch === ";"
+  );
 }
 
 const INTEGER = /^[+-]?\d+N?$/;
@@ -318,7 +327,8 @@ export class EdnReader {
     if (tok === "false") return false;
     const first = tok[0]!;
     const second = tok[1];
-    const numeric = (first >= "0" && first <= "9") ||
+    const numeric =
+      (first >= "0" && first <= "9") ||
       ((first === "+" || first === "-") && second !== undefined && second >= "0" && second <= "9");
     if (numeric) return this.number(tok, start);
     if (first === ":") {
@@ -371,7 +381,12 @@ export function readEdn(text: string): EdnValue {
   if (form === undefined) throw new EdnSyntaxError("expected an EDN form, found nothing", 1, 1, true);
   const extra = r.next();
   if (extra !== undefined) {
-    throw new EdnSyntaxError(`expected one EDN form, found another starting at line ${extra.line}`, extra.line, 1, false);
+    throw new EdnSyntaxError(
+      `expected one EDN form, found another starting at line ${extra.line}`,
+      extra.line,
+      1,
+      false,
+    );
   }
   return form.value;
 }

@@ -38,7 +38,11 @@ export function opFromFields(fields: Record<string, unknown>, index: number, ctx
   const process = opProcess(fields.process, ctx);
   const f = fields.f;
   if (typeof f !== "string" || f === "") {
-    ctx.fail(f === undefined ? "missing f (the operation's name, e.g. read)" : `expected f to be a name, found ${short(ctx, f)}`);
+    ctx.fail(
+      f === undefined
+        ? "missing f (the operation's name, e.g. read)"
+        : `expected f to be a name, found ${short(ctx, f)}`,
+    );
   }
   const op: Op = { index, process, type, f };
   const time = fields.time;

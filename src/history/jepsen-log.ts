@@ -1,8 +1,8 @@
 import { UsageError } from "../core/exit.js";
 import { EdnReader, EdnSyntaxError, type EdnValue } from "./edn.js";
 import { HistoryFormatError } from "./errors.js";
+import { type JepsenRecord, jepsenRecordsToHistory } from "./jepsen-ops.js";
 import { firstLongLine, LINE_LIMIT_HINT, lineTooLongMessage, maxLineChars } from "./limits.js";
-import { jepsenRecordsToHistory, type JepsenRecord } from "./jepsen-ops.js";
 import { OP_TYPES } from "./op.js";
 import type { ParsedHistory } from "./parsed.js";
 
@@ -72,7 +72,9 @@ export function parseJepsenLog(text: string, file: string, lineLimit = maxLineCh
           // Nemesis values are free text in some tests and nothing checks them: keep the words.
           fields.value = valueText!.trim();
         } else if (err.atEnd && i === last && !endsCleanly) {
-          warnings.push(`${file}:${line}: the last line is cut short (the log was probably cut while writing it); ignored it`);
+          warnings.push(
+            `${file}:${line}: the last line is cut short (the log was probably cut while writing it); ignored it`,
+          );
           break;
         } else {
           fail(`expected an EDN value after :${f} (like nil, 3 or [1 2]): ${err.message}`);

@@ -1,10 +1,17 @@
-import { opFromFields } from "./fields.js";
-import { HistoryFormatError } from "./errors.js";
-import { firstLongLine, jsonNestsDeeperThan, LINE_LIMIT_HINT, lineTooLongMessage, maxLineChars, tooDeepMessage } from "./limits.js";
-import type { Op } from "./op.js";
-import type { ParsedHistory } from "./parsed.js";
 import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
+import { HistoryFormatError } from "./errors.js";
+import { opFromFields } from "./fields.js";
+import {
+  firstLongLine,
+  jsonNestsDeeperThan,
+  LINE_LIMIT_HINT,
+  lineTooLongMessage,
+  maxLineChars,
+  tooDeepMessage,
+} from "./limits.js";
+import type { Op } from "./op.js";
+import type { ParsedHistory } from "./parsed.js";
 
 /**
  * splitbrain's native format: JSON Lines, one op per line (see README "History format"). Indexes in the file are
@@ -57,7 +64,11 @@ export function parseJsonl(text: string, file: string, lineLimit = maxLineChars(
       );
     }
     if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
-      throw new HistoryFormatError(file, lineNo, `expected a JSON object like {"process":0,"type":"invoke",...}, found ${row.slice(0, 40)}`);
+      throw new HistoryFormatError(
+        file,
+        lineNo,
+        `expected a JSON object like {"process":0,"type":"invoke",...}, found ${row.slice(0, 40)}`,
+      );
     }
     const op = opFromFields(fields as Record<string, unknown>, out.history.length, {
       fail(message: string): never {
@@ -77,7 +88,11 @@ export function parseJsonl(text: string, file: string, lineLimit = maxLineChars(
  * refused by line number; only a last line without its newline may be cut short, and is then dropped with a warning.
  * (Where a file has two problems, the first in file order is the one reported.)
  */
-export async function parseJsonlStream(input: Readable, file: string, lineLimit = maxLineChars()): Promise<ParsedHistory & { blank: boolean }> {
+export async function parseJsonlStream(
+  input: Readable,
+  file: string,
+  lineLimit = maxLineChars(),
+): Promise<ParsedHistory & { blank: boolean }> {
   const out: ParsedHistory = { history: [], lines: [], warnings: [] };
   const decoder = new StringDecoder("utf8");
   let lineNo = 0;
@@ -86,7 +101,8 @@ export async function parseJsonlStream(input: Readable, file: string, lineLimit 
   let broken: { lineNo: number; message: string } | undefined;
   const take = (raw: string) => {
     lineNo++;
-    if (raw.length > lineLimit) throw new HistoryFormatError(file, lineNo, lineTooLongMessage(raw.length, lineLimit), LINE_LIMIT_HINT);
+    if (raw.length > lineLimit)
+      throw new HistoryFormatError(file, lineNo, lineTooLongMessage(raw.length, lineLimit), LINE_LIMIT_HINT);
     const row = raw.trim();
     if (row === "") return;
     if (broken) throw new HistoryFormatError(file, broken.lineNo, broken.message);
@@ -95,11 +111,18 @@ export async function parseJsonlStream(input: Readable, file: string, lineLimit 
     try {
       fields = JSON.parse(row);
     } catch (err) {
-      broken = { lineNo, message: `expected one JSON object per line, but this line is not valid JSON (${(err as Error).message})` };
+      broken = {
+        lineNo,
+        message: `expected one JSON object per line, but this line is not valid JSON (${(err as Error).message})`,
+      };
       return;
     }
     if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
-      throw new HistoryFormatError(file, lineNo, `expected a JSON object like {"process":0,"type":"invoke",...}, found ${row.slice(0, 40)}`);
+      throw new HistoryFormatError(
+        file,
+        lineNo,
+        `expected a JSON object like {"process":0,"type":"invoke",...}, found ${row.slice(0, 40)}`,
+      );
     }
     const at = lineNo;
     out.history.push(
@@ -120,14 +143,17 @@ export async function parseJsonlStream(input: Readable, file: string, lineLimit 
       start = nl + 1;
     }
     partial = text.slice(start);
-    if (partial.length > lineLimit) throw new HistoryFormatError(file, lineNo + 1, lineTooLongMessage(partial.length, lineLimit), LINE_LIMIT_HINT);
+    if (partial.length > lineLimit)
+      throw new HistoryFormatError(file, lineNo + 1, lineTooLongMessage(partial.length, lineLimit), LINE_LIMIT_HINT);
   }
   partial += decoder.end();
   const endsCleanly = partial === "";
   if (partial !== "") take(partial);
   if (broken) {
     if (endsCleanly) throw new HistoryFormatError(file, broken.lineNo, broken.message);
-    out.warnings.push(`${file}:${broken.lineNo}: the last line is cut short (the run was probably stopped while writing it); ignored it`);
+    out.warnings.push(
+      `${file}:${broken.lineNo}: the last line is cut short (the run was probably stopped while writing it); ignored it`,
+    );
   }
   return { ...out, blank: out.history.length === 0 && broken === undefined };
 }

@@ -1,4 +1,4 @@
-import { isClientOp, type History, type Op } from "./op.js";
+import { type History, isClientOp, type Op } from "./op.js";
 
 /** One client operation: its invocation and, unless it never returned, its completion. */
 export interface OpPair {

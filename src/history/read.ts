@@ -1,15 +1,15 @@
 import { closeSync, createReadStream, existsSync, openSync, readSync } from "node:fs";
-import type { Readable } from "node:stream";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { constants, createGunzip, gunzip } from "node:zlib";
 import { UsageError } from "../core/exit.js";
 import { parseEdnHistory } from "./edn-history.js";
+import { HistoryFormatError } from "./errors.js";
 import { detectFormat, type FormatChoice, type HistoryFormat } from "./format.js";
 import { parseJepsenLog } from "./jepsen-log.js";
 import { parseJsonl, parseJsonlStream } from "./jsonl.js";
-import { HistoryFormatError } from "./errors.js";
 import type { History } from "./op.js";
 import type { ParsedHistory } from "./parsed.js";
 import { validateHistory } from "./validate.js";
@@ -43,11 +43,18 @@ async function historyText(file: string): Promise<string> {
   try {
     return (await gunzipAsync(buf, { finishFlush: constants.Z_SYNC_FLUSH })).toString("utf8");
   } catch (err) {
-    throw new UsageError(`cannot decompress ${file}: ${(err as Error).message}`, "the file starts like gzip but is not; decompress it by hand or pass the plain history");
+    throw new UsageError(
+      `cannot decompress ${file}: ${(err as Error).message}`,
+      "the file starts like gzip but is not; decompress it by hand or pass the plain history",
+    );
   }
 }
 
-async function streamJsonl(file: string, opts: ReadOptions, detected: boolean): Promise<ParsedHistory & { format: HistoryFormat }> {
+async function streamJsonl(
+  file: string,
+  opts: ReadOptions,
+  detected: boolean,
+): Promise<ParsedHistory & { format: HistoryFormat }> {
   const head = Buffer.alloc(2);
   let input: Readable;
   try {
@@ -72,7 +79,11 @@ async function streamJsonl(file: string, opts: ReadOptions, detected: boolean): 
   } catch (err) {
     if (err instanceof HistoryFormatError || err instanceof UsageError) throw err;
     const e = err as NodeJS.ErrnoException;
-    throw new UsageError(e.code?.startsWith("Z_") ? `cannot decompress ${file}: ${e.message}` : `cannot read ${file}: ${e.code ?? e.message}`);
+    throw new UsageError(
+      e.code?.startsWith("Z_")
+        ? `cannot decompress ${file}: ${e.message}`
+        : `cannot read ${file}: ${e.code ?? e.message}`,
+    );
   }
   if (parsed.blank) {
     if (opts.requireOps) throw noOps(file, "");
@@ -119,7 +130,8 @@ export function parseHistory(
       "pass --format jsonl, edn or jepsen-log",
     );
   }
-  const parsed = fmt === "jsonl" ? parseJsonl(text, file) : fmt === "edn" ? parseEdnHistory(text, file) : parseJepsenLog(text, file);
+  const parsed =
+    fmt === "jsonl" ? parseJsonl(text, file) : fmt === "edn" ? parseEdnHistory(text, file) : parseJepsenLog(text, file);
   if (opts.requireOps && parsed.history.length === 0) throw noOps(file, text);
   validateHistory(parsed.history, { file, lines: parsed.lines });
   return { ...parsed, format: fmt };
@@ -133,19 +145,29 @@ function noOps(file: string, text: string): UsageError {
 }
 
 /** Reads a history file or a run directory (meaning its history.jsonl), with every problem as a UsageError. */
-export async function loadHistory(path: string, format: FormatChoice = "auto", opts: ReadOptions = {}): Promise<LoadedHistory> {
+export async function loadHistory(
+  path: string,
+  format: FormatChoice = "auto",
+  opts: ReadOptions = {},
+): Promise<LoadedHistory> {
   let file = path;
   let runDir: string | undefined;
   const info = await stat(path).catch(() => undefined);
   if (info === undefined) {
-    throw new UsageError(`${path}: no such file or directory`, "give a history file or a run directory from `splitbrain run`");
+    throw new UsageError(
+      `${path}: no such file or directory`,
+      "give a history file or a run directory from `splitbrain run`",
+    );
   }
   if (info.isDirectory()) {
     runDir = path;
     file = runHistoryFile(path);
     const inner = await stat(file).catch(() => undefined);
     if (inner === undefined || !inner.isFile()) {
-      throw new UsageError(`${path} is a directory without a ${RUN_HISTORY_FILE}`, "give a run directory from `splitbrain run`, or a history file");
+      throw new UsageError(
+        `${path} is a directory without a ${RUN_HISTORY_FILE}`,
+        "give a run directory from `splitbrain run`, or a history file",
+      );
     }
   }
   // A run's history (or any JSON Lines history named as such) is parsed as it streams in, decompressed on the way

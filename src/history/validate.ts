@@ -45,8 +45,11 @@ export function validateHistory(history: History, source: Source): void {
     const open = pending.get(p);
     if (op.type === "invoke") {
       if (open !== undefined) {
-        fail(i, `process ${p} invokes again while its ${history[open]!.f} from line ${lineOf(open)} has not completed ` +
-          "(expected one op at a time per process)");
+        fail(
+          i,
+          `process ${p} invokes again while its ${history[open]!.f} from line ${lineOf(open)} has not completed ` +
+            "(expected one op at a time per process)",
+        );
       }
       pending.set(p, i);
       continue;
@@ -59,7 +62,10 @@ export function validateHistory(history: History, source: Source): void {
       fail(i, `process ${p} completes ${op.f} but invoked ${inv.f} at line ${lineOf(open!)} (expected the same f)`);
     }
     if (inv.key !== undefined && op.key !== undefined && inv.key !== op.key) {
-      fail(i, `process ${p} completes on key ${String(op.key)} but invoked on key ${String(inv.key)} at line ${lineOf(open!)}`);
+      fail(
+        i,
+        `process ${p} completes on key ${String(op.key)} but invoked on key ${String(inv.key)} at line ${lineOf(open!)}`,
+      );
     }
     pending.delete(p);
     if (op.type === "info") crashed.set(p, i);

@@ -94,5 +94,7 @@ export const ELEMENT_LIST = "a list of elements like [1, 2, 3]";
 /** A read of a collection (a set's members, a queue's drain): its ok returns the list, other entries carry nil or it. */
 export function listReadProblem(op: { type: string; value?: unknown }): OpProblem | undefined {
   if (op.type === "ok") return isElementList(op.value) ? undefined : { field: "value", expected: ELEMENT_LIST };
-  return isNil(op.value) || isElementList(op.value) ? undefined : { field: "value", expected: `nil or ${ELEMENT_LIST}` };
+  return isNil(op.value) || isElementList(op.value)
+    ? undefined
+    : { field: "value", expected: `nil or ${ELEMENT_LIST}` };
 }

@@ -1,4 +1,4 @@
-import { open, type FileHandle } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { constants, createGzip, type Gzip } from "node:zlib";
 import { opToJsonLine } from "./jsonl.js";
 import type { Op } from "./op.js";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { DbName } from "../core/cluster.js";
-import { SUITES, type NodeImage, type Suite } from "./nodeImage.js";
+import { type NodeImage, SUITES, type Suite } from "./nodeImage.js";
 
 /**
  * What a node image is made of, as data. Pure: the builders (offline.ts, online.ts) turn a definition into an
@@ -28,7 +28,11 @@ export const OPTIONAL_NODE_PACKAGES: readonly string[] = ["python3-fusepy"];
 export function missingDebs(lines: readonly string[]): string[] {
   for (const line of lines) {
     const m = /Couldn't find these debs:\s*(.*)$/.exec(line);
-    if (m) return m[1]!.trim().split(/\s+/).filter((p) => p.length > 0);
+    if (m)
+      return m[1]!
+        .trim()
+        .split(/\s+/)
+        .filter((p) => p.length > 0);
   }
   return [];
 }
@@ -101,7 +105,10 @@ export function offlineDefinition(image: NodeImage, suite: Suite, binarySha256?:
  * A short hash of everything that shapes the image: the definition plus the contents of the node-side files that
  * go into it (docker/node/*, the Dockerfile). A change to any of them gives a new hash, so the image is rebuilt.
  */
-export function definitionHash(def: ImageDefinition, files: ReadonlyArray<{ path: string; content: string | Buffer }>): string {
+export function definitionHash(
+  def: ImageDefinition,
+  files: ReadonlyArray<{ path: string; content: string | Buffer }>,
+): string {
   const h = createHash("sha256");
   h.update(JSON.stringify(def));
   for (const f of [...files].sort((a, b) => a.path.localeCompare(b.path))) {

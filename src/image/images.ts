@@ -69,7 +69,11 @@ export async function ensureNodeImage(opts: EnsureOptions): Promise<string> {
   if (found) return found.ref;
   if (opts.buildOffline && !image.offlineBinary) {
     const { buildOfflineImage } = await import("./offline.js");
-    const built = await buildOfflineImage({ image, ...(opts.version ? { version: opts.version } : {}), quiet: opts.quiet ?? false });
+    const built = await buildOfflineImage({
+      image,
+      ...(opts.version ? { version: opts.version } : {}),
+      quiet: opts.quiet ?? false,
+    });
     return built.ref;
   }
   const { message, hint } = missingImageMessage(images, image, opts.version);

@@ -1,30 +1,41 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { UsageError } from "../core/exit.js";
+import { makeDirs } from "../core/outputPaths.js";
 import { onTeardown } from "../docker/cleanup.js";
+import { NODE_CMD, NODE_ENTRYPOINT } from "../docker/container.js";
 import { docker, requireDocker } from "../docker/engine.js";
 import { IMAGE_LABELS } from "../docker/labels.js";
-import { NODE_CMD, NODE_ENTRYPOINT } from "../docker/container.js";
 import {
   chooseSuite,
   definitionHash,
   imageTag,
   missingDebs,
-  offlineDefinition,
+  type OfflineDefinition,
   OPTIONAL_NODE_PACKAGES,
+  offlineDefinition,
   parseServerVersion,
   versionMatches,
-  type OfflineDefinition,
 } from "./definition.js";
 import { cacheDir, nodeFiles } from "./files.js";
 import { listNodeImages, type NodeImageInfo } from "./images.js";
 import { debianMirror } from "./mirror.js";
+import type { NodeImage } from "./nodeImage.js";
 import { LEGACY_PATH, probeNodeImage } from "./probe.js";
 import { Progress } from "./progress.js";
-import type { NodeImage } from "./nodeImage.js";
-import { makeDirs } from "../core/outputPaths.js";
 
 export interface OfflineBuildOptions {
   /** The engine's image as its folder declares it. */
@@ -59,9 +70,13 @@ function which(cmd: string): string | undefined {
 /** Whether this machine can build offline images, and if not, what to do about it. */
 export function offlinePrerequisites(): { ok: boolean; problems: string[] } {
   const problems: string[] = [];
-  if (process.getuid?.() !== 0) problems.push("offline builds run debootstrap and chroot, which need root: run as root");
+  if (process.getuid?.() !== 0)
+    problems.push("offline builds run debootstrap and chroot, which need root: run as root");
   if (!which("debootstrap")) problems.push("debootstrap is missing: apt-get install debootstrap");
-  if (!debianMirror()) problems.push("no Debian mirror in /etc/apt (sources.list or sources.list.d/*.sources): set SPLITBRAIN_DEBIAN_MIRROR");
+  if (!debianMirror())
+    problems.push(
+      "no Debian mirror in /etc/apt (sources.list or sources.list.d/*.sources): set SPLITBRAIN_DEBIAN_MIRROR",
+    );
   return { ok: problems.length === 0, problems };
 }
 
@@ -89,7 +104,13 @@ function run(cmd: string, args: string[], onLine: (line: string) => void): Promi
  * apt-get inside the fresh root filesystem, with the extra suites (e.g. bookworm-backports) listed only for this
  * step: the list is removed afterwards, so the image does not keep pointing at them.
  */
-async function installFromExtraSuites(rootfs: string, mirror: string, suites: readonly string[], packages: string[], progress: Progress): Promise<void> {
+async function installFromExtraSuites(
+  rootfs: string,
+  mirror: string,
+  suites: readonly string[],
+  packages: string[],
+  progress: Progress,
+): Promise<void> {
   progress.phase(`installing ${packages.join(", ")} from ${suites.join(", ")}`);
   const list = join(rootfs, "etc/apt/sources.list.d/splitbrain-extra.list");
   writeFileSync(list, suites.map((s) => `deb ${mirror} ${s} main\n`).join(""));
@@ -124,7 +145,13 @@ interface CachedRootfs {
  * debootstrap a minimal Debian with the definition's packages, add the node files (and the binary), run the
  * setup script in it, read the server's version from the binary itself, and keep the result as a tarball.
  */
-async function buildRootfs(image: NodeImage, def: OfflineDefinition, hash: string, binary: string | undefined, progress: Progress): Promise<CachedRootfs> {
+async function buildRootfs(
+  image: NodeImage,
+  def: OfflineDefinition,
+  hash: string,
+  binary: string | undefined,
+  progress: Progress,
+): Promise<CachedRootfs> {
   const dir = join(cacheDir(), "rootfs");
   const tarPath = join(dir, `${def.db}-${def.suite}-${hash}.tar`);
   const metaPath = `${tarPath}.json`;
@@ -137,7 +164,10 @@ async function buildRootfs(image: NodeImage, def: OfflineDefinition, hash: strin
     makeDirs(dir);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new UsageError(`cannot create the image cache ${dir}: ${e.code ?? e.message}`, "set SPLITBRAIN_CACHE to a directory this user can write to");
+    throw new UsageError(
+      `cannot create the image cache ${dir}: ${e.code ?? e.message}`,
+      "set SPLITBRAIN_CACHE to a directory this user can write to",
+    );
   }
   const scratch = mkdtempSync(join(dir, "work-"));
   const untrack = onTeardown(`scratch ${scratch}`, async () => rmSync(scratch, { recursive: true, force: true }));
@@ -150,14 +180,18 @@ async function buildRootfs(image: NodeImage, def: OfflineDefinition, hash: strin
     let base = def.packages.filter((p) => !fromExtra.includes(p));
     const debootstrap = () => {
       progress.phase(`debootstrap ${def.suite} (minbase + ${base.join(", ")}) from ${mirror}; about a minute`);
-      return run("debootstrap", ["--variant=minbase", `--include=${base.join(",")}`, def.suite, rootfs, mirror], (line) =>
-        progress.detail(line.replace(/^I: /, "")),
+      return run(
+        "debootstrap",
+        ["--variant=minbase", `--include=${base.join(",")}`, def.suite, rootfs, mirror],
+        (line) => progress.detail(line.replace(/^I: /, "")),
       );
     };
     let boot = await debootstrap();
     const missing = boot.code === 0 ? [] : missingDebs(boot.tail);
     if (missing.length > 0 && missing.every((p) => OPTIONAL_NODE_PACKAGES.includes(p))) {
-      progress.phase(`${def.suite} does not carry ${missing.join(", ")}: building without it, so this image cannot take the power-loss fault`);
+      progress.phase(
+        `${def.suite} does not carry ${missing.join(", ")}: building without it, so this image cannot take the power-loss fault`,
+      );
       rmSync(rootfs, { recursive: true, force: true });
       base = base.filter((p) => !missing.includes(p));
       boot = await debootstrap();
@@ -183,15 +217,22 @@ async function buildRootfs(image: NodeImage, def: OfflineDefinition, hash: strin
       copyFileSync(binary, target);
       chmodSync(target, 0o755);
     }
-    const setup = await run("chroot", [rootfs, "/bin/sh", `${NODE_FILES_IN_IMAGE}/setup.sh`], (l) => progress.detail(l));
+    const setup = await run("chroot", [rootfs, "/bin/sh", `${NODE_FILES_IN_IMAGE}/setup.sh`], (l) =>
+      progress.detail(l),
+    );
     if (setup.code !== 0) throw new Error(`setup.sh failed in the root filesystem:\n  ${setup.tail.join("\n  ")}`);
 
     const probe = await run("chroot", [rootfs, image.serverBinary, "--version"], () => undefined);
     const version = probe.code === 0 ? parseServerVersion(probe.tail.join("\n")) : undefined;
-    if (!version) throw new Error(`could not read the server version: ${image.serverBinary} --version said: ${probe.tail.join(" ")}`);
+    if (!version)
+      throw new Error(
+        `could not read the server version: ${image.serverBinary} --version said: ${probe.tail.join(" ")}`,
+      );
     progress.phase(`${def.db} ${version} installed; packing the root filesystem`);
 
-    const tar = await run("tar", ["--numeric-owner", "-C", rootfs, "-cf", `${tarPath}.partial`, "."], (l) => progress.detail(l));
+    const tar = await run("tar", ["--numeric-owner", "-C", rootfs, "-cf", `${tarPath}.partial`, "."], (l) =>
+      progress.detail(l),
+    );
     if (tar.code !== 0) throw new Error(`tar of the root filesystem failed: ${tar.tail.join(" ")}`);
     renameSync(`${tarPath}.partial`, tarPath);
     writeFileSync(metaPath, JSON.stringify({ version, definition: def }, null, 2));
@@ -202,7 +243,12 @@ async function buildRootfs(image: NodeImage, def: OfflineDefinition, hash: strin
   }
 }
 
-async function importRootfs(tarPath: string, ref: string, labelValues: Record<string, string>, path: string): Promise<void> {
+async function importRootfs(
+  tarPath: string,
+  ref: string,
+  labelValues: Record<string, string>,
+  path: string,
+): Promise<void> {
   const [repo, tag] = ref.split(":") as [string, string];
   const label = Object.entries(labelValues)
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
@@ -254,18 +300,29 @@ export async function buildOfflineImage(opts: OfflineBuildOptions): Promise<Buil
     );
   }
   // The command line names the engines --binary is for before it gets here (it knows them all).
-  if (opts.binary && !image.offlineBinary) throw new UsageError(`--binary: ${db} comes from Debian packages`, "drop --binary");
+  if (opts.binary && !image.offlineBinary)
+    throw new UsageError(`--binary: ${db} comes from Debian packages`, "drop --binary");
   if (opts.binary && (!existsSync(opts.binary) || !statSync(opts.binary).isFile())) {
-    throw new UsageError(`--binary ${opts.binary}: no such file`, `give the path to the ${image.offlineBinary!.file} server binary`);
+    throw new UsageError(
+      `--binary ${opts.binary}: no such file`,
+      `give the path to the ${image.offlineBinary!.file} server binary`,
+    );
   }
-  const suite = chooseSuite(image, { ...(opts.suite ? { suite: opts.suite } : {}), ...(opts.version ? { version: opts.version } : {}) });
-  if (typeof suite !== "string") throw new UsageError(suite.error, "pick a version or --suite that Debian offers, or build online");
+  const suite = chooseSuite(image, {
+    ...(opts.suite ? { suite: opts.suite } : {}),
+    ...(opts.version ? { version: opts.version } : {}),
+  });
+  if (typeof suite !== "string")
+    throw new UsageError(suite.error, "pick a version or --suite that Debian offers, or build online");
   await requireDocker();
   const pre = offlinePrerequisites();
   if (!pre.ok) throw new UsageError(`cannot build offline: ${pre.problems.join("; ")}`);
 
   const def = offlineDefinition(image, suite, opts.binary ? sha256File(opts.binary) : undefined);
-  const hash = definitionHash(def, nodeFiles().map((f) => ({ path: f.path, content: f.content })));
+  const hash = definitionHash(
+    def,
+    nodeFiles().map((f) => ({ path: f.path, content: f.content })),
+  );
   const existing = (await listNodeImages()).find((i: NodeImageInfo) => i.definitionHash === hash && i.engine === db);
   if (existing && !opts.force) {
     progress.phase(`${existing.ref} is up to date (definition ${hash})`);
@@ -319,4 +376,3 @@ export async function buildOfflineImage(opts: OfflineBuildOptions): Promise<Buil
   progress.done(`built ${ref} (${db} ${rootfs.version}, iptables ${backend ?? "ok"})`);
   return { ref, version: rootfs.version, reused: false, ...(backend ? { iptablesBackend: backend } : {}) };
 }
-

@@ -1,14 +1,14 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { UsageError } from "../core/exit.js";
 import { docker, requireDocker } from "../docker/engine.js";
 import { IMAGE_LABELS } from "../docker/labels.js";
 import { definitionHash, imageTag, type OnlineDefinition } from "./definition.js";
-import type { NodeImage } from "./nodeImage.js";
 import { dockerDir, nodeFiles } from "./files.js";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import type { NodeImage } from "./nodeImage.js";
+import type { BuiltImage } from "./offline.js";
 import { probeNodeImage } from "./probe.js";
 import { Progress } from "./progress.js";
-import type { BuiltImage } from "./offline.js";
 
 /**
  * The online route: docker/Dockerfile.node on top of the engine's official image, built through the Docker API.
@@ -22,11 +22,23 @@ interface BuildEvent {
   errorDetail?: { message?: string };
 }
 
-async function dockerBuild(tag: string, baseImage: string, labelValues: Record<string, string>, progress: Progress): Promise<void> {
+async function dockerBuild(
+  tag: string,
+  baseImage: string,
+  labelValues: Record<string, string>,
+  progress: Progress,
+): Promise<void> {
   const src = ["Dockerfile.node", ...nodeFiles().map((f) => `node/${f.path}`)];
   const stream = await docker().buildImage(
     { context: dockerDir, src },
-    { t: tag, dockerfile: "Dockerfile.node", buildargs: { BASE_IMAGE: baseImage }, labels: labelValues, rm: true, forcerm: true },
+    {
+      t: tag,
+      dockerfile: "Dockerfile.node",
+      buildargs: { BASE_IMAGE: baseImage },
+      labels: labelValues,
+      rm: true,
+      forcerm: true,
+    },
   );
   await new Promise<void>((resolve, reject) => {
     docker().modem.followProgress(
@@ -47,7 +59,11 @@ async function dockerBuild(tag: string, baseImage: string, labelValues: Record<s
   });
 }
 
-export async function buildOnlineImage(opts: { image: NodeImage; version?: string; quiet?: boolean }): Promise<BuiltImage> {
+export async function buildOnlineImage(opts: {
+  image: NodeImage;
+  version?: string;
+  quiet?: boolean;
+}): Promise<BuiltImage> {
   const progress = new Progress(opts.quiet);
   const db = opts.image.engine;
   await requireDocker();
@@ -80,5 +96,10 @@ export async function buildOnlineImage(opts: { image: NodeImage; version?: strin
   const ref = imageTag(db, probe.version, def);
   await dockerBuild(ref, baseImage, { ...labelValues, [IMAGE_LABELS.version]: probe.version }, progress);
   progress.done(`built ${ref}`);
-  return { ref, version: probe.version, reused: false, ...(probe.iptables.backend ? { iptablesBackend: probe.iptables.backend } : {}) };
+  return {
+    ref,
+    version: probe.version,
+    reused: false,
+    ...(probe.iptables.backend ? { iptablesBackend: probe.iptables.backend } : {}),
+  };
 }

@@ -1,7 +1,7 @@
-import { docker } from "../docker/engine.js";
-import { execIn, NODE_CMD, NODE_ENTRYPOINT } from "../docker/container.js";
-import { labels, newRunId } from "../docker/labels.js";
 import { cleanRun } from "../docker/cleanup.js";
+import { execIn, NODE_CMD, NODE_ENTRYPOINT } from "../docker/container.js";
+import { docker } from "../docker/engine.js";
+import { labels, newRunId } from "../docker/labels.js";
 import { parseServerVersion } from "./definition.js";
 import type { NodeImage } from "./nodeImage.js";
 
@@ -42,7 +42,8 @@ async function iptablesIn(containerId: string, path?: string): Promise<IptablesP
   return backend ? { ok: true, backend } : { ok: true };
 }
 
-export const LEGACY_PATH = "/usr/local/lib/splitbrain/legacy-bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+export const LEGACY_PATH =
+  "/usr/local/lib/splitbrain/legacy-bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /**
  * Starts a throwaway node (labelled with its own run id, no network) from `image`, checks that iptables works in
@@ -66,10 +67,15 @@ export async function probeNodeImage(image: string, engine: Pick<NodeImage, "ser
     const v = await execIn(container.id, [engine.serverBinary, "--version"], { timeoutMs: 20_000 });
     const versionOutput = (v.stdout + v.stderr).trim();
     const version = v.exitCode === 0 ? parseServerVersion(versionOutput) : undefined;
-    const tc = await execIn(container.id, ["sh", "-c", "tc qdisc add dev lo root netem delay 1ms && tc qdisc del dev lo root"], {
-      timeoutMs: 10_000,
-    });
-    const netem = tc.exitCode === 0 ? { ok: true } : { ok: false, error: (tc.stderr || tc.stdout).trim().split("\n")[0] ?? "" };
+    const tc = await execIn(
+      container.id,
+      ["sh", "-c", "tc qdisc add dev lo root netem delay 1ms && tc qdisc del dev lo root"],
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    const netem =
+      tc.exitCode === 0 ? { ok: true } : { ok: false, error: (tc.stderr || tc.stdout).trim().split("\n")[0] ?? "" };
     return { iptables, ...(legacy ? { legacy } : {}), ...(version ? { version } : {}), versionOutput, netem };
   } finally {
     await cleanRun(runId);

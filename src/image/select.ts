@@ -23,8 +23,14 @@ export interface ImageCandidate {
  * those that match, and of equal versions the newest built. The highest version, not the latest build, so which
  * server a plain `run` gets does not depend on the order images happened to be built in.
  */
-export function pickNodeImage<T extends ImageCandidate>(images: readonly T[], db: DbName, version?: string): T | undefined {
-  const fitting = images.filter((i) => i.engine === db && (version === undefined || versionMatches(version, i.version)));
+export function pickNodeImage<T extends ImageCandidate>(
+  images: readonly T[],
+  db: DbName,
+  version?: string,
+): T | undefined {
+  const fitting = images.filter(
+    (i) => i.engine === db && (version === undefined || versionMatches(version, i.version)),
+  );
   return [...fitting].sort((a, b) => compareVersions(b.version, a.version) || b.created - a.created)[0];
 }
 
@@ -54,7 +60,11 @@ export function offlineOffers(image: NodeImage): string {
  * Why no local image fits, and how to get one: what is present locally, and the build command for the route that
  * can provide the version (offline when a Debian suite carries it, otherwise online from the official image).
  */
-export function missingImageMessage(images: readonly ImageCandidate[], image: NodeImage, version?: string): { message: string; hint: string } {
+export function missingImageMessage(
+  images: readonly ImageCandidate[],
+  image: NodeImage,
+  version?: string,
+): { message: string; hint: string } {
   const db = image.engine;
   const what = `${db}${version ? ` ${version}` : ""}`;
   const message = `no node image for ${what} in the local Docker engine (present: ${describeLocalVersions(images, db)})`;

@@ -15,7 +15,9 @@ export function metricLines(m: SummaryMetrics): string[] {
   const out: string[] = [];
   const bound = m.lostIsLowerBound ? " (at least: a checker could not decide)" : "";
   if (m.lostAcknowledged !== null && m.acknowledged !== null) {
-    out.push(`acknowledged writes lost: ${m.lostAcknowledged} of ${m.acknowledged} (${pct(m.lostFraction, 2)})${bound}`);
+    out.push(
+      `acknowledged writes lost: ${m.lostAcknowledged} of ${m.acknowledged} (${pct(m.lostFraction, 2)})${bound}`,
+    );
   }
   if (m.lossWindowS !== null) {
     const lossy = m.faults.filter((f) => f.lostFromS !== null);
@@ -23,13 +25,20 @@ export function metricLines(m: SummaryMetrics): string[] {
     const clean = m.faults.length - lossy.length;
     out.push(
       `loss window: ${s1(m.lossWindowS)}` +
-        (per.length ? ` (acknowledged relative to each fault's cut, then lost: ${per.join("; ")}${clean ? `; ${clean} fault(s) lost none` : ""})` : m.faults.length ? ` (none of ${m.faults.length} fault(s) lost an acknowledged write)` : "") +
+        (per.length
+          ? ` (acknowledged relative to each fault's cut, then lost: ${per.join("; ")}${clean ? `; ${clean} fault(s) lost none` : ""})`
+          : m.faults.length
+            ? ` (none of ${m.faults.length} fault(s) lost an acknowledged write)`
+            : "") +
         (m.lostOutsideFaults ? `; ${m.lostOutsideFaults} lost write(s) were acknowledged before any fault` : ""),
     );
   }
   const stalls = m.faults.filter((f) => f.writeStallS > 0).map((f) => `${f.fault} ${f.n}: ${s1(f.writeStallS)}`);
-  if (m.writeStallS !== null) out.push(`longest write stall: ${s1(m.writeStallS)}${stalls.length ? ` (per fault: ${stalls.join("; ")})` : ""}`);
-  out.push(`availability: ${pct(m.availabilityOps)} of ops ok, ${pct(m.availabilityTime)} of 100 ms slices with an acknowledged write`);
+  if (m.writeStallS !== null)
+    out.push(`longest write stall: ${s1(m.writeStallS)}${stalls.length ? ` (per fault: ${stalls.join("; ")})` : ""}`);
+  out.push(
+    `availability: ${pct(m.availabilityOps)} of ops ok, ${pct(m.availabilityTime)} of 100 ms slices with an acknowledged write`,
+  );
   return out;
 }
 

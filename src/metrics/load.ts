@@ -1,12 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadHistory } from "../history/read.js";
-import { readRunResults, readTestRecord } from "../rundir/record.js";
 import { runDirPaths } from "../rundir/paths.js";
+import { readRunResults, readTestRecord, serverVersions } from "../rundir/record.js";
 import type { NodeStats } from "../rundir/stats.js";
-import { serverVersions } from "../rundir/record.js";
-import { runMetrics, type RunMetrics } from "./runMetrics.js";
-import { summaryMetrics, type SummaryMetrics } from "./summary.js";
+import { type RunMetrics, runMetrics } from "./runMetrics.js";
+import { type SummaryMetrics, summaryMetrics } from "./summary.js";
 
 /** A run's metrics as read back from its directory, with what only the directory knows (memory, report). */
 export interface RunFigures extends RunMetrics {
@@ -23,7 +22,12 @@ export async function loadRunFigures(dir: string): Promise<RunFigures> {
   const test = readTestRecord(dir);
   const results = readRunResults(dir, { evidence: "full" });
   const { history } = await loadHistory(paths.historyPath, "jsonl");
-  return { ...runMetrics(history, results, test), memoryPeak: memoryPeaks(paths.nodesPath), metrics: summaryMetrics(history, results, test), server: serverVersions(test) };
+  return {
+    ...runMetrics(history, results, test),
+    memoryPeak: memoryPeaks(paths.nodesPath),
+    metrics: summaryMetrics(history, results, test),
+    server: serverVersions(test),
+  };
 }
 
 export function memoryPeaks(nodesPath: string): Record<string, number | null> {

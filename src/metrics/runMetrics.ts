@@ -1,6 +1,6 @@
-import { mergeVerdicts, type Verdict } from "../core/exit.js";
 import { checkerKind, checkerKinds } from "../checker/kinds.js";
-import { isClientOp, type History, type Op } from "../history/op.js";
+import { mergeVerdicts, type Verdict } from "../core/exit.js";
+import { type History, isClientOp, type Op } from "../history/op.js";
 import type { RunResults, TestRecord } from "../rundir/record.js";
 
 /**
@@ -88,7 +88,8 @@ export function runMetrics(history: History, results: RunResults, test: Pick<Tes
     const inv = open.get(p);
     open.delete(p);
     counts[op.type]++;
-    if (op.type === "ok" && inv?.time !== undefined && op.time !== undefined) latencies.push((op.time - inv.time) / NS_PER_MS);
+    if (op.type === "ok" && inv?.time !== undefined && op.time !== undefined)
+      latencies.push((op.time - inv.time) / NS_PER_MS);
   }
   // Still open when healing began: the runner stopped waiting for them, so they are indeterminate.
   counts.info += open.size;
@@ -147,7 +148,12 @@ export function summarise(values: readonly number[]): LatencySummary | null {
   return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[sorted.length - 1]! };
 }
 
-function lostWrites(results: RunResults): { total: number | null; breakdown: LostBreakdown; lowerBound: boolean; unacknowledged: number } {
+function lostWrites(results: RunResults): {
+  total: number | null;
+  breakdown: LostBreakdown;
+  lowerBound: boolean;
+  unacknowledged: number;
+} {
   const breakdown: LostBreakdown = {};
   let lowerBound = false;
   let total: number | null = null;
@@ -179,7 +185,8 @@ function verdictFigures(results: RunResults): Pick<RunMetrics, "linearizable"> {
 }
 
 function faultWindows(schedule: unknown, durationS: number | null): FaultWindow[] {
-  const windows = (schedule as { windows?: Array<{ fault: string; fromMs: number; toMs: number }> } | undefined)?.windows;
+  const windows = (schedule as { windows?: Array<{ fault: string; fromMs: number; toMs: number }> } | undefined)
+    ?.windows;
   if (!Array.isArray(windows)) return [];
   const out: FaultWindow[] = [];
   for (const w of windows) {

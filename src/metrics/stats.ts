@@ -69,7 +69,14 @@ export function permutationTest(a: readonly number[], b: readonly number[]): Per
     for (let i = start; i <= pooled.length - left; i++) walk(i + 1, left - 1, sum + pooled[i]!);
   };
   walk(0, nA, 0);
-  return { p: extreme / splits, minP: Math.min(1, (nA === nB ? 2 : 1) / splits), splits, nA, nB, meanDifference: sumA / nA - (total - sumA) / nB };
+  return {
+    p: extreme / splits,
+    minP: Math.min(1, (nA === nB ? 2 : 1) / splits),
+    splits,
+    nA,
+    nB,
+    meanDifference: sumA / nA - (total - sumA) / nB,
+  };
 }
 
 export function binomial(n: number, k: number): number {

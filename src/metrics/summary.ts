@@ -1,13 +1,17 @@
 import { checkerKind, checkerKinds } from "../checker/kinds.js";
 import type { History, Op } from "../history/op.js";
-import { workloadOf, type RunResults, type TestRecord } from "../rundir/record.js";
+import { type RunResults, type TestRecord, workloadOf } from "../rundir/record.js";
+import type { SummaryMetrics } from "../rundir/summary.js";
 import { runMetrics } from "./runMetrics.js";
 import { windowFigures } from "./windows.js";
-import type { SummaryMetrics } from "../rundir/summary.js";
 
 export type { SummaryMetrics };
 
-export function summaryMetrics(history: History, results: RunResults, test: Partial<Pick<TestRecord, "schedule" | "plan">>): SummaryMetrics {
+export function summaryMetrics(
+  history: History,
+  results: RunResults,
+  test: Partial<Pick<TestRecord, "schedule" | "plan">>,
+): SummaryMetrics {
   const base = runMetrics(history, results, test);
   const acknowledged = acknowledgedTotal(results);
   const windows = windowFigures({
@@ -19,7 +23,12 @@ export function summaryMetrics(history: History, results: RunResults, test: Part
   return {
     acknowledged,
     lostAcknowledged: base.lostAcknowledged,
-    lostFraction: base.lostAcknowledged === null || acknowledged === null ? null : acknowledged > 0 ? base.lostAcknowledged / acknowledged : 0,
+    lostFraction:
+      base.lostAcknowledged === null || acknowledged === null
+        ? null
+        : acknowledged > 0
+          ? base.lostAcknowledged / acknowledged
+          : 0,
     lossWindowS: windows.lossWindowS,
     writeStallS: windows.writeStallS,
     availabilityOps: base.availability,
@@ -61,5 +70,7 @@ function losableWrites(results: RunResults, plan: Partial<TestRecord["plan"]> | 
 
 /** The invocation of the acknowledged write of each lost acknowledged write, as each lost-write checker finds it. */
 export function lostInvocations(history: History, results: RunResults): number[] {
-  return results.checkers.flatMap(({ checker, result }) => checkerKind(checker).losses?.lostInvocations?.(result, history) ?? []);
+  return results.checkers.flatMap(
+    ({ checker, result }) => checkerKind(checker).losses?.lostInvocations?.(result, history) ?? [],
+  );
 }

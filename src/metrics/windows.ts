@@ -72,11 +72,18 @@ interface Ack {
 
 const SET_OR_QUEUE = (op: Op) => op.f === "add" || op.f === "enqueue";
 
-export function windowFigures({ history, lostInvocations, losable, canBeLost = SET_OR_QUEUE }: WindowInput): WindowFigures {
+export function windowFigures({
+  history,
+  lostInvocations,
+  losable,
+  canBeLost = SET_OR_QUEUE,
+}: WindowInput): WindowFigures {
   const timed = history.length > 0 && history.every((op) => typeof op.time === "number");
   const faults = timed ? recordedFaults(history) : [];
   const span = timed ? workloadSpan(history) : undefined;
-  const { writes, losableAcks, completionOf } = timed ? acknowledgedWrites(history, span?.endS, canBeLost) : { writes: [], losableAcks: [], completionOf: new Map<number, Op>() };
+  const { writes, losableAcks, completionOf } = timed
+    ? acknowledgedWrites(history, span?.endS, canBeLost)
+    : { writes: [], losableAcks: [], completionOf: new Map<number, Op>() };
   const lostAt: number[] = [];
   for (const i of lostInvocations) {
     const c = completionOf.get(i);
@@ -89,7 +96,13 @@ export function windowFigures({ history, lostInvocations, losable, canBeLost = S
     for (let i = 0; i < faults.length; i++) if (faults[i]!.fromS - PRE_FAULT_S <= t) k = i;
     return k;
   };
-  const gaps = span ? stalls(writes.map((w) => w.at), span.startS, span.endS) : [];
+  const gaps = span
+    ? stalls(
+        writes.map((w) => w.at),
+        span.startS,
+        span.endS,
+      )
+    : [];
   const perFault: FaultFigures[] = faults.map((f, i) => {
     const lost = lostAt.filter((t) => owner(t) === i);
     const zero = f.appliedS;
@@ -97,7 +110,10 @@ export function windowFigures({ history, lostInvocations, losable, canBeLost = S
     const stall = longest(gaps.filter((g) => g.to > f.fromS && g.from < f.toS));
     const before = writes.filter((w) => w.at >= f.fromS - 1 && w.at < f.fromS && w.node !== undefined);
     const writerBefore = mostCommon(before.map((w) => w.node!));
-    const other = writerBefore === null ? undefined : writes.find((w) => w.at >= f.fromS && w.node !== undefined && w.node !== writerBefore);
+    const other =
+      writerBefore === null
+        ? undefined
+        : writes.find((w) => w.at >= f.fromS && w.node !== undefined && w.node !== writerBefore);
     const base = span?.startS ?? 0;
     return {
       fault: f.fault,
@@ -127,9 +143,22 @@ export function windowFigures({ history, lostInvocations, losable, canBeLost = S
   return {
     lostWithTimes: lostAt.length,
     lostOutsideFaults: outside,
-    lossWindowS: !losable ? null : Math.max(0, ...perFault.map((f) => f.lossWindowS), outside > 1 ? round(outsideSpan(lostAt, owner)) : 0),
-    writeStallS: span && writes.length > 0 ? round(stall ? stall.to - stall.from : 0) : span ? round(span.endS - span.startS) : null,
-    availabilityTime: span ? coveredShare(writes.map((w) => w.at), span.startS, span.endS) : null,
+    lossWindowS: !losable
+      ? null
+      : Math.max(0, ...perFault.map((f) => f.lossWindowS), outside > 1 ? round(outsideSpan(lostAt, owner)) : 0),
+    writeStallS:
+      span && writes.length > 0
+        ? round(stall ? stall.to - stall.from : 0)
+        : span
+          ? round(span.endS - span.startS)
+          : null,
+    availabilityTime: span
+      ? coveredShare(
+          writes.map((w) => w.at),
+          span.startS,
+          span.endS,
+        )
+      : null,
     faults: perFault,
   };
 }
@@ -196,7 +225,7 @@ function workloadSpan(history: History): { startS: number; endS: number } | unde
       continue;
     }
     if (!isClientOp(op)) continue;
-    if (op.type === "invoke" && (heal === undefined)) start ??= t;
+    if (op.type === "invoke" && heal === undefined) start ??= t;
     if (heal === undefined) last = Math.max(last ?? t, t);
   }
   if (start === undefined) return undefined;
@@ -208,7 +237,11 @@ function workloadSpan(history: History): { startS: number; endS: number } | unde
  * Acknowledged writes of the workload (invoked before the heal), the acknowledgement times of writes that a checker
  * can call lost (set adds, queue enqueues), and each invocation's completion (to time the lost ones).
  */
-function acknowledgedWrites(history: History, endS: number | undefined, canBeLost: (op: Op) => boolean): { writes: Ack[]; losableAcks: number[]; completionOf: Map<number, Op> } {
+function acknowledgedWrites(
+  history: History,
+  endS: number | undefined,
+  canBeLost: (op: Op) => boolean,
+): { writes: Ack[]; losableAcks: number[]; completionOf: Map<number, Op> } {
   const completionOf = new Map<number, Op>();
   const writes: Ack[] = [];
   const losableAcks: number[] = [];

@@ -1,11 +1,11 @@
 import { UsageError } from "../core/exit.js";
-import { isClientOp, type History } from "../history/op.js";
+import { type History, isClientOp } from "../history/op.js";
 import { kvModel } from "./kv.js";
 import type { Model } from "./model.js";
 import { registerModel } from "./register.js";
 
-export type { Call, Decoded, Model, StepResult } from "./model.js";
 export { kvModel } from "./kv.js";
+export type { Call, Decoded, Model, StepResult } from "./model.js";
 export { registerModel } from "./register.js";
 
 export type ModelName = "register" | "kv";

@@ -1,6 +1,6 @@
 import { UsageError } from "../core/exit.js";
 import type { Op } from "../history/op.js";
-import { isScalar, SCALAR, type OpProblem } from "../history/values.js";
+import { isScalar, type OpProblem, SCALAR } from "../history/values.js";
 import type { Call, Decoded, Model, StepResult } from "./model.js";
 import { canonicalValue, hashString, partitionByKey } from "./value.js";
 
@@ -24,9 +24,16 @@ function decode(invoke: Op, completion: Op | undefined): Decoded<KvInput, KvOutp
     return { input: { f: "get" }, output: asString(completion.value) };
   }
   // The result of a put or append (Redis answers OK or the new length) adds nothing the state does not say.
-  if (PUT.has(f)) return { input: { f: "put", value: asString(invoke.value ?? completion?.value) }, output: completion ? "" : undefined };
+  if (PUT.has(f))
+    return {
+      input: { f: "put", value: asString(invoke.value ?? completion?.value) },
+      output: completion ? "" : undefined,
+    };
   if (APPEND.has(f)) {
-    return { input: { f: "append", value: asString(invoke.value ?? completion?.value) }, output: completion ? "" : undefined };
+    return {
+      input: { f: "append", value: asString(invoke.value ?? completion?.value) },
+      output: completion ? "" : undefined,
+    };
   }
   throw new UsageError(
     `op ${invoke.index}: the kv model does not know the operation "${f}"`,

@@ -1,6 +1,6 @@
 import { UsageError } from "../core/exit.js";
 import type { Op } from "../history/op.js";
-import { isNil, isScalar, SCALAR, type OpProblem } from "../history/values.js";
+import { isNil, isScalar, type OpProblem, SCALAR } from "../history/values.js";
 import type { Call, Decoded, Model, StepResult } from "./model.js";
 import { canonicalValue, hashString, partitionByKey, showValue, type Value } from "./value.js";
 
@@ -21,7 +21,10 @@ function decode(invoke: Op, completion: Op | undefined): Decoded<RegisterInput, 
     return { input: { f: "read" }, output: canonicalValue(completion.value) };
   }
   if (WRITE.has(f)) {
-    return { input: { f: "write", value: canonicalValue(invoke.value ?? completion?.value) }, output: completion ? null : undefined };
+    return {
+      input: { f: "write", value: canonicalValue(invoke.value ?? completion?.value) },
+      output: completion ? null : undefined,
+    };
   }
   if (CAS.has(f)) {
     const v = invoke.value ?? completion?.value;
@@ -31,7 +34,10 @@ function decode(invoke: Op, completion: Op | undefined): Decoded<RegisterInput, 
         "record compare-and-set operations with value [expected, new]",
       );
     }
-    return { input: { f: "cas", from: canonicalValue(v[0]), to: canonicalValue(v[1]) }, output: completion ? null : undefined };
+    return {
+      input: { f: "cas", from: canonicalValue(v[0]), to: canonicalValue(v[1]) },
+      output: completion ? null : undefined,
+    };
   }
   throw new UsageError(
     `op ${invoke.index}: the register model does not know the operation "${f}"`,

@@ -1,6 +1,6 @@
 import { UsageError } from "../core/exit.js";
-import { majoritySize } from "./targets.js";
 import type { FaultOption, FaultPlan, Rng } from "./nemesis.js";
+import { majoritySize } from "./targets.js";
 
 /**
  * Jepsen's grudge: each node maps to the nodes whose traffic it drops. Only inbound packets are dropped, as in
@@ -51,10 +51,16 @@ export function parseGrudgeSpec(text: string): GrudgeSpec {
   if ((GRUDGE_SHAPES as readonly string[]).includes(t)) return t as GrudgeShape;
   if (!t.includes(":")) throw new UsageError(`"${text}" is not a partition shape`, `use ${GRUDGE_HELP}`);
   const grudge: Grudge = {};
-  for (const clause of t.split(";").map((c) => c.trim()).filter((c) => c.length > 0)) {
+  for (const clause of t
+    .split(";")
+    .map((c) => c.trim())
+    .filter((c) => c.length > 0)) {
     const parts = clause.split(":");
     const node = parts[0]?.trim() ?? "";
-    const dropped = (parts[1] ?? "").split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+    const dropped = (parts[1] ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
     if (parts.length !== 2 || node.length === 0 || dropped.length === 0) {
       throw new UsageError(`"${clause}" in "${text}" is not node:peer,peer`, `use ${GRUDGE_HELP}`);
     }
@@ -96,7 +102,10 @@ export function grudgePlanProblem(plan: FaultPlan<PartitionShapeOptions>, fallba
 export function completeGrudge(components: readonly (readonly string[])[]): Grudge {
   const grudge: Grudge = {};
   for (const component of components) {
-    const others = components.filter((c) => c !== component).flat().sort();
+    const others = components
+      .filter((c) => c !== component)
+      .flat()
+      .sort();
     if (others.length === 0) continue;
     for (const node of component) grudge[node] = [...others];
   }
@@ -201,7 +210,7 @@ export function componentsOf(grudge: Grudge, nodes: readonly string[]): string[]
     while (queue.length > 0) {
       const n = queue.shift() as string;
       component.push(n);
-      for (const m of links[n] ?? []) if (!seen.has(m)) (seen.add(m), queue.push(m));
+      for (const m of links[n] ?? []) if (!seen.has(m)) seen.add(m), queue.push(m);
     }
     components.push(nodes.filter((n) => component.includes(n)));
   }

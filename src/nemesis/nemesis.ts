@@ -1,7 +1,6 @@
-import type { Cluster, Node, TargetAllows } from "../core/cluster.js";
-
-import type { Rng } from "../core/rng.js";
 import type { LazyFsOptions } from "../cluster/lazyfs.js";
+import type { Cluster, Node, TargetAllows } from "../core/cluster.js";
+import type { Rng } from "../core/rng.js";
 
 export type { Rng };
 

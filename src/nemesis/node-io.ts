@@ -1,6 +1,6 @@
 import type { ExecResult, Node } from "../core/cluster.js";
-import { defaultGatewayFromProcRoute } from "./gateway.js";
 import { cliBinaries } from "../db/engines.js";
+import { defaultGatewayFromProcRoute } from "./gateway.js";
 
 /**
  * The few ways a nemesis talks to a node, all through Node.exec: checked shell scripts and the database's own CLI.
@@ -40,7 +40,8 @@ export function cliCommand(node: Node, args: readonly string[], port = node.port
 }
 
 /** Error replies from redis-cli in non-interactive mode are printed as "ERR ..." / "(error) ERR ..." lines. */
-const ERROR_REPLY = /^(\(error\) )?(ERR|WRONGTYPE|MISCONF|OOM|NOPERM|NOAUTH|LOADING|BUSY|READONLY|MASTERDOWN|NOREPLICAS|CLUSTERDOWN|NOTBUSY|INPROG|NOGOODSLAVE|UNKILLABLE|Could not connect)\b/;
+const ERROR_REPLY =
+  /^(\(error\) )?(ERR|WRONGTYPE|MISCONF|OOM|NOPERM|NOAUTH|LOADING|BUSY|READONLY|MASTERDOWN|NOREPLICAS|CLUSTERDOWN|NOTBUSY|INPROG|NOGOODSLAVE|UNKILLABLE|Could not connect)\b/;
 
 export function replyError(stdout: string): string | undefined {
   const first = stdout.trim().split("\n")[0] ?? "";
@@ -108,7 +109,10 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
  * start (cluster.runnerSeenAs: the same in direct and published client modes on Linux, a forwarder's address
  * elsewhere), else the network's gateway, which is the host's address on a local engine (see gateway.ts).
  */
-export async function runnerAddress(node: Node, cluster?: { runnerSeenAs?: Readonly<Record<string, string>> }): Promise<string> {
+export async function runnerAddress(
+  node: Node,
+  cluster?: { runnerSeenAs?: Readonly<Record<string, string>> },
+): Promise<string> {
   const seen = cluster?.runnerSeenAs?.[node.name];
   if (seen !== undefined) return seen;
   const routes = await shell(node, "cat /proc/net/route", "reading the routing table");

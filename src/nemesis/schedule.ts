@@ -85,7 +85,9 @@ function mixStep(faults: readonly ScheduledFault[], rng: Rng): Step {
 }
 
 /** Intervals during which each fault was planned to be active, for reports and for checking a plan. */
-export function activeWindows(events: readonly ScheduleEvent[]): Array<{ fault: string; fromMs: number; toMs: number }> {
+export function activeWindows(
+  events: readonly ScheduleEvent[],
+): Array<{ fault: string; fromMs: number; toMs: number }> {
   const open = new Map<string, number>();
   const out: Array<{ fault: string; fromMs: number; toMs: number }> = [];
   for (const e of events) {

@@ -75,7 +75,10 @@ export function targetProblem(spec: TargetSpec, nodes: readonly string[]): strin
  * Sentinel-only nodes (as at run time, src/nemesis/targeting.ts). Names `--target` when the user gave it, else the
  * fault whose default target the topology cannot serve.
  */
-export function targetPlanCheck(fault: string, fallback: TargetSpec): (plan: FaultPlan<TargetOptions>) => string | undefined {
+export function targetPlanCheck(
+  fault: string,
+  fallback: TargetSpec,
+): (plan: FaultPlan<TargetOptions>) => string | undefined {
   return (plan) => {
     const spec = plan.options.target ?? fallback;
     const problem = targetProblem(spec, typeof spec === "string" ? plan.dataNodes : plan.nodes);

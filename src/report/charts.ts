@@ -179,7 +179,8 @@ export interface LatencyChart {
 
 /** Latency (log scale) of every completed op at its invocation moment, coloured by outcome. */
 export function latencyChart(t: Timeline, budget = POINT_BUDGET, marks: readonly LossMark[] = []): LatencyChart {
-  if (!t.timed) return { svg: `<p class="note">The history has no times, so latencies cannot be drawn.</p>`, drawn: 0, total: 0 };
+  if (!t.timed)
+    return { svg: `<p class="note">The history has no times, so latencies cannot be drawn.</p>`, drawn: 0, total: 0 };
   const ax = xAxis(t);
   const done = t.ops.filter((o) => o.end !== undefined);
   const lat = done.map((o) => Math.max((o.end! - o.start) / 1e6, 0.01));
@@ -192,20 +193,32 @@ export function latencyChart(t: Timeline, budget = POINT_BUDGET, marks: readonly
   for (let e = lo; e <= hi; e++) {
     const v = 10 ** e;
     const yy = y(v).toFixed(1);
-    yTicks.push(`<line x1="${M.left}" x2="${M.left + PW}" y1="${yy}" y2="${yy}" stroke="#eee"/><text x="${M.left - 6}" y="${yy}" text-anchor="end" dy="4">${v >= 1000 ? `${v / 1000} s` : `${v} ms`}</text>`);
+    yTicks.push(
+      `<line x1="${M.left}" x2="${M.left + PW}" y1="${yy}" y2="${yy}" stroke="#eee"/><text x="${M.left - 6}" y="${yy}" text-anchor="end" dy="4">${v >= 1000 ? `${v / 1000} s` : `${v} ms`}</text>`,
+    );
   }
   const body =
     yTicks.join("") +
     faultBands(t.faults, ax) +
     lossMarks(marks, ax) +
-    (["ok", "info", "fail"] as Outcome[]).map((k) => dotsPath(kept.filter((p) => p.outcome === k), COLOURS[k], k === "ok" ? 3 : 2)).join("") +
+    (["ok", "info", "fail"] as Outcome[])
+      .map((k) =>
+        dotsPath(
+          kept.filter((p) => p.outcome === k),
+          COLOURS[k],
+          k === "ok" ? 3 : 2,
+        ),
+      )
+      .join("") +
     healMark(t, ax) +
     timeTicks(t, ax);
   const counts = { ok: 0, fail: 0, info: 0 };
   for (const p of points) counts[p.outcome]++;
   const caption =
     `Latency of every op (log scale), at its invocation` +
-    (kept.length < points.length ? ` <span class="note">(${count(kept.length)} of ${count(points.length)} points drawn: identical pixels merged, ok thinned first; every fail and info class kept)</span>` : "");
+    (kept.length < points.length
+      ? ` <span class="note">(${count(kept.length)} of ${count(points.length)} points drawn: identical pixels merged, ok thinned first; every fail and info class kept)</span>`
+      : "");
   return {
     svg: frame(
       caption,
@@ -214,7 +227,9 @@ export function latencyChart(t: Timeline, budget = POINT_BUDGET, marks: readonly
         [COLOURS.ok, `ok (${count(counts.ok)})`],
         [COLOURS.info, `info (${count(counts.info)})`],
         [COLOURS.fail, `fail (${count(counts.fail)})`],
-        ...(marks.length ? ([["#f6d3d8", `acknowledged, later lost (${marks.length} window(s))`]] as Array<[string, string]>) : []),
+        ...(marks.length
+          ? ([["#f6d3d8", `acknowledged, later lost (${marks.length} window(s))`]] as Array<[string, string]>)
+          : []),
       ]),
     ),
     drawn: kept.length,
@@ -235,7 +250,12 @@ export function throughputBuckets(t: Timeline, maxBuckets = 200): Buckets {
   const span = Math.max(t.end, 1);
   const width = Math.max(1, Math.ceil(span / unit / maxBuckets)) * unit;
   const n = Math.max(1, Math.ceil(span / width));
-  const b: Buckets = { width, ok: new Array<number>(n).fill(0), fail: new Array<number>(n).fill(0), info: new Array<number>(n).fill(0) };
+  const b: Buckets = {
+    width,
+    ok: new Array<number>(n).fill(0),
+    fail: new Array<number>(n).fill(0),
+    info: new Array<number>(n).fill(0),
+  };
   for (const o of t.ops) {
     const m = o.end ?? o.start;
     b[o.outcome][Math.min(n - 1, Math.floor(m / width))]!++;
@@ -257,14 +277,28 @@ export function throughputChart(t: Timeline): string {
   const line = (k: Outcome) => {
     const r = rate(k);
     if (r.every((v) => v === 0)) return "";
-    const d = r.map((v, i) => `${i ? "L" : "M"}${ax.x(Math.min((i + 0.5) * b.width, ax.end)).toFixed(1)} ${y(v).toFixed(1)}`).join("");
+    const d = r
+      .map((v, i) => `${i ? "L" : "M"}${ax.x(Math.min((i + 0.5) * b.width, ax.end)).toFixed(1)} ${y(v).toFixed(1)}`)
+      .join("");
     return `<path d="${d}" stroke="${COLOURS[k]}" stroke-width="1.5" fill="none"/>`;
   };
   const yTicks = ticks
-    .map((v) => `<line x1="${M.left}" x2="${M.left + PW}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#eee"/><text x="${M.left - 6}" y="${y(v).toFixed(1)}" text-anchor="end" dy="4">${count(v)}</text>`)
+    .map(
+      (v) =>
+        `<line x1="${M.left}" x2="${M.left + PW}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#eee"/><text x="${M.left - 6}" y="${y(v).toFixed(1)}" text-anchor="end" dy="4">${count(v)}</text>`,
+    )
     .join("");
   const unitWord = t.timed ? "ops/s" : "ops per line";
-  const body = yTicks + faultBands(t.faults, ax) + healMark(t, ax) + line("ok") + line("info") + line("fail") + timeTicks(t, ax);
+  const body =
+    yTicks + faultBands(t.faults, ax) + healMark(t, ax) + line("ok") + line("info") + line("fail") + timeTicks(t, ax);
   const caption = `Throughput (${unitWord}, completions per ${t.timed ? `${b.width / 1e9} s` : `${b.width} lines`})`;
-  return frame(caption, body, legend([[COLOURS.ok, "ok"], [COLOURS.info, "info"], [COLOURS.fail, "fail"]]));
+  return frame(
+    caption,
+    body,
+    legend([
+      [COLOURS.ok, "ok"],
+      [COLOURS.info, "info"],
+      [COLOURS.fail, "fail"],
+    ]),
+  );
 }

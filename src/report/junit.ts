@@ -29,10 +29,21 @@ const signed = (x: number) => `${x >= 0 ? "+" : ""}${x}`;
 export function metricProperties(results: RunResults): Array<[string, string]> {
   const m = (results.summary as { metrics?: SummaryMetrics } | undefined)?.metrics;
   if (!m) return [];
-  const names = ["acknowledged", "lostAcknowledged", "lostFraction", "lossWindowS", "writeStallS", "availabilityOps", "availabilityTime"] as const;
-  const out: Array<[string, string]> = names.filter((n) => m[n] !== null && m[n] !== undefined).map((n) => [`metrics.${n}`, String(m[n])]);
+  const names = [
+    "acknowledged",
+    "lostAcknowledged",
+    "lostFraction",
+    "lossWindowS",
+    "writeStallS",
+    "availabilityOps",
+    "availabilityTime",
+  ] as const;
+  const out: Array<[string, string]> = names
+    .filter((n) => m[n] !== null && m[n] !== undefined)
+    .map((n) => [`metrics.${n}`, String(m[n])]);
   for (const f of m.faults) {
-    if (f.lostFromS !== null && f.lostToS !== null) out.push([`metrics.lossWindow.${f.fault}-${f.n}`, `${signed(f.lostFromS)}s..${signed(f.lostToS)}s`]);
+    if (f.lostFromS !== null && f.lostToS !== null)
+      out.push([`metrics.lossWindow.${f.fault}-${f.n}`, `${signed(f.lostFromS)}s..${signed(f.lostToS)}s`]);
   }
   return out;
 }
@@ -67,7 +78,9 @@ export function junitXml(runs: readonly JunitRun[]): string {
     });
     if (results.incomplete && results.checkers.length === 0) {
       e++;
-      cases.push(`    <testcase classname="splitbrain" name="run"><error message="${xml(`incomplete: ${results.incomplete}`)}" type="unknown"/></testcase>`);
+      cases.push(
+        `    <testcase classname="splitbrain" name="run"><error message="${xml(`incomplete: ${results.incomplete}`)}" type="unknown"/></testcase>`,
+      );
     }
     tests += cases.length;
     failures += f;

@@ -22,7 +22,9 @@ export interface WriterSegment {
  * nodes. Buckets with no acknowledged writes are skipped (no evidence either way), so a segment may span a gap.
  */
 export function writerSegments(ops: readonly ClientOp[], bucket: number): WriterSegment[] {
-  const writes = ops.filter((o) => o.outcome === "ok" && o.node !== undefined && o.end !== undefined && !READ_FS.has(o.f));
+  const writes = ops.filter(
+    (o) => o.outcome === "ok" && o.node !== undefined && o.end !== undefined && !READ_FS.has(o.f),
+  );
   writes.sort((a, b) => a.end! - b.end!);
   const segments: WriterSegment[] = [];
   let i = 0;
@@ -63,13 +65,17 @@ export interface SentinelSwitch {
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const SWITCH = /(\d{1,2}) (\w{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2})\.(\d{3}) [#*.-] \+switch-master \S+ (\S+) (\d+) (\S+) (\d+)/;
+const SWITCH =
+  /(\d{1,2}) (\w{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2})\.(\d{3}) [#*.-] \+switch-master \S+ (\S+) (\d+) (\S+) (\d+)/;
 
 /**
  * +switch-master lines of every Sentinel log, one entry per distinct switch (each Sentinel logs the same switch;
  * the earliest time is kept). Addresses become node names where the run knows them.
  */
-export function sentinelSwitches(logs: ReadonlyArray<{ node: string; text: string }>, nameOf: (ip: string, port: number) => string): SentinelSwitch[] {
+export function sentinelSwitches(
+  logs: ReadonlyArray<{ node: string; text: string }>,
+  nameOf: (ip: string, port: number) => string,
+): SentinelSwitch[] {
   const found: SentinelSwitch[] = [];
   for (const { node, text } of logs) {
     for (const line of text.split("\n")) {

@@ -1,22 +1,22 @@
-import { checkerKind } from "../checker/kinds.js";
-import { runMetrics, type RunMetrics } from "../metrics/runMetrics.js";
-import { figureLines } from "../metrics/describe.js";
-import { summaryMetrics, type SummaryMetrics } from "../metrics/summary.js";
-import { recordedFaults } from "../metrics/windows.js";
 import { NEMESES } from "../../nemeses/index.js";
+import { checkerKind } from "../checker/kinds.js";
+import { PAGE_ROWS } from "../checker/view.js";
+import { figureLines } from "../metrics/describe.js";
+import { type RunMetrics, runMetrics } from "../metrics/runMetrics.js";
+import { type SummaryMetrics, summaryMetrics } from "../metrics/summary.js";
+import { recordedFaults } from "../metrics/windows.js";
 import { componentsOf, type Grudge } from "../nemesis/grudge.js";
 import type { CheckerOutcome, TestRecord } from "../rundir/record.js";
-import { PAGE_ROWS } from "../checker/view.js";
 import { genericEvidence } from "./anomalies.js";
-import { latencyChart, throughputChart, type LossMark } from "./charts.js";
+import { type LossMark, latencyChart, throughputChart } from "./charts.js";
+import { healWarning } from "./healWarning.js";
 import { at, collapsed, count, esc, percent, table } from "./html.js";
-import { sentinelSwitches, writerSegments, type SentinelSwitch, type WriterSegment } from "./primary.js";
+import { type SentinelSwitch, sentinelSwitches, type WriterSegment, writerSegments } from "./primary.js";
 import type { RunData } from "./runData.js";
-import { REPORT_CSS } from "./style.js";
 import { setupSection } from "./setup.js";
+import { REPORT_CSS } from "./style.js";
 import { availability, buildTimeline, type FaultInterval, type FaultStyle, type Timeline } from "./timeline.js";
 import { verdictText } from "./verdict.js";
-import { healWarning } from "./healWarning.js";
 
 /**
  * report.html from a run's data: one self-contained page (inline CSS and SVG, no script, no network), verdict
@@ -55,7 +55,8 @@ export function faultDescriber(test: TestRecord): (f: FaultInterval) => string {
       if (groups.length > 1) return `the ${f.label} ${groups.map((g) => `{${g.join(", ")}}`).join(" | ")}`;
       return `the ${f.label} (nodes stayed connected)`;
     }
-    if (v && typeof v === "object" && Array.isArray(v.nodes) && v.nodes.length) return `the ${f.label} of ${v.nodes.map(String).join(", ")}`;
+    if (v && typeof v === "object" && Array.isArray(v.nodes) && v.nodes.length)
+      return `the ${f.label} of ${v.nodes.map(String).join(", ")}`;
     return `the ${f.label}`;
   };
 }
@@ -85,7 +86,9 @@ export function renderReport(data: RunData, opts: RenderOptions = {}): string {
   const figures = results ? summaryMetrics(history, results, test) : undefined;
   if (figures) {
     const lines = figureLines({ summary: { lines: [], metrics: figures } }, p);
-    sections.push(`<section id="figures"><h2>Loss window, stalls and availability</h2><ul>${lines.map((l) => `<li>${esc(l)}`).join("")}</ul></section>`);
+    sections.push(
+      `<section id="figures"><h2>Loss window, stalls and availability</h2><ul>${lines.map((l) => `<li>${esc(l)}`).join("")}</ul></section>`,
+    );
   }
   sections.push(`<section id="setup"><h2>What ran</h2>${setupSection(test, t, metrics, describe)}</section>`);
   const lat = latencyChart(t, opts.pointBudget, figures && t.timed ? lossWindowMarks(figures, history) : []);
@@ -111,7 +114,13 @@ export function lossWindowMarks(m: SummaryMetrics, history: RunData["history"]):
   return m.faults.flatMap((f) => {
     const start = faults[f.n - 1]?.appliedS;
     if (start === undefined || f.lostFromS === null || f.lostToS === null) return [];
-    return [{ from: (start + f.lostFromS) * 1e9, to: (start + f.lostToS) * 1e9, label: `${f.fault} ${f.n}: ${f.lostAcknowledged} write(s) acknowledged from ${signedS(f.lostFromS)} to ${signedS(f.lostToS)} after the cut was in place were lost` }];
+    return [
+      {
+        from: (start + f.lostFromS) * 1e9,
+        to: (start + f.lostToS) * 1e9,
+        label: `${f.fault} ${f.n}: ${f.lostAcknowledged} write(s) acknowledged from ${signedS(f.lostFromS)} to ${signedS(f.lostToS)} after the cut was in place were lost`,
+      },
+    ];
   });
 }
 
@@ -120,9 +129,20 @@ function phaseTable(t: Timeline): string {
   const rows = t.phases.map((ph) => {
     const a = availability(ph);
     const bar = a === undefined ? "" : `<span class="bar"><span style="width:${(a * 100).toFixed(1)}%"></span></span>`;
-    return [esc(ph.name), `${esc(at(ph.from, t.timed))} – ${esc(at(ph.to, t.timed))}`, count(ph.ok + ph.fail + ph.info), count(ph.ok), count(ph.fail), count(ph.info), `${bar} ${percent(a)}`];
+    return [
+      esc(ph.name),
+      `${esc(at(ph.from, t.timed))} – ${esc(at(ph.to, t.timed))}`,
+      count(ph.ok + ph.fail + ph.info),
+      count(ph.ok),
+      count(ph.fail),
+      count(ph.info),
+      `${bar} ${percent(a)}`,
+    ];
   });
-  return `<h3>Availability per phase</h3><p class="note">Share of client ops invoked in each phase that completed ok.</p>` + table(["phase", "from – to", "ops", "ok", "fail", "info", "available"], rows, "phases");
+  return (
+    `<h3>Availability per phase</h3><p class="note">Share of client ops invoked in each phase that completed ok.</p>` +
+    table(["phase", "from – to", "ops", "ok", "fail", "info", "available"], rows, "phases")
+  );
 }
 
 function anomalySections(data: RunData, t: Timeline): string {
@@ -133,7 +153,9 @@ function anomalySections(data: RunData, t: Timeline): string {
     const word = r.valid === true ? "valid" : r.valid === false ? "anomalies" : "unknown";
     const kind = checkerKind(c.checker);
     const body = kind.section ? kind.section(r, t) : genericEvidence(r);
-    out.push(`<div class="checker"><h3>${esc(c.workload)} / ${esc(c.checker)}: <span class="tag ${word}">${word}</span></h3><p>${esc(r.reason ?? "")}</p>${body}${evidenceLink(c)}</div>`);
+    out.push(
+      `<div class="checker"><h3>${esc(c.workload)} / ${esc(c.checker)}: <span class="tag ${word}">${word}</span></h3><p>${esc(r.reason ?? "")}</p>${body}${evidenceLink(c)}</div>`,
+    );
   }
   return out.join("\n") || "<p>No checker ran.</p>";
 }
@@ -157,16 +179,24 @@ function primarySection(data: RunData, t: Timeline, writers: readonly WriterSegm
   if (writers.length) {
     const rows = writers.map((w) => [
       `${esc(at(w.from, t.timed))} – ${esc(at(w.to, t.timed))}`,
-      w.nodes.length > 1 ? `<b class="bad">${esc(w.nodes.join(" and "))}</b> (more than one node acknowledged writes)` : esc(w.nodes[0]!),
+      w.nodes.length > 1
+        ? `<b class="bad">${esc(w.nodes.join(" and "))}</b> (more than one node acknowledged writes)`
+        : esc(w.nodes[0]!),
       count(w.writes),
     ]);
-    out.push(`<p class="note">Source 1, exact on the run's clock: the node that acknowledged each ok write (the <code>node</code> field of the history), grouped in ${t.timed ? "¼-second" : "50-line"} steps.</p>` + table(["when", "acknowledging writes", "ok writes"], rows));
+    out.push(
+      `<p class="note">Source 1, exact on the run's clock: the node that acknowledged each ok write (the <code>node</code> field of the history), grouped in ${t.timed ? "¼-second" : "50-line"} steps.</p>` +
+        table(["when", "acknowledging writes", "ok writes"], rows),
+    );
   } else {
     out.push(`<p class="note">No ok write records which node served it, so writes cannot tell who was primary.</p>`);
   }
   const nodes = clusterNodes(data.test);
-  const nameOf = (ip: string, port: number) => nodes.find((n) => n.ip === ip && (n.port === port || n.kind === "data"))?.name ?? `${ip}:${port}`;
-  const sentinelLogs = data.nodes.flatMap((n) => n.files.filter((f) => /sentinel.*\.log$/.test(f.name)).map((f) => ({ node: n.node, text: f.text })));
+  const nameOf = (ip: string, port: number) =>
+    nodes.find((n) => n.ip === ip && (n.port === port || n.kind === "data"))?.name ?? `${ip}:${port}`;
+  const sentinelLogs = data.nodes.flatMap((n) =>
+    n.files.filter((f) => /sentinel.*\.log$/.test(f.name)).map((f) => ({ node: n.node, text: f.text })),
+  );
   if (sentinelLogs.length) {
     const switches = sentinelSwitches(sentinelLogs, nameOf);
     const origin = clockOrigin(data.test);
@@ -181,7 +211,16 @@ function primarySection(data: RunData, t: Timeline, writers: readonly WriterSegm
     );
     out.push(
       switches.length
-        ? table(["logged at", "≈ run clock", "from", "to", "logged by"], switches.map((s: SentinelSwitch) => [esc(s.wall), origin !== undefined && t.timed ? esc(`≈ ${at(Math.max(0, (s.wallMs - origin) * 1e6), true)}`) : "-", esc(s.from), esc(s.to), esc(s.reportedBy.join(", "))]))
+        ? table(
+            ["logged at", "≈ run clock", "from", "to", "logged by"],
+            switches.map((s: SentinelSwitch) => [
+              esc(s.wall),
+              origin !== undefined && t.timed ? esc(`≈ ${at(Math.max(0, (s.wallMs - origin) * 1e6), true)}`) : "-",
+              esc(s.from),
+              esc(s.to),
+              esc(s.reportedBy.join(", ")),
+            ]),
+          )
         : `<p>No Sentinel switched the primary.</p>`,
     );
   }

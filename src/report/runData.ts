@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { UsageError } from "../core/exit.js";
 import type { History } from "../history/op.js";
 import { loadHistory } from "../history/read.js";
-import { readRunResults, readTestRecord, type RunResults, type TestRecord } from "../rundir/record.js";
 import { runDirPaths } from "../rundir/paths.js";
+import { type RunResults, readRunResults, readTestRecord, type TestRecord } from "../rundir/record.js";
 
 /**
  * Everything the report reads, loaded from a run directory and nothing else (no live cluster), so a report can be
@@ -29,7 +29,10 @@ export const NODE_FILE_LIMIT = 256 * 1024;
 
 export async function loadRunData(dir: string): Promise<RunData> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UsageError(`${dir} is not a directory`, "give a run directory written by `splitbrain run` (results/<run>/)");
+    throw new UsageError(
+      `${dir} is not a directory`,
+      "give a run directory written by `splitbrain run` (results/<run>/)",
+    );
   }
   const paths = runDirPaths(dir);
   if (!existsSync(paths.testPath) || !existsSync(paths.historyPath)) {

@@ -1,4 +1,3 @@
-import type { Capabilities } from "../db/capabilities.js";
 import type { RunMetrics } from "../metrics/runMetrics.js";
 import { serverVersions, type TestRecord } from "../rundir/record.js";
 import { at, brief, count, esc, ms, percent } from "./html.js";
@@ -21,15 +20,41 @@ function dflt(v: unknown): string {
   return v === undefined ? `<span class="note">engine default</span>` : esc(String(v));
 }
 
-export function setupSection(test: TestRecord, t: Timeline, m: RunMetrics | undefined, describeFault: (f: FaultInterval) => string): string {
+export function setupSection(
+  test: TestRecord,
+  t: Timeline,
+  m: RunMetrics | undefined,
+  describeFault: (f: FaultInterval) => string,
+): string {
   const p = test.plan;
   const s = p.cluster.settings;
   const d = p.durability;
   const rows: Array<[string, string]> = [
     ["database", esc(serverVersions(test))],
-    ["topology", esc(`${p.cluster.topology}, ${p.cluster.replicas} replica(s)` + (p.cluster.topology === "sentinel" ? `; ${p.cluster.sentinel.count} Sentinels${p.cluster.sentinel.colocated ? " (co-located)" : ""}, quorum ${p.cluster.sentinel.quorum}, down-after ${p.cluster.sentinel.downAfterMs} ms, failover-timeout ${p.cluster.sentinel.failoverTimeoutMs} ms` : "") + (p.cluster.topology === "cluster" ? `; cluster-node-timeout ${p.cluster.clusterNodeTimeoutMs} ms` : ""))],
-    ["write acknowledgement", esc(d.kind === "primary" ? "the primary's reply (no WAIT)" : d.kind === "wait" ? `WAIT ${d.replicas} replica(s), timeout ${d.timeoutMs} ms` : `WAITAOF ${d.local} ${d.replicas}, timeout ${d.timeoutMs} ms`)],
-    ["appendonly / appendfsync", `${dflt(s.appendonly === undefined ? undefined : s.appendonly ? "yes" : "no")} / ${dflt(s.appendfsync)}`],
+    [
+      "topology",
+      esc(
+        `${p.cluster.topology}, ${p.cluster.replicas} replica(s)` +
+          (p.cluster.topology === "sentinel"
+            ? `; ${p.cluster.sentinel.count} Sentinels${p.cluster.sentinel.colocated ? " (co-located)" : ""}, quorum ${p.cluster.sentinel.quorum}, down-after ${p.cluster.sentinel.downAfterMs} ms, failover-timeout ${p.cluster.sentinel.failoverTimeoutMs} ms`
+            : "") +
+          (p.cluster.topology === "cluster" ? `; cluster-node-timeout ${p.cluster.clusterNodeTimeoutMs} ms` : ""),
+      ),
+    ],
+    [
+      "write acknowledgement",
+      esc(
+        d.kind === "primary"
+          ? "the primary's reply (no WAIT)"
+          : d.kind === "wait"
+            ? `WAIT ${d.replicas} replica(s), timeout ${d.timeoutMs} ms`
+            : `WAITAOF ${d.local} ${d.replicas}, timeout ${d.timeoutMs} ms`,
+      ),
+    ],
+    [
+      "appendonly / appendfsync",
+      `${dflt(s.appendonly === undefined ? undefined : s.appendonly ? "yes" : "no")} / ${dflt(s.appendfsync)}`,
+    ],
     ["save (RDB)", s.save === "" ? "disabled" : dflt(s.save)],
     ["min-replicas-to-write / max-lag", `${dflt(s.minReplicasToWrite)} / ${dflt(s.minReplicasMaxLag)}`],
     ["maxmemory / policy", `${dflt(s.maxmemory)} / ${dflt(s.maxmemoryPolicy)}`],
@@ -37,10 +62,36 @@ export function setupSection(test: TestRecord, t: Timeline, m: RunMetrics | unde
   ];
   if (s.extra.length) rows.push(["extra config", esc(s.extra.map(([k, v]) => `${k} ${v}`).join("; "))]);
   rows.push(
-    ["workloads", esc(`${p.workloads.join(", ")}; ${p.concurrency} clients${p.keys !== undefined ? `, ${p.keys} keys` : ""}${p.rate !== undefined ? `, ${p.rate} ops/s each` : ""}; op timeout ${p.opTimeoutMs} ms`)],
-    ["time", esc(`${p.timeLimitMs / 1000} s of workload, ${p.recoveryMs / 1000} s recovery; started ${test.startedAt}`)],
-    ["faults", esc(p.nemeses.length ? `${p.nemeses.join(", ")} (${p.nemesisMode}, every ${p.nemesisIntervalMs / 1000} s)${Object.keys(p.nemesisOptions).length ? `; options ${brief(p.nemesisOptions, 200)}` : ""}` : "none")],
-    ["fault intervals (recorded)", t.faults.length ? t.faults.map((f) => esc(`${describeFault(f)}: ${at(f.from, t.timed)} – ${at(f.to, t.timed)}${f.closedBy !== "stop" ? ` (no stop recorded; closed at the ${f.closedBy})` : ""}`)).join("<br>") : "none"],
+    [
+      "workloads",
+      esc(
+        `${p.workloads.join(", ")}; ${p.concurrency} clients${p.keys !== undefined ? `, ${p.keys} keys` : ""}${p.rate !== undefined ? `, ${p.rate} ops/s each` : ""}; op timeout ${p.opTimeoutMs} ms`,
+      ),
+    ],
+    [
+      "time",
+      esc(`${p.timeLimitMs / 1000} s of workload, ${p.recoveryMs / 1000} s recovery; started ${test.startedAt}`),
+    ],
+    [
+      "faults",
+      esc(
+        p.nemeses.length
+          ? `${p.nemeses.join(", ")} (${p.nemesisMode}, every ${p.nemesisIntervalMs / 1000} s)${Object.keys(p.nemesisOptions).length ? `; options ${brief(p.nemesisOptions, 200)}` : ""}`
+          : "none",
+      ),
+    ],
+    [
+      "fault intervals (recorded)",
+      t.faults.length
+        ? t.faults
+            .map((f) =>
+              esc(
+                `${describeFault(f)}: ${at(f.from, t.timed)} – ${at(f.to, t.timed)}${f.closedBy !== "stop" ? ` (no stop recorded; closed at the ${f.closedBy})` : ""}`,
+              ),
+            )
+            .join("<br>")
+        : "none",
+    ],
     ["seed", esc(String(p.seed))],
     ["run id", esc(test.runId)],
     ["tool", esc(`${test.tool.name} ${test.tool.version}`)],
@@ -48,9 +99,13 @@ export function setupSection(test: TestRecord, t: Timeline, m: RunMetrics | unde
   const figures = m
     ? `<p class="figures"><span><b>${count(m.ops)}</b> ops</span><span><b>${percent(m.availability ?? undefined)}</b> ok</span>` +
       `<span>${count(m.ok)} ok · ${count(m.fail)} fail · ${count(m.info)} info</span>` +
-      (m.latency ? `<span>latency p50 <b>${ms(m.latency.p50)}</b> · p99 <b>${ms(m.latency.p99)}</b> · max ${ms(m.latency.max)}</span>` : "") +
+      (m.latency
+        ? `<span>latency p50 <b>${ms(m.latency.p50)}</b> · p99 <b>${ms(m.latency.p99)}</b> · max ${ms(m.latency.max)}</span>`
+        : "") +
       (m.throughput !== null ? `<span><b>${count(m.throughput)}</b> ok ops/s</span>` : "") +
-      (m.lostAcknowledged !== null ? `<span><b>${count(m.lostAcknowledged)}</b> acknowledged writes lost${m.lostIsLowerBound ? " (at least)" : ""}</span>` : "") +
+      (m.lostAcknowledged !== null
+        ? `<span><b>${count(m.lostAcknowledged)}</b> acknowledged writes lost${m.lostIsLowerBound ? " (at least)" : ""}</span>`
+        : "") +
       `</p>`
     : "";
   return (

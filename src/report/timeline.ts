@@ -71,14 +71,24 @@ export interface Timeline {
 
 const FALLBACK_COLOURS = ["#e6a4a4", "#a4c2e6", "#b9e6a4", "#e6d9a4", "#d3a4e6", "#a4e6dc"];
 
-export function styleFor(startF: string, styles: readonly FaultStyle[], seen: Map<string, FaultStyle>): FaultStyle | undefined {
+export function styleFor(
+  startF: string,
+  styles: readonly FaultStyle[],
+  seen: Map<string, FaultStyle>,
+): FaultStyle | undefined {
   const known = styles.find((s) => s.start === startF);
   if (known) return known;
   if (!startF.startsWith("start-")) return undefined;
   let s = seen.get(startF);
   if (!s) {
     const name = startF.slice("start-".length);
-    s = { name, label: name, colour: FALLBACK_COLOURS[seen.size % FALLBACK_COLOURS.length]!, start: startF, stop: `stop-${name}` };
+    s = {
+      name,
+      label: name,
+      colour: FALLBACK_COLOURS[seen.size % FALLBACK_COLOURS.length]!,
+      start: startF,
+      stop: `stop-${name}`,
+    };
     seen.set(startF, s);
   }
   return s;
@@ -139,7 +149,15 @@ export function buildTimeline(history: History, styles: readonly FaultStyle[] = 
   for (const o of open.values()) faults.push(interval(o, healAt ?? end, healAt !== undefined ? "heal" : "end"));
   faults.sort((a, b) => a.from - b.from);
 
-  const timeline: Timeline = { timed, end, ops, faults, phases: [], healAt, byIndex: new Map(ops.map((o) => [o.index, o])) };
+  const timeline: Timeline = {
+    timed,
+    end,
+    ops,
+    faults,
+    phases: [],
+    healAt,
+    byIndex: new Map(ops.map((o) => [o.index, o])),
+  };
   timeline.phases = phasesOf(timeline);
   return timeline;
 }
@@ -149,7 +167,16 @@ function interval(
   to: number,
   closedBy: FaultInterval["closedBy"],
 ): FaultInterval {
-  return { fault: o.style.name, label: o.style.label, colour: o.style.colour, from: o.from, to: Math.max(o.from, to), value: o.value, uncertain: o.uncertain, closedBy };
+  return {
+    fault: o.style.name,
+    label: o.style.label,
+    colour: o.style.colour,
+    from: o.from,
+    to: Math.max(o.from, to),
+    value: o.value,
+    uncertain: o.uncertain,
+    closedBy,
+  };
 }
 
 /**
@@ -157,7 +184,9 @@ function interval(
  * "during partition", "after partition"), and counts the client ops invoked in it by outcome.
  */
 export function phasesOf(t: Pick<Timeline, "end" | "faults" | "ops">): Phase[] {
-  const cuts = [...new Set([0, t.end, ...t.faults.flatMap((f) => [f.from, f.to])])].filter((x) => x >= 0 && x <= t.end).sort((a, b) => a - b);
+  const cuts = [...new Set([0, t.end, ...t.faults.flatMap((f) => [f.from, f.to])])]
+    .filter((x) => x >= 0 && x <= t.end)
+    .sort((a, b) => a - b);
   const phases: Phase[] = [];
   for (let i = 0; i + 1 < cuts.length || (i === 0 && cuts.length === 1); i++) {
     const from = cuts[i]!;

@@ -18,13 +18,20 @@ export interface VerdictText {
   reasons: string[];
 }
 
-export function verdictText(results: RunResults | undefined, t: Timeline, writers: readonly WriterSegment[], describeFault: (f: FaultInterval) => string): VerdictText {
+export function verdictText(
+  results: RunResults | undefined,
+  t: Timeline,
+  writers: readonly WriterSegment[],
+  describeFault: (f: FaultInterval) => string,
+): VerdictText {
   if (!results) {
     return {
       valid: "unknown",
       word: "Not checked",
       headline: "This run has no results.json, so nothing has been checked yet.",
-      reasons: ["Check it with `splitbrain check <run-dir>`, then rebuild this page with `splitbrain report <run-dir>`."],
+      reasons: [
+        "Check it with `splitbrain check <run-dir>`, then rebuild this page with `splitbrain report <run-dir>`.",
+      ],
     };
   }
   const reasons: string[] = [];
@@ -49,14 +56,23 @@ export function verdictText(results: RunResults | undefined, t: Timeline, writer
     return { valid: false, word: "Anomalies found", headline: sentence(ordered.join("; ")), reasons };
   }
   if (results.valid === "unknown") {
-    const why = results.checkers.filter((c) => c.result.valid === "unknown").map((c) => `${c.workload}/${c.checker}: ${c.result.reason ?? "undecided"}`);
+    const why = results.checkers
+      .filter((c) => c.result.valid === "unknown")
+      .map((c) => `${c.workload}/${c.checker}: ${c.result.reason ?? "undecided"}`);
     const lead = results.incomplete ? [results.incomplete] : [];
-    return { valid: "unknown", word: "Unknown", headline: sentence(`Unknown: ${[...lead, ...why].join("; ") || "a checker could not decide"}`), reasons };
+    return {
+      valid: "unknown",
+      word: "Unknown",
+      headline: sentence(`Unknown: ${[...lead, ...why].join("; ") || "a checker could not decide"}`),
+      reasons,
+    };
   }
   if (results.checkers.length === 0) {
     return { valid: "unknown", word: "Unknown", headline: "No checker ran, so nothing was verified.", reasons };
   }
-  const faults = t.faults.length ? ` under ${plural(t.faults.length, "fault")} (${[...new Set(t.faults.map((f) => f.label))].join(", ")})` : " without faults";
+  const faults = t.faults.length
+    ? ` under ${plural(t.faults.length, "fault")} (${[...new Set(t.faults.map((f) => f.label))].join(", ")})`
+    : " without faults";
   return {
     valid: true,
     word: "Valid",
@@ -78,7 +94,8 @@ function anomalyPhrase(
   describeFault: (f: FaultInterval) => string,
 ): { phrase: string; detail: string } {
   const kind = checkerKind(checker);
-  if (kind.anomaly) return kind.anomaly(r, { t, lossContext: (ackedAt) => lossContext(ackedAt, t, writers, describeFault) });
+  if (kind.anomaly)
+    return kind.anomaly(r, { t, lossContext: (ackedAt) => lossContext(ackedAt, t, writers, describeFault) });
   return { phrase: `${checker} found anomalies${r.reason ? `: ${r.reason}` : ""}`, detail: r.reason ?? "anomalies" };
 }
 
@@ -86,12 +103,21 @@ function anomalyPhrase(
  * Where lost writes sit relative to faults and primary changes: the span of their acknowledgements, the fault
  * active (or last started) then, and the first change of the writing node after the first lost write.
  */
-export function lossContext(ackedAt: number[], t: Timeline, writers: readonly WriterSegment[], describeFault: (f: FaultInterval) => string): string {
+export function lossContext(
+  ackedAt: number[],
+  t: Timeline,
+  writers: readonly WriterSegment[],
+  describeFault: (f: FaultInterval) => string,
+): string {
   if (ackedAt.length === 0) return "";
   let lo = Infinity;
   let hi = -Infinity;
   for (const m of ackedAt) (lo = Math.min(lo, m)), (hi = Math.max(hi, m));
-  const fault = t.faults.filter((f) => f.from <= hi).sort((a, b) => b.from - a.from).find((f) => f.to >= lo) ?? t.faults.filter((f) => f.from <= lo).pop();
+  const fault =
+    t.faults
+      .filter((f) => f.from <= hi)
+      .sort((a, b) => b.from - a.from)
+      .find((f) => f.to >= lo) ?? t.faults.filter((f) => f.from <= lo).pop();
   const parts: string[] = [];
   if (fault) parts.push(`after ${describeFault(fault)} at ${at(fault.from, t.timed)}`);
   const change = writers.findIndex((w, i) => i > 0 && w.from >= lo && w.nodes.join() !== writers[i - 1]!.nodes.join());
@@ -105,6 +131,7 @@ export function lossContext(ackedAt: number[], t: Timeline, writers: readonly Wr
         : `${prev.nodes.filter((n) => !w.nodes.includes(n)).join(", ")} stopped acknowledging writes at ${at(w.from, t.timed)}`,
     );
   }
-  const span = lo === hi ? `acknowledged at ${at(lo, t.timed)}` : `acknowledged between ${at(lo, t.timed)} and ${at(hi, t.timed)}`;
+  const span =
+    lo === hi ? `acknowledged at ${at(lo, t.timed)}` : `acknowledged between ${at(lo, t.timed)} and ${at(hi, t.timed)}`;
   return ` (${span})${parts.length ? ` ${parts.join(", and ")}` : ""}`;
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadRunData } from "./runData.js";
 import { renderReport } from "./render.js";
+import { loadRunData } from "./runData.js";
 
 export const REPORT_FILE = "report.html";
 

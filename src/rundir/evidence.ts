@@ -101,5 +101,8 @@ export function fullResult(dir: string, outcome: CheckerOutcome): CheckResult {
 
 /** Results with every checker's full evidence, as `check` computed them; what readers that draw or count rows use. */
 export function withFullEvidence(dir: string, results: RunResults): RunResults {
-  return { ...results, checkers: results.checkers.map((o) => (hasSideEvidence(o) ? { ...o, result: fullResult(dir, o) } : o)) };
+  return {
+    ...results,
+    checkers: results.checkers.map((o) => (hasSideEvidence(o) ? { ...o, result: fullResult(dir, o) } : o)),
+  };
 }

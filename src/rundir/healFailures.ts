@@ -41,15 +41,22 @@ export function recordHeal(
   at: HealFailureRecord["at"],
 ): HealFailureRecord[] {
   const failedNow = new Set(failures.map((f) => f.nemesis));
-  const out = previous.map((r): HealFailureRecord =>
-    failedNow.has(r.nemesis) || r.fate !== "pending" ? r : { ...r, outcome: `healed by the heal before teardown`, fate: "healed" },
+  const out = previous.map(
+    (r): HealFailureRecord =>
+      failedNow.has(r.nemesis) || r.fate !== "pending"
+        ? r
+        : { ...r, outcome: `healed by the heal before teardown`, fate: "healed" },
   );
   for (const f of failures) out.push({ ...f, at, outcome: PENDING, fate: "pending" });
   return out;
 }
 
 /** Fills in, once teardown is over, what became of each fault that was not healed later. */
-export function afterTeardown(records: readonly HealFailureRecord[], teardown: TeardownResult, runId: string): HealFailureRecord[] {
+export function afterTeardown(
+  records: readonly HealFailureRecord[],
+  teardown: TeardownResult,
+  runId: string,
+): HealFailureRecord[] {
   const clean = `splitbrain clean --run ${runId}`;
   const outcome =
     teardown === "removed"
@@ -63,10 +70,15 @@ export function afterTeardown(records: readonly HealFailureRecord[], teardown: T
 
 /** The faults that may still be in place: their last heal failed and nothing removed them. */
 export function mayStillBeInPlace(records: readonly HealFailureRecord[] | undefined): HealFailureRecord[] {
-  return (records ?? []).filter((r) => (r.fate !== undefined ? IN_PLACE.has(r.fate) : /may still be in place/.test(r.outcome)));
+  return (records ?? []).filter((r) =>
+    r.fate !== undefined ? IN_PLACE.has(r.fate) : /may still be in place/.test(r.outcome),
+  );
 }
 
 /** One line per failure, for the terminal. */
 export function healFailureLines(records: readonly HealFailureRecord[]): string[] {
-  return records.map((r) => `could not heal ${r.nemesis} (${r.at === "heal" ? "after the workload" : "before teardown"}): ${r.error}; may remain: ${r.mayRemain}; ${r.outcome}`);
+  return records.map(
+    (r) =>
+      `could not heal ${r.nemesis} (${r.at === "heal" ? "after the workload" : "before teardown"}): ${r.error}; may remain: ${r.mayRemain}; ${r.outcome}`,
+  );
 }

@@ -16,7 +16,10 @@ export interface RunDir {
 }
 
 export function runDirName(startedAt: Date, db: string, topology: string, runId: string): string {
-  const ts = startedAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const ts = startedAt
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   // Run ids end in a random suffix; the timestamp is already in front.
   const short = runId.split("-").pop()!.slice(0, 8);
   return `${ts}-${db}-${topology}-${short}`;

@@ -1,6 +1,6 @@
-import type { ClientModeChoice } from "../client/reach.js";
-import type { Durability } from "../client/durability.js";
 import type { NemesisOptions } from "../../nemeses/index.js";
+import type { Durability } from "../client/durability.js";
+import type { ClientModeChoice } from "../client/reach.js";
 import type { ScheduleMode } from "../nemesis/schedule.js";
 import type { ClusterSpec } from "../topology/spec.js";
 
@@ -33,4 +33,3 @@ export interface RunPlan {
   /** How clients reach nodes (`--client-mode`); absent means auto. The mode auto chose is in test.json's cluster. */
   clientMode?: ClientModeChoice;
 }
-

@@ -2,12 +2,12 @@ import { existsSync } from "node:fs";
 import type { CheckResult } from "../checker/checker.js";
 import { UsageError, type Verdict } from "../core/exit.js";
 import type { Capabilities } from "../db/capabilities.js";
-import type { SummaryMetrics } from "./summary.js";
+import { type EvidenceRef, withFullEvidence } from "./evidence.js";
 import type { HealFailureRecord } from "./healFailures.js";
-import { withFullEvidence, type EvidenceRef } from "./evidence.js";
 import { runDirPaths } from "./paths.js";
 import type { RunPlan } from "./plan.js";
 import { parseRecord, readJsonFile, runResultsSchema, testRecordSchema } from "./schemas.js";
+import type { SummaryMetrics } from "./summary.js";
 
 /** What test.json holds about a run; written by the runner, read back by `check` and `report`. */
 export interface TestRecord {
@@ -59,13 +59,20 @@ export function summaryLines(results: Pick<RunResults, "summary">): string[] {
  * Which workload a client process belongs to: processes are numbered so that process mod concurrency = slot.
  * Undefined when the plan does not say (a bare history, a hand-made test record).
  */
-export function workloadOf(plan: Partial<Pick<RunPlan, "slots" | "concurrency">> | undefined, process: number): string | undefined {
+export function workloadOf(
+  plan: Partial<Pick<RunPlan, "slots" | "concurrency">> | undefined,
+  process: number,
+): string | undefined {
   return plan?.slots && plan.concurrency ? plan.slots[process % plan.concurrency] : undefined;
 }
 
 export function readTestRecord(dir: string): TestRecord {
   const p = runDirPaths(dir).testPath;
-  if (!existsSync(p)) throw new UsageError(`${dir} is not a run directory (no test.json)`, "pass a directory under results/, or a history file");
+  if (!existsSync(p))
+    throw new UsageError(
+      `${dir} is not a run directory (no test.json)`,
+      "pass a directory under results/, or a history file",
+    );
   const hint = "test.json is written by `splitbrain run`; restore it from the run, or check the history file alone";
   return parseRecord<TestRecord>(testRecordSchema, readJsonFile(p, hint), p, hint);
 }
@@ -81,7 +88,6 @@ export function readRunResults(dir: string, opts: { evidence?: "inline" | "full"
   const results = parseRecord<RunResults>(runResultsSchema, readJsonFile(p, hint), p, hint);
   return opts.evidence === "full" ? withFullEvidence(dir, results) : results;
 }
-
 
 /** The engines and versions the nodes reported, as one phrase; says so when the cluster never started. */
 export function serverVersions(test: TestRecord): string {

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { WORKLOADS } from "../../workloads/index.js";
 import { UsageError } from "../core/exit.js";
 import { jsonNestsDeeperThan, MAX_NESTING } from "../history/limits.js";
-import { WORKLOADS } from "../../workloads/index.js";
 
 /**
  * The shapes of test.json and results.json as their readers (check, report, metrics, junit) use them, checked when
@@ -41,7 +41,9 @@ const durabilitySchema = z.discriminatedUnion("kind", [
   z.looseObject({ kind: z.literal("waitaof"), local: int(), replicas: int(), timeoutMs: z.number() }),
 ]);
 
-const workloadName = z.string().refine((n) => n in WORKLOADS, { message: `expected a workload: ${Object.keys(WORKLOADS).join(", ")}` });
+const workloadName = z
+  .string()
+  .refine((n) => n in WORKLOADS, { message: `expected a workload: ${Object.keys(WORKLOADS).join(", ")}` });
 
 const planSchema = z
   .looseObject({
@@ -152,7 +154,10 @@ export function readJsonFile(path: string, hint: string): unknown {
 /** The pure half of readJsonFile. */
 export function parseJsonText(text: string, path: string, hint: string): unknown {
   if (jsonNestsDeeperThan(text)) {
-    throw new UsageError(`${path} nests lists or objects more than ${MAX_NESTING} deep, which no splitbrain record does`, hint);
+    throw new UsageError(
+      `${path} nests lists or objects more than ${MAX_NESTING} deep, which no splitbrain record does`,
+      hint,
+    );
   }
   try {
     return JSON.parse(text);
@@ -160,11 +165,20 @@ export function parseJsonText(text: string, path: string, hint: string): unknown
     const message = (err as Error).message;
     const at = /at position (\d+)/.exec(message);
     const endOfInput = /end of (JSON|data) input/.test(message);
-    const where = at ? position(text, Number(at[1])) : endOfInput && text.trim() !== "" ? position(text, text.trimEnd().length) : undefined;
+    const where = at
+      ? position(text, Number(at[1]))
+      : endOfInput && text.trim() !== ""
+        ? position(text, text.trimEnd().length)
+        : undefined;
     const reason = message.replace(/ in JSON at position \d+.*$/, "").replace(/^JSON\.parse: /, "");
     const prefix = where ? `${path}:${where.line}:${where.column}` : path;
     const atEnd = at ? Number(at[1]) >= text.trimEnd().length : endOfInput;
-    const cut = text.trim() === "" ? " (the file is empty)" : atEnd || /Unterminated/.test(message) ? " (the file is cut short)" : "";
+    const cut =
+      text.trim() === ""
+        ? " (the file is empty)"
+        : atEnd || /Unterminated/.test(message)
+          ? " (the file is cut short)"
+          : "";
     throw new UsageError(`${prefix}: not valid JSON${cut}: ${reason}`, hint);
   }
 }

@@ -18,4 +18,3 @@ export interface NodeStats {
   /** Samples that could not be read. */
   errors: number;
 }
-

@@ -72,4 +72,3 @@ export interface SummaryMetrics {
   /** Per fault, in the order they began; relative times are seconds after that fault's start. */
   faults: FaultFigures[];
 }
-

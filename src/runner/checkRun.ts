@@ -1,14 +1,21 @@
+import { createWorkload } from "../../workloads/index.js";
+import { checkerKind } from "../checker/kinds.js";
 import { mergeVerdicts } from "../core/exit.js";
-import { loadHistory } from "../history/read.js";
 import type { History } from "../history/op.js";
+import { loadHistory } from "../history/read.js";
 import type { Source } from "../history/validate.js";
 import { checkOpShapes } from "../history/values.js";
-import { checkerKind } from "../checker/kinds.js";
-import { createWorkload } from "../../workloads/index.js";
 import { summaryMetrics } from "../metrics/summary.js";
-import { runDirPaths } from "../rundir/paths.js";
 import { writeRunResults } from "../rundir/evidence.js";
-import { readTestRecord, verdictWord, workloadOf, type CheckerOutcome, type RunResults, type TestRecord } from "../rundir/record.js";
+import { runDirPaths } from "../rundir/paths.js";
+import {
+  type CheckerOutcome,
+  type RunResults,
+  readTestRecord,
+  type TestRecord,
+  verdictWord,
+  workloadOf,
+} from "../rundir/record.js";
 
 export type { CheckerOutcome, RunResults, RunSummary, TestRecord } from "../rundir/record.js";
 export { readRunResults, readTestRecord, summaryLines, verdictWord, workloadOf } from "../rundir/record.js";
@@ -18,7 +25,10 @@ export { readRunResults, readTestRecord, summaryLines, verdictWord, workloadOf }
  * that writes survived, so a valid verdict is capped at `unknown` with the reason, except from a checker whose kind
  * judges only the ops recorded (linearizability), which still stands.
  */
-export async function checkRunDir(dir: string, opts: { checkTimeoutMs?: number; write?: boolean } = {}): Promise<RunResults> {
+export async function checkRunDir(
+  dir: string,
+  opts: { checkTimeoutMs?: number; write?: boolean } = {},
+): Promise<RunResults> {
   const t0 = performance.now();
   const test = readTestRecord(dir);
   const loaded = await loadHistory(runDirPaths(dir).historyPath, "jsonl");
@@ -33,9 +43,16 @@ export async function checkRunDir(dir: string, opts: { checkTimeoutMs?: number; 
  * checked first against its workload's shape, so a malformed saved history is refused by file and line instead of
  * being judged; the runner's own in-memory history needs no such check.
  */
-export async function checkHistory(history: History, test: TestRecord, checkTimeoutMs?: number, source?: Source): Promise<RunResults> {
+export async function checkHistory(
+  history: History,
+  test: TestRecord,
+  checkTimeoutMs?: number,
+  source?: Source,
+): Promise<RunResults> {
   const { plan } = test;
-  const workloads = new Map(plan.workloads.map((name) => [name, createWorkload(name, plan.keys !== undefined ? { keys: plan.keys } : {})]));
+  const workloads = new Map(
+    plan.workloads.map((name) => [name, createWorkload(name, plan.keys !== undefined ? { keys: plan.keys } : {})]),
+  );
   if (source !== undefined) {
     checkOpShapes(history, source, (op) => workloads.get(workloadOf(plan, op.process as number) ?? ""), "workload");
   }
@@ -54,7 +71,12 @@ export async function checkHistory(history: History, test: TestRecord, checkTime
   const valid = mergeVerdicts(checkers.map((c) => c.result.valid));
   const out: RunResults = {
     valid,
-    summary: { lines: checkers.map((c) => `${c.workload}/${c.checker}: ${verdictWord(c.result.valid)}${c.result.reason ? ` (${c.result.reason})` : ""}`) },
+    summary: {
+      lines: checkers.map(
+        (c) =>
+          `${c.workload}/${c.checker}: ${verdictWord(c.result.valid)}${c.result.reason ? ` (${c.result.reason})` : ""}`,
+      ),
+    },
     checkers,
     stats: { ops: history.length, checkMs: 0 },
   };

@@ -1,13 +1,13 @@
-import type { Endpoints } from "../core/cluster.js";
+import type { RedisClient, Workload } from "../../workloads/workload.js";
 import { connectClient, whenReady } from "../client/connect.js";
 import type { Durability } from "../client/durability.js";
-import { opDeadlineMs, perform } from "./perform.js";
 import { Session } from "../client/session.js";
-import type { HistoryWriter } from "../history/writer.js";
-import type { Op } from "../history/op.js";
+import type { Endpoints } from "../core/cluster.js";
 import { SeededRng } from "../core/rng.js";
-import type { RedisClient, Workload } from "../../workloads/workload.js";
+import type { Op } from "../history/op.js";
+import type { HistoryWriter } from "../history/writer.js";
 import type { Clock } from "./clock.js";
+import { opDeadlineMs, perform } from "./perform.js";
 import type { RunCounts } from "./progress.js";
 
 export interface ClientPoolOptions {
@@ -70,7 +70,10 @@ export class ClientPool {
    * Runs `invocations` of a workload sequentially on a fresh process of one of its slots (final reads). Returns
    * how many completed `ok`.
    */
-  async runOnce(workloadName: string, invocations: ReadonlyArray<{ f: string; key?: string | number; value?: unknown }>): Promise<number> {
+  async runOnce(
+    workloadName: string,
+    invocations: ReadonlyArray<{ f: string; key?: string | number; value?: unknown }>,
+  ): Promise<number> {
     const slot = this.o.slots.indexOf(workloadName);
     const workload = this.o.workloads.get(workloadName)!;
     let process = this.takeProcess(slot);
@@ -140,7 +143,12 @@ export class ClientPool {
     return name;
   }
 
-  private async one(process: number, client: RedisClient, workload: Workload, inv: { f: string; key?: string | number; value?: unknown }): Promise<{ type: Op["type"]; refused: boolean }> {
+  private async one(
+    process: number,
+    client: RedisClient,
+    workload: Workload,
+    inv: { f: string; key?: string | number; value?: unknown },
+  ): Promise<{ type: Op["type"]; refused: boolean }> {
     const { history, clock, counts } = this.o;
     // Built field by field in the history file's order (index, time, process, type, f, key, value, error, node), so
     // the writer can serialise it as it is (HistoryWriter.record): this runs twice per op.

@@ -1,5 +1,5 @@
 import type { Completion, Invocation, Workload } from "../../workloads/workload.js";
-import { clearDeadline, watchDeadline, type Deadline } from "../client/deadlines.js";
+import { clearDeadline, type Deadline, watchDeadline } from "../client/deadlines.js";
 import { classifyError } from "../client/outcome.js";
 import type { TrackedSession } from "../client/session.js";
 
@@ -21,7 +21,12 @@ export interface OpOutcome {
  * beyond the per-command timeouts guards against an op that never settles; reaching it is `info`. The deadline
  * shares one timer with every other op of its length (src/client/deadlines.ts): this runs once per op.
  */
-export async function perform(session: TrackedSession, workload: Workload, op: Invocation, deadlineMs: number): Promise<OpOutcome> {
+export async function perform(
+  session: TrackedSession,
+  workload: Workload,
+  op: Invocation,
+  deadlineMs: number,
+): Promise<OpOutcome> {
   session.begin();
   let deadline: Deadline | undefined;
   try {
@@ -52,7 +57,13 @@ export function opDeadlineMs(opTimeoutMs: number, waitTimeoutMs = 0): number {
   return 3 * opTimeoutMs + waitTimeoutMs + 100;
 }
 
-function withNode(type: OpOutcome["type"], value: unknown, error: string | undefined, refused: true | undefined, node: string | undefined): OpOutcome {
+function withNode(
+  type: OpOutcome["type"],
+  value: unknown,
+  error: string | undefined,
+  refused: true | undefined,
+  node: string | undefined,
+): OpOutcome {
   const out: OpOutcome = { type };
   if (value !== undefined) out.value = value;
   if (error !== undefined) out.error = error;

@@ -1,16 +1,22 @@
-import { Command, Option } from "commander";
-import { UsageError } from "../core/exit.js";
-import { addClusterOptions, clusterSpecFromOptions, type ClusterOptions } from "../cluster/options.js";
-import type { ClusterSpec } from "../topology/spec.js";
+import { type Command, Option } from "commander";
+import {
+  CLOCK_SKEW_NOTE,
+  defaultNemeses,
+  FAULT_OPTIONS,
+  type NemesisOptions,
+  nemesisHelp,
+  parseNemesisList,
+} from "../../nemeses/index.js";
+import { assignClients, DEFAULT_WORKLOADS, parseWorkloads } from "../../workloads/index.js";
 import { DEFAULT_OP_TIMEOUT_MS } from "../client/connect.js";
-import { durabilityFrom, type Durability } from "../client/durability.js";
-import { DEFAULT_NEMESIS_INTERVAL_MS, type ScheduleMode } from "../nemesis/schedule.js";
-import { DEFAULT_WORKLOADS, parseWorkloads, assignClients } from "../../workloads/index.js";
-import { CLOCK_SKEW_NOTE, defaultNemeses, FAULT_OPTIONS, nemesisHelp, parseNemesisList, type NemesisOptions } from "../../nemeses/index.js";
-import type { FaultOption } from "../nemesis/nemesis.js";
+import { durabilityFrom } from "../client/durability.js";
 import { CLIENT_MODES, type ClientModeChoice } from "../client/reach.js";
-import { planProblems } from "./planProblems.js";
+import { addClusterOptions, type ClusterOptions, clusterSpecFromOptions } from "../cluster/options.js";
+import { UsageError } from "../core/exit.js";
+import type { FaultOption } from "../nemesis/nemesis.js";
+import { DEFAULT_NEMESIS_INTERVAL_MS, type ScheduleMode } from "../nemesis/schedule.js";
 import type { RunPlan } from "../rundir/plan.js";
+import { planProblems } from "./planProblems.js";
 
 export type { RunPlan };
 
@@ -47,19 +53,35 @@ export function addRunOptions(cmd: Command): Command {
     .option("--rate <ops/s>", "limit each client to this many ops per second (default: unlimited)")
     .option("--time-limit <s>", "seconds of workload (and faults)", "60")
     .option("--recovery-time <s>", "seconds to wait after healing before the final reads", "10")
-    .option("--op-timeout <ms>", "per-command timeout; an op that times out is indeterminate (info)", String(DEFAULT_OP_TIMEOUT_MS))
+    .option(
+      "--op-timeout <ms>",
+      "per-command timeout; an op that times out is indeterminate (info)",
+      String(DEFAULT_OP_TIMEOUT_MS),
+    )
     .option("--wait <n>", "send WAIT <n> after every write; a write is ok only if n replicas acknowledged it")
     .option("--waitaof <local_replicas...>", "send WAITAOF <local> <replicas> after every write (two numbers)")
     .option("--wait-timeout <ms>", "timeout for WAIT / WAITAOF", "1000")
     .option("--nemesis <faults>", "faults, comma-separated, or none (default: partition,kill; kill on single)")
-    .option("--nemesis-interval <s>", "seconds between a fault's start and stop, and between faults", String(DEFAULT_NEMESIS_INTERVAL_MS / 1000))
-    .addOption(new Option("--nemesis-mode <mode>", "one fault at a time, or overlapping as Jepsen's combined nemesis").choices(["sequential", "mix"]).default("sequential"));
+    .option(
+      "--nemesis-interval <s>",
+      "seconds between a fault's start and stop, and between faults",
+      String(DEFAULT_NEMESIS_INTERVAL_MS / 1000),
+    )
+    .addOption(
+      new Option("--nemesis-mode <mode>", "one fault at a time, or overlapping as Jepsen's combined nemesis")
+        .choices(["sequential", "mix"])
+        .default("sequential"),
+    );
   for (const f of FAULT_OPTIONS) cmd.addOption(cliOption(f));
   return cmd
     .option("--seed <n>", "seed for op generation and the fault schedule (default: random, printed)")
     .option("--results <dir>", "where run directories go", "results")
     .option("--keep", "leave the cluster running after the run (prints how to reach and remove it)")
-    .option("--check-timeout <s>", "time limit for the linearizability search; keys still undecided then are unknown", "60")
+    .option(
+      "--check-timeout <s>",
+      "time limit for the linearizability search; keys still undecided then are unknown",
+      "60",
+    )
     .addOption(
       new Option(
         "--client-mode <mode>",
@@ -121,7 +143,8 @@ export function planFromOptions(o: RunOptions): RunPlan {
   const slots = assignClients(concurrency, workloads);
   const keys = posInt("--keys", o.keys, problems);
   const rate = o.rate === undefined ? undefined : Number(o.rate);
-  if (rate !== undefined && !(rate > 0)) problems.push(`--rate takes a positive number of ops per second (got "${o.rate}")`);
+  if (rate !== undefined && !(rate > 0))
+    problems.push(`--rate takes a positive number of ops per second (got "${o.rate}")`);
   const timeLimitMs = seconds("--time-limit", o.timeLimit, problems);
   const recoveryMs = seconds("--recovery-time", o.recoveryTime, problems, true);
   const opTimeoutMs = posInt("--op-timeout", o.opTimeout, problems) ?? DEFAULT_OP_TIMEOUT_MS;
@@ -139,7 +162,7 @@ export function planFromOptions(o: RunOptions): RunPlan {
     ...(waitaof !== undefined ? { waitaof } : {}),
     ...(waitTimeoutMs !== undefined ? { waitTimeoutMs } : {}),
   });
-  const nemeses = (o.nemesis === undefined ? defaultNemeses(cluster.topology).join(",") : o.nemesis);
+  const nemeses = o.nemesis === undefined ? defaultNemeses(cluster.topology).join(",") : o.nemesis;
   const packages = parseNemesisList(nemeses);
   const nemesisIntervalMs = seconds("--nemesis-interval", o.nemesisInterval, problems);
   const nemesisOptions = faultOptions(o, problems);
@@ -149,13 +172,17 @@ export function planFromOptions(o: RunOptions): RunPlan {
     seed = Number(o.seed);
     if (!Number.isInteger(seed) || seed < 0) problems.push(`--seed takes a whole number >= 0 (got "${o.seed}")`);
   }
-  const checkTimeoutMs = o.checkTimeout === undefined ? undefined : seconds("--check-timeout", o.checkTimeout, problems);
+  const checkTimeoutMs =
+    o.checkTimeout === undefined ? undefined : seconds("--check-timeout", o.checkTimeout, problems);
   const clientMode = (o.clientMode ?? "auto") as ClientModeChoice;
   if (!(CLIENT_MODES as readonly string[]).includes(clientMode)) {
     problems.push(`--client-mode takes one of ${CLIENT_MODES.join(", ")} (got "${o.clientMode}")`);
   }
   const refuse = () => {
-    throw new UsageError(problems.length === 1 ? problems[0]! : "\n  " + problems.join("\n  "), "see splitbrain run --help");
+    throw new UsageError(
+      problems.length === 1 ? problems[0]! : "\n  " + problems.join("\n  "),
+      "see splitbrain run --help",
+    );
   };
   if (problems.length) refuse();
   const plan: RunPlan = {

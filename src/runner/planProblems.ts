@@ -1,7 +1,7 @@
-import { planLayout } from "../topology/layout.js";
-import { opDeadlineMs } from "./perform.js";
 import { NEMESES } from "../../nemeses/index.js";
 import type { FaultPlan } from "../nemesis/nemesis.js";
+import { planLayout } from "../topology/layout.js";
+import { opDeadlineMs } from "./perform.js";
 import type { RunPlan } from "./plan.js";
 import { MAX_TIMER_MS } from "./sleep.js";
 
@@ -21,7 +21,9 @@ function durationProblems(plan: RunPlan): string[] {
   const limit = (flag: string, ms: number | undefined, unit: "s" | "ms") => {
     if (ms === undefined || ms <= MAX_TIMER_MS) return;
     const max = unit === "s" ? `${Math.floor(MAX_TIMER_MS / 1000)} s` : `${MAX_TIMER_MS} ms`;
-    out.push(`${flag} ${unit === "s" ? ms / 1000 : ms} is longer than Node's timers can wait (at most ${max}, about 24.8 days)`);
+    out.push(
+      `${flag} ${unit === "s" ? ms / 1000 : ms} is longer than Node's timers can wait (at most ${max}, about 24.8 days)`,
+    );
   };
   limit("--time-limit", plan.timeLimitMs, "s");
   limit("--recovery-time", plan.recoveryMs, "s");
@@ -32,7 +34,9 @@ function durationProblems(plan: RunPlan): string[] {
   limit("--wait-timeout", waitTimeoutMs, "ms");
   // Each op is also bounded by a deadline built from both; it is a timer too.
   if (!out.length && opDeadlineMs(plan.opTimeoutMs, waitTimeoutMs) > MAX_TIMER_MS) {
-    out.push(`--op-timeout ${plan.opTimeoutMs} with --wait-timeout ${waitTimeoutMs} gives each op a deadline longer than Node's timers can wait; lower them`);
+    out.push(
+      `--op-timeout ${plan.opTimeoutMs} with --wait-timeout ${waitTimeoutMs} gives each op a deadline longer than Node's timers can wait; lower them`,
+    );
   }
   return out;
 }
@@ -59,7 +63,9 @@ function durabilityProblems(plan: RunPlan): string[] {
   }
   if (d.kind === "waitaof") {
     if (d.replicas > replicas) {
-      out.push(`--waitaof ${d.local} ${d.replicas} asks for more replica fsyncs than exist: ${where}; lower <replicas> or raise --replicas`);
+      out.push(
+        `--waitaof ${d.local} ${d.replicas} asks for more replica fsyncs than exist: ${where}; lower <replicas> or raise --replicas`,
+      );
     }
     // The server refuses WAITAOF with a local fsync while AOF is off, so every write would fail.
     if (d.local > 0 && plan.cluster.settings.appendonly !== true) {

@@ -1,34 +1,40 @@
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { UsageError, type Verdict } from "../core/exit.js";
-import type { Cluster, Endpoints, Target } from "../core/cluster.js";
-import { newRunId } from "../docker/labels.js";
-import { onTeardown } from "../docker/cleanup.js";
-import { probeServer } from "../client/session.js";
-import { connectClient, whenReady } from "../client/connect.js";
-import { assertSupported } from "../client/durability.js";
-import { HistoryWriter } from "../history/writer.js";
-import { createHealer, runSchedule, type HealFailure } from "../nemesis/driver.js";
-import { activeWindows, planSchedule, type ScheduleEvent } from "../nemesis/schedule.js";
-import { packageRoot } from "../core/paths.js";
-import { SeededRng } from "../core/rng.js";
+import { clusterNeeds, NEMESES } from "../../nemeses/index.js";
 import { createWorkload } from "../../workloads/index.js";
 import type { Workload } from "../../workloads/workload.js";
-import { clusterNeeds, NEMESES } from "../../nemeses/index.js";
+import { connectClient, whenReady } from "../client/connect.js";
+import { assertSupported } from "../client/durability.js";
+import { probeServer } from "../client/session.js";
+import type { Cluster, Endpoints, Target } from "../core/cluster.js";
+import { UsageError, type Verdict } from "../core/exit.js";
+import { packageRoot } from "../core/paths.js";
+import { SeededRng } from "../core/rng.js";
+import { onTeardown } from "../docker/cleanup.js";
+import { newRunId } from "../docker/labels.js";
+import { loadHistory } from "../history/read.js";
+import { HistoryWriter } from "../history/writer.js";
+import { createHealer, type HealFailure, runSchedule } from "../nemesis/driver.js";
 import type { Nemesis, NemesisContext } from "../nemesis/nemesis.js";
-import { prepareTarget, type OpenOptions, type PreparedTarget } from "../target/index.js";
+import { activeWindows, planSchedule, type ScheduleEvent } from "../nemesis/schedule.js";
+import { writeReport } from "../report/write.js";
+import { writeRunResults } from "../rundir/evidence.js";
+import {
+  afterTeardown,
+  type HealFailureRecord,
+  healFailureLines,
+  recordHeal,
+  type TeardownResult,
+} from "../rundir/healFailures.js";
+import { createRunDir, pointLatest, type RunDir, runDirName, writeJson } from "../rundir/paths.js";
+import { type OpenOptions, type PreparedTarget, prepareTarget } from "../target/index.js";
 import { checkHistory, type RunResults, type TestRecord } from "./checkRun.js";
 import { ClientPool } from "./clients.js";
-import { monotonicClock, formatOffset, type Clock } from "./clock.js";
+import { type Clock, formatOffset, monotonicClock } from "./clock.js";
 import type { RunPlan } from "./plan.js";
 import { Progress, type RunCounts } from "./progress.js";
-import { createRunDir, pointLatest, runDirName, writeJson, type RunDir } from "../rundir/paths.js";
-import { writeRunResults } from "../rundir/evidence.js";
-import { afterTeardown, healFailureLines, recordHeal, type HealFailureRecord, type TeardownResult } from "../rundir/healFailures.js";
-import { StatsSampler } from "./stats.js";
-import { loadHistory } from "../history/read.js";
-import { writeReport } from "../report/write.js";
 import { sleep } from "./sleep.js";
+import { StatsSampler } from "./stats.js";
 
 export interface RunOutcome {
   dir: RunDir;
@@ -177,7 +183,10 @@ export function armFaults(run: Run, target: Target): Armed {
   // Failures reject, so the interrupt's cleanup says them: a second Ctrl-C may exit before test.json records them.
   const unregisterHeal = onTeardown(`heal faults of run ${run.runId}`, async () => {
     const failures = await heal();
-    if (failures.length) throw new Error(failures.map((f) => `could not heal ${f.nemesis}: ${f.error} (may remain: ${f.mayRemain})`).join("; "));
+    if (failures.length)
+      throw new Error(
+        failures.map((f) => `could not heal ${f.nemesis}: ${f.error} (may remain: ${f.mayRemain})`).join("; "),
+      );
   });
   return { target, clock, nemesisCtx, heal, unregisterHeal };
 }
@@ -236,12 +245,20 @@ export async function openHistory(run: Run, armed: Armed, recording: Recording):
  * The workload for the time limit, with the fault schedule beside it. An interrupt stops both early; at the time
  * limit the schedule still records its final stops.
  */
-export async function runWorkload(run: Run, armed: Armed, pool: ClientPool, schedule: readonly ScheduleEvent[], recording: Recording): Promise<void> {
+export async function runWorkload(
+  run: Run,
+  armed: Armed,
+  pool: ClientPool,
+  schedule: readonly ScheduleEvent[],
+  recording: Recording,
+): Promise<void> {
   const { plan, hooks, progress, test } = run;
   const { clock, target } = armed;
   const h = recording.history!;
   const counts = recording.counts;
-  progress.event(`phase: workload for ${plan.timeLimitMs / 1000}s (${plan.workloads.join(", ")}; ${plan.concurrency} clients; faults: ${plan.nemeses.join(", ") || "none"})`);
+  progress.event(
+    `phase: workload for ${plan.timeLimitMs / 1000}s (${plan.workloads.join(", ")}; ${plan.concurrency} clients; faults: ${plan.nemeses.join(", ") || "none"})`,
+  );
   const workloadStop = new AbortController();
   const scheduleStop = new AbortController();
   const onAbort = () => {
@@ -266,15 +283,23 @@ export async function runWorkload(run: Run, armed: Armed, pool: ClientPool, sche
     record: (op) => {
       if (op.type === "ok" || op.type === "info") {
         const n = run.nemeses.find((x) => x.fs.start === op.f || x.fs.stop === op.f);
-        if (n) (op.f === n.fs.start ? active.add(n.name) : active.delete(n.name));
+        if (n) op.f === n.fs.start ? active.add(n.name) : active.delete(n.name);
       }
       h.append({ process: "nemesis", time: clock.now(), ...op });
     },
     signal: scheduleStop.signal,
   }).catch((err: Error) => progress.event(`nemesis schedule stopped: ${err.message}`));
-  const extra = hooks.duringWorkload?.(target.cluster, clock).catch((err: Error) => progress.event(`during-workload step failed: ${err.message}`));
+  const extra = hooks
+    .duringWorkload?.(target.cluster, clock)
+    .catch((err: Error) => progress.event(`during-workload step failed: ${err.message}`));
   const ticker = setInterval(() => {
-    progress.status({ phase: "workload", elapsedMs: (clock.now() - startNs) / 1e6, totalMs: plan.timeLimitMs, counts, activeFaults: [...active] });
+    progress.status({
+      phase: "workload",
+      elapsedMs: (clock.now() - startNs) / 1e6,
+      totalMs: plan.timeLimitMs,
+      counts,
+      activeFaults: [...active],
+    });
   }, 250);
   await sleep(plan.timeLimitMs, workloadStop.signal);
   workloadStop.abort();
@@ -295,8 +320,15 @@ export async function healFaults(run: Run, armed: Armed, h: HistoryWriter): Prom
   run.progress.event("phase: heal every fault");
   h.append({ process: "nemesis", type: "invoke", f: "heal", time: clock.now() });
   const failures = await armed.heal();
-  h.append({ process: "nemesis", type: failures.length ? "info" : "ok", f: "heal", time: clock.now(), ...(failures.length ? { error: failures.map((f) => `${f.nemesis}: ${f.error}`).join("; ") } : {}) });
-  for (const f of failures) run.progress.event(`  could not heal ${f.nemesis}: ${f.error} (may remain: ${f.mayRemain})`);
+  h.append({
+    process: "nemesis",
+    type: failures.length ? "info" : "ok",
+    f: "heal",
+    time: clock.now(),
+    ...(failures.length ? { error: failures.map((f) => `${f.nemesis}: ${f.error}`).join("; ") } : {}),
+  });
+  for (const f of failures)
+    run.progress.event(`  could not heal ${f.nemesis}: ${f.error} (may remain: ${f.mayRemain})`);
   noteHeal(run.test, failures, "heal");
 }
 
@@ -333,14 +365,21 @@ export async function recoverAndRead(run: Run, target: Target, pool: ClientPool)
  * outlive the run by, so they are recorded and said, never dropped. After an error (`failure`), a teardown that
  * fails too is said here and the error that ended the run is the one that propagates.
  */
-export async function closeRun(run: Run, armed: Armed, recording: Recording, failure?: { error: unknown }): Promise<void> {
+export async function closeRun(
+  run: Run,
+  armed: Armed,
+  recording: Recording,
+  failure?: { error: unknown },
+): Promise<void> {
   const { plan, progress, test } = run;
   const failed = failure !== undefined;
   await recording.history?.close().catch(() => undefined);
   await recording.stats?.stop(run.dir.nodesPath).catch(() => undefined);
-  const lastHeal = await armed.heal().catch((err: Error): HealFailure[] => [
-    { nemesis: "every fault", error: err.message, mayRemain: "any fault this run started" },
-  ]);
+  const lastHeal = await armed
+    .heal()
+    .catch((err: Error): HealFailure[] => [
+      { nemesis: "every fault", error: err.message, mayRemain: "any fault this run started" },
+    ]);
   noteHeal(test, lastHeal, "teardown");
   armed.unregisterHeal();
   progress.event(plan.keep ? "phase: teardown (--keep: leaving the cluster up)" : "phase: teardown");

@@ -82,7 +82,14 @@ export class StatsSampler {
     for (const n of nodes) {
       const buffer = new SampleBuffer(this.maxSamples);
       this.buffers.set(n.name, buffer);
-      this.stats.set(n.name, { node: n.name, peakBytes: null, kernelMaxBytes: null, intervalMs: this.intervalMs, samples: buffer.samples, errors: 0 });
+      this.stats.set(n.name, {
+        node: n.name,
+        peakBytes: null,
+        kernelMaxBytes: null,
+        intervalMs: this.intervalMs,
+        samples: buffer.samples,
+        errors: 0,
+      });
     }
     this.tick();
     this.timer = setInterval(() => this.tick(), this.intervalMs);
@@ -104,7 +111,9 @@ export class StatsSampler {
       // one-shot: answer at once instead of waiting a second for a second CPU reading we do not use.
       const raw = (await docker()
         .getContainer(node.containerId)
-        .stats({ stream: false, "one-shot": true, abortSignal: AbortSignal.timeout(STATS_TIMEOUT_MS) } as { stream: false })) as {
+        .stats({ stream: false, "one-shot": true, abortSignal: AbortSignal.timeout(STATS_TIMEOUT_MS) } as {
+          stream: false;
+        })) as {
         memory_stats?: DockerMemoryStats;
       };
       const bytes = memoryInUse(raw.memory_stats);

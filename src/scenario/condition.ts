@@ -18,7 +18,8 @@ export function parseCondition(raw: unknown): Condition | string {
     if (!Number.isFinite(raw)) return `a number must be finite (got ${raw})`;
     return { kind: "compare", op: "=", value: raw, text: String(raw) };
   }
-  if (typeof raw !== "string") return `takes a comparison such as "0", ">0" or "<=0.9", or true / false (got ${JSON.stringify(raw)})`;
+  if (typeof raw !== "string")
+    return `takes a comparison such as "0", ">0" or "<=0.9", or true / false (got ${JSON.stringify(raw)})`;
   const m = COMPARISON.exec(raw);
   if (!m) return `"${raw}" is not a comparison; write e.g. "0", ">0", ">=10" or "<0.9"`;
   return { kind: "compare", op: (m[1] ?? "=") as Comparator, value: Number(m[2]), text: raw.trim() };
@@ -31,11 +32,15 @@ export function holds(cond: Condition, observed: number | boolean | "unknown"): 
   if (typeof observed !== "number") return "not met";
   const v = cond.value;
   const ok =
-    cond.op === "=" ? observed === v :
-    cond.op === ">" ? observed > v :
-    cond.op === ">=" ? observed >= v :
-    cond.op === "<" ? observed < v :
-    observed <= v;
+    cond.op === "="
+      ? observed === v
+      : cond.op === ">"
+        ? observed > v
+        : cond.op === ">="
+          ? observed >= v
+          : cond.op === "<"
+            ? observed < v
+            : observed <= v;
   return ok ? "met" : "not met";
 }
 

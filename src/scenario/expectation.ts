@@ -1,4 +1,4 @@
-import { decidedByLowerBound, describeCondition, holds, type Condition } from "./condition.js";
+import { type Condition, decidedByLowerBound, describeCondition, holds } from "./condition.js";
 
 /**
  * The figures a scenario can expect something of, how each reads to people, and the judgement of an expectation
@@ -26,7 +26,11 @@ const verdictPhrase = (yes: string, no: string) => (v: number | boolean | "unkno
 /** Figures every run yields. Scenario files may add their own from logs and INFO (`observe`). */
 export const BUILTIN_FIGURES: Readonly<Record<string, FigureInfo>> = {
   lostAcknowledged: { label: "acknowledged writes lost", kind: "count", phrase: (v) => `${v} lost` },
-  lostUnacknowledged: { label: "read-witnessed writes lost (unacknowledged)", kind: "count", phrase: (v) => `${v} seen then lost` },
+  lostUnacknowledged: {
+    label: "read-witnessed writes lost (unacknowledged)",
+    kind: "count",
+    phrase: (v) => `${v} seen then lost`,
+  },
   acknowledged: { label: "acknowledged ops", kind: "count", phrase: (v) => `${v} ok` },
   failed: { label: "failed ops", kind: "count", phrase: (v) => `${v} failed` },
   indeterminate: { label: "indeterminate ops", kind: "count", phrase: (v) => `${v} indeterminate` },
@@ -37,7 +41,11 @@ export const BUILTIN_FIGURES: Readonly<Record<string, FigureInfo>> = {
   },
   linearizable: { label: "linearizable", kind: "verdict", phrase: verdictPhrase("linearizable", "not linearizable") },
   valid: { label: "valid", kind: "verdict", phrase: verdictPhrase("valid", "anomalies found") },
-  peakMemoryMiB: { label: "peak node memory (MiB)", kind: "number", phrase: (v) => `${typeof v === "number" ? v.toFixed(0) : v} MiB` },
+  peakMemoryMiB: {
+    label: "peak node memory (MiB)",
+    kind: "number",
+    phrase: (v) => `${typeof v === "number" ? v.toFixed(0) : v} MiB`,
+  },
 };
 
 export function figureInfo(name: string, customLabel?: string): FigureInfo {
@@ -71,13 +79,24 @@ export interface Evaluation {
   conditions: ConditionResult[];
 }
 
-export function judge(expect: readonly Expectation[], observed: Observed, labels: Record<string, string> = {}): Evaluation {
+export function judge(
+  expect: readonly Expectation[],
+  observed: Observed,
+  labels: Record<string, string> = {},
+): Evaluation {
   const conditions = expect.map(({ figure, condition }): ConditionResult => {
     const info = figureInfo(figure, labels[figure]);
     const expected = `${info.label} ${describeCondition(condition)}`;
     const value = observed.values[figure] ?? null;
     if (value === null) {
-      return { figure, expected, observed: "not measured", value, judgement: "undecided", why: `the run yielded no ${info.label}` };
+      return {
+        figure,
+        expected,
+        observed: "not measured",
+        value,
+        judgement: "undecided",
+        why: `the run yielded no ${info.label}`,
+      };
     }
     const lower = observed.lowerBound.includes(figure) && typeof value === "number";
     const text = `${lower ? "at least " : ""}${info.phrase(value)}`;

@@ -5,7 +5,7 @@ import { warn } from "../core/output.js";
 import { packageRoot } from "../core/paths.js";
 import { parseJsonText } from "../rundir/schemas.js";
 import { missingFaults, scenarioPlan } from "./options.js";
-import { ScenarioError, validateScenario, type Scenario } from "./scenario.js";
+import { type Scenario, ScenarioError, validateScenario } from "./scenario.js";
 
 /**
  * Finds and reads scenario files: the catalogue shipped with splitbrain, ./scenarios in the working directory, and
@@ -42,7 +42,11 @@ export function loadScenarioFile(path: string): Scenario {
     if (!(err instanceof UsageError)) throw err;
     // "<file>:3:7: not valid JSON: ..." said the ScenarioError way: the file heads the list of problems.
     const m = /^:(\d+):(\d+): not valid JSON(.*)$/s.exec(err.message.slice(file.length));
-    throw new ScenarioError(file, [m ? `is not valid JSON at line ${m[1]}, column ${m[2]}${m[3]}` : err.message.slice(file.length).replace(/^:? */, "")]);
+    throw new ScenarioError(file, [
+      m
+        ? `is not valid JSON at line ${m[1]}, column ${m[2]}${m[3]}`
+        : err.message.slice(file.length).replace(/^:? */, ""),
+    ]);
   }
   const s = validateScenario(raw, file, basename(path, ".json"));
   if (missingFaults(s).length === 0) {
@@ -60,11 +64,14 @@ export function loadScenarioFile(path: string): Scenario {
  * Every scenario in the directories, by name. `requireDirs` are directories the user named: those must exist.
  * Two files with one name are an error (which one would run is not obvious).
  */
-export function loadScenarios(opts: { dirs?: readonly string[]; cwd?: string; onWarning?: (message: string) => void } = {}): Scenario[] {
+export function loadScenarios(
+  opts: { dirs?: readonly string[]; cwd?: string; onWarning?: (message: string) => void } = {},
+): Scenario[] {
   const onWarning = opts.onWarning ?? warn;
   const named = (opts.dirs ?? []).map((d) => resolve(opts.cwd ?? process.cwd(), d));
   for (const d of named) {
-    if (!existsSync(d) || !statSync(d).isDirectory()) throw new UsageError(`--dir ${d} is not a directory`, "name a directory holding <name>.json scenario files");
+    if (!existsSync(d) || !statSync(d).isDirectory())
+      throw new UsageError(`--dir ${d} is not a directory`, "name a directory holding <name>.json scenario files");
   }
   const problems: string[] = [];
   const byName = new Map<string, Scenario>();
@@ -81,7 +88,8 @@ export function loadScenarios(opts: { dirs?: readonly string[]; cwd?: string; on
       try {
         const s = loadScenarioFile(join(dir, entry));
         const before = byName.get(s.name);
-        if (before) problems.push(`${s.file}: name: scenario ${s.name} is already defined by ${before.file}; rename one of them`);
+        if (before)
+          problems.push(`${s.file}: name: scenario ${s.name} is already defined by ${before.file}; rename one of them`);
         else byName.set(s.name, s);
       } catch (err) {
         if (err instanceof ScenarioError) problems.push(err.message);
@@ -90,7 +98,10 @@ export function loadScenarios(opts: { dirs?: readonly string[]; cwd?: string; on
     }
   }
   if (problems.length) {
-    throw new UsageError(`${problems.length} scenario file(s) have problems:\n${problems.join("\n")}`, "fix the fields named above (see README, Scenarios)");
+    throw new UsageError(
+      `${problems.length} scenario file(s) have problems:\n${problems.join("\n")}`,
+      "fix the fields named above (see README, Scenarios)",
+    );
   }
   return [...byName.values()];
 }
@@ -103,7 +114,10 @@ function notAScenario(path: string): { message: string; refuse: boolean } | unde
   if (!statSync(path).isFile()) return undefined;
   const file = shortPath(path);
   if (/\.ya?ml$/i.test(path)) {
-    return { refuse: true, message: `${file}: scenarios are JSON files (<name>.json); YAML is not read, so convert this file to JSON` };
+    return {
+      refuse: true,
+      message: `${file}: scenarios are JSON files (<name>.json); YAML is not read, so convert this file to JSON`,
+    };
   }
   return { refuse: false, message: `${file} is not read: scenario files end in .json` };
 }

@@ -1,8 +1,8 @@
 import { Command } from "commander";
-import { UsageError } from "../core/exit.js";
-import type { DbName } from "../core/cluster.js";
-import { addRunOptions, planFromOptions, type RunOptions, type RunPlan } from "../runner/plan.js";
 import { NEMESES } from "../../nemeses/index.js";
+import type { DbName } from "../core/cluster.js";
+import { UsageError } from "../core/exit.js";
+import { addRunOptions, planFromOptions, type RunOptions, type RunPlan } from "../runner/plan.js";
 import type { PlanValue, Scenario } from "./scenario.js";
 
 /**
@@ -32,7 +32,10 @@ export function scenarioOptions(s: Scenario, db: DbName, overrides: Record<strin
 }
 
 /** The run plan of a scenario, or a UsageError naming the scenario's file and what is wrong with its plan. */
-export function scenarioPlan(s: Scenario, opts: { db?: DbName; overrides?: Record<string, PlanValue>; results?: string } = {}): RunPlan {
+export function scenarioPlan(
+  s: Scenario,
+  opts: { db?: DbName; overrides?: Record<string, PlanValue>; results?: string } = {},
+): RunPlan {
   const missing = missingFaults(s);
   if (missing.length) {
     throw new UsageError(
@@ -48,12 +51,17 @@ export function scenarioPlan(s: Scenario, opts: { db?: DbName; overrides?: Recor
     );
   }
   try {
-    return planFromOptions({ ...scenarioOptions(s, db, opts.overrides), ...(opts.results ? { results: opts.results } : {}) });
+    return planFromOptions({
+      ...scenarioOptions(s, db, opts.overrides),
+      ...(opts.results ? { results: opts.results } : {}),
+    });
   } catch (err) {
     if (err instanceof UsageError) {
       const given = Object.keys(opts.overrides ?? {});
       // The problem may come from the person's overrides rather than the file, so both are named.
-      const where = given.length ? `${s.file} plan with your ${given.map((k) => `--${k.replace(/[A-Z]/g, (ch) => "-" + ch.toLowerCase())}`).join(", ")}` : `${s.file}: plan`;
+      const where = given.length
+        ? `${s.file} plan with your ${given.map((k) => `--${k.replace(/[A-Z]/g, (ch) => "-" + ch.toLowerCase())}`).join(", ")}`
+        : `${s.file}: plan`;
       throw new UsageError(`${where}: ${err.message.trim()}`, err.hint);
     }
     throw err;

@@ -1,18 +1,17 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { DbName } from "../core/cluster.js";
-import type { Cluster } from "../core/cluster.js";
+import type { Cluster, DbName } from "../core/cluster.js";
+import { SeededRng } from "../core/rng.js";
 import { dbCommand } from "../nemesis/node-io.js";
 import { resolveTargets } from "../nemesis/targeting.js";
-import { SeededRng } from "../core/rng.js";
-import { Progress } from "../runner/progress.js";
-import { runPlan, type RunOutcome } from "../runner/run.js";
 import { parseTarget } from "../nemesis/targets.js";
-import { judge, type Evaluation, type Observed } from "./expectation.js";
+import { Progress } from "../runner/progress.js";
+import { type RunOutcome, runPlan } from "../runner/run.js";
+import { sleep } from "../runner/sleep.js";
+import { type Evaluation, judge, type Observed } from "./expectation.js";
 import { observeRun } from "./observe.js";
 import { scenarioPlan } from "./options.js";
 import { expectationText, type PlanValue, type Scenario, type Step } from "./scenario.js";
-import { sleep } from "../runner/sleep.js";
 
 /** What `scenario run` and the suite write next to a run's results: the question, the expectation, what was seen. */
 export interface ScenarioRecord {
@@ -43,9 +42,14 @@ export interface ScenarioRun {
 
 export const SCENARIO_FILE = "scenario.json";
 
-
 /** Sends a scenario's steps at their times; a failed step is recorded and logged, never fatal to the run. */
-async function runSteps(steps: readonly Step[], cluster: Cluster, clock: { now(): number }, log: (l: string) => void, signal?: AbortSignal): Promise<StepRecord[]> {
+async function runSteps(
+  steps: readonly Step[],
+  cluster: Cluster,
+  clock: { now(): number },
+  log: (l: string) => void,
+  signal?: AbortSignal,
+): Promise<StepRecord[]> {
   const t0 = clock.now();
   const out: StepRecord[] = [];
   const ctx = { cluster, rng: new SeededRng(1), log };
@@ -57,7 +61,9 @@ async function runSteps(steps: readonly Step[], cluster: Cluster, clock: { now()
     try {
       const nodes = await resolveTargets(ctx, parseTarget(step.target));
       rec.nodes = nodes.map((n) => n.name);
-      const replies = await Promise.all(nodes.map((n) => dbCommand(n, step.command, { timeoutMs: step.timeoutS * 1000 })));
+      const replies = await Promise.all(
+        nodes.map((n) => dbCommand(n, step.command, { timeoutMs: step.timeoutS * 1000 })),
+      );
       rec.reply = replies.join(" | ").slice(0, 200);
       log(`  step ${step.command.join(" ")} on ${rec.nodes.join(",")}: ${rec.reply}`);
     } catch (err) {
@@ -72,10 +78,21 @@ async function runSteps(steps: readonly Step[], cluster: Cluster, clock: { now()
 /** One scenario through the ordinary runner, then judged against its expectation; scenario.json goes in the run dir. */
 export async function runScenario(
   s: Scenario,
-  opts: { db?: DbName; overrides?: Record<string, PlanValue>; results?: string; progress?: Progress; signal?: AbortSignal; command?: string[] } = {},
+  opts: {
+    db?: DbName;
+    overrides?: Record<string, PlanValue>;
+    results?: string;
+    progress?: Progress;
+    signal?: AbortSignal;
+    command?: string[];
+  } = {},
 ): Promise<ScenarioRun> {
   const progress = opts.progress ?? new Progress();
-  const plan = scenarioPlan(s, { ...(opts.db ? { db: opts.db } : {}), ...(opts.overrides ? { overrides: opts.overrides } : {}), ...(opts.results ? { results: opts.results } : {}) });
+  const plan = scenarioPlan(s, {
+    ...(opts.db ? { db: opts.db } : {}),
+    ...(opts.overrides ? { overrides: opts.overrides } : {}),
+    ...(opts.results ? { results: opts.results } : {}),
+  });
   let steps: StepRecord[] = [];
   progress.event(`scenario ${s.name}: ${s.question}`);
   progress.event(`expected: ${expectationText(s)}`);

@@ -1,6 +1,6 @@
 import { Command, type Option } from "commander";
-import type { DbName } from "../core/cluster.js";
 import { DB_NAMES } from "../cluster/options.js";
+import type { DbName } from "../core/cluster.js";
 import { addRunOptions } from "../runner/plan.js";
 import { describeCondition, parseCondition } from "./condition.js";
 import { BUILTIN_FIGURES, type Expectation } from "./expectation.js";
@@ -76,7 +76,20 @@ export function planOptionShapes(): Map<string, OptionShape> {
 }
 
 const NAME = /^[a-z0-9][a-z0-9-]*$/;
-const KNOWN_FIELDS = ["$schema", "name", "question", "engines", "plan", "expect", "observe", "steps", "reasoning", "docs", "measured", "needs"];
+const KNOWN_FIELDS = [
+  "$schema",
+  "name",
+  "question",
+  "engines",
+  "plan",
+  "expect",
+  "observe",
+  "steps",
+  "reasoning",
+  "docs",
+  "measured",
+  "needs",
+];
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -97,7 +110,10 @@ export class ScenarioError extends Error {
 function text(v: unknown): string | undefined {
   if (typeof v === "string") return v;
   if (Array.isArray(v) && v.every((x) => typeof x === "string")) {
-    return v.map((line) => (line.trim() === "" ? "\n\n" : line.trim())).join(" ").replace(/ ?\n\n ?/g, "\n\n");
+    return v
+      .map((line) => (line.trim() === "" ? "\n\n" : line.trim()))
+      .join(" ")
+      .replace(/ ?\n\n ?/g, "\n\n");
   }
   return undefined;
 }
@@ -113,31 +129,42 @@ export function validateScenario(raw: unknown, file: string, expectedName?: stri
   }
 
   const name = raw.name;
-  if (typeof name !== "string" || !NAME.test(name)) bad("name", `takes lower-case letters, digits and dashes, e.g. "split-brain" (got ${JSON.stringify(name)})`);
-  else if (expectedName !== undefined && name !== expectedName) bad("name", `is "${name}" but the file is ${expectedName}.json; name the file after the scenario`);
+  if (typeof name !== "string" || !NAME.test(name))
+    bad("name", `takes lower-case letters, digits and dashes, e.g. "split-brain" (got ${JSON.stringify(name)})`);
+  else if (expectedName !== undefined && name !== expectedName)
+    bad("name", `is "${name}" but the file is ${expectedName}.json; name the file after the scenario`);
 
   const question = raw.question;
-  if (typeof question !== "string" || question.trim() === "") bad("question", "takes one line saying what the scenario asks");
+  if (typeof question !== "string" || question.trim() === "")
+    bad("question", "takes one line saying what the scenario asks");
   else if (question.includes("\n")) bad("question", "must be one line; put the detail in reasoning");
 
   const engines: DbName[] = [];
-  if (!Array.isArray(raw.engines) || raw.engines.length === 0) bad("engines", `takes a non-empty list of ${DB_NAMES.join(", ")}`);
+  if (!Array.isArray(raw.engines) || raw.engines.length === 0)
+    bad("engines", `takes a non-empty list of ${DB_NAMES.join(", ")}`);
   else {
     for (const [i, e] of raw.engines.entries()) {
-      if (typeof e !== "string" || !(DB_NAMES as readonly string[]).includes(e)) bad(`engines[${i}]`, `must be one of ${DB_NAMES.join(", ")} (got ${JSON.stringify(e)})`);
+      if (typeof e !== "string" || !(DB_NAMES as readonly string[]).includes(e))
+        bad(`engines[${i}]`, `must be one of ${DB_NAMES.join(", ")} (got ${JSON.stringify(e)})`);
       else engines.push(e as DbName);
     }
   }
 
   const plan: Record<string, PlanValue> = {};
-  if (!isObject(raw.plan)) bad("plan", "takes an object of run options, e.g. {\"topology\": \"sentinel\", \"nemesis\": \"kill\"}");
+  if (!isObject(raw.plan))
+    bad("plan", 'takes an object of run options, e.g. {"topology": "sentinel", "nemesis": "kill"}');
   else {
     const known = planOptionShapes();
     for (const [key, value] of Object.entries(raw.plan)) {
       const field = `plan.${key}`;
       const shape = known.get(key);
       if (shape === undefined) {
-        bad(field, PERSONAL_OPTIONS.has(key) ? "is chosen by whoever runs the scenario, not by the scenario" : `is not a run option (see splitbrain run --help; write options camel-cased, e.g. timeLimit for --time-limit)`);
+        bad(
+          field,
+          PERSONAL_OPTIONS.has(key)
+            ? "is chosen by whoever runs the scenario, not by the scenario"
+            : `is not a run option (see splitbrain run --help; write options camel-cased, e.g. timeLimit for --time-limit)`,
+        );
         continue;
       }
       if (key === "db") {
@@ -145,7 +172,8 @@ export function validateScenario(raw: unknown, file: string, expectedName?: stri
         continue;
       }
       if (shape.kind === "flag") {
-        if (typeof value !== "boolean") bad(field, `is a flag (${shape.flag}): write true or false (got ${JSON.stringify(value)})`);
+        if (typeof value !== "boolean")
+          bad(field, `is a flag (${shape.flag}): write true or false (got ${JSON.stringify(value)})`);
         else if (value) plan[key] = true;
         continue;
       }
@@ -156,7 +184,11 @@ export function validateScenario(raw: unknown, file: string, expectedName?: stri
         } else plan[key] = items.map(String);
         continue;
       }
-      if (typeof value !== "string" && typeof value !== "number" && !(typeof value === "boolean" && key === "appendonly")) {
+      if (
+        typeof value !== "string" &&
+        typeof value !== "number" &&
+        !(typeof value === "boolean" && key === "appendonly")
+      ) {
         bad(field, `takes a string or number for ${shape.flag} (got ${JSON.stringify(value)})`);
         continue;
       }
@@ -171,7 +203,8 @@ export function validateScenario(raw: unknown, file: string, expectedName?: stri
 
   const observe: Record<string, Observation> = {};
   if (raw.observe !== undefined) {
-    if (!isObject(raw.observe)) bad("observe", 'takes an object of named figures, e.g. {"fullSyncs": {"log": "Full resync requested"}}');
+    if (!isObject(raw.observe))
+      bad("observe", 'takes an object of named figures, e.g. {"fullSyncs": {"log": "Full resync requested"}}');
     else {
       for (const [key, o] of Object.entries(raw.observe)) {
         const field = `observe.${key}`;
@@ -208,7 +241,11 @@ export function validateScenario(raw: unknown, file: string, expectedName?: stri
             continue;
           }
           observe[key] = { kind: "info", label, field: o.info, node: o.node };
-        } else bad(field, 'takes {"log": "<regex>"} (lines counted over the nodes\' logs) or {"info": "<field>", "node": "n2"}');
+        } else
+          bad(
+            field,
+            'takes {"log": "<regex>"} (lines counted over the nodes\' logs) or {"info": "<field>", "node": "n2"}',
+          );
       }
     }
   }
@@ -220,7 +257,10 @@ export function validateScenario(raw: unknown, file: string, expectedName?: stri
     for (const [figure, c] of Object.entries(raw.expect)) {
       const field = `expect.${figure}`;
       if (!BUILTIN_FIGURES[figure] && !observe[figure] && !(isObject(raw.observe) && figure in raw.observe)) {
-        bad(field, `is not a figure: use one of ${Object.keys(BUILTIN_FIGURES).join(", ")}, or define it under observe`);
+        bad(
+          field,
+          `is not a figure: use one of ${Object.keys(BUILTIN_FIGURES).join(", ")}, or define it under observe`,
+        );
         continue;
       }
       const condition = parseCondition(c);
@@ -231,7 +271,8 @@ export function validateScenario(raw: unknown, file: string, expectedName?: stri
 
   const steps: Step[] = [];
   if (raw.steps !== undefined) {
-    if (!Array.isArray(raw.steps)) bad("steps", 'takes a list of {"atS": 1, "target": "primary", "command": ["DEBUG", "POPULATE", "100000"]}');
+    if (!Array.isArray(raw.steps))
+      bad("steps", 'takes a list of {"atS": 1, "target": "primary", "command": ["DEBUG", "POPULATE", "100000"]}');
     else {
       for (const [i, s] of raw.steps.entries()) {
         const field = `steps[${i}]`;
@@ -242,10 +283,16 @@ export function validateScenario(raw: unknown, file: string, expectedName?: stri
         const atS = s.atS ?? 0;
         const timeoutS = s.timeoutS ?? 60;
         const target = s.target ?? "primary";
-        if (typeof atS !== "number" || !(atS >= 0)) bad(`${field}.atS`, "takes seconds since the workload began (>= 0)");
-        else if (typeof timeoutS !== "number" || !(timeoutS > 0)) bad(`${field}.timeoutS`, "takes a positive number of seconds");
+        if (typeof atS !== "number" || !(atS >= 0))
+          bad(`${field}.atS`, "takes seconds since the workload began (>= 0)");
+        else if (typeof timeoutS !== "number" || !(timeoutS > 0))
+          bad(`${field}.timeoutS`, "takes a positive number of seconds");
         else if (typeof target !== "string") bad(`${field}.target`, 'takes a target such as "primary", "all" or "n2"');
-        else if (!Array.isArray(s.command) || s.command.length === 0 || !s.command.every((x) => typeof x === "string" || typeof x === "number")) {
+        else if (
+          !Array.isArray(s.command) ||
+          s.command.length === 0 ||
+          !s.command.every((x) => typeof x === "string" || typeof x === "number")
+        ) {
           bad(`${field}.command`, 'takes the command as a list of words, e.g. ["DEBUG", "POPULATE", "100000"]');
         } else steps.push({ atS, target, command: s.command.map(String), timeoutS });
       }
@@ -253,10 +300,12 @@ export function validateScenario(raw: unknown, file: string, expectedName?: stri
   }
 
   const reasoning = text(raw.reasoning);
-  if (reasoning === undefined || reasoning.trim() === "") bad("reasoning", "takes the why: which mechanism loses (or keeps) the data, as a string or a list of sentences");
+  if (reasoning === undefined || reasoning.trim() === "")
+    bad("reasoning", "takes the why: which mechanism loses (or keeps) the data, as a string or a list of sentences");
 
   const docs: DocLink[] = [];
-  if (!Array.isArray(raw.docs) || raw.docs.length === 0) bad("docs", 'takes a list of {"title": ..., "url": ...} naming the documentation the scenario relies on');
+  if (!Array.isArray(raw.docs) || raw.docs.length === 0)
+    bad("docs", 'takes a list of {"title": ..., "url": ...} naming the documentation the scenario relies on');
   else {
     for (const [i, d] of raw.docs.entries()) {
       if (!isObject(d) || typeof d.title !== "string" || typeof d.url !== "string" || !/^https:\/\//.test(d.url)) {
@@ -274,7 +323,8 @@ export function validateScenario(raw: unknown, file: string, expectedName?: stri
   const needsFaults: string[] = [];
   if (raw.needs !== undefined) {
     const faults = isObject(raw.needs) ? raw.needs.faults : undefined;
-    if (!Array.isArray(faults) || !faults.every((f) => typeof f === "string")) bad("needs", 'takes {"faults": ["power-loss"]}: faults this build may not have yet');
+    if (!Array.isArray(faults) || !faults.every((f) => typeof f === "string"))
+      bad("needs", 'takes {"faults": ["power-loss"]}: faults this build may not have yet');
     else needsFaults.push(...(faults as string[]));
   }
 
@@ -298,6 +348,9 @@ export function validateScenario(raw: unknown, file: string, expectedName?: stri
 /** "acknowledged writes lost > 0 and failed > 0" */
 export function expectationText(s: Pick<Scenario, "expect" | "observe">): string {
   return s.expect
-    .map((e) => `${BUILTIN_FIGURES[e.figure]?.label ?? s.observe[e.figure]?.label ?? e.figure} ${describeCondition(e.condition)}`)
+    .map(
+      (e) =>
+        `${BUILTIN_FIGURES[e.figure]?.label ?? s.observe[e.figure]?.label ?? e.figure} ${describeCondition(e.condition)}`,
+    )
     .join(" and ");
 }

@@ -56,29 +56,50 @@ export function suiteTable(rows: readonly SuiteRow[], maxCell = 60): string {
     r.seconds !== undefined ? `${Math.round(r.seconds)}s` : "",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((x, i) => x.padEnd(widths[i]!)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((x, i) => x.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
 }
 
 function esc(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
+  return String(text).replace(
+    /[&<>"']/g,
+    (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!,
+  );
 }
 
-const COLOURS: Record<SuiteStatus, string> = { matched: "#2e7d32", differs: "#c62828", undecided: "#b26a00", error: "#b26a00", skipped: "#757575" };
+const COLOURS: Record<SuiteStatus, string> = {
+  matched: "#2e7d32",
+  differs: "#c62828",
+  undecided: "#b26a00",
+  error: "#b26a00",
+  skipped: "#757575",
+};
 
 /** A self-contained page (no scripts, no network): the summary table, each row linking to its run's report. */
-export function suiteHtml(rows: readonly SuiteRow[], meta: { startedAt: string; seconds: number; command: string }): string {
+export function suiteHtml(
+  rows: readonly SuiteRow[],
+  meta: { startedAt: string; seconds: number; command: string },
+): string {
   const counts = suiteCounts(rows);
-  const summary = (Object.keys(counts) as SuiteStatus[]).filter((k) => counts[k] > 0).map((k) => `${counts[k]} ${statusWord(k)}`).join(", ");
+  const summary = (Object.keys(counts) as SuiteStatus[])
+    .filter((k) => counts[k] > 0)
+    .map((k) => `${counts[k]} ${statusWord(k)}`)
+    .join(", ");
   const tr = rows
     .map((r) => {
       const link = r.runDir ? `<a href="${esc(relativeLink(r.runDir))}/report.html">report</a>` : "";
       const conds = r.conditions.length
         ? `<ul>${r.conditions.map((c) => `<li>expected ${esc(c.expected)}; observed <b>${esc(c.observed)}</b> (${esc(c.judgement)}${c.why ? `: ${esc(c.why)}` : ""})</li>`).join("")}</ul>`
         : esc(r.note ?? "");
-      return `<tr><td><b>${esc(r.scenario)}</b>${r.repeat > 1 ? ` #${r.repeat}` : ""}<br><small>${esc(r.question)}</small></td>` +
+      return (
+        `<tr><td><b>${esc(r.scenario)}</b>${r.repeat > 1 ? ` #${r.repeat}` : ""}<br><small>${esc(r.question)}</small></td>` +
         `<td style="color:${COLOURS[r.status]};font-weight:bold">${esc(statusWord(r.status))}</td><td>${conds}</td>` +
-        `<td>${r.seconds !== undefined ? `${Math.round(r.seconds)} s` : ""}</td><td>${link}</td></tr>`;
+        `<td>${r.seconds !== undefined ? `${Math.round(r.seconds)} s` : ""}</td><td>${link}</td></tr>`
+      );
     })
     .join("\n");
   return `<!doctype html>
@@ -116,14 +137,25 @@ export function suiteJunit(rows: readonly SuiteRow[], seconds: number): string {
   const counts = suiteCounts(rows);
   const cases = rows.map((r) => {
     const name = r.repeat > 1 ? `${r.scenario} #${r.repeat}` : r.scenario;
-    const detail = [r.question, ...r.conditions.map((c) => `expected: ${c.expected}; observed: ${c.observed} (${c.judgement}${c.why ? `: ${c.why}` : ""})`), ...(r.note ? [r.note] : []), ...(r.runDir ? [`run: ${r.runDir}`] : [])].join("\n");
+    const detail = [
+      r.question,
+      ...r.conditions.map(
+        (c) => `expected: ${c.expected}; observed: ${c.observed} (${c.judgement}${c.why ? `: ${c.why}` : ""})`,
+      ),
+      ...(r.note ? [r.note] : []),
+      ...(r.runDir ? [`run: ${r.runDir}`] : []),
+    ].join("\n");
     const open = `    <testcase classname="splitbrain.scenario" name="${xml(name)}" time="${(r.seconds ?? 0).toFixed(1)}">`;
     const inner =
-      r.status === "differs" ? `\n      <failure message="outcome differs from the expectation">${xml(detail)}</failure>\n    ` :
-      r.status === "undecided" ? `\n      <error message="undecided">${xml(detail)}</error>\n    ` :
-      r.status === "error" ? `\n      <error message="the run failed">${xml(detail)}</error>\n    ` :
-      r.status === "skipped" ? `\n      <skipped message="${xml(r.note ?? "skipped")}"/>\n    ` :
-      `\n      <system-out>${xml(detail)}</system-out>\n    `;
+      r.status === "differs"
+        ? `\n      <failure message="outcome differs from the expectation">${xml(detail)}</failure>\n    `
+        : r.status === "undecided"
+          ? `\n      <error message="undecided">${xml(detail)}</error>\n    `
+          : r.status === "error"
+            ? `\n      <error message="the run failed">${xml(detail)}</error>\n    `
+            : r.status === "skipped"
+              ? `\n      <skipped message="${xml(r.note ?? "skipped")}"/>\n    `
+              : `\n      <system-out>${xml(detail)}</system-out>\n    `;
     return `${open}${inner}</testcase>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>

@@ -1,10 +1,10 @@
+import { type RunningCluster, startCluster } from "../cluster/start.js";
 import type { Target, TargetAllows } from "../core/cluster.js";
+import { engineOf } from "../db/engines.js";
 import { requireDocker } from "../docker/engine.js";
 import { ensureNodeImage } from "../image/images.js";
-import { startCluster, type RunningCluster } from "../cluster/start.js";
 import type { RunPlan } from "../rundir/plan.js";
 import type { OpenOptions, PreparedTarget, TargetKind } from "./target.js";
-import { engineOf } from "../db/engines.js";
 
 /** A cluster this run starts in local (or remote) Docker and removes at the end: the default target. */
 export const dockerTarget: TargetKind = {
@@ -13,7 +13,9 @@ export const dockerTarget: TargetKind = {
   async prepare(plan: RunPlan): Promise<PreparedTarget> {
     await requireDocker();
     const spec = plan.cluster;
-    const image = spec.image ?? (await ensureNodeImage({ image: engineOf(spec.db).image, ...(spec.version ? { version: spec.version } : {}) }));
+    const image =
+      spec.image ??
+      (await ensureNodeImage({ image: engineOf(spec.db).image, ...(spec.version ? { version: spec.version } : {}) }));
     return {
       opening: `start cluster (${spec.db}, ${spec.topology})`,
       open: async (opts: OpenOptions) =>

@@ -1,6 +1,6 @@
-import type { Target } from "../core/cluster.js";
-import type { StartOptions } from "../cluster/start.js";
 import type { LazyFsOptions } from "../cluster/lazyfs.js";
+import type { StartOptions } from "../cluster/start.js";
+import type { Target } from "../core/cluster.js";
 import type { RunPlan } from "../rundir/plan.js";
 
 export type { Target };

@@ -105,7 +105,9 @@ export function emptySettings(): DurabilitySettings {
 }
 
 /** The generic part of a spec with every default filled in (src/db/spec.ts adds the engines' parts). */
-export function defaultGenericSpec(partial: Partial<ClusterSpec> & { db?: DbName; topology?: TopologyName } = {}): GenericSpec {
+export function defaultGenericSpec(
+  partial: Partial<ClusterSpec> & { db?: DbName; topology?: TopologyName } = {},
+): GenericSpec {
   const topology = partial.topology ?? "sentinel";
   const count = partial.sentinel?.count ?? SENTINEL_DEFAULTS.count;
   return {

@@ -2,22 +2,22 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
+import { adminCall } from "../../src/client/admin.js";
 import { connectClient, dialAddress, whenReady } from "../../src/client/connect.js";
 import { probeTcp } from "../../src/client/probe.js";
+import { clusterSpecFromOptions } from "../../src/cluster/options.js";
 import type { ClientReach } from "../../src/cluster/start.js";
 import { startCluster } from "../../src/cluster/start.js";
-import { clusterSpecFromOptions } from "../../src/cluster/options.js";
 import { cleanRun, leftovers } from "../../src/docker/cleanup.js";
 import { newRunId } from "../../src/docker/labels.js";
 import { parseJsonl } from "../../src/history/jsonl.js";
 import type { Op } from "../../src/history/op.js";
 import { runnerAddress, shell } from "../../src/nemesis/node-io.js";
-import { adminCall } from "../../src/client/admin.js";
-import { MASTER_NAME, SENTINEL_PORT } from "../../src/topology/layout.js";
 import type { TestRecord } from "../../src/runner/checkRun.js";
 import { planFromOptions, type RunOptions } from "../../src/runner/plan.js";
 import { Progress } from "../../src/runner/progress.js";
 import { runPlan } from "../../src/runner/run.js";
+import { MASTER_NAME, SENTINEL_PORT } from "../../src/topology/layout.js";
 import { describeE2e, e2eEnvironment } from "./support/environment.js";
 
 /**
@@ -94,7 +94,9 @@ async function expectSound(r: Ran): Promise<void> {
   expect(Object.keys(client.runnerSeenAs).sort()).toEqual([...names].sort());
   const w = partitionWindow(r.ops);
   expect(w.cut.length).toBeGreaterThan(0);
-  const during = r.ops.filter((o) => o.process !== "nemesis" && o.type !== "invoke" && o.time! > w.from && o.time! < w.to);
+  const during = r.ops.filter(
+    (o) => o.process !== "nemesis" && o.type !== "invoke" && o.time! > w.from && o.time! < w.to,
+  );
   expect(during.filter((o) => o.type === "ok" && w.cut.includes(o.node ?? ""))).toEqual([]);
   const published = Object.values(client.published ?? {}).flatMap((ports) => Object.values(ports));
   for (const addr of published) {
@@ -139,7 +141,12 @@ describeE2e("client modes (direct and published) under partitions that cut the r
     expect(direct.test.cluster.client.mode).toBe("direct");
     expect(direct.test.cluster.client.published).toBeUndefined();
     await expectSound(direct);
-    const published = await run({ topology: "cluster", clientMode: "published", replicas: "1", clusterNodeTimeout: "10000" });
+    const published = await run({
+      topology: "cluster",
+      clientMode: "published",
+      replicas: "1",
+      clusterNodeTimeout: "10000",
+    });
     expect(published.test.cluster.client.mode).toBe("published");
     await expectSound(published);
     expect(direct.valid).toBe(true);
@@ -149,7 +156,11 @@ describeE2e("client modes (direct and published) under partitions that cut the r
   it("auto picks published when the probe cannot reach the node; clients follow a Sentinel failover through it", async () => {
     const runId = newRunId();
     runIds.push(runId);
-    const spec = clusterSpecFromOptions({ topology: "sentinel", dataSize: "64m", ...(env.image ? { image: env.image } : {}) });
+    const spec = clusterSpecFromOptions({
+      topology: "sentinel",
+      dataSize: "64m",
+      ...(env.image ? { image: env.image } : {}),
+    });
     let rule = "";
     const cluster = await startCluster(spec, {
       runId,
@@ -186,7 +197,10 @@ describeE2e("client modes (direct and published) under partitions that cut the r
         const deadline = Date.now() + 30_000;
         let moved: string | undefined;
         while (Date.now() < deadline && moved === undefined) {
-          const ok = await client.set("k", "after").then(() => true, () => false);
+          const ok = await client.set("k", "after").then(
+            () => true,
+            () => false,
+          );
           if (ok && servedBy() !== "n1") moved = servedBy();
           else await new Promise((r) => setTimeout(r, 200));
         }
@@ -211,8 +225,17 @@ describeE2e("client modes (direct and published) under partitions that cut the r
   it("published cluster: after CLUSTER FAILOVER the slot map (container addresses) is translated to the new primary", async () => {
     const runId = newRunId();
     runIds.push(runId);
-    const spec = clusterSpecFromOptions({ topology: "cluster", replicas: "1", dataSize: "64m", ...(env.image ? { image: env.image } : {}) });
-    const cluster = await startCluster(spec, { runId, resultsDir: mkdtempSync(join(resultsRoot, "cluster-")), clientMode: "published" });
+    const spec = clusterSpecFromOptions({
+      topology: "cluster",
+      replicas: "1",
+      dataSize: "64m",
+      ...(env.image ? { image: env.image } : {}),
+    });
+    const cluster = await startCluster(spec, {
+      runId,
+      resultsDir: mkdtempSync(join(resultsRoot, "cluster-")),
+      clientMode: "published",
+    });
     try {
       expect(cluster.reach.mode).toBe("published");
       const map = cluster.endpoints.addressMap!;
@@ -231,17 +254,27 @@ describeE2e("client modes (direct and published) under partitions that cut the r
       const client = connectClient(cluster.endpoints, { opTimeoutMs: 1000 });
       try {
         await whenReady(client, 5000);
-        const masters = () => (client as unknown as { nodes(role: string): Array<{ options: { host: string; port: number } }> }).nodes("master").map((n) => n.options.port);
+        const masters = () =>
+          (client as unknown as { nodes(role: string): Array<{ options: { host: string; port: number } }> })
+            .nodes("master")
+            .map((n) => n.options.port);
         expect(masters()).toContain(portOf("n1"));
         const r = cluster.nodes.find((n) => n.name === replica)!;
         await adminCall(r.ip, r.port, ["CLUSTER", "FAILOVER"]);
         // A key in n1's slots (0-5460): writes must end up on the promoted replica's published port.
         let key = "";
-        for (let i = 0; key === "" && i < 1000; i++) if (Number(await client.cluster("KEYSLOT", `k${i}`)) <= 5460) key = `k${i}`;
+        for (let i = 0; key === "" && i < 1000; i++)
+          if (Number(await client.cluster("KEYSLOT", `k${i}`)) <= 5460) key = `k${i}`;
         const deadline = Date.now() + 30_000;
         let ok = false;
         while (Date.now() < deadline && !ok) {
-          ok = (await client.set(key, "v").then(() => true, () => false)) && masters().includes(portOf(replica!)) && !masters().includes(portOf("n1"));
+          ok =
+            (await client.set(key, "v").then(
+              () => true,
+              () => false,
+            )) &&
+            masters().includes(portOf(replica!)) &&
+            !masters().includes(portOf("n1"));
           if (!ok) await new Promise((res) => setTimeout(res, 200));
         }
         expect(ok, `writes to ${key} reached ${replica} through its published port`).toBe(true);

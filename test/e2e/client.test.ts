@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setChecker } from "../../src/checker/set.js";
 import { connectClient, whenReady } from "../../src/client/connect.js";
 import type { Durability } from "../../src/client/durability.js";
-import { perform } from "../../src/runner/perform.js";
 import { Session } from "../../src/client/session.js";
 import { clusterSpecFromOptions } from "../../src/cluster/options.js";
-import { startCluster, type RunningCluster } from "../../src/cluster/start.js";
+import { type RunningCluster, startCluster } from "../../src/cluster/start.js";
 import type { Node } from "../../src/core/cluster.js";
 import type { History, Op } from "../../src/history/op.js";
+import { perform } from "../../src/runner/perform.js";
 import { createWorkload } from "../../workloads/index.js";
 import type { RedisClient } from "../../workloads/workload.js";
 
@@ -28,7 +28,10 @@ let resultsDir = "";
 const clients: RedisClient[] = [];
 
 async function clientFor(node: Node): Promise<RedisClient> {
-  const c = connectClient({ kind: "single", host: node.ip, port: node.port, node: node.name }, { opTimeoutMs: OP_TIMEOUT });
+  const c = connectClient(
+    { kind: "single", host: node.ip, port: node.port, node: node.name },
+    { opTimeoutMs: OP_TIMEOUT },
+  );
   clients.push(c);
   await whenReady(c, 10_000);
   return c;
@@ -42,11 +45,23 @@ function session(c: RedisClient, durability: Durability = { kind: "primary" }): 
 class Recorder {
   readonly history: History = [];
   private nextProcess = 0;
-  async run(s: Session, workload: ReturnType<typeof createWorkload>, inv: { f: string; key?: string | number; value?: unknown }) {
+  async run(
+    s: Session,
+    workload: ReturnType<typeof createWorkload>,
+    inv: { f: string; key?: string | number; value?: unknown },
+  ) {
     const process = this.nextProcess++;
     this.history.push({ index: this.history.length, process, type: "invoke", ...inv } as Op);
     const o = await perform(s, workload, inv, 5_000);
-    this.history.push({ index: this.history.length, process, type: o.type, f: inv.f, key: inv.key, value: o.value ?? inv.value, error: o.error } as Op);
+    this.history.push({
+      index: this.history.length,
+      process,
+      type: o.type,
+      f: inv.f,
+      key: inv.key,
+      value: o.value ?? inv.value,
+      error: o.error,
+    } as Op);
     return o;
   }
 }
@@ -75,14 +90,32 @@ describe.skipIf(image === undefined)("honest client against real Redis (replicat
   it("a write to the replica is refused with READONLY: fail, on that node", async () => {
     const w = createWorkload("register");
     const o = await perform(session(await clientFor(replica)), w, { f: "write", key: "register:{0}", value: 1 }, 5_000);
-    expect(o).toMatchObject({ type: "fail", error: expect.stringMatching(/^READONLY/), node: `${replica.ip}:${replica.port}` });
+    expect(o).toMatchObject({
+      type: "fail",
+      error: expect.stringMatching(/^READONLY/),
+      node: `${replica.ip}:${replica.port}`,
+    });
   });
 
   it("WAIT reaching the replica is ok; WAIT for more replicas than exist is info", async () => {
     const w = createWorkload("register");
     const c = await clientFor(primary);
-    expect((await perform(session(c, { kind: "wait", replicas: 1, timeoutMs: 2_000 }), w, { f: "write", key: "register:{1}", value: 1 }, 5_000)).type).toBe("ok");
-    const short = await perform(session(c, { kind: "wait", replicas: 2, timeoutMs: 200 }), w, { f: "write", key: "register:{1}", value: 2 }, 5_000);
+    expect(
+      (
+        await perform(
+          session(c, { kind: "wait", replicas: 1, timeoutMs: 2_000 }),
+          w,
+          { f: "write", key: "register:{1}", value: 1 },
+          5_000,
+        )
+      ).type,
+    ).toBe("ok");
+    const short = await perform(
+      session(c, { kind: "wait", replicas: 2, timeoutMs: 200 }),
+      w,
+      { f: "write", key: "register:{1}", value: 2 },
+      5_000,
+    );
     expect(short).toMatchObject({ type: "info", error: expect.stringMatching(/WAIT reached 1 of 2/) });
   });
 

@@ -15,7 +15,9 @@ const image = process.env.SPLITBRAIN_TEST_IMAGE ?? (await findNodeImage("redis")
 const required = process.env.SPLITBRAIN_REQUIRE_DOCKER === "1";
 const docker = await dockerAvailable();
 if (required && (!docker.ok || !image)) {
-  throw new Error(`SPLITBRAIN_REQUIRE_DOCKER=1 but ${!docker.ok ? `Docker is unreachable (${docker.error})` : "no Redis node image (set SPLITBRAIN_TEST_IMAGE or run splitbrain image build --db redis --offline)"}`);
+  throw new Error(
+    `SPLITBRAIN_REQUIRE_DOCKER=1 but ${!docker.ok ? `Docker is unreachable (${docker.error})` : "no Redis node image (set SPLITBRAIN_TEST_IMAGE or run splitbrain image build --db redis --offline)"}`,
+  );
 }
 const resultsRoot = mkdtempSync(join(tmpdir(), "splitbrain-e2e-interrupt-"));
 const runIds: string[] = [];
@@ -58,7 +60,14 @@ describe.skipIf(!docker.ok || image === undefined)("interrupted cluster set-up",
     const runId = newRun("sigint");
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", fileURLToPath(new URL("./cluster-interrupt.child.ts", import.meta.url)), runId, image as string, join(resultsRoot, runId)],
+      [
+        "--import",
+        "tsx",
+        fileURLToPath(new URL("./cluster-interrupt.child.ts", import.meta.url)),
+        runId,
+        image as string,
+        join(resultsRoot, runId),
+      ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";

@@ -4,13 +4,13 @@ import { join } from "node:path";
 import { Cluster as ClusterClient, Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { adminCall } from "../../src/client/admin.js";
-import { clusterSpecFromOptions, type ClusterOptions } from "../../src/cluster/options.js";
-import { startCluster, type RunningCluster } from "../../src/cluster/start.js";
+import { type ClusterOptions, clusterSpecFromOptions } from "../../src/cluster/options.js";
+import { type RunningCluster, startCluster } from "../../src/cluster/start.js";
 import type { Node } from "../../src/core/cluster.js";
 import { parseRole } from "../../src/db/info.js";
+import { leftovers } from "../../src/docker/cleanup.js";
 import { dockerAvailable } from "../../src/docker/engine.js";
 import { findNodeImage } from "../../src/image/images.js";
-import { leftovers } from "../../src/docker/cleanup.js";
 
 /**
  * Every Redis topology for real, in the offline node image (SPLITBRAIN_TEST_IMAGE): writes go through the primary
@@ -21,7 +21,9 @@ const image = process.env.SPLITBRAIN_TEST_IMAGE ?? (await findNodeImage("redis")
 const required = process.env.SPLITBRAIN_REQUIRE_DOCKER === "1";
 const docker = await dockerAvailable();
 if (required && (!docker.ok || !image)) {
-  throw new Error(`SPLITBRAIN_REQUIRE_DOCKER=1 but ${!docker.ok ? `Docker is unreachable (${docker.error})` : "no Redis node image (set SPLITBRAIN_TEST_IMAGE or run splitbrain image build --db redis --offline)"}`);
+  throw new Error(
+    `SPLITBRAIN_REQUIRE_DOCKER=1 but ${!docker.ok ? `Docker is unreachable (${docker.error})` : "no Redis node image (set SPLITBRAIN_TEST_IMAGE or run splitbrain image build --db redis --offline)"}`,
+  );
 }
 const runnable = docker.ok && image !== undefined;
 
@@ -47,7 +49,13 @@ async function finish(c: RunningCluster): Promise<void> {
 }
 
 function direct(node: Node): Redis {
-  const r = new Redis({ host: node.ip, port: node.port, lazyConnect: false, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const r = new Redis({
+    host: node.ip,
+    port: node.port,
+    lazyConnect: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  });
   r.on("error", () => undefined);
   clients.push(r);
   return r;
@@ -114,7 +122,10 @@ describe.skipIf(!runnable)("Redis topologies in Docker", () => {
     expect(c.endpoints).toEqual({ kind: "single", host: p.ip, port: 6379, node: "n1" });
     // The sync delay set only to start sooner is the engine's default again, running and in the file a restart reads.
     for (const n of c.nodes) {
-      expect(await adminCall(n.ip, n.port, ["CONFIG", "GET", "repl-diskless-sync-delay"])).toEqual(["repl-diskless-sync-delay", "5"]);
+      expect(await adminCall(n.ip, n.port, ["CONFIG", "GET", "repl-diskless-sync-delay"])).toEqual([
+        "repl-diskless-sync-delay",
+        "5",
+      ]);
       const conf = await (n as Node).exec(["cat", n.launches.find((l) => l.process === "db")!.files[0]!.path]);
       expect(conf.stdout).not.toMatch(/^repl-diskless-sync-delay/m);
     }
@@ -132,7 +143,11 @@ describe.skipIf(!runnable)("Redis topologies in Docker", () => {
     expect(c.sentinels).toHaveLength(3);
     if (c.endpoints.kind !== "sentinel") throw new Error("expected Sentinel endpoints");
     const viaSentinel = () => {
-      const r = new Redis({ sentinels: (c.endpoints as { sentinels: Array<{ host: string; port: number }> }).sentinels, name: "splitbrain", maxRetriesPerRequest: 1 });
+      const r = new Redis({
+        sentinels: (c.endpoints as { sentinels: Array<{ host: string; port: number }> }).sentinels,
+        name: "splitbrain",
+        maxRetriesPerRequest: 1,
+      });
       r.on("error", () => undefined);
       clients.push(r);
       return r;
@@ -156,7 +171,9 @@ describe.skipIf(!runnable)("Redis topologies in Docker", () => {
     const w2 = viaSentinel();
     expect(await w2.set("sk", "after")).toBe("OK");
     expect(await readOn(next, "sk")).toBe("after");
-    expect(await eventually("old primary to follow", async () => ((await readOn(old, "sk")) === "after" ? true : undefined))).toBe(true);
+    expect(
+      await eventually("old primary to follow", async () => ((await readOn(old, "sk")) === "after" ? true : undefined)),
+    ).toBe(true);
     w2.disconnect();
     await finish(c);
     const s1 = join(resultsRoot, c.runId, "nodes", "s1");
@@ -184,7 +201,11 @@ describe.skipIf(!runnable)("Redis topologies in Docker", () => {
       const slot = Number(await cc.call("CLUSTER", "KEYSLOT", k));
       const owner = c.nodes.find((n) => ownsSlotAtStart(n, slot))!;
       const replica = replicaOf.get(owner.ip)!;
-      expect(await eventually(`${k} on ${replica.name}`, async () => ((await readOn(replica, k, true)) === `v-${k}` ? true : undefined))).toBe(true);
+      expect(
+        await eventually(`${k} on ${replica.name}`, async () =>
+          (await readOn(replica, k, true)) === `v-${k}` ? true : undefined,
+        ),
+      ).toBe(true);
     }
 
     const promoted = replicaOf.get(c.nodes[0]!.ip)!;

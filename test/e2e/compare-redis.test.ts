@@ -19,8 +19,22 @@ const resultsRoot = mkdtempSync(join(tmpdir(), "splitbrain-e2e-compare-"));
 afterAll(() => rmSync(resultsRoot, { recursive: true, force: true }));
 
 const SHORT = [
-  "--time-limit", "5", "--nemesis-interval", "2", "--recovery-time", "0", "--down-after-ms", "1000",
-  "--concurrency", "4", "--data-size", "64m", "--seed", "21", "--results", resultsRoot,
+  "--time-limit",
+  "5",
+  "--nemesis-interval",
+  "2",
+  "--recovery-time",
+  "0",
+  "--down-after-ms",
+  "1000",
+  "--concurrency",
+  "4",
+  "--data-size",
+  "64m",
+  "--seed",
+  "21",
+  "--results",
+  resultsRoot,
   ...(env.image ? ["--image", env.image] : []),
 ];
 
@@ -49,12 +63,29 @@ const quietly = async (argv: string[]): Promise<number> => {
 
 describeE2e("compare and audit on real Redis", env, () => {
   it("compare: two settings side by side, with lost writes, availability, latency and memory per node", async () => {
-    const code = await quietly(["compare", "--measure", "--workload", "set", "--nemesis", "partition", "--partition", "isolate-primary", ...SHORT, "--against", "wait=0", "--against", "wait=2,min-replicas-to-write=1"]);
+    const code = await quietly([
+      "compare",
+      "--measure",
+      "--workload",
+      "set",
+      "--nemesis",
+      "partition",
+      "--partition",
+      "isolate-primary",
+      ...SHORT,
+      "--against",
+      "wait=0",
+      "--against",
+      "wait=2,min-replicas-to-write=1",
+    ]);
     expect(code).toBe(0);
     const dir = outputDir("compare");
     const json = JSON.parse(readFileSync(join(dir, "compare.json"), "utf8")) as { seed: number; runs: SequencedRun[] };
     expect(json.seed).toBe(21);
-    expect(json.runs.map((r) => [r.label, r.status])).toEqual([["wait=0", "done"], ["wait=2,min-replicas-to-write=1", "done"]]);
+    expect(json.runs.map((r) => [r.label, r.status])).toEqual([
+      ["wait=0", "done"],
+      ["wait=2,min-replicas-to-write=1", "done"],
+    ]);
     const [base, safe] = json.runs.map((r) => r.figures!);
     for (const f of [base!, safe!]) {
       expect(f.ok).toBeGreaterThan(50);
@@ -67,16 +98,32 @@ describeE2e("compare and audit on real Redis", env, () => {
     // WAIT 2 acknowledges a write only once both replicas have it, so whichever replica is promoted keeps it.
     expect(safe!.lostAcknowledged).toBe(0);
     const html = readFileSync(join(dir, "compare.html"), "utf8");
-    expect(html).toContain(`<td class="${base!.lostAcknowledged! > 0 ? "bad" : "good"}">${base!.lostAcknowledged}</td>`);
+    expect(html).toContain(
+      `<td class="${base!.lostAcknowledged! > 0 ? "bad" : "good"}">${base!.lostAcknowledged}</td>`,
+    );
     expect(html).toContain(`<td class="good">0</td>`);
     for (const r of json.runs) expect(html).toContain(`href="${r.runDir!.split("/").pop()}/`);
   }, 240_000);
 
   it("audit: a 2x2 matrix of WAIT and min-replicas, one repeat, tabulated against the baseline", async () => {
-    const code = await quietly(["audit", "--measure", "--matrix", "wait=0,2", "--matrix", "min-replicas-to-write=0,1", "--repeat", "1", ...SHORT]);
+    const code = await quietly([
+      "audit",
+      "--measure",
+      "--matrix",
+      "wait=0,2",
+      "--matrix",
+      "min-replicas-to-write=0,1",
+      "--repeat",
+      "1",
+      ...SHORT,
+    ]);
     expect(code).toBe(0);
     const dir = outputDir("audit");
-    const json = JSON.parse(readFileSync(join(dir, "audit.json"), "utf8")) as { cells: AuditCell[]; conclusion: string[]; runs: SequencedRun[] };
+    const json = JSON.parse(readFileSync(join(dir, "audit.json"), "utf8")) as {
+      cells: AuditCell[];
+      conclusion: string[];
+      runs: SequencedRun[];
+    };
     expect(json.cells.map((c) => [c.label, c.measured])).toEqual([
       ["wait=0 min-replicas-to-write=0", 1],
       ["wait=0 min-replicas-to-write=1", 1],
@@ -97,7 +144,9 @@ describeE2e("compare and audit on real Redis", env, () => {
   it("leaves nothing labelled with any of its runs behind", async () => {
     const runDirs = ["compare", "audit"].flatMap((kind) => {
       const dir = outputDir(kind);
-      return readdirSync(dir).filter((d) => /^\d{8}T\d{6}Z-/.test(d)).map((d) => join(dir, d));
+      return readdirSync(dir)
+        .filter((d) => /^\d{8}T\d{6}Z-/.test(d))
+        .map((d) => join(dir, d));
     });
     expect(runDirs).toHaveLength(6);
     for (const d of runDirs) {

@@ -10,7 +10,7 @@ import type { Op } from "../../src/history/op.js";
 import type { TestRecord } from "../../src/runner/checkRun.js";
 import { planFromOptions, type RunOptions } from "../../src/runner/plan.js";
 import { Progress } from "../../src/runner/progress.js";
-import { runPlan, type RunHooks, type RunOutcome } from "../../src/runner/run.js";
+import { type RunHooks, type RunOutcome, runPlan } from "../../src/runner/run.js";
 import { describeDragonfly, dragonflyEnvironment } from "./support/dragonfly.js";
 
 /**
@@ -90,12 +90,21 @@ afterAll(async () => {
 
 describeDragonfly("faults on Dragonfly through splitbrain run", env, () => {
   it("sentinel, isolate-primary: whatever is lost was acknowledged, by the cut-off primary, during the partition", async () => {
-    const r = await run({ topology: "sentinel", replicas: "1", nemesis: "partition", partition: "isolate-primary", downAfterMs: "1000" });
+    const r = await run({
+      topology: "sentinel",
+      replicas: "1",
+      nemesis: "partition",
+      partition: "isolate-primary",
+      downAfterMs: "1000",
+    });
     const started = nemesisOk(r.ops, "start-partition");
-    const startInvoked = r.ops.find((o) => o.process === "nemesis" && o.f === "start-partition" && o.type === "invoke")!.time!;
+    const startInvoked = r.ops.find((o) => o.process === "nemesis" && o.f === "start-partition" && o.type === "invoke")!
+      .time!;
     nemesisOk(r.ops, "stop-partition");
     const grudge = (started.value as { grudge: Record<string, string[]> }).grudge;
-    const isolated = Object.keys(grudge).find((n) => /^n\d$/.test(n) && grudge[n]!.length === Object.keys(grudge).length - 1)!;
+    const isolated = Object.keys(grudge).find(
+      (n) => /^n\d$/.test(n) && grudge[n]!.length === Object.keys(grudge).length - 1,
+    )!;
     expect(isolated).toBe("n1");
     const byInvoke = adds(r.ops);
     expect([...byInvoke.values()].filter((a) => a.done?.type === "ok").length).toBeGreaterThan(100);

@@ -3,13 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import type { SetResult } from "../../src/checker/set.js";
-import { UsageError } from "../../src/core/exit.js";
 import { adminCall } from "../../src/client/admin.js";
+import { UsageError } from "../../src/core/exit.js";
+import type { IoBackendChoice } from "../../src/db/dragonfly/io.js";
+import { parseInfo } from "../../src/db/info.js";
 import { leftovers } from "../../src/docker/cleanup.js";
 import { parseJsonl } from "../../src/history/jsonl.js";
 import type { Op } from "../../src/history/op.js";
-import type { IoBackendChoice } from "../../src/db/dragonfly/io.js";
-import { parseInfo } from "../../src/db/info.js";
 import type { TestRecord } from "../../src/runner/checkRun.js";
 import { planFromOptions, type RunOptions } from "../../src/runner/plan.js";
 import { Progress } from "../../src/runner/progress.js";
@@ -67,7 +67,13 @@ describeDragonfly("Dragonfly topologies end to end", env, () => {
   it("single: flags reach the server, the I/O engine is recorded, no false alarm, nothing left", async () => {
     const seen: Record<string, string> = {};
     const plan = planFromOptions(
-      options({ topology: "single", proactorThreads: "2", maxmemory: "512mb", snapshotCron: "*/5 * * * *", dbfilename: "snap" }),
+      options({
+        topology: "single",
+        proactorThreads: "2",
+        maxmemory: "512mb",
+        snapshotCron: "*/5 * * * *",
+        dbfilename: "snap",
+      }),
     );
     const out = await runPlan(plan, {
       progress: quiet,
@@ -81,7 +87,13 @@ describeDragonfly("Dragonfly topologies end to end", env, () => {
         seen.thread_count = info.thread_count!;
       },
     });
-    expect(seen).toEqual({ maxmemory: String(512 * 2 ** 20), snapshot_cron: "*/5 * * * *", dbfilename: "snap", dir: "/data", thread_count: "2" });
+    expect(seen).toEqual({
+      maxmemory: String(512 * 2 ** 20),
+      snapshot_cron: "*/5 * * * *",
+      dbfilename: "snap",
+      dir: "/data",
+      thread_count: "2",
+    });
     expect(out.valid).toBe(true);
     const set = out.results.checkers.find((c) => c.checker === "set")!.result as SetResult;
     expect(set.lost).toEqual([]);
@@ -97,7 +109,9 @@ describeDragonfly("Dragonfly topologies end to end", env, () => {
   }, 60_000);
 
   it("--memlock below what io_uring needs: the run goes on over epoll, and test.json says so and why", async () => {
-    const out = await runPlan(planFromOptions(options({ topology: "single", memlock: "65536", timeLimit: "1" })), { progress: quiet });
+    const out = await runPlan(planFromOptions(options({ topology: "single", memlock: "65536", timeLimit: "1" })), {
+      progress: quiet,
+    });
     expect(out.valid).toBe(true);
     const test = recordOf(out.dir.path);
     expect(test.cluster.runtime?.ioBackend).toMatchObject({ multiplexingApi: "epoll", forceEpoll: false });
@@ -125,16 +139,23 @@ describeDragonfly("Dragonfly topologies end to end", env, () => {
   }, 60_000);
 
   it("sentinel: Redis Sentinels watch Dragonfly, healthy, valid, nothing left", async () => {
-    const out = await runPlan(planFromOptions(options({ topology: "sentinel", replicas: "1", workload: "set,register" })), {
-      progress: quiet,
-      duringWorkload: async (cluster) => {
-        const s = cluster.sentinels[0]!;
-        const master = (await adminCall(s.ip, 26379, ["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"])) as string[];
-        expect(master[0]).toBe(cluster.nodes[0]!.ip);
-        const replicas = (await adminCall(s.ip, 26379, ["SENTINEL", "REPLICAS", "mymaster"])) as unknown[];
-        expect(replicas.length).toBe(1);
+    const out = await runPlan(
+      planFromOptions(options({ topology: "sentinel", replicas: "1", workload: "set,register" })),
+      {
+        progress: quiet,
+        duringWorkload: async (cluster) => {
+          const s = cluster.sentinels[0]!;
+          const master = (await adminCall(s.ip, 26379, [
+            "SENTINEL",
+            "GET-MASTER-ADDR-BY-NAME",
+            "mymaster",
+          ])) as string[];
+          expect(master[0]).toBe(cluster.nodes[0]!.ip);
+          const replicas = (await adminCall(s.ip, 26379, ["SENTINEL", "REPLICAS", "mymaster"])) as unknown[];
+          expect(replicas.length).toBe(1);
+        },
       },
-    });
+    );
     expect(out.valid).toBe(true);
     const test = recordOf(out.dir.path);
     expect(Object.keys(test.cluster.capabilities)).toEqual(["n1", "n2"]);
@@ -159,9 +180,12 @@ describeDragonfly("Dragonfly topologies end to end", env, () => {
   }, 30_000);
 
   it("WAITAOF is refused by asking the server, before any op runs", async () => {
-    const err = await runPlan(planFromOptions(options({ topology: "replicated", replicas: "1", waitaof: ["0", "1"] })), {
-      progress: quiet,
-    }).then(
+    const err = await runPlan(
+      planFromOptions(options({ topology: "replicated", replicas: "1", waitaof: ["0", "1"] })),
+      {
+        progress: quiet,
+      },
+    ).then(
       () => "ran",
       (e: unknown) => e,
     );

@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { UsageError } from "../../src/core/exit.js";
 import type { DbName } from "../../src/core/cluster.js";
+import { UsageError } from "../../src/core/exit.js";
 import type { Capabilities } from "../../src/db/capabilities.js";
 import { leftovers } from "../../src/docker/cleanup.js";
 import { parseJsonl } from "../../src/history/jsonl.js";
@@ -46,7 +46,13 @@ function runIdOf(dirName: string): string {
 }
 
 // Replicated with AOF fsynced on every write: WAITAOF 1 1 can then be met at once whenever the replica is up.
-const WAITAOF: Partial<RunOptions> = { topology: "replicated", replicas: "1", appendonly: "yes", appendfsync: "always", waitaof: ["1", "1"] };
+const WAITAOF: Partial<RunOptions> = {
+  topology: "replicated",
+  replicas: "1",
+  appendonly: "yes",
+  appendfsync: "always",
+  waitaof: ["1", "1"],
+};
 
 for (const target of [
   { db: "redis" as const, version: "8.0", label: "Redis 8.0" },
@@ -59,7 +65,10 @@ for (const target of [
       const ops = parseJsonl(readFileSync(join(out.dir.path, "history.jsonl"), "utf8"), "history.jsonl").history;
       const acked = ops.filter((o) => o.type === "ok" && o.f === "add").length;
       expect(acked).toBeGreaterThan(20);
-      const test = JSON.parse(readFileSync(out.dir.testPath, "utf8")) as { runId: string; cluster: { capabilities: Record<string, Capabilities> } };
+      const test = JSON.parse(readFileSync(out.dir.testPath, "utf8")) as {
+        runId: string;
+        cluster: { capabilities: Record<string, Capabilities> };
+      };
       expect(Object.values(test.cluster.capabilities).every((c) => c.commands.waitaof === true)).toBe(true);
       expect(out.valid).toBe(true);
       expect(await leftovers(test.runId)).toEqual({ containers: [], networks: [], volumes: [] });
@@ -76,7 +85,9 @@ describeE2e("WAITAOF on Redis 7.0", redis70, () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(UsageError);
-    expect((err as UsageError).message).toMatch(/--waitaof needs the WAITAOF command, which redis 7\.0\.\d+ does not offer/);
+    expect((err as UsageError).message).toMatch(
+      /--waitaof needs the WAITAOF command, which redis 7\.0\.\d+ does not offer/,
+    );
     for (const dir of readdirSync(resultsRoot).filter((d) => d.includes("-redis-replicated-"))) {
       expect(await leftovers(runIdOf(dir))).toEqual({ containers: [], networks: [], volumes: [] });
     }
@@ -86,9 +97,19 @@ describeE2e("WAITAOF on Redis 7.0", redis70, () => {
 const valkey = await e2eEnvironment({ db: "valkey" });
 describeE2e("Valkey cluster topology", valkey, () => {
   it("forms a 3-shard cluster of Valkey nodes that takes writes, valid without faults", async () => {
-    const out = await runPlan(planFromOptions(options("valkey", valkey.image!, { topology: "cluster", workload: "register,set", concurrency: "6", timeLimit: "3" })), {
-      progress: quiet,
-    });
+    const out = await runPlan(
+      planFromOptions(
+        options("valkey", valkey.image!, {
+          topology: "cluster",
+          workload: "register,set",
+          concurrency: "6",
+          timeLimit: "3",
+        }),
+      ),
+      {
+        progress: quiet,
+      },
+    );
     const test = JSON.parse(readFileSync(out.dir.testPath, "utf8")) as {
       runId: string;
       cluster: { capabilities: Record<string, Capabilities>; timings: Record<string, number> };
@@ -102,7 +123,9 @@ describeE2e("Valkey cluster topology", valkey, () => {
     // Writes landed on more than one shard primary: the cluster really is sharded.
     expect(new Set(okWrites.map((o) => o.node)).size).toBeGreaterThan(1);
     expect(out.valid).toBe(true);
-    console.log(`Valkey ${caps[0]!.version} cluster: start ${test.cluster.timings.total} ms, ${okWrites.length} acknowledged writes`);
+    console.log(
+      `Valkey ${caps[0]!.version} cluster: start ${test.cluster.timings.total} ms, ${okWrites.length} acknowledged writes`,
+    );
     expect(await leftovers(test.runId)).toEqual({ containers: [], networks: [], volumes: [] });
   }, 90_000);
 });

@@ -73,7 +73,9 @@ for (const target of ENGINES) {
       }
 
       const ops = parseJsonl(readFileSync(join(out.dir.path, "history.jsonl"), "utf8"), "history.jsonl").history;
-      const ackedAdds = new Set(ops.filter((o) => o.type === "ok" && o.f === "add").map((o) => `${o.key}/${String(o.value)}`));
+      const ackedAdds = new Set(
+        ops.filter((o) => o.type === "ok" && o.f === "add").map((o) => `${o.key}/${String(o.value)}`),
+      );
       expect(ackedAdds.size).toBeGreaterThan(100);
       const set = out.results.checkers.find((c) => c.checker === "set")!.result as SetResult;
       for (const l of set.lost) expect(ackedAdds.has(`${l.key}/${l.element}`)).toBe(true);

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
 import { Redis } from "ioredis";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { cleanRun, leftovers } from "../../src/docker/cleanup.js";
+import { createNodeContainer, execDetached, execIn, type NodeContainer } from "../../src/docker/container.js";
 import { newRunId } from "../../src/docker/labels.js";
 import { createRunNetwork, type RunNetwork } from "../../src/docker/network.js";
-import { createNodeContainer, execDetached, execIn, type NodeContainer } from "../../src/docker/container.js";
-import { cleanRun, leftovers } from "../../src/docker/cleanup.js";
 import { describeE2e, e2eEnvironment } from "./support/environment.js";
 
 /**
@@ -28,17 +28,27 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`,
+  );
 }
 
 async function ok(node: NodeContainer, cmd: string[]): Promise<string> {
   const r = await execIn(node.id, cmd, { timeoutMs: 15_000 });
-  if (r.exitCode !== 0) throw new Error(`${cmd.join(" ")} on ${node.name} exited ${r.exitCode}: ${r.stderr || r.stdout}`);
+  if (r.exitCode !== 0)
+    throw new Error(`${cmd.join(" ")} on ${node.name} exited ${r.exitCode}: ${r.stderr || r.stdout}`);
   return r.stdout;
 }
 
 function client(node: NodeContainer): Redis {
-  const r = new Redis({ host: node.ip, port: 6379, lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2_000, retryStrategy: () => 200 });
+  const r = new Redis({
+    host: node.ip,
+    port: 6379,
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    retryStrategy: () => 200,
+  });
   // Refused connections before the server is up are expected; waitFor reports the last one if it never comes up.
   r.on("error", () => undefined);
   return r;
@@ -54,11 +64,18 @@ describeE2e("foundation: two Redis nodes, replication, partition and heal", env,
 
   beforeAll(async () => {
     network = await createRunNetwork(runId);
-    [n1, n2] = await Promise.all(
+    [n1, n2] = (await Promise.all(
       [1, 2].map((i) =>
-        createNodeContainer({ runId, name: `n${i}`, image: env.image!, ip: network.ipFor(i), network: network.name, tmpfsDataSize: "64m" }),
+        createNodeContainer({
+          runId,
+          name: `n${i}`,
+          image: env.image!,
+          ip: network.ipFor(i),
+          network: network.name,
+          tmpfsDataSize: "64m",
+        }),
       ),
-    ) as [NodeContainer, NodeContainer];
+    )) as [NodeContainer, NodeContainer];
     for (const node of [n1, n2]) {
       await execDetached(node.id, [
         "sh",
@@ -69,7 +86,9 @@ describeE2e("foundation: two Redis nodes, replication, partition and heal", env,
     }
     c1 = client(n1);
     c2 = client(n2);
-    await waitFor("both servers to answer PING", 15_000, async () => ((await c1.ping()) === "PONG" && (await c2.ping()) === "PONG" ? true : undefined));
+    await waitFor("both servers to answer PING", 15_000, async () =>
+      (await c1.ping()) === "PONG" && (await c2.ping()) === "PONG" ? true : undefined,
+    );
   });
 
   afterAll(async () => {
@@ -93,7 +112,9 @@ describeE2e("foundation: two Redis nodes, replication, partition and heal", env,
 
   it("replicates n1 to n2 and serves reads and writes from the host", async () => {
     await c2.replicaof(network.ipFor(1), 6379);
-    await waitFor("n2's replication link", 15_000, async () => ((await c2.info("replication")).includes("master_link_status:up") ? true : undefined));
+    await waitFor("n2's replication link", 15_000, async () =>
+      (await c2.info("replication")).includes("master_link_status:up") ? true : undefined,
+    );
     await c1.set("greeting", "hello");
     expect(await c1.get("greeting")).toBe("hello");
     expect(await waitFor("the write on n2", 5_000, async () => (await c2.get("greeting")) ?? undefined)).toBe("hello");
@@ -116,7 +137,11 @@ describeE2e("foundation: two Redis nodes, replication, partition and heal", env,
     await ok(n2, ["iptables", "-F", CHAIN]);
     expect(await ok(n2, ["iptables", "-S", CHAIN])).not.toContain("DROP");
     const started = Date.now();
-    const caught = await waitFor("n2 to catch up after the heal", 30_000, async () => (await c2.get("during-partition")) ?? undefined);
+    const caught = await waitFor(
+      "n2 to catch up after the heal",
+      30_000,
+      async () => (await c2.get("during-partition")) ?? undefined,
+    );
     expect(caught).toBe("written on n1");
     expect(Date.now() - started).toBeLessThan(30_000);
   }, 60_000);

@@ -9,14 +9,14 @@ import { latencyNemesis } from "../../nemeses/latency.js";
 import { memoryPressureNemesis } from "../../nemeses/memory-pressure.js";
 import { partitionNemesis } from "../../nemeses/partition.js";
 import { pauseNemesis } from "../../nemeses/pause.js";
-import type { NemesisContext } from "../../src/nemesis/nemesis.js";
 import { clusterSpecFromOptions } from "../../src/cluster/options.js";
-import { startCluster, type RunningCluster } from "../../src/cluster/start.js";
+import { type RunningCluster, startCluster } from "../../src/cluster/start.js";
 import type { Node } from "../../src/core/cluster.js";
+import { SeededRng } from "../../src/core/rng.js";
+import { leftovers } from "../../src/docker/cleanup.js";
 import { BALLAST_NAME } from "../../src/nemesis/disk.js";
 import { leftoverScript } from "../../src/nemesis/iptables.js";
-import { leftovers } from "../../src/docker/cleanup.js";
-import { SeededRng } from "../../src/core/rng.js";
+import type { NemesisContext } from "../../src/nemesis/nemesis.js";
 import { describeE2e, e2eEnvironment } from "./support/environment.js";
 
 /**
@@ -76,7 +76,13 @@ async function get(node: Node, key: string): Promise<string | null> {
 describeE2e("nemeses against real Redis (replicated, 3 nodes)", env, () => {
   beforeAll(async () => {
     resultsDir = mkdtempSync(join(tmpdir(), "splitbrain-e2e-nemesis-"));
-    const spec = clusterSpecFromOptions({ db: "redis", topology: "replicated", replicas: "2", appendonly: "yes", dataSize: "64m" });
+    const spec = clusterSpecFromOptions({
+      db: "redis",
+      topology: "replicated",
+      replicas: "2",
+      appendonly: "yes",
+      dataSize: "64m",
+    });
     cluster = await startCluster(spec, { runId, resultsDir, ...(env.image ? { image: env.image } : {}) });
     ctx = { cluster, rng: new SeededRng(1), log: () => undefined };
   }, 180_000);
@@ -108,7 +114,13 @@ describeE2e("nemeses against real Redis (replicated, 3 nodes)", env, () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(await get(replica, "during-partition")).toBeNull();
     await partition.stop(ctx);
-    expect(await eventually("replication to resume", async () => ((await get(replica, "during-partition")) === "1" ? true : undefined), 90_000)).toBe(true);
+    expect(
+      await eventually(
+        "replication to resume",
+        async () => ((await get(replica, "during-partition")) === "1" ? true : undefined),
+        90_000,
+      ),
+    ).toBe(true);
     await partition.healAll(ctx);
     expect((await primary.exec(["sh", "-c", leftoverScript()])).stdout.trim()).toBe("");
   }, 120_000);
@@ -123,7 +135,11 @@ describeE2e("nemeses against real Redis (replicated, 3 nodes)", env, () => {
     expect(rulesBefore).toContain(primary.ip);
     await kill.start(ctx);
     await kill.stop(ctx);
-    expect(await eventually("the replica to answer", async () => ((await (await client(replica, 1000)).ping()) === "PONG" ? true : undefined))).toBe(true);
+    expect(
+      await eventually("the replica to answer", async () =>
+        (await (await client(replica, 1000)).ping()) === "PONG" ? true : undefined,
+      ),
+    ).toBe(true);
     // Same rules, untouched by the restart, and the restarted replica still cannot sync from the primary.
     expect((await replica.exec(["sh", "-c", leftoverScript()])).stdout.trim()).toBe(rulesBefore);
     const w = await client(primary);
@@ -131,7 +147,13 @@ describeE2e("nemeses against real Redis (replicated, 3 nodes)", env, () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(await get(replica, "during-restart-partition")).toBeNull();
     await partition.healAll(ctx);
-    expect(await eventually("the replica to catch up", async () => ((await get(replica, "during-restart-partition")) === "1" ? true : undefined), 90_000)).toBe(true);
+    expect(
+      await eventually(
+        "the replica to catch up",
+        async () => ((await get(replica, "during-restart-partition")) === "1" ? true : undefined),
+        90_000,
+      ),
+    ).toBe(true);
   }, 120_000);
 
   it("kill SIGKILLs a replica's database and stop restarts it", async () => {
@@ -142,7 +164,9 @@ describeE2e("nemeses against real Redis (replicated, 3 nodes)", env, () => {
     await expect(client(victim, 500).then((c) => c.ping())).rejects.toThrow();
     await kill.stop(ctx);
     expect(await victim.dbRunning()).toBe(true);
-    expect(await eventually("PONG", async () => ((await (await client(victim, 1000)).ping()) === "PONG" ? true : undefined))).toBe(true);
+    expect(
+      await eventually("PONG", async () => ((await (await client(victim, 1000)).ping()) === "PONG" ? true : undefined)),
+    ).toBe(true);
   }, 60_000);
 
   it("pause freezes the primary (a command times out) and stop resumes it", async () => {
@@ -175,7 +199,11 @@ describeE2e("nemeses against real Redis (replicated, 3 nodes)", env, () => {
     expect(error).toMatch(/MISCONF|No space|AOF/i);
     await fill.healAll(ctx);
     expect((await primary.exec(["ls", "-a", primary.dataDir])).stdout).not.toContain(BALLAST_NAME);
-    expect(await eventually("a write to succeed again", async () => ((await c.set("after-fill", "1")) === "OK" ? true : undefined))).toBe(true);
+    expect(
+      await eventually("a write to succeed again", async () =>
+        (await c.set("after-fill", "1")) === "OK" ? true : undefined,
+      ),
+    ).toBe(true);
   }, 90_000);
 
   it("memory-pressure with an evicting policy makes the primary evict, and heal restores maxmemory and policy", async () => {
@@ -197,7 +225,11 @@ describeE2e("nemeses against real Redis (replicated, 3 nodes)", env, () => {
 
   it("latency is refused up front on a kernel without sch_netem, saying so", async () => {
     const reason = await latencyNemesis().unavailable?.(ctx);
-    const probe = await cluster.nodes[0]!.exec(["sh", "-c", "tc qdisc add dev lo root netem delay 1ms && tc qdisc del dev lo root"]);
+    const probe = await cluster.nodes[0]!.exec([
+      "sh",
+      "-c",
+      "tc qdisc add dev lo root netem delay 1ms && tc qdisc del dev lo root",
+    ]);
     if (probe.exitCode === 0) expect(reason).toBeUndefined();
     else expect(reason).toMatch(/sch_netem/);
   }, 30_000);

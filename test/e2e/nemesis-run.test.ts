@@ -12,7 +12,7 @@ import { leftoverScript } from "../../src/nemesis/iptables.js";
 import type { TestRecord } from "../../src/runner/checkRun.js";
 import { planFromOptions, type RunOptions } from "../../src/runner/plan.js";
 import { Progress } from "../../src/runner/progress.js";
-import { runPlan, type RunOutcome } from "../../src/runner/run.js";
+import { type RunOutcome, runPlan } from "../../src/runner/run.js";
 import { describeE2e, e2eEnvironment } from "./support/environment.js";
 
 /**
@@ -137,7 +137,13 @@ describeE2e("faults through splitbrain run on real Redis", env, () => {
   it("sentinel, isolate-primary, async replication: writes acknowledged by the cut-off primary are lost and listed", async () => {
     // A 5 s partition (5-10 s): applying the cut to six nodes can take over a second on a loaded host, and the
     // failover needs down-after (1 s) and an election on top; 3 s left too little of the window on CI.
-    const r = await run({ nemesis: "partition", partition: "isolate-primary", nemesisInterval: "5", timeLimit: "11", downAfterMs: "1000" });
+    const r = await run({
+      nemesis: "partition",
+      partition: "isolate-primary",
+      nemesisInterval: "5",
+      timeLimit: "11",
+      downAfterMs: "1000",
+    });
     const w = window(r.ops, "partition");
     const grudge = (w.startValue as { grudge: Record<string, string[]> }).grudge;
     // The isolated primary is the one data node that drops every other node.
@@ -159,7 +165,11 @@ describeE2e("faults through splitbrain run on real Redis", env, () => {
       expect(completion.get(l.knownBy.op)?.node ?? isolated).toBe(isolated);
     }
     // Indeterminate adds are never reported lost.
-    const infoValues = new Set(completions(r.ops).filter((o) => o.type === "info").map((o) => String(o.value)));
+    const infoValues = new Set(
+      completions(r.ops)
+        .filter((o) => o.type === "info")
+        .map((o) => String(o.value)),
+    );
     for (const l of r.set.lost) expect(infoValues.has(l.element)).toBe(false);
     asyncLost = r.set.lost.length;
     await expectHealedThenClean(r.test);
@@ -182,7 +192,9 @@ describeE2e("faults through splitbrain run on real Redis", env, () => {
     const startInvoked = nemesisOp(r.ops, "start-partition", "invoke").time!;
     const healed = nemesisOp(r.ops, "stop-partition", "ok").time!;
     const waitNs = Number(options({}).waitTimeout) * 1e6;
-    const infos = completions(r.ops).filter((o) => o.type === "info" && o.time! > startInvoked && o.time! < healed + waitNs + 500e6);
+    const infos = completions(r.ops).filter(
+      (o) => o.type === "info" && o.time! > startInvoked && o.time! < healed + waitNs + 500e6,
+    );
     expect(infos.length).toBeGreaterThan(0);
     expect(infos.some((o) => /WAIT|durability/i.test(o.error ?? ""))).toBe(true);
     expect(r.set.acknowledged).toBeGreaterThan(50);
@@ -227,9 +239,12 @@ describeE2e("faults through splitbrain run on real Redis", env, () => {
     // after the ballast is gone, a write succeeds; only a full disk makes the server refuse one.
     const invoked = nemesisOp(r.ops, "start-disk-fill", "invoke").time!;
     const span = { from: invoked, to: w.healed };
-    const refused = completions(r.ops).filter((o) => o.type === "fail" && o.f === "add" && o.time! > span.from && o.time! < span.to);
+    const refused = completions(r.ops).filter(
+      (o) => o.type === "fail" && o.f === "add" && o.time! > span.from && o.time! < span.to,
+    );
     const held = completions(r.ops).filter((o) => o.time! > span.from && o.time! < span.to);
-    const why = `fill took ${((w.from - invoked) / 1e9).toFixed(2)} s, held ${((w.to - w.from) / 1e9).toFixed(2)} s; ` +
+    const why =
+      `fill took ${((w.from - invoked) / 1e9).toFixed(2)} s, held ${((w.to - w.from) / 1e9).toFixed(2)} s; ` +
       `completions from its invocation to the heal: ${JSON.stringify(countBy(held.map((o) => `${o.type} ${o.f} ${o.error ?? ""}`.trim())))}`;
     expect(refused.length, why).toBeGreaterThan(0);
     expect(refused.some((o) => /MISCONF|AOF|No space/i.test(o.error ?? ""))).toBe(true);
@@ -252,7 +267,16 @@ describeE2e("faults through splitbrain run on real Redis", env, () => {
     const invocation = new Map(r.ops.map((o) => [o.index, o]));
     for (const l of r.set.lost) expect(invocation.get(l.knownBy.op)!.time!).toBeLessThan(w.healed);
     const n1 = r.test.cluster.nodes.find((n) => n.name === "n1")!;
-    const config = await execIn(`splitbrain-${r.test.runId}-n1`, ["redis-cli", "-h", n1.ip, "-p", String(n1.port), "CONFIG", "GET", "maxmemory*"]);
+    const config = await execIn(`splitbrain-${r.test.runId}-n1`, [
+      "redis-cli",
+      "-h",
+      n1.ip,
+      "-p",
+      String(n1.port),
+      "CONFIG",
+      "GET",
+      "maxmemory*",
+    ]);
     expect(config.stdout).toMatch(/maxmemory\n0\n/);
     expect(config.stdout).not.toContain("allkeys-lru");
     await expectHealedThenClean(r.test);

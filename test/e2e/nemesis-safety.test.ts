@@ -27,14 +27,37 @@ const child = fileURLToPath(new URL("./nemesis-safety.child.ts", import.meta.url
 
 function cliArgs(extra: string[]): string[] {
   return [
-    "run", "--workload", "set", "--concurrency", "3", "--rate", "100", "--time-limit", "30", "--recovery-time", "0",
-    "--nemesis-interval", "2", "--op-timeout", "500", "--data-size", "64m", "--seed", "3", "--results", resultsRoot,
-    ...(env.image ? ["--image", env.image] : []), ...extra,
+    "run",
+    "--workload",
+    "set",
+    "--concurrency",
+    "3",
+    "--rate",
+    "100",
+    "--time-limit",
+    "30",
+    "--recovery-time",
+    "0",
+    "--nemesis-interval",
+    "2",
+    "--op-timeout",
+    "500",
+    "--data-size",
+    "64m",
+    "--seed",
+    "3",
+    "--results",
+    resultsRoot,
+    ...(env.image ? ["--image", env.image] : []),
+    ...extra,
   ];
 }
 
 /** Whatever our faults could leave in a kept cluster's nodes: iptables rules, a ballast file, a stopped database. */
-async function expectNothingOfOurs(runId: string, nodes: Array<{ name: string; ip: string; port: number; kind: string }>) {
+async function expectNothingOfOurs(
+  runId: string,
+  nodes: Array<{ name: string; ip: string; port: number; kind: string }>,
+) {
   for (const node of nodes) {
     const container = `splitbrain-${runId}-${node.name}`;
     expect((await execIn(container, ["sh", "-c", leftoverScript()])).stdout.trim(), node.name).toBe("");
@@ -62,7 +85,7 @@ function startChild(args: string[]): Child {
   const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
   const feed = (b: Buffer) => {
     out += b.toString();
-    for (const w of [...waiters]) if (w.pattern.test(out)) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+    for (const w of [...waiters]) if (w.pattern.test(out)) waiters.splice(waiters.indexOf(w), 1), w.resolve();
   };
   p.stdout.on("data", feed);
   p.stderr.on("data", feed);
@@ -72,7 +95,9 @@ function startChild(args: string[]): Child {
       if (pattern.test(out)) return resolve();
       const timer = setTimeout(() => reject(new Error(`child never printed ${pattern}; output:\n${out}`)), timeoutMs);
       waiters.push({ pattern, resolve: () => (clearTimeout(timer), resolve()) });
-      void exited.then(() => setTimeout(() => reject(new Error(`child exited before ${pattern}; output:\n${out}`)), 100));
+      void exited.then(() =>
+        setTimeout(() => reject(new Error(`child exited before ${pattern}; output:\n${out}`)), 100),
+      );
     });
   // Known as soon as the child prints it, so the suite's clean-up finds the run even if a test fails.
   let id: string | undefined;
@@ -123,9 +148,22 @@ describeE2e("faults never outlive the run", env, () => {
       }
     }
     const opts: RunOptions = {
-      workload: "set", concurrency: "3", rate: "100", timeLimit: "30", recoveryTime: "0", opTimeout: "500",
-      waitTimeout: "1000", nemesis: "partition", partition: "isolate-primary", nemesisInterval: "2",
-      nemesisMode: "sequential", topology: "replicated", results: resultsRoot, seed: "5", dataSize: "64m", keep: true,
+      workload: "set",
+      concurrency: "3",
+      rate: "100",
+      timeLimit: "30",
+      recoveryTime: "0",
+      opTimeout: "500",
+      waitTimeout: "1000",
+      nemesis: "partition",
+      partition: "isolate-primary",
+      nemesisInterval: "2",
+      nemesisMode: "sequential",
+      topology: "replicated",
+      results: resultsRoot,
+      seed: "5",
+      dataSize: "64m",
+      keep: true,
       ...(env.image ? { image: env.image } : {}),
     };
     const progress = new Sabotage({ write: () => true, isTTY: false } as unknown as NodeJS.WriteStream);
@@ -160,7 +198,9 @@ describeE2e("faults never outlive the run", env, () => {
   }, 120_000);
 
   it("second SIGTERM while a partition is active: heal and teardown run at once, exit 2, nothing left", async () => {
-    const c = startChild(cliArgs(["--topology", "replicated", "--nemesis", "partition", "--partition", "isolate-primary"]));
+    const c = startChild(
+      cliArgs(["--topology", "replicated", "--nemesis", "partition", "--partition", "isolate-primary"]),
+    );
     await c.when(/nemesis: start-partition \{/);
     c.signal("SIGTERM");
     await c.when(/stopping the workload/);

@@ -2,14 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
+import type { PowerLossValue } from "../../nemeses/power-loss.js";
 import type { SetResult } from "../../src/checker/set.js";
 import { leftovers } from "../../src/docker/cleanup.js";
 import { parseJsonl } from "../../src/history/jsonl.js";
 import type { Op } from "../../src/history/op.js";
 import { planFromOptions, type RunOptions } from "../../src/runner/plan.js";
-import { runPlan } from "../../src/runner/run.js";
 import { Progress } from "../../src/runner/progress.js";
-import type { PowerLossValue } from "../../nemeses/power-loss.js";
+import { runPlan } from "../../src/runner/run.js";
 import { describeE2e, e2eEnvironment } from "./support/environment.js";
 
 /**
@@ -105,31 +105,43 @@ describeE2e("power-loss on a single real Redis", env, () => {
     expect(f.oldestLostAckBeforeFaultMs).toBeLessThan(2500);
   }, 120_000);
 
-  it.runIf(matrix)("appendfsync no: loses everything written since the AOF was last fsynced", async () => {
-    const f = await powerLossRun("no", { appendonly: "yes", appendfsync: "no", save: "" });
-    expect(f.lost).toBeGreaterThan(0);
-    // Redis never fsyncs the AOF in this mode, and the lazy filesystem has no writeback: the whole run is at risk.
-    expect(f.oldestLostAckBeforeFaultMs).toBeGreaterThan(2000);
-  }, 120_000);
+  it.runIf(matrix)(
+    "appendfsync no: loses everything written since the AOF was last fsynced",
+    async () => {
+      const f = await powerLossRun("no", { appendonly: "yes", appendfsync: "no", save: "" });
+      expect(f.lost).toBeGreaterThan(0);
+      // Redis never fsyncs the AOF in this mode, and the lazy filesystem has no writeback: the whole run is at risk.
+      expect(f.oldestLostAckBeforeFaultMs).toBeGreaterThan(2000);
+    },
+    120_000,
+  );
 
-  it.runIf(matrix)("RDB only: loses everything since the last completed save", async () => {
-    // A snapshot at most every 2 s: what survives is the last completed one, so up to ~2 s (plus the save) is lost.
-    const f = await powerLossRun("rdb", { appendonly: "no", save: "2 1" });
-    expect(f.lost).toBeGreaterThan(0);
-    expect(f.oldestLostAckBeforeFaultMs).toBeLessThan(4000);
-  }, 120_000);
+  it.runIf(matrix)(
+    "RDB only: loses everything since the last completed save",
+    async () => {
+      // A snapshot at most every 2 s: what survives is the last completed one, so up to ~2 s (plus the save) is lost.
+      const f = await powerLossRun("rdb", { appendonly: "no", save: "2 1" });
+      expect(f.lost).toBeGreaterThan(0);
+      expect(f.oldestLostAckBeforeFaultMs).toBeLessThan(4000);
+    },
+    120_000,
+  );
 
-  it.runIf(matrix)("sentinel, appendfsync always: the primary loses power, the run heals and is checked", async () => {
-    const f = await powerLossRun("sentinel-always", {
-      topology: "sentinel",
-      appendonly: "yes",
-      appendfsync: "always",
-      save: "",
-      timeLimit: "12",
-      nemesisInterval: "4",
-      recoveryTime: "3",
-    });
-    expect(f.powerLosses).toBeGreaterThan(0);
-    expect(f.acknowledged).toBeGreaterThan(100);
-  }, 180_000);
+  it.runIf(matrix)(
+    "sentinel, appendfsync always: the primary loses power, the run heals and is checked",
+    async () => {
+      const f = await powerLossRun("sentinel-always", {
+        topology: "sentinel",
+        appendonly: "yes",
+        appendfsync: "always",
+        save: "",
+        timeLimit: "12",
+        nemesisInterval: "4",
+        recoveryTime: "3",
+      });
+      expect(f.powerLosses).toBeGreaterThan(0);
+      expect(f.acknowledged).toBeGreaterThan(100);
+    },
+    180_000,
+  );
 });

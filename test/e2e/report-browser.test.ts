@@ -57,35 +57,51 @@ const suite = present ? describe : required ? describe : describe.skip;
 
 suite(`report.html in headless Chromium${present ? "" : ` [${CHROMIUM} missing: apt-get install chromium]`}`, () => {
   it.runIf(!present)("has Chromium (SPLITBRAIN_REQUIRE_DOCKER=1)", () => {
-    throw new Error(`${CHROMIUM} not found: install Debian's chromium package (.ci/run does), or set SPLITBRAIN_CHROMIUM`);
+    throw new Error(
+      `${CHROMIUM} not found: install Debian's chromium package (.ci/run does), or set SPLITBRAIN_CHROMIUM`,
+    );
   });
 
-  it.runIf(present)("loads with no console messages, shows the verdict, and takes a screenshot", async () => {
-    const evilLog = `1:M 01 Jan 2026 00:00:01.000 * <script>console.error("xss")</script>\n`;
-    const run = await writeRunDir(testRecord(partitionArgs), partitionedSetHistory({ elements: 3000, lost: 200, hostile: `<img src=x onerror="console.error(1)">` }), {
-      n1: { "db.log": evilLog },
-      s1: { "sentinel.log": "27:X 01 Jan 2026 00:00:06.600 # +switch-master splitbrain 10.0.0.11 6379 10.0.0.12 6379\n" },
-    });
-    temps.push(run.dir);
-    const page = await writeReport(run.dir);
-    const url = `file://${page}`;
-    const out = mkdtempSync(join(tmpdir(), "splitbrain-browser-"));
-    temps.push(out);
+  it.runIf(present)(
+    "loads with no console messages, shows the verdict, and takes a screenshot",
+    async () => {
+      const evilLog = `1:M 01 Jan 2026 00:00:01.000 * <script>console.error("xss")</script>\n`;
+      const run = await writeRunDir(
+        testRecord(partitionArgs),
+        partitionedSetHistory({ elements: 3000, lost: 200, hostile: `<img src=x onerror="console.error(1)">` }),
+        {
+          n1: { "db.log": evilLog },
+          s1: {
+            "sentinel.log": "27:X 01 Jan 2026 00:00:06.600 # +switch-master splitbrain 10.0.0.11 6379 10.0.0.12 6379\n",
+          },
+        },
+      );
+      temps.push(run.dir);
+      const page = await writeReport(run.dir);
+      const url = `file://${page}`;
+      const out = mkdtempSync(join(tmpdir(), "splitbrain-browser-"));
+      temps.push(out);
 
-    const shot = join(out, "report.png");
-    const s = await chromium([`--screenshot=${shot}`, "--window-size=1200,1600", "--hide-scrollbars", url], join(out, "profile-1"));
-    expect(consoleLines(s.stderr)).toEqual([]);
-    expect(existsSync(shot)).toBe(true);
-    // A blank page of this size compresses to a few KB; charts, tables and text make it far larger.
-    expect(statSync(shot).size).toBeGreaterThan(50_000);
-    expect(readFileSync(shot).subarray(1, 4).toString()).toBe("PNG");
+      const shot = join(out, "report.png");
+      const s = await chromium(
+        [`--screenshot=${shot}`, "--window-size=1200,1600", "--hide-scrollbars", url],
+        join(out, "profile-1"),
+      );
+      expect(consoleLines(s.stderr)).toEqual([]);
+      expect(existsSync(shot)).toBe(true);
+      // A blank page of this size compresses to a few KB; charts, tables and text make it far larger.
+      expect(statSync(shot).size).toBeGreaterThan(50_000);
+      expect(readFileSync(shot).subarray(1, 4).toString()).toBe("PNG");
 
-    const dom = await chromium(["--dump-dom", url], join(out, "profile-2"));
-    expect(consoleLines(dom.stderr)).toEqual([]);
-    expect(dom.stdout).toContain("Anomalies found");
-    expect(dom.stdout).toContain("200 acknowledged writes were lost");
-    expect(dom.stdout).not.toContain("<img src");
-    expect(dom.stdout).toMatch(/<svg[^>]*viewBox/);
-    if (process.env.SPLITBRAIN_KEEP_SCREENSHOT) (await import("node:fs")).copyFileSync(shot, process.env.SPLITBRAIN_KEEP_SCREENSHOT);
-  }, 180_000);
+      const dom = await chromium(["--dump-dom", url], join(out, "profile-2"));
+      expect(consoleLines(dom.stderr)).toEqual([]);
+      expect(dom.stdout).toContain("Anomalies found");
+      expect(dom.stdout).toContain("200 acknowledged writes were lost");
+      expect(dom.stdout).not.toContain("<img src");
+      expect(dom.stdout).toMatch(/<svg[^>]*viewBox/);
+      if (process.env.SPLITBRAIN_KEEP_SCREENSHOT)
+        (await import("node:fs")).copyFileSync(shot, process.env.SPLITBRAIN_KEEP_SCREENSHOT);
+    },
+    180_000,
+  );
 });

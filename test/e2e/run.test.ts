@@ -8,8 +8,8 @@ import { leftovers } from "../../src/docker/cleanup.js";
 import { parseJsonl } from "../../src/history/jsonl.js";
 import type { Op } from "../../src/history/op.js";
 import { planFromOptions, type RunOptions } from "../../src/runner/plan.js";
-import { runPlan } from "../../src/runner/run.js";
 import { Progress } from "../../src/runner/progress.js";
+import { runPlan } from "../../src/runner/run.js";
 import { describeE2e, e2eEnvironment } from "./support/environment.js";
 
 /**
@@ -63,7 +63,9 @@ describeE2e("splitbrain run on real Redis", env, () => {
   }, 120_000);
 
   it("FLUSHALL on the primary mid-run: exactly the acknowledged elements added before it are lost", async () => {
-    const plan = planFromOptions(options({ topology: "single", workload: "set", nemesis: "none", concurrency: "4", timeLimit: "5" }));
+    const plan = planFromOptions(
+      options({ topology: "single", workload: "set", nemesis: "none", concurrency: "4", timeLimit: "5" }),
+    );
     let flushFrom = 0;
     let flushTo = 0;
     const out = await runPlan(plan, {
@@ -91,8 +93,7 @@ describeE2e("splitbrain run on real Redis", env, () => {
       if (op.type === "invoke") {
         invokeOf.set(op.process, op);
         if (op.time! <= flushTo) invokedBeforeFlushEnd.add(String(op.value));
-      }
-      else {
+      } else {
         const inv = invokeOf.get(op.process)!;
         if (op.type === "ok" && op.time! < flushFrom) ackedBefore.push(String(op.value));
         if (op.type === "ok" && inv.time! > flushTo) addedAfter.push(String(op.value));

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { leftovers } from "../../src/docker/cleanup.js";
+import { Progress } from "../../src/runner/progress.js";
 import { findScenario, loadScenarios } from "../../src/scenario/loader.js";
 import { runScenario, SCENARIO_FILE, type ScenarioRecord } from "../../src/scenario/run.js";
-import { Progress } from "../../src/runner/progress.js";
 import { describeE2e, e2eEnvironment } from "./support/environment.js";
 
 /**
@@ -25,7 +25,13 @@ describeE2e("scenario run on real Redis", env, () => {
       results: resultsRoot,
       progress: quiet,
       // One partition from 4 s to 12 s: long enough for Sentinel (down-after 3 s) to promote a replica.
-      overrides: { timeLimit: "14", nemesisInterval: "4", recoveryTime: "3", dataSize: "64m", ...(env.image ? { image: env.image } : {}) },
+      overrides: {
+        timeLimit: "14",
+        nemesisInterval: "4",
+        recoveryTime: "3",
+        dataSize: "64m",
+        ...(env.image ? { image: env.image } : {}),
+      },
     });
     expect(record.outcome).toBe("matched");
     const lost = record.observed.values.lostAcknowledged;

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,7 +20,9 @@ const image = process.env.SPLITBRAIN_TEST_IMAGE ?? (await findNodeImage("redis")
 const required = process.env.SPLITBRAIN_REQUIRE_DOCKER === "1";
 const docker = await dockerAvailable();
 if (required && (!docker.ok || !image)) {
-  throw new Error(`SPLITBRAIN_REQUIRE_DOCKER=1 but ${!docker.ok ? `Docker is unreachable (${docker.error})` : "no Redis node image (set SPLITBRAIN_TEST_IMAGE or run splitbrain image build --db redis --offline)"}`);
+  throw new Error(
+    `SPLITBRAIN_REQUIRE_DOCKER=1 but ${!docker.ok ? `Docker is unreachable (${docker.error})` : "no Redis node image (set SPLITBRAIN_TEST_IMAGE or run splitbrain image build --db redis --offline)"}`,
+  );
 }
 const moments = Math.max(2, Number(process.env.SPLITBRAIN_INTERRUPT_MOMENTS ?? 5));
 const SPAN_MS = 8000;
@@ -38,9 +40,13 @@ describe.skipIf(!docker.ok || image === undefined)(`SIGINT at ${moments} moments
   beforeAll(() => {
     for (let i = 0; i < LOAD_PROCESSES; i++) {
       load.push(
-        spawn(process.execPath, ["-e", `const end = Date.now() + ${LOAD_BOUND_MS}; while (Date.now() < end) Math.sqrt(Math.random());`], {
-          stdio: "ignore",
-        }),
+        spawn(
+          process.execPath,
+          ["-e", `const end = Date.now() + ${LOAD_BOUND_MS}; while (Date.now() < end) Math.sqrt(Math.random());`],
+          {
+            stdio: "ignore",
+          },
+        ),
       );
     }
   });
@@ -52,37 +58,49 @@ describe.skipIf(!docker.ok || image === undefined)(`SIGINT at ${moments} moments
     rmSync(resultsRoot, { recursive: true, force: true });
   }, 120_000);
 
-  it.each(offsets)("SIGINT %i ms after set-up begins: the process exits 2 and nothing labelled is left", async (offsetMs) => {
-    const runId = `e2e-interrupts-${offsetMs}-${process.pid}-${Date.now().toString(36)}`;
-    runIds.push(runId);
-    const proc = spawn(process.execPath, ["--import", "tsx", child, runId, image as string, join(resultsRoot, runId)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    proc.stdout.on("data", (b: Buffer) => (out += b.toString()));
-    proc.stderr.on("data", (b: Buffer) => (out += b.toString()));
-    const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`set-up never began; output:\n${out}`)), 60_000);
-        const seen = () => {
-          if (!out.includes("set-up begins")) return;
-          clearTimeout(timer);
-          proc.stdout.off("data", seen);
-          resolve();
-        };
-        proc.stdout.on("data", seen);
-        proc.on("exit", () => reject(new Error(`child exited before set-up began; output:\n${out}`)));
-      });
-      await new Promise((r) => setTimeout(r, offsetMs));
-      const reached = out.trim().split("\n").at(-1);
-      proc.kill("SIGINT");
-      const code = await Promise.race([exited, new Promise<"hung">((r) => setTimeout(() => r("hung"), 150_000))]);
-      expect(code, `interrupted at "${reached}"; output:\n${out}`).toBe(2);
-      expect(out).not.toMatch(/cleanup failed/);
-      expect(await leftovers(runId), `interrupted at "${reached}"`).toEqual({ containers: [], networks: [], volumes: [] });
-    } finally {
-      if (proc.exitCode === null) proc.kill("SIGKILL");
-    }
-  }, 240_000);
+  it.each(offsets)(
+    "SIGINT %i ms after set-up begins: the process exits 2 and nothing labelled is left",
+    async (offsetMs) => {
+      const runId = `e2e-interrupts-${offsetMs}-${process.pid}-${Date.now().toString(36)}`;
+      runIds.push(runId);
+      const proc = spawn(
+        process.execPath,
+        ["--import", "tsx", child, runId, image as string, join(resultsRoot, runId)],
+        {
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      let out = "";
+      proc.stdout.on("data", (b: Buffer) => (out += b.toString()));
+      proc.stderr.on("data", (b: Buffer) => (out += b.toString()));
+      const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`set-up never began; output:\n${out}`)), 60_000);
+          const seen = () => {
+            if (!out.includes("set-up begins")) return;
+            clearTimeout(timer);
+            proc.stdout.off("data", seen);
+            resolve();
+          };
+          proc.stdout.on("data", seen);
+          proc.on("exit", () => reject(new Error(`child exited before set-up began; output:\n${out}`)));
+        });
+        await new Promise((r) => setTimeout(r, offsetMs));
+        const reached = out.trim().split("\n").at(-1);
+        proc.kill("SIGINT");
+        const code = await Promise.race([exited, new Promise<"hung">((r) => setTimeout(() => r("hung"), 150_000))]);
+        expect(code, `interrupted at "${reached}"; output:\n${out}`).toBe(2);
+        expect(out).not.toMatch(/cleanup failed/);
+        expect(await leftovers(runId), `interrupted at "${reached}"`).toEqual({
+          containers: [],
+          networks: [],
+          volumes: [],
+        });
+      } finally {
+        if (proc.exitCode === null) proc.kill("SIGKILL");
+      }
+    },
+    240_000,
+  );
 });

@@ -3,8 +3,9 @@
  * produced by a sequential register/kv under simulated concurrency (valid by construction), and anomalies that make
  * such a history invalid for certain.
  */
-import type { History, Op, OpType } from "../../src/history/op.js";
+
 import type { Rng } from "../../src/core/rng.js";
+import type { History, Op, OpType } from "../../src/history/op.js";
 
 type Kind = "register" | "kv";
 
@@ -46,7 +47,14 @@ export function randomHistory(kind: Kind, rng: Rng, o: RandomHistoryOptions): Hi
       const key = o.keys ? rng.int(o.keys) : undefined;
       const op = kind === "register" ? randomRegisterInvoke(rng, written) : randomKvInvoke(rng, written);
       open.set(p, { f: op.f, value: op.value, ...(key === undefined ? {} : { key }) });
-      ops.push({ process: p, type: "invoke", f: op.f, value: op.value, ...(key === undefined ? {} : { key }), time: time() });
+      ops.push({
+        process: p,
+        type: "invoke",
+        f: op.f,
+        value: op.value,
+        ...(key === undefined ? {} : { key }),
+        time: time(),
+      });
       invoked++;
       continue;
     }
@@ -184,7 +192,14 @@ export function simulatedHistory(kind: Kind, rng: Rng, o: SimulationOptions): Hi
       const r = op.result!;
       const type: OpType = isInfo ? "info" : r.ok ? "ok" : "fail";
       const isRead = op.f === "read" || op.f === "get";
-      ops.push({ process: op.process, type, f: op.f, ...key(op.key), value: isRead ? (type === "ok" ? r.output : null) : op.value, time: ev.at });
+      ops.push({
+        process: op.process,
+        type,
+        f: op.f,
+        ...key(op.key),
+        value: isRead ? (type === "ok" ? r.output : null) : op.value,
+        time: ev.at,
+      });
       if (type === "info") idle.push(nextProcess++);
       else idle.push(op.process);
     }
@@ -205,7 +220,14 @@ export function simulatedHistory(kind: Kind, rng: Rng, o: SimulationOptions): Hi
       // Some ops end in info; some of those never took effect at all (a timeout before the server saw them).
       const lost = rng.next() < infoRate / 2;
       inflight.push({ process: p, f, key: k, value, lin, ret, effective: !lost });
-      ops.push({ process: p, type: "invoke", f, ...key(k), value: f === "read" || f === "get" ? null : value, time: now });
+      ops.push({
+        process: p,
+        type: "invoke",
+        f,
+        ...key(k),
+        value: f === "read" || f === "get" ? null : value,
+        time: now,
+      });
       invoked++;
     }
   }

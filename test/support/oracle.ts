@@ -36,7 +36,13 @@ function oneKey(history: History, model: Model): boolean {
   const add = (inv: Op, invAt: number, done: Op | undefined, doneAt: number): void => {
     const d = model.decode(inv, done);
     if (d === null) return; // constrains nothing; omitting it is always allowed
-    ops.push({ input: d.input, output: done ? d.output : undefined, pending: !done, call: invAt, ret: done ? doneAt : Infinity });
+    ops.push({
+      input: d.input,
+      output: done ? d.output : undefined,
+      pending: !done,
+      call: invAt,
+      ret: done ? doneAt : Infinity,
+    });
   };
   history.forEach((op, line) => {
     if (op.process === "nemesis") return;

@@ -158,7 +158,8 @@ function stripComments(src: string): string {
  * lines and start with `type`), then `from`, then the quoted specifier; or `import "x"` with no clause.
  * Dynamic: `import("x")` with a literal specifier.
  */
-const IMPORT_RE = /\b(?:import|export)\s+(?:[^'"`;=()]*?\bfrom\s*)?(['"])([^'"\n]+)\1|\bimport\s*\(\s*(['"])([^'"\n]+)\3\s*\)/g;
+const IMPORT_RE =
+  /\b(?:import|export)\s+(?:[^'"`;=()]*?\bfrom\s*)?(['"])([^'"\n]+)\1|\bimport\s*\(\s*(['"])([^'"\n]+)\3\s*\)/g;
 
 function importSpecifiers(code: string): { specifier: string; index: number }[] {
   const out: { specifier: string; index: number }[] = [];
@@ -189,7 +190,11 @@ function lineAt(text: string, index: number): number {
 function resolveImport(fromAbs: string, specifier: string): string {
   const base = resolve(dirname(fromAbs), specifier);
   const candidates = [
-    base.replace(/\.js$/, ".ts").replace(/\.mjs$/, ".mts").replace(/\.cjs$/, ".cts").replace(/\.jsx$/, ".tsx"),
+    base
+      .replace(/\.js$/, ".ts")
+      .replace(/\.mjs$/, ".mts")
+      .replace(/\.cjs$/, ".cts")
+      .replace(/\.jsx$/, ".tsx"),
     base,
     `${base}.ts`,
     join(base, "index.ts"),
@@ -292,12 +297,18 @@ const DISPATCH_PATTERNS: { kind: string; re: RegExp }[] = [
   // names.has("set"), names.includes("queue"), table.get("counter")
   { kind: "lookup call", re: new RegExp(`\\.(?:has|includes|get)\\(\\s*${QUOTED}\\s*\\)`, "g") },
   // new Set(["set", "queue"]) or ["set", "queue"].includes(...): a membership list of names
-  { kind: "name list", re: new RegExp(`new Set\\(\\s*\\[[^\\]]*${QUOTED}[^\\]]*\\]|\\[[^\\]]*${QUOTED}[^\\]]*\\]\\s*\\.includes\\(`, "g") },
+  {
+    kind: "name list",
+    re: new RegExp(`new Set\\(\\s*\\[[^\\]]*${QUOTED}[^\\]]*\\]|\\[[^\\]]*${QUOTED}[^\\]]*\\]\\s*\\.includes\\(`, "g"),
+  },
   // Property access keyed by checker name. `.linearizable` is unambiguous anywhere (e.g. figures.linearizable);
   // `.set/.counter/.queue` only on the receivers seen holding per-checker data (breakdown.set in src/metrics) or
   // obviously named so, since `.set` is also Map.set / Set methods.
   { kind: "property", re: /\.linearizable\b(?!\s*\()/g },
-  { kind: "property", re: new RegExp(`\\b(?:results|checkers|byChecker|perChecker|breakdown)\\??\\.(?:set|counter|queue)\\b(?!\\s*\\()`, "g") },
+  {
+    kind: "property",
+    re: /\b(?:results|checkers|byChecker|perChecker|breakdown)\??\.(?:set|counter|queue)\b(?!\s*\()/g,
+  },
 ];
 
 interface Site {
@@ -312,7 +323,8 @@ function dispatchSites(): Site[] {
   for (const f of FILES) {
     if (!DISPATCH_FOLDERS.includes(f.folder)) continue;
     for (const { kind, re } of DISPATCH_PATTERNS) {
-      for (const m of f.code.matchAll(re)) sites.push({ file: f.path, line: lineAt(f.code, m.index), kind, match: m[0].replace(/\s+/g, " ") });
+      for (const m of f.code.matchAll(re))
+        sites.push({ file: f.path, line: lineAt(f.code, m.index), kind, match: m[0].replace(/\s+/g, " ") });
     }
   }
   return sites.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
@@ -337,13 +349,26 @@ describe("architecture scanner (self-check)", () => {
       `const url = "http://example.com/"; const re = /\\/\\*/; export const g = 1;`,
       `import chalk from "chalk";`,
     ].join("\n");
-    expect(importSpecifiers(stripComments(src)).map((s) => s.specifier)).toEqual(["./a.js", "../b/c.js", "./d.js", "./e.js", "./side.js", "./f.js", "chalk"]);
+    expect(importSpecifiers(stripComments(src)).map((s) => s.specifier)).toEqual([
+      "./a.js",
+      "../b/c.js",
+      "./d.js",
+      "./e.js",
+      "./side.js",
+      "./f.js",
+      "chalk",
+    ]);
     expect(stripComments(src).split("\n")).toHaveLength(src.split("\n").length);
     expect(stripComments("const s = `a ${b /* c */} // d`; // e")).toBe("const s = `a ${b  } // d`; ");
   });
 
   it("finds strongly connected components", () => {
-    const g = new Map([["a", new Set(["b"])], ["b", new Set(["c"])], ["c", new Set(["a", "d"])], ["d", new Set(["d"])]]);
+    const g = new Map([
+      ["a", new Set(["b"])],
+      ["b", new Set(["c"])],
+      ["c", new Set(["a", "d"])],
+      ["d", new Set(["d"])],
+    ]);
     expect(stronglyConnected(["a", "b", "c", "d", "e"], g).sort()).toEqual([["a", "b", "c"], ["d"], ["e"]]);
   });
 
@@ -382,7 +407,13 @@ describe("architecture", () => {
         for (const e of es) byFile.set(e.from.path, [...(byFile.get(e.from.path) ?? []), e.line]);
         const targets = [...new Set(es.map((e) => e.target))].join(", ");
         lines.push(`    ${key}  (${es.length} import${es.length === 1 ? "" : "s"} of ${targets})`);
-        lines.push(...wrap([...byFile].map(([f, ls]) => `${f}:${ls.join(",")}`), "        ", 150));
+        lines.push(
+          ...wrap(
+            [...byFile].map(([f, ls]) => `${f}:${ls.join(",")}`),
+            "        ",
+            150,
+          ),
+        );
       }
       return lines.join("\n");
     });
@@ -411,21 +442,44 @@ describe("architecture", () => {
   // The layers of docs/architecture.md, bottom first. A folder may import only from folders before it in this list
   // (and from itself); a new folder must be placed here, which is where its rank is decided.
   const LAYERS = [
-    "src/core", "src/history", "src/models", "src/checker", "src/topology", "src/docker", "src/image", "src/db",
-    "src/client", "src/cluster", "src/nemesis", "nemeses", "workloads", "src/rundir", "src/target", "src/metrics",
-    "src/report", "src/runner", "src/compare", "src/scenario", "src/cli",
+    "src/core",
+    "src/history",
+    "src/models",
+    "src/checker",
+    "src/topology",
+    "src/docker",
+    "src/image",
+    "src/db",
+    "src/client",
+    "src/cluster",
+    "src/nemesis",
+    "nemeses",
+    "workloads",
+    "src/rundir",
+    "src/target",
+    "src/metrics",
+    "src/report",
+    "src/runner",
+    "src/compare",
+    "src/scenario",
+    "src/cli",
   ];
 
   it("places every folder in a layer and imports only downwards", () => {
     const unplaced = [...new Set(FILES.map((f) => f.folder))].filter((f) => !LAYERS.includes(f));
-    expect(unplaced, `folders missing from LAYERS (place each in docs/architecture.md and here): ${unplaced.join(", ")}`).toEqual([]);
+    expect(
+      unplaced,
+      `folders missing from LAYERS (place each in docs/architecture.md and here): ${unplaced.join(", ")}`,
+    ).toEqual([]);
     const upward = EDGES.filter(
       (e) => e.from.folder !== e.targetFolder && LAYERS.indexOf(e.targetFolder) > LAYERS.indexOf(e.from.folder),
     );
     expect(
       upward.length,
       "imports that run up the layers:\n" +
-        upward.map((e) => `  ${e.from.path}:${e.line} (${e.from.folder}) imports "${e.specifier}" (${e.targetFolder})`).join("\n"),
+        upward
+          .map((e) => `  ${e.from.path}:${e.line} (${e.from.folder}) imports "${e.specifier}" (${e.targetFolder})`)
+          .join("\n"),
     ).toBe(0);
   });
 
@@ -449,8 +503,15 @@ describe("architecture", () => {
     const sites = dispatchSites();
     const byLine = new Map<string, Site[]>();
     for (const s of sites) byLine.set(`${s.file}:${s.line}`, [...(byLine.get(`${s.file}:${s.line}`) ?? []), s]);
-    const text = (file: string, line: number) => FILES.find((f) => f.path === file)!.text.split("\n")[line - 1]!.trim().slice(0, 120);
-    const report = [...byLine].map(([at, ss]) => `  ${at}  [${ss.map((s) => `${s.kind}: ${s.match}`).join("; ")}]\n      ${text(ss[0]!.file, ss[0]!.line)}`);
+    const text = (file: string, line: number) =>
+      FILES.find((f) => f.path === file)!
+        .text.split("\n")
+        [line - 1]!.trim()
+        .slice(0, 120);
+    const report = [...byLine].map(
+      ([at, ss]) =>
+        `  ${at}  [${ss.map((s) => `${s.kind}: ${s.match}`).join("; ")}]\n      ${text(ss[0]!.file, ss[0]!.line)}`,
+    );
     expect(
       sites.length,
       `${sites.length} checker-name dispatch sites on ${byLine.size} lines (names: ${CHECKER_NAMES.join(", ")}). ` +

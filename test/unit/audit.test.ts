@@ -4,16 +4,39 @@ import type { SequencedRun } from "../../src/compare/sequence.js";
 import { renderText } from "../../src/compare/table.js";
 import type { RunFigures } from "../../src/metrics/load.js";
 
-function run(label: string, repeat: number, lost: number | null, p50: number, p99: number, availability: number, over: Partial<RunFigures> = {}): SequencedRun {
+function run(
+  label: string,
+  repeat: number,
+  lost: number | null,
+  p50: number,
+  p99: number,
+  availability: number,
+  over: Partial<RunFigures> = {},
+): SequencedRun {
   return {
     label,
     repeat,
     status: "done",
     runDir: `/out/${label.replace(/\W+/g, "_")}-${repeat}`,
     figures: {
-      ops: 100, ok: 90, fail: 5, info: 5, availability, latency: { p50, p90: p99, p99, max: p99 }, throughput: 100,
-      lostAcknowledged: lost, lost: lost === null ? {} : { set: lost }, lostIsLowerBound: false, lostUnacknowledged: 0, linearizable: null,
-      valid: lost ? false : true, durationS: 10, faults: [], memoryPeak: {}, server: "redis 7.0.15", ...over,
+      ops: 100,
+      ok: 90,
+      fail: 5,
+      info: 5,
+      availability,
+      latency: { p50, p90: p99, p99, max: p99 },
+      throughput: 100,
+      lostAcknowledged: lost,
+      lost: lost === null ? {} : { set: lost },
+      lostIsLowerBound: false,
+      lostUnacknowledged: 0,
+      linearizable: null,
+      valid: lost ? false : true,
+      durationS: 10,
+      faults: [],
+      memoryPeak: {},
+      server: "redis 7.0.15",
+      ...over,
     },
   };
 }
@@ -23,9 +46,15 @@ const SAFE = "wait=2 min-replicas-to-write=1";
 const HALF = "wait=1 min-replicas-to-write=0";
 const labels = [BASE, HALF, SAFE];
 const runs: SequencedRun[] = [
-  run(BASE, 1, 900, 1, 5, 0.95), run(HALF, 1, 0, 2, 30, 0.9), run(SAFE, 1, 0, 2.5, 1000, 0.6),
-  run(BASE, 2, 1200, 1, 7, 0.97), run(HALF, 2, 40, 2, 25, 0.9), run(SAFE, 2, 0, 3, 1002, 0.62),
-  run(BASE, 3, 700, 3, 9, 0.93), run(HALF, 3, 0, 4, 20, 0.9), run(SAFE, 3, 0, 3.5, 1004, 0.58),
+  run(BASE, 1, 900, 1, 5, 0.95),
+  run(HALF, 1, 0, 2, 30, 0.9),
+  run(SAFE, 1, 0, 2.5, 1000, 0.6),
+  run(BASE, 2, 1200, 1, 7, 0.97),
+  run(HALF, 2, 40, 2, 25, 0.9),
+  run(SAFE, 2, 0, 3, 1002, 0.62),
+  run(BASE, 3, 700, 3, 9, 0.93),
+  run(HALF, 3, 0, 4, 20, 0.9),
+  run(SAFE, 3, 0, 3.5, 1004, 0.58),
 ];
 
 describe("audit aggregation", () => {
@@ -51,12 +80,26 @@ describe("audit aggregation", () => {
     const text = renderText(auditTable(cells, 3));
     const safe = text.split("\n").find((l) => l.startsWith(SAFE))!;
     expect(text).toContain(`${BASE} (baseline)`);
-    expect(safe.split(/\s{2,}/)).toEqual([SAFE, "redis 7.0.15", "3/3", "0", "0", "60.0%", "3.0 ms", "1002 ms", "+2.0 ms", "+995 ms", "-35.0 pts"]);
+    expect(safe.split(/\s{2,}/)).toEqual([
+      SAFE,
+      "redis 7.0.15",
+      "3/3",
+      "0",
+      "0",
+      "60.0%",
+      "3.0 ms",
+      "1002 ms",
+      "+2.0 ms",
+      "+995 ms",
+      "-35.0 pts",
+    ]);
   });
 
   it("answers the question from the measurements: only the setting that lost nothing in every run is named safe", () => {
     const lines = auditConclusion(cells, 3);
-    expect(lines[0]).toBe(`lost no acknowledged write in 3 of 3 measured runs: ${SAFE} (p50 +2.0 ms, p99 +995 ms, availability -35.0 pts vs baseline; availability 60.0%)`);
+    expect(lines[0]).toBe(
+      `lost no acknowledged write in 3 of 3 measured runs: ${SAFE} (p50 +2.0 ms, p99 +995 ms, availability -35.0 pts vs baseline; availability 60.0%)`,
+    );
     expect(lines).toContain(`lost acknowledged writes: ${BASE} (median 900, worst 1200 over 3 run(s))`);
     expect(lines).toContain(`lost acknowledged writes: ${HALF} (median 0, worst 40 over 3 run(s))`);
   });

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
-import { opToJsonLine } from "../../src/history/jsonl.js";
 import { packageRoot } from "../../src/core/paths.js";
+import { opToJsonLine } from "../../src/history/jsonl.js";
 import { simulatedHistory } from "../support/histories.js";
 import { seededRng } from "../support/rng.js";
 
@@ -17,8 +17,12 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "splitbrain-check-"));
   stdout = "";
   stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  vi.spyOn(process.stdout, "write").mockImplementation(
+    (chunk: string | Uint8Array) => ((stdout += String(chunk)), true),
+  );
+  vi.spyOn(process.stderr, "write").mockImplementation(
+    (chunk: string | Uint8Array) => ((stderr += String(chunk)), true),
+  );
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -84,7 +88,9 @@ describe("splitbrain check", () => {
     expect(await check(bad, "--json")).toBe(3);
     expect(stdout).toBe("");
     const lines = stderr.trim().split("\n");
-    expect(lines[0]).toMatch(new RegExp(`^error: ${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2: expected one JSON object per line`));
+    expect(lines[0]).toMatch(
+      new RegExp(`^error: ${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2: expected one JSON object per line`),
+    );
     expect(stderr).not.toMatch(/\n\s+at /);
 
     stderr = "";
@@ -107,7 +113,12 @@ describe("splitbrain check", () => {
   });
 
   it("exits 2 with the reason when the search runs out of time", async () => {
-    const history = simulatedHistory("register", seededRng(7), { processes: 40, ops: 4000, infoRate: 0.3, meanDuration: 80 });
+    const history = simulatedHistory("register", seededRng(7), {
+      processes: 40,
+      ops: 4000,
+      infoRate: 0.3,
+      meanDuration: 80,
+    });
     const file = join(dir, "hard.jsonl");
     writeFileSync(file, history.map((op) => opToJsonLine(op) + "\n").join(""));
     expect(await check(file, "--timeout", "0.001", "--json")).toBe(2);
@@ -134,7 +145,9 @@ describe("splitbrain check", () => {
     stdout = "";
     expect(await check(file, "--first")).toBe(1);
     expect(stdout).toMatch(/1 of 3 partition\(s\) are not linearizable: key "a"; 2 partition\(s\) left unsearched/);
-    expect(stdout).toMatch(/undecided: 2 partition\(s\)\n\s+key "b": 1 ops, not searched \(--first\)\n\s+key "c": 1 ops/);
+    expect(stdout).toMatch(
+      /undecided: 2 partition\(s\)\n\s+key "b": 1 ops, not searched \(--first\)\n\s+key "c": 1 ops/,
+    );
   });
 
   it("does not call a history with no client operations valid", async () => {
@@ -160,7 +173,9 @@ describe("splitbrain check", () => {
     const edn = join(dir, "out.edn");
     expect(await check(join(fixtures, "stale-read.jsonl"), "--export-edn", edn)).toBe(1);
     expect(stderr).toMatch(/wrote 6 ops as Jepsen EDN/);
-    expect(readFileSync(edn, "utf8").split("\n")[0]).toBe("{:index 0, :time 100, :type :invoke, :process 0, :f :write, :value 1}");
+    expect(readFileSync(edn, "utf8").split("\n")[0]).toBe(
+      "{:index 0, :time 100, :type :invoke, :process 0, :f :write, :value 1}",
+    );
     stdout = "";
     expect(await check(edn, "--json")).toBe(1);
     expect(JSON.parse(stdout)).toMatchObject({ valid: false, format: "edn", ops: 3 });

@@ -6,7 +6,8 @@ describe("checker kinds", () => {
   it("has a kind for every checker a workload declares, so none is shown generically", () => {
     const names = new Set(checkerKinds().map((k) => k.name));
     for (const [workload, create] of Object.entries(WORKLOADS)) {
-      for (const checker of create({}).checkers()) expect(names.has(checker.name), `${workload}/${checker.name}`).toBe(true);
+      for (const checker of create({}).checkers())
+        expect(names.has(checker.name), `${workload}/${checker.name}`).toBe(true);
     }
   });
 

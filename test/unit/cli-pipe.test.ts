@@ -33,9 +33,12 @@ function staleReadsPerKey(keys: number): string {
   let index = 0;
   for (let k = 0; k < keys; k++) {
     const steps: Array<[number, string, string, unknown]> = [
-      [0, "invoke", "put", "a"], [0, "ok", "put", "a"],
-      [1, "invoke", "put", "b"], [1, "ok", "put", "b"],
-      [2, "invoke", "get", null], [2, "ok", "get", "a"],
+      [0, "invoke", "put", "a"],
+      [0, "ok", "put", "a"],
+      [1, "invoke", "put", "b"],
+      [1, "ok", "put", "b"],
+      [2, "invoke", "get", null],
+      [2, "ok", "get", "a"],
     ];
     for (const [process, type, f, value] of steps) {
       lines.push(JSON.stringify({ index, time: (index + 1) * 10, process, type, f, key: `k${k}`, value }));

@@ -68,11 +68,19 @@ describe("listings and answers go to stdout", { timeout: 60_000 }, () => {
 });
 
 describe("subcommand parse errors", { timeout: 60_000 }, () => {
-  for (const args of [["run", "--bogus"], ["check"], ["scenario", "list", "--bogus"], ["image", "build", "--bogus"], ["bogus"]]) {
+  for (const args of [
+    ["run", "--bogus"],
+    ["check"],
+    ["scenario", "list", "--bogus"],
+    ["image", "build", "--bogus"],
+    ["bogus"],
+  ]) {
     it(`splitbrain ${args.join(" ")}: the error and the --help hint on stderr, exit 3`, async () => {
       const r = await runCli(args);
       const lines = r.stderr.trim().split("\n");
-      expect(lines[0]).toMatch(/^error: (unknown option '--bogus'|missing required argument 'history'|unknown command 'bogus')$/);
+      expect(lines[0]).toMatch(
+        /^error: (unknown option '--bogus'|missing required argument 'history'|unknown command 'bogus')$/,
+      );
       expect(lines.at(-1)).toBe("(run with --help for usage)");
       expect(r.stdout.length).toBe(0);
       expect(r.code).toBe(3);
@@ -100,7 +108,9 @@ describe("check on a run directory that cannot take results.json", { timeout: 60
     const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
     const plain = await runCli(["check", dir], asNobody);
     expect(plain.stdout.toString()).toMatch(/verdict\s+INVALID/);
-    expect(plain.stderr).toMatch(/^warning: could not save .*results\.json \((EACCES|EPERM): no permission to write there\)/m);
+    expect(plain.stderr).toMatch(
+      /^warning: could not save .*results\.json \((EACCES|EPERM): no permission to write there\)/m,
+    );
     expect(plain.code).toBe(1);
     expect(existsSync(join(dir, "results.json"))).toBe(false);
 

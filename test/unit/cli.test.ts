@@ -1,8 +1,8 @@
-import { describe, expect, it } from "vitest";
 import { Help } from "commander";
+import { describe, expect, it } from "vitest";
+import { commands } from "../../src/cli/commands/index.js";
 import { buildProgram } from "../../src/cli/main.js";
 import { ExitCode, exitCodeFor, mergeVerdicts } from "../../src/core/exit.js";
-import { commands } from "../../src/cli/commands/index.js";
 
 describe("cli surface", () => {
   it("has every command users are promised, each with help text", () => {

@@ -1,19 +1,19 @@
-import { ReplyError } from "ioredis";
 import { spawnSync } from "node:child_process";
+import { ReplyError } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/core/exit.js";
 import { DEFAULT_OP_TIMEOUT_MS, honestClusterOptions, honestRedisOptions } from "../../src/client/connect.js";
 import {
   assertSupported,
   confirmationCommand,
   durabilityFrom,
   engineFromInfo,
-  shortfall,
   type ServerFacts,
+  shortfall,
 } from "../../src/client/durability.js";
 import { IndeterminateError } from "../../src/client/outcome.js";
+import { type Arg, Session, type TrackedSession } from "../../src/client/session.js";
+import { UsageError } from "../../src/core/exit.js";
 import { opDeadlineMs, perform } from "../../src/runner/perform.js";
-import { Session, type Arg, type TrackedSession } from "../../src/client/session.js";
 import type { Completion, Invocation, RedisClient, Workload } from "../../workloads/workload.js";
 
 describe("honest client options", () => {
@@ -86,7 +86,9 @@ describe("durability replies", () => {
   it("WAIT reaching n replicas is enough; fewer says what was reached", () => {
     expect(shortfall(wait2, 2)).toBeUndefined();
     expect(shortfall(wait2, 3)).toBeUndefined();
-    expect(shortfall(wait2, 1)).toBe("durability: written on the primary, but WAIT reached 1 of 2 replica(s) within 100 ms");
+    expect(shortfall(wait2, 1)).toBe(
+      "durability: written on the primary, but WAIT reached 1 of 2 replica(s) within 100 ms",
+    );
     expect(shortfall(wait2, "x")).toMatch(/unexpected reply/);
   });
 
@@ -100,13 +102,32 @@ describe("durability replies", () => {
 
 describe("engine detection and capability refusal", () => {
   it("reads engine and version from INFO server", () => {
-    expect(engineFromInfo("# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n")).toEqual({ engine: "redis", version: "7.0.15" });
-    expect(engineFromInfo("redis_version:7.2.4\r\nserver_name:valkey\r\nvalkey_version:8.0.1\r\n")).toEqual({ engine: "valkey", version: "8.0.1" });
-    expect(engineFromInfo("redis_version:7.4.0\r\ndragonfly_version:df-v1.21.2\r\n")).toEqual({ engine: "dragonfly", version: "1.21.2" });
+    expect(engineFromInfo("# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n")).toEqual({
+      engine: "redis",
+      version: "7.0.15",
+    });
+    expect(engineFromInfo("redis_version:7.2.4\r\nserver_name:valkey\r\nvalkey_version:8.0.1\r\n")).toEqual({
+      engine: "valkey",
+      version: "8.0.1",
+    });
+    expect(engineFromInfo("redis_version:7.4.0\r\ndragonfly_version:df-v1.21.2\r\n")).toEqual({
+      engine: "dragonfly",
+      version: "1.21.2",
+    });
   });
 
-  const redis70: ServerFacts = { engine: "redis", version: "7.0.15", commands: { wait: true, waitaof: false }, appendonly: false };
-  const valkey: ServerFacts = { engine: "valkey", version: "8.0.1", commands: { wait: true, waitaof: true }, appendonly: false };
+  const redis70: ServerFacts = {
+    engine: "redis",
+    version: "7.0.15",
+    commands: { wait: true, waitaof: false },
+    appendonly: false,
+  };
+  const valkey: ServerFacts = {
+    engine: "valkey",
+    version: "8.0.1",
+    commands: { wait: true, waitaof: true },
+    appendonly: false,
+  };
 
   it("refuses WAITAOF where COMMAND INFO does not know it, naming engine and version", () => {
     expect(() => assertSupported(durabilityFrom({ waitaof: [0, 1] }), redis70)).toThrow(
@@ -122,7 +143,9 @@ describe("engine detection and capability refusal", () => {
 
   it("refuses WAIT only where the server lacks it", () => {
     expect(() => assertSupported(durabilityFrom({ wait: 1 }), redis70)).not.toThrow();
-    expect(() => assertSupported(durabilityFrom({ wait: 1 }), { ...redis70, commands: { wait: false } })).toThrow(/WAIT command/);
+    expect(() => assertSupported(durabilityFrom({ wait: 1 }), { ...redis70, commands: { wait: false } })).toThrow(
+      /WAIT command/,
+    );
   });
 });
 
@@ -184,7 +207,11 @@ describe("perform: one op to one completion", () => {
         if (written) s.node = "10.0.0.3:6379";
         throw new Error("Connection is closed.");
       });
-    expect(await perform(new ScriptedSession(), closed(false), op, 1000)).toEqual({ type: "fail", error: "Connection is closed.", refused: true });
+    expect(await perform(new ScriptedSession(), closed(false), op, 1000)).toEqual({
+      type: "fail",
+      error: "Connection is closed.",
+      refused: true,
+    });
     expect(await perform(new ScriptedSession(), closed(true), op, 1000)).toEqual({
       type: "info",
       error: "Connection is closed.",
@@ -197,9 +224,14 @@ describe("perform: one op to one completion", () => {
     expect(await perform(new ScriptedSession(), readonly, op, 1000)).toMatchObject({ type: "fail", refused: true });
     const unsafe = workloadDoing(async (s) => {
       s.written = true;
-      throw new IndeterminateError("durability: written on the primary, but WAIT reached 0 of 1 replica(s) within 5 ms");
+      throw new IndeterminateError(
+        "durability: written on the primary, but WAIT reached 0 of 1 replica(s) within 5 ms",
+      );
     });
-    expect(await perform(new ScriptedSession(), unsafe, op, 1000)).toMatchObject({ type: "info", error: expect.stringMatching(/WAIT reached 0/) });
+    expect(await perform(new ScriptedSession(), unsafe, op, 1000)).toMatchObject({
+      type: "info",
+      error: expect.stringMatching(/WAIT reached 0/),
+    });
   });
 
   it("an op that never settles is info at the deadline", async () => {
@@ -209,7 +241,9 @@ describe("perform: one op to one completion", () => {
   });
 
   it("a late rejection after the deadline does not escape", async () => {
-    const late = workloadDoing(() => new Promise<Completion>((_, reject) => setTimeout(() => reject(new Error("late")), 30)));
+    const late = workloadDoing(
+      () => new Promise<Completion>((_, reject) => setTimeout(() => reject(new Error("late")), 30)),
+    );
     expect((await perform(new ScriptedSession(), late, op, 5)).type).toBe("info");
     await new Promise((r) => setTimeout(r, 50));
   });
@@ -239,7 +273,10 @@ describe("perform: one op to one completion", () => {
       const out = await perform(s, w, { f: "read" }, 60000);
       console.log(out.type);`;
     const t0 = Date.now();
-    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     expect(r.stdout.trim()).toBe("ok");
     expect(Date.now() - t0).toBeLessThan(20_000);
   });
@@ -247,7 +284,9 @@ describe("perform: one op to one completion", () => {
   it("a command times out as ioredis' own timeout would: first timeout wins, answered commands stand it down", async () => {
     const sent: Array<{ setTimeout(ms: number): void; resolve(v: unknown): void }> = [];
     // What ioredis' sendCommand does with commandTimeout: sets it (the session's own, set first, wins) and writes.
-    const client = { sendCommand: (c: (typeof sent)[number]) => (c.setTimeout(60_000), sent.push(c)) } as unknown as RedisClient;
+    const client = {
+      sendCommand: (c: (typeof sent)[number]) => (c.setTimeout(60_000), sent.push(c)),
+    } as unknown as RedisClient;
     const s = new Session(client, { opTimeoutMs: 60_000, durability: { kind: "primary" } });
     s.begin();
     const t0 = performance.now();

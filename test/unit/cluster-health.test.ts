@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { sentinelMajority } from "../../src/cluster/discovery.js";
-import { healthProblems, type HealthObservation, type HealthTarget } from "../../src/cluster/health.js";
+import { type HealthObservation, type HealthTarget, healthProblems } from "../../src/cluster/health.js";
+import type { DockerNode } from "../../src/cluster/node.js";
 import { launchScript } from "../../src/cluster/node.js";
 import { keepMessage } from "../../src/cluster/teardown.js";
-import type { DockerNode } from "../../src/cluster/node.js";
 
 const sentinelTarget: HealthTarget = {
   topology: "sentinel",
@@ -65,10 +65,20 @@ describe("healthProblems", () => {
   });
 
   it("requires cluster_state:ok and full membership in cluster topology", () => {
-    const t: HealthTarget = { ...sentinelTarget, topology: "cluster", sentinels: [], replicasPerPrimary: 0, primaries: 3 };
+    const t: HealthTarget = {
+      ...sentinelTarget,
+      topology: "cluster",
+      sentinels: [],
+      replicasPerPrimary: 0,
+      primaries: 3,
+    };
     const info = { role: "master", connected_slaves: "0", cluster_state: "ok", cluster_known_nodes: "3" };
     const o: HealthObservation = {
-      data: { n1: { ping: true, info }, n2: { ping: true, info }, n3: { ping: true, info: { ...info, cluster_state: "fail", cluster_known_nodes: "1" } } },
+      data: {
+        n1: { ping: true, info },
+        n2: { ping: true, info },
+        n3: { ping: true, info: { ...info, cluster_state: "fail", cluster_known_nodes: "1" } },
+      },
       sentinels: {},
     };
     expect(healthProblems(t, o)).toEqual([
@@ -94,9 +104,9 @@ describe("node process launch", () => {
     expect(launchScript({ process: "db", files: [], argv: ["redis-server", "/etc/splitbrain/redis.conf"] })).toBe(
       "echo $$ > /run/splitbrain/db.pid; exec 'redis-server' '/etc/splitbrain/redis.conf' >> /var/log/splitbrain/db.log 2>&1",
     );
-    expect(launchScript({ process: "db", files: [], argv: ["dragonfly", "--snapshot_cron=*/1 * * * *", "it's"] })).toContain(
-      `'--snapshot_cron=*/1 * * * *' 'it'\\''s'`,
-    );
+    expect(
+      launchScript({ process: "db", files: [], argv: ["dragonfly", "--snapshot_cron=*/1 * * * *", "it's"] }),
+    ).toContain(`'--snapshot_cron=*/1 * * * *' 'it'\\''s'`);
   });
 
   it("tells a user who kept the cluster how to reach and remove it", () => {

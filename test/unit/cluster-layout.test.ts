@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { planLayout, slotRanges } from "../../src/topology/layout.js";
 import { defaultSpec } from "../../src/db/spec.js";
+import { planLayout, slotRanges } from "../../src/topology/layout.js";
 
 const shape = (plans: ReturnType<typeof planLayout>) =>
-  plans.map((p) => `${p.name}:${p.role}${p.replicaOf ? `<${p.replicaOf}` : ""}${p.runsSentinel ? "+S" : ""}@${p.address}`);
+  plans.map(
+    (p) => `${p.name}:${p.role}${p.replicaOf ? `<${p.replicaOf}` : ""}${p.runsSentinel ? "+S" : ""}@${p.address}`,
+  );
 
 describe("planLayout", () => {
   it("single is one primary", () => {

@@ -1,8 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { dialAddress } from "../../src/client/connect.js";
+import {
+  type CreatedNode,
+  prepareEngine,
+  routeThroughPublished,
+  type SetupContext,
+  wireReplication,
+} from "../../src/cluster/phases.js";
 import { dbFor } from "../../src/db/index.js";
 import { defaultSpec } from "../../src/db/spec.js";
-import { prepareEngine, routeThroughPublished, wireReplication, type CreatedNode, type SetupContext } from "../../src/cluster/phases.js";
 import { planLayout } from "../../src/topology/layout.js";
 
 function context(db: "redis" | "dragonfly", topology: "single" | "sentinel"): SetupContext & { steps: string[] } {
@@ -22,7 +28,9 @@ function context(db: "redis" | "dragonfly", topology: "single" | "sentinel"): Se
 
 describe("set-up phases, each alone", () => {
   const plans = planLayout(defaultSpec({ topology: "single" }));
-  const created: CreatedNode[] = [{ plan: plans[0]!, c: { id: "c1", ip: "10.9.0.2", name: "n1", published: { 6379: 40001 } } }];
+  const created: CreatedNode[] = [
+    { plan: plans[0]!, c: { id: "c1", ip: "10.9.0.2", name: "n1", published: { 6379: 40001 } } },
+  ];
 
   it("routes container addresses through published ports until dropped, and only then", () => {
     const routes = routeThroughPublished(created, "127.0.0.1");

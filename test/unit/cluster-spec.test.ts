@@ -1,13 +1,15 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
+import { addClusterOptions, type ClusterOptions, clusterSpecFromOptions } from "../../src/cluster/options.js";
 import { UsageError } from "../../src/core/exit.js";
-import { addClusterOptions, clusterSpecFromOptions, type ClusterOptions } from "../../src/cluster/options.js";
 import { dataSizeBytes, redisSizeBytes } from "../../src/topology/sizes.js";
 import { isSavePoints } from "../../src/topology/spec.js";
 
 /** Parses a command line the way `run` would, through the shared option definitions. */
 function parse(args: string[]): ClusterOptions {
-  const cmd = addClusterOptions(new Command("run")).exitOverride().configureOutput({ writeErr: () => {} });
+  const cmd = addClusterOptions(new Command("run"))
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} });
   cmd.parse(args, { from: "user" });
   return cmd.opts<ClusterOptions>();
 }
@@ -28,7 +30,13 @@ describe("cluster options -> ClusterSpec", () => {
     expect(spec.db).toBe("redis");
     expect(spec.topology).toBe("sentinel");
     expect(spec.replicas).toBe(2);
-    expect(spec.sentinel).toEqual({ count: 3, colocated: false, quorum: 2, downAfterMs: 3000, failoverTimeoutMs: 10000 });
+    expect(spec.sentinel).toEqual({
+      count: 3,
+      colocated: false,
+      quorum: 2,
+      downAfterMs: 3000,
+      failoverTimeoutMs: 10000,
+    });
     expect(spec.dataSizeBytes).toBe(256 * 1024 * 1024);
     expect(spec.settings.appendonly).toBeUndefined();
   });
@@ -42,9 +50,25 @@ describe("cluster options -> ClusterSpec", () => {
   it("parses every audited setting", () => {
     const spec = clusterSpecFromOptions(
       parse([
-        "--appendonly", "--appendfsync", "always", "--save", "900 1 300 10", "--min-replicas-to-write", "1",
-        "--min-replicas-max-lag", "5", "--maxmemory", "100mb", "--maxmemory-policy", "allkeys-lru",
-        "--repl-backlog-size", "1mb", "--redis-conf", "hz=50", "--redis-conf", "repl-diskless-sync=yes",
+        "--appendonly",
+        "--appendfsync",
+        "always",
+        "--save",
+        "900 1 300 10",
+        "--min-replicas-to-write",
+        "1",
+        "--min-replicas-max-lag",
+        "5",
+        "--maxmemory",
+        "100mb",
+        "--maxmemory-policy",
+        "allkeys-lru",
+        "--repl-backlog-size",
+        "1mb",
+        "--redis-conf",
+        "hz=50",
+        "--redis-conf",
+        "repl-diskless-sync=yes",
       ]),
     );
     expect(spec.settings).toEqual({
@@ -56,7 +80,10 @@ describe("cluster options -> ClusterSpec", () => {
       maxmemory: "100mb",
       maxmemoryPolicy: "allkeys-lru",
       replBacklogSize: "1mb",
-      extra: [["hz", "50"], ["repl-diskless-sync", "yes"]],
+      extra: [
+        ["hz", "50"],
+        ["repl-diskless-sync", "yes"],
+      ],
     });
     expect(clusterSpecFromOptions(parse(["--appendonly", "no"])).settings.appendonly).toBe(false);
   });
@@ -87,7 +114,9 @@ describe("cluster options -> ClusterSpec", () => {
   });
 
   it("refuses what Dragonfly lacks before anything starts, with the reason", () => {
-    expect(problemOf(["--db", "dragonfly", "--topology", "cluster"])).toMatch(/Dragonfly's cluster mode is out of scope/);
+    expect(problemOf(["--db", "dragonfly", "--topology", "cluster"])).toMatch(
+      /Dragonfly's cluster mode is out of scope/,
+    );
     expect(problemOf(["--db", "dragonfly", "--appendonly", "yes"])).toMatch(/Dragonfly has no append-only file/);
     expect(problemOf(["--db", "dragonfly", "--min-replicas-to-write", "1"])).toMatch(/Dragonfly has no min-replicas/);
     expect(problemOf(["--db", "dragonfly", "--save", "60 1"])).toMatch(/--snapshot-cron/);

@@ -16,7 +16,8 @@ function figures(over: Partial<RunFigures> = {}): RunFigures {
     throughput: 90,
     lostAcknowledged: 0,
     lost: { set: 0 },
-    lostIsLowerBound: false, lostUnacknowledged: 0,
+    lostIsLowerBound: false,
+    lostUnacknowledged: 0,
     linearizable: null,
     valid: true,
     durationS: 10,
@@ -27,12 +28,25 @@ function figures(over: Partial<RunFigures> = {}): RunFigures {
 }
 
 const runs: SequencedRun[] = [
-  { label: "appendfsync=always", status: "done", runDir: "/r/compare-x/20260101T000000Z-redis-sentinel-aaaa", figures: figures() },
+  {
+    label: "appendfsync=always",
+    status: "done",
+    runDir: "/r/compare-x/20260101T000000Z-redis-sentinel-aaaa",
+    figures: figures(),
+  },
   {
     label: "appendfsync=everysec",
     status: "done",
     runDir: "/r/compare-x/20260101T000100Z-redis-sentinel-bbbb",
-    figures: figures({ lostUnacknowledged: 4, lostAcknowledged: 312, lost: { set: 300, counter: 12 }, valid: false, availability: 0.75, latency: { p50: 0.8, p90: 2, p99: 40, max: 1000 }, memoryPeak: { n1: 9 * 2 ** 20 } }),
+    figures: figures({
+      lostUnacknowledged: 4,
+      lostAcknowledged: 312,
+      lost: { set: 300, counter: 12 },
+      valid: false,
+      availability: 0.75,
+      latency: { p50: 0.8, p90: 2, p99: 40, max: 1000 },
+      memoryPeak: { n1: 9 * 2 ** 20 },
+    }),
   },
   { label: "wait=2", status: "error", error: "no node image" },
 ];
@@ -85,7 +99,9 @@ describe("compare table", () => {
       plan: [["faults", "partition (isolate-primary)"]],
     });
     expect(html).toContain("compare &lt;a &amp; b&gt;");
-    expect(html).toContain('<a href="20260101T000100Z-redis-sentinel-bbbb/report.html">20260101T000100Z-redis-sentinel-bbbb</a>');
+    expect(html).toContain(
+      '<a href="20260101T000100Z-redis-sentinel-bbbb/report.html">20260101T000100Z-redis-sentinel-bbbb</a>',
+    );
     expect(html).toContain('<td class="bad">312 (set 300, counter 12)</td>');
     expect(html).not.toMatch(/<script|https?:\/\/|<link /);
   });
@@ -97,6 +113,8 @@ describe("sequence exit code", () => {
     expect(sequenceExitCode(done, false)).toBe(0);
     expect(sequenceExitCode(done, true)).toBe(1);
     expect(sequenceExitCode(runs, false)).toBe(2);
-    expect(sequenceExitCode([{ label: "x", status: "done", figures: figures({ incomplete: "interrupted" }) }], false)).toBe(2);
+    expect(
+      sequenceExitCode([{ label: "x", status: "done", figures: figures({ incomplete: "interrupted" }) }], false),
+    ).toBe(2);
   });
 });

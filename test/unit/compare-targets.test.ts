@@ -1,9 +1,9 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/core/exit.js";
 import { optionSpecs, targetOptions } from "../../src/compare/options.js";
 import { planRuns } from "../../src/compare/session.js";
 import { crossTargets, matrixCells, parseDbList, parseMatrixAxis, parseSettings } from "../../src/compare/targets.js";
+import { UsageError } from "../../src/core/exit.js";
 import { addRunOptions, type RunOptions } from "../../src/runner/plan.js";
 
 const cmd = addRunOptions(new Command("t"));
@@ -59,7 +59,10 @@ describe("--against settings", () => {
   });
 
   it("keeps commas inside a value, takes bare flags, lists and repeatables", () => {
-    const t = parseSettings("workload=set,counter,partition-clients,waitaof=1 1,redis-conf=hz 100,redis-conf=lazyfree-lazy-eviction yes", specs);
+    const t = parseSettings(
+      "workload=set,counter,partition-clients,waitaof=1 1,redis-conf=hz 100,redis-conf=lazyfree-lazy-eviction yes",
+      specs,
+    );
     expect(t.overrides).toEqual({
       workload: "set,counter",
       partitionClients: true,
@@ -76,7 +79,9 @@ describe("--against settings", () => {
 
   it("refuses unknown names (with a suggestion), bad choices, repeats and settings that are not the plan", () => {
     expect(usage(() => parseSettings("replicas-to-write=1", specs))).toContain("did you mean min-replicas-to-write");
-    expect(usage(() => parseSettings("appendfsync=sometimes", specs))).toContain("appendfsync takes one of always, everysec, no");
+    expect(usage(() => parseSettings("appendfsync=sometimes", specs))).toContain(
+      "appendfsync takes one of always, everysec, no",
+    );
     expect(usage(() => parseSettings("wait=1,wait=2", specs))).toContain("wait is set twice");
     expect(usage(() => parseSettings("results=/tmp/x", specs))).toContain("--results cannot differ");
     expect(usage(() => parseSettings("seed=4", specs))).toContain("--seed cannot differ");
@@ -84,7 +89,10 @@ describe("--against settings", () => {
   });
 
   it("pairs every --db target with every --against", () => {
-    const t = crossTargets(parseDbList("redis,valkey"), [parseSettings("wait=1", specs), parseSettings("wait=2", specs)]);
+    const t = crossTargets(parseDbList("redis,valkey"), [
+      parseSettings("wait=1", specs),
+      parseSettings("wait=2", specs),
+    ]);
     expect(t.map((x) => x.label)).toEqual(["redis wait=1", "redis wait=2", "valkey wait=1", "valkey wait=2"]);
     expect(t[3]!.overrides).toEqual({ db: "valkey", wait: "2" });
     expect(crossTargets([], [parseSettings("wait=1", specs)]).map((x) => x.label)).toEqual(["wait=1"]);
@@ -120,7 +128,14 @@ describe("--matrix", () => {
 });
 
 describe("planRuns: one validated plan per target and repeat", () => {
-  const base = { ...(cmd.opts() as RunOptions), seed: "100", timeLimit: "5", workload: "set", nemesis: "partition", partition: "isolate-primary" };
+  const base = {
+    ...(cmd.opts() as RunOptions),
+    seed: "100",
+    timeLimit: "5",
+    workload: "set",
+    nemesis: "partition",
+    partition: "isolate-primary",
+  };
   // cmd.opts() holds commander's defaults only after parsing; parse nothing to get them.
   cmd.parse([], { from: "user" });
   const defaults = { ...(cmd.opts() as RunOptions), ...base } as RunOptions & { seed: string };
@@ -140,7 +155,13 @@ describe("planRuns: one validated plan per target and repeat", () => {
   });
 
   it("names the target whose options are not a valid run", () => {
-    const msg = usage(() => planRuns(defaults, [parseSettings("wait=2", specs), { label: "single", overrides: { topology: "single", wait: "1" } }], "/tmp/out"));
+    const msg = usage(() =>
+      planRuns(
+        defaults,
+        [parseSettings("wait=2", specs), { label: "single", overrides: { topology: "single", wait: "1" } }],
+        "/tmp/out",
+      ),
+    );
     expect(msg).toContain("single: --wait needs replicas");
     expect(msg).not.toContain("wait=2:");
   });

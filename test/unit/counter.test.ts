@@ -17,7 +17,10 @@ describe("counter checker: final value", () => {
   });
 
   it("an acknowledged increment missing from the final value is an error", () => {
-    const h = new HistoryBuilder().op(0, "ok", "add", C, 2).op(1, "ok", "add", C, 3).op(0, "ok", "final-read", C, undefined, 2);
+    const h = new HistoryBuilder()
+      .op(0, "ok", "add", C, 2)
+      .op(1, "ok", "add", C, 3)
+      .op(0, "ok", "final-read", C, undefined, 2);
     const r = checkCounter(h.ops);
     expect(r.valid).toBe(false);
     expect(r.errors).toEqual([{ op: 4, f: "final-read", value: 2, lower: 5, upper: 5 }]);
@@ -32,14 +35,23 @@ describe("counter checker: final value", () => {
     expect(r.valid).toBe(true);
     expect(r.final).toMatchObject({ lower: 2, upper: 5 });
     expect(r.indeterminateSum).toBe(3);
-    const lowH = new HistoryBuilder().op(0, "ok", "add", C, 2).op(1, "info", "add", C, 3).op(2, "ok", "final-read", C, undefined, 2);
+    const lowH = new HistoryBuilder()
+      .op(0, "ok", "add", C, 2)
+      .op(1, "info", "add", C, 3)
+      .op(2, "ok", "final-read", C, undefined, 2);
     expect(checkCounter(lowH.ops).valid).toBe(true);
-    const highH = new HistoryBuilder().op(0, "ok", "add", C, 2).op(1, "info", "add", C, 3).op(2, "ok", "final-read", C, undefined, 6);
+    const highH = new HistoryBuilder()
+      .op(0, "ok", "add", C, 2)
+      .op(1, "info", "add", C, 3)
+      .op(2, "ok", "final-read", C, undefined, 6);
     expect(checkCounter(highH.ops).errors).toEqual([{ op: 4, f: "final-read", value: 6, lower: 2, upper: 5 }]);
   });
 
   it("failed increments never count", () => {
-    const h = new HistoryBuilder().op(0, "ok", "add", C, 2).op(1, "fail", "add", C, 3).op(2, "ok", "final-read", C, undefined, 5);
+    const h = new HistoryBuilder()
+      .op(0, "ok", "add", C, 2)
+      .op(1, "fail", "add", C, 3)
+      .op(2, "ok", "final-read", C, undefined, 5);
     const r = checkCounter(h.ops);
     expect(r.valid).toBe(false);
     expect(r.adds).toEqual({ attempted: 2, acknowledged: 1, failed: 1, indeterminate: 0 });
@@ -103,12 +115,19 @@ describe("counter checker: reads during the run", () => {
       .ok(0, "add", C, -2);
     const r = checkCounter(h.ops);
     expect(r.valid).toBe(true);
-    const bad = new HistoryBuilder().op(0, "ok", "add", C, 5).invoke(0, "add", C, -2).op(1, "ok", "read", C, undefined, 2).ok(0, "add", C, -2);
+    const bad = new HistoryBuilder()
+      .op(0, "ok", "add", C, 5)
+      .invoke(0, "add", C, -2)
+      .op(1, "ok", "read", C, undefined, 2)
+      .ok(0, "add", C, -2);
     expect(checkCounter(bad.ops).errors[0]).toMatchObject({ lower: 3, upper: 5 });
   });
 
   it("uses times when every op has one", () => {
-    const h = new HistoryBuilder(true).op(0, "ok", "add", C, 1).op(1, "ok", "read", C, undefined, 1).op(1, "ok", "final-read", C, undefined, 1);
+    const h = new HistoryBuilder(true)
+      .op(0, "ok", "add", C, 1)
+      .op(1, "ok", "read", C, undefined, 1)
+      .op(1, "ok", "final-read", C, undefined, 1);
     expect(checkCounter(h.ops).valid).toBe(true);
   });
 });
@@ -158,11 +177,15 @@ describe("counter checker: prefix-sum bounds agree with a direct scan", () => {
           continue;
         }
         const inv = ops[open.get(p)!]!;
-        if (inv.f === "add" && op.type !== "fail") adds.push({ s: inv.index, e: op.type === "ok" ? op.index : Infinity, d: inv.value as number });
-        if (inv.f === "read" && op.type === "ok") reads.push({ s: inv.index, e: op.index, v: op.value as number, op: inv.index });
+        if (inv.f === "add" && op.type !== "fail")
+          adds.push({ s: inv.index, e: op.type === "ok" ? op.index : Infinity, d: inv.value as number });
+        if (inv.f === "read" && op.type === "ok")
+          reads.push({ s: inv.index, e: op.index, v: op.value as number, op: inv.index });
       }
       // Adds still in flight at the end never completed: as indeterminate as info.
-      for (const [p, i] of open) if (ops[i]!.f === "add" && !ops.some((o) => o.index > i && o.process === p)) adds.push({ s: i, e: Infinity, d: ops[i]!.value as number });
+      for (const [p, i] of open)
+        if (ops[i]!.f === "add" && !ops.some((o) => o.index > i && o.process === p))
+          adds.push({ s: i, e: Infinity, d: ops[i]!.value as number });
       const want = reads.flatMap((r) => {
         let lo = 0;
         let hi = 0;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { planLayout, type NodePlan } from "../../src/topology/layout.js";
-import type { ClusterSpec } from "../../src/topology/spec.js";
-import { defaultSpec } from "../../src/db/spec.js";
 import type { NodeView } from "../../src/db/db.js";
-import { dbFor } from "../../src/db/index.js";
 import { identifyServer } from "../../src/db/engines.js";
+import { dbFor } from "../../src/db/index.js";
+import { defaultSpec } from "../../src/db/spec.js";
+import { type NodePlan, planLayout } from "../../src/topology/layout.js";
+import type { ClusterSpec } from "../../src/topology/spec.js";
 
 function view(spec: ClusterSpec, name: string): NodeView {
   const plans = planLayout(spec);
@@ -102,7 +102,10 @@ describe("Redis adapter", () => {
       ],
       sentinels: ["s1", "s2", "s3"].map((name, i) => ({ name, ip: `10.213.7.${14 + i}` })),
     };
-    const conf = (name: string) => directives(redis.sentinelLaunch(spec, view(spec, name), { ip: "10.213.7.11", port: 6379 }, known).files[0]!.contents);
+    const conf = (name: string) =>
+      directives(
+        redis.sentinelLaunch(spec, view(spec, name), { ip: "10.213.7.11", port: 6379 }, known).files[0]!.contents,
+      );
     const s2 = conf("s2");
     const idOf = (c: string[]) => c.find((l) => l.startsWith("sentinel myid "))!.split(" ")[2]!;
     expect(idOf(s2)).toMatch(/^[0-9a-f]{40}$/);
@@ -116,7 +119,9 @@ describe("Redis adapter", () => {
     );
     // Not itself, and the monitor line comes first: Sentinel reads known-* lines against a master it already has.
     expect(s2.filter((l) => l.includes("known-sentinel"))).toHaveLength(2);
-    expect(s2.findIndex((l) => l.startsWith("sentinel monitor"))).toBeLessThan(s2.findIndex((l) => l.includes("known-")));
+    expect(s2.findIndex((l) => l.startsWith("sentinel monitor"))).toBeLessThan(
+      s2.findIndex((l) => l.includes("known-")),
+    );
     expect(new Set(["s1", "s2", "s3"].map((n) => idOf(conf(n)))).size).toBe(3);
   });
 

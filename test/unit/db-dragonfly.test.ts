@@ -1,14 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { ENGINES } from "../../src/db/engines.js";
-import { defaultSpec } from "../../src/db/spec.js";
 import type { ExecResult } from "../../src/core/cluster.js";
 import { UsageError } from "../../src/core/exit.js";
 import { dragonflyRefusals, withForcedEpoll } from "../../src/db/dragonfly/adapter.js";
+import {
+  chooseIoBackend,
+  failedOverIoUring,
+  ioProbeScript,
+  readIoProbe,
+  userForcesEpoll,
+} from "../../src/db/dragonfly/io.js";
+import { ENGINES } from "../../src/db/engines.js";
+import { defaultSpec } from "../../src/db/spec.js";
 import { offlineDefinition } from "../../src/image/definition.js";
-import { chooseIoBackend, failedOverIoUring, ioProbeScript, readIoProbe, userForcesEpoll } from "../../src/db/dragonfly/io.js";
 
 /** Log lines as Dragonfly 1.40.1 printed them here (glog format), trimmed of the banner. */
-const BANNER = ["                   .--::--.                   ", "* Logs will be written to the first available of the following paths:"];
+const BANNER = [
+  "                   .--::--.                   ",
+  "* Logs will be written to the first available of the following paths:",
+];
 const STARTED = ["I1123 19:31:55.616214       8 init.cc:144] dragonfly running in opt mode.", ...BANNER];
 const ENOMEM_FALLBACK =
   "W1123 19:32:02.152557       9 dfly_main.cc:541] io_uring does not have enough memory. That can happen when your max " +
@@ -32,12 +41,20 @@ describe("reading the I/O probe", () => {
 
   it("a server that died over io_uring is told apart from one that died over a bad flag", () => {
     const uring = readIoProbe(
-      output("splitbrain-probe-exited", "E1123 10:00:00.000000 7 dfly_main.cc:560] Failed to initialize io_uring: Operation not permitted"),
+      output(
+        "splitbrain-probe-exited",
+        "E1123 10:00:00.000000 7 dfly_main.cc:560] Failed to initialize io_uring: Operation not permitted",
+      ),
     );
     expect(uring.api).toBeUndefined();
     expect(uring.exited).toBe(true);
     expect(failedOverIoUring(uring)).toBe(true);
-    const flag = readIoProbe(output("splitbrain-probe-exited", "E1123 10:00:00.000000 8 dfly_main.cc:319] There are 2 threads, so 512.00MiB are required. Exiting..."));
+    const flag = readIoProbe(
+      output(
+        "splitbrain-probe-exited",
+        "E1123 10:00:00.000000 8 dfly_main.cc:319] There are 2 threads, so 512.00MiB are required. Exiting...",
+      ),
+    );
     expect(failedOverIoUring(flag)).toBe(false);
   });
 
@@ -87,7 +104,10 @@ describe("choosing the I/O engine", () => {
 
   it("a server that dies over io_uring is retried with --force_epoll, and the runs then force it", async () => {
     const node = fakeNode(
-      output("splitbrain-probe-exited", "E1123 10:00:00.000000 7 x.cc:1] io_uring_queue_init failed: Cannot allocate memory"),
+      output(
+        "splitbrain-probe-exited",
+        "E1123 10:00:00.000000 7 x.cc:1] io_uring_queue_init failed: Cannot allocate memory",
+      ),
       output("splitbrain-multiplexing-api:epoll", ...STARTED),
     );
     const c = await chooseIoBackend(spec, node.run);
@@ -100,7 +120,12 @@ describe("choosing the I/O engine", () => {
   });
 
   it("a server that dies for another reason is a usage error quoting its log, without an epoll retry", async () => {
-    const node = fakeNode(output("splitbrain-probe-exited", "E1123 10:00:00.000000 8 dfly_main.cc:319] There are 2 threads, so 512.00MiB are required. Exiting..."));
+    const node = fakeNode(
+      output(
+        "splitbrain-probe-exited",
+        "E1123 10:00:00.000000 8 dfly_main.cc:319] There are 2 threads, so 512.00MiB are required. Exiting...",
+      ),
+    );
     const err = await chooseIoBackend(spec, node.run).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toMatch(/512\.00MiB are required/);

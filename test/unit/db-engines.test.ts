@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { cliBeside, cliBinaries, ENGINE_NAMES, ENGINES, engineLabels, engineRefusals, identifyServer, isEngine, redisConfServers } from "../../src/db/engines.js";
+import {
+  cliBeside,
+  cliBinaries,
+  ENGINE_NAMES,
+  ENGINES,
+  engineLabels,
+  engineRefusals,
+  identifyServer,
+  isEngine,
+  redisConfServers,
+} from "../../src/db/engines.js";
 import { defaultSpec } from "../../src/db/spec.js";
 
 describe("the engine registry", () => {
@@ -16,9 +26,18 @@ describe("the engine registry", () => {
   });
 
   it("identifies a server by one rule: the engine that claims its INFO, else Redis", () => {
-    expect(identifyServer({ redis_version: "7.4.0", dragonfly_version: "df-v1.40.1" })).toEqual({ engine: "dragonfly", version: "1.40.1" });
-    expect(identifyServer({ redis_version: "7.2.4", server_name: "valkey", valkey_version: "8.1.1" })).toEqual({ engine: "valkey", version: "8.1.1" });
-    expect(identifyServer({ redis_version: "7.2.4", server_name: "valkey" })).toEqual({ engine: "valkey", version: "7.2.4" });
+    expect(identifyServer({ redis_version: "7.4.0", dragonfly_version: "df-v1.40.1" })).toEqual({
+      engine: "dragonfly",
+      version: "1.40.1",
+    });
+    expect(identifyServer({ redis_version: "7.2.4", server_name: "valkey", valkey_version: "8.1.1" })).toEqual({
+      engine: "valkey",
+      version: "8.1.1",
+    });
+    expect(identifyServer({ redis_version: "7.2.4", server_name: "valkey" })).toEqual({
+      engine: "valkey",
+      version: "7.2.4",
+    });
     expect(identifyServer({ redis_version: "8.0.2" })).toEqual({ engine: "redis", version: "8.0.2" });
     expect(identifyServer({})).toEqual({ engine: "redis", version: "unknown" });
   });
@@ -27,7 +46,9 @@ describe("the engine registry", () => {
     const spec = defaultSpec({ db: "valkey", topology: "single" });
     spec.dragonfly.proactorThreads = 2;
     spec.dragonfly.extra = [["cache_mode", "true"]];
-    expect(engineRefusals(spec)).toEqual(["--proactor-threads, --dragonfly-flag only apply to --db dragonfly, not Valkey."]);
+    expect(engineRefusals(spec)).toEqual([
+      "--proactor-threads, --dragonfly-flag only apply to --db dragonfly, not Valkey.",
+    ]);
     expect(engineRefusals({ ...spec, db: "dragonfly" })).toEqual([]);
   });
 

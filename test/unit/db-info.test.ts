@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { probeCapabilities, type Ask } from "../../src/db/capabilities.js";
+import { type Ask, probeCapabilities } from "../../src/db/capabilities.js";
 import { parseClusterNodes, parseInfo, parseRole, parseSentinelEntries, replicasFromInfo } from "../../src/db/info.js";
 
 describe("INFO, ROLE, CLUSTER NODES parsers", () => {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { ENGINES } from "../../src/db/engines.js";
-import { planLayout, type NodePlan } from "../../src/topology/layout.js";
-import type { ClusterSpec } from "../../src/topology/spec.js";
-import { defaultSpec } from "../../src/db/spec.js";
 import type { Capabilities } from "../../src/db/capabilities.js";
 import type { NodeView } from "../../src/db/db.js";
+import { ENGINES } from "../../src/db/engines.js";
 import { dbFor } from "../../src/db/index.js";
 import { renderRedisConf } from "../../src/db/redis/adapter.js";
+import { defaultSpec } from "../../src/db/spec.js";
 import { chooseSuite } from "../../src/image/definition.js";
-import { compareVersions, missingImageMessage, pickNodeImage, type ImageCandidate } from "../../src/image/select.js";
+import { compareVersions, type ImageCandidate, missingImageMessage, pickNodeImage } from "../../src/image/select.js";
+import { type NodePlan, planLayout } from "../../src/topology/layout.js";
+import type { ClusterSpec } from "../../src/topology/spec.js";
 
 function view(spec: ClusterSpec, name: string): NodeView {
   const plans = planLayout(spec);
@@ -18,13 +18,40 @@ function view(spec: ClusterSpec, name: string): NodeView {
 }
 
 function caps(engine: Capabilities["engine"], version: string, config: Record<string, boolean> = {}): Capabilities {
-  return { engine, version, commands: { wait: true, waitaof: engine !== "redis" || compareVersions(version, "7.2") >= 0 }, config, multiplexingApi: "epoll" };
+  return {
+    engine,
+    version,
+    commands: { wait: true, waitaof: engine !== "redis" || compareVersions(version, "7.2") >= 0 },
+    config,
+    multiplexingApi: "epoll",
+  };
 }
 
 const IMAGES: ImageCandidate[] = [
-  { ref: "splitbrain-node:redis-7.0.15-bookworm", engine: "redis", version: "7.0.15", route: "offline", suite: "bookworm", created: 100 },
-  { ref: "splitbrain-node:redis-8.0.2-trixie", engine: "redis", version: "8.0.2", route: "offline", suite: "trixie", created: 200 },
-  { ref: "splitbrain-node:valkey-8.1.1-trixie", engine: "valkey", version: "8.1.1", route: "offline", suite: "trixie", created: 150 },
+  {
+    ref: "splitbrain-node:redis-7.0.15-bookworm",
+    engine: "redis",
+    version: "7.0.15",
+    route: "offline",
+    suite: "bookworm",
+    created: 100,
+  },
+  {
+    ref: "splitbrain-node:redis-8.0.2-trixie",
+    engine: "redis",
+    version: "8.0.2",
+    route: "offline",
+    suite: "trixie",
+    created: 200,
+  },
+  {
+    ref: "splitbrain-node:valkey-8.1.1-trixie",
+    engine: "valkey",
+    version: "8.1.1",
+    route: "offline",
+    suite: "trixie",
+    created: 150,
+  },
 ];
 
 describe("Valkey as a first-class engine", () => {
@@ -86,11 +113,17 @@ describe("choosing a node image by engine and version", () => {
 
   it("refuses a missing version with the local versions and the offline build that provides it", () => {
     const m = missingImageMessage(IMAGES, ENGINES.valkey.image, "9.1");
-    expect(m.message).toBe("no node image for valkey 9.1 in the local Docker engine (present: valkey 8.1.1 (splitbrain-node:valkey-8.1.1-trixie))");
+    expect(m.message).toBe(
+      "no node image for valkey 9.1 in the local Docker engine (present: valkey 8.1.1 (splitbrain-node:valkey-8.1.1-trixie))",
+    );
     expect(m.hint).toContain("splitbrain image build --db valkey --version 9.1 --offline (Debian sid)");
     const r = missingImageMessage(IMAGES, ENGINES.redis.image, "7.2");
-    expect(r.message).toContain("present: redis 7.0.15 (splitbrain-node:redis-7.0.15-bookworm), redis 8.0.2 (splitbrain-node:redis-8.0.2-trixie)");
-    expect(r.hint).toContain("Debian offers redis 7.0.15 (bookworm), 8.0.2 (trixie), 8.0.6 (sid) offline; 7.2 only online");
+    expect(r.message).toContain(
+      "present: redis 7.0.15 (splitbrain-node:redis-7.0.15-bookworm), redis 8.0.2 (splitbrain-node:redis-8.0.2-trixie)",
+    );
+    expect(r.hint).toContain(
+      "Debian offers redis 7.0.15 (bookworm), 8.0.2 (trixie), 8.0.6 (sid) offline; 7.2 only online",
+    );
     expect(missingImageMessage([], ENGINES.redis.image).message).toContain("(present: no redis node image)");
   });
 
@@ -99,7 +132,9 @@ describe("choosing a node image by engine and version", () => {
     expect(chooseSuite(ENGINES.redis.image, { version: "8.0.6" })).toBe("sid");
     expect(chooseSuite(ENGINES.valkey.image, { version: "9" })).toBe("sid");
     expect(chooseSuite(ENGINES.valkey.image, { version: "8.1" })).toBe("trixie");
-    expect(chooseSuite(ENGINES.valkey.image, { version: "7.2" })).toEqual({ error: expect.stringContaining("valkey 7.2") });
+    expect(chooseSuite(ENGINES.valkey.image, { version: "7.2" })).toEqual({
+      error: expect.stringContaining("valkey 7.2"),
+    });
   });
 
   it("orders versions numerically", () => {

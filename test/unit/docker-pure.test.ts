@@ -1,11 +1,11 @@
-import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { isValidRunId, labels, newRunId, RUN_LABEL, runFilter } from "../../src/docker/labels.js";
 import { formatCidr, hostAddress, overlaps, parseCidr, pickSubnet } from "../../src/docker/subnet.js";
 import { tarFiles, tarOneFile, untar } from "../../src/docker/tar.js";
-import { isValidRunId, labels, newRunId, RUN_LABEL, runFilter } from "../../src/docker/labels.js";
 
 describe("subnet picking", () => {
   it("parses and normalises CIDRs", () => {
@@ -107,7 +107,10 @@ describe("run labels", () => {
   });
 
   it("always carries the run label, which extra labels cannot override", () => {
-    expect(labels("r1", { "splitbrain.node": "n1", [RUN_LABEL]: "other" })).toEqual({ "splitbrain.node": "n1", [RUN_LABEL]: "r1" });
+    expect(labels("r1", { "splitbrain.node": "n1", [RUN_LABEL]: "other" })).toEqual({
+      "splitbrain.node": "n1",
+      [RUN_LABEL]: "r1",
+    });
     expect(runFilter("r1")).toEqual({ label: ["splitbrain.run=r1"] });
     expect(runFilter()).toEqual({ label: ["splitbrain.run"] });
   });

@@ -1,6 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { onInterrupts, onTeardown, removeUntilGone, runTeardowns, type Removed, type RemoveOps } from "../../src/docker/cleanup.js";
-import { closeRun, creating, creationsSettled, isClosed, pendingCreations, REMEMBER_REMOVED, RunClosedError, runRemoved } from "../../src/docker/creations.js";
+import {
+  onInterrupts,
+  onTeardown,
+  type Removed,
+  type RemoveOps,
+  removeUntilGone,
+  runTeardowns,
+} from "../../src/docker/cleanup.js";
+import {
+  closeRun,
+  creating,
+  creationsSettled,
+  isClosed,
+  pendingCreations,
+  REMEMBER_REMOVED,
+  RunClosedError,
+  runRemoved,
+} from "../../src/docker/creations.js";
 
 describe("teardown registry", () => {
   it("runs pending actions once, newest first, skipping unregistered ones and reporting failures", async () => {

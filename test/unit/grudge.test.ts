@@ -6,12 +6,12 @@ import {
   componentsOf,
   computeGrudge,
   describeGrudge,
+  type Grudge,
+  type GrudgeShape,
   grudgeProblem,
   nodesCutFromClients,
   parseGrudgeSpec,
   reachable,
-  type Grudge,
-  type GrudgeShape,
 } from "../../src/nemesis/grudge.js";
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
@@ -101,7 +101,9 @@ describe("grudge shapes", () => {
   it("the same seed gives the same grudge", () => {
     const shapes: GrudgeShape[] = ["one", "halves", "bridge", "majorities-ring"];
     for (const s of shapes) {
-      expect(computeGrudge(s, names(5), "n1", new SeededRng(9))).toEqual(computeGrudge(s, names(5), "n1", new SeededRng(9)));
+      expect(computeGrudge(s, names(5), "n1", new SeededRng(9))).toEqual(
+        computeGrudge(s, names(5), "n1", new SeededRng(9)),
+      );
     }
   });
 });
@@ -114,7 +116,8 @@ describe("explicit grudges", () => {
   });
 
   it("rejects malformed text and self-grudges with a usage error", () => {
-    for (const bad of ["nonsense", "n1:", ":n2", "n1:n2:n3", "n1:n1"]) expect(() => parseGrudgeSpec(bad)).toThrow(UsageError);
+    for (const bad of ["nonsense", "n1:", ":n2", "n1:n2:n3", "n1:n1"])
+      expect(() => parseGrudgeSpec(bad)).toThrow(UsageError);
   });
 
   it("is checked against the cluster's node names and applied as given (one-sided too)", () => {
@@ -134,7 +137,10 @@ describe("clients under --partition-clients", () => {
   });
 
   it("a tie is broken by the rng, cutting exactly one side", () => {
-    const g = completeGrudge([["n1", "n2"], ["n3", "n4"]]);
+    const g = completeGrudge([
+      ["n1", "n2"],
+      ["n3", "n4"],
+    ]);
     const cuts = new Set<string>();
     for (let seed = 0; seed < 20; seed++) cuts.add(nodesCutFromClients(g, names(4), new SeededRng(seed)).join(","));
     expect([...cuts].sort()).toEqual(["n1,n2", "n3,n4"]);
@@ -148,7 +154,9 @@ describe("clients under --partition-clients", () => {
 
 describe("descriptions", () => {
   it("reads like the grudge", () => {
-    expect(describeGrudge({ n10: ["n1"], n2: ["n1"], n1: ["n10", "n2"] })).toBe("n1 drops n10,n2; n2 drops n1; n10 drops n1");
+    expect(describeGrudge({ n10: ["n1"], n2: ["n1"], n1: ["n10", "n2"] })).toBe(
+      "n1 drops n10,n2; n2 drops n1; n10 drops n1",
+    );
     expect(describeGrudge({})).toBe("no grudge");
   });
 });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { NEMESES } from "../../nemeses/index.js";
-import type { Nemesis } from "../../src/nemesis/nemesis.js";
 import { createHealer } from "../../src/nemesis/driver.js";
-import { loadRunData } from "../../src/report/runData.js";
+import type { Nemesis } from "../../src/nemesis/nemesis.js";
 import { renderReport } from "../../src/report/render.js";
-import { readTestRecord } from "../../src/runner/checkRun.js";
+import { loadRunData } from "../../src/report/runData.js";
 import { afterTeardown, healFailureLines, mayStillBeInPlace, recordHeal } from "../../src/rundir/healFailures.js";
+import { readTestRecord } from "../../src/runner/checkRun.js";
 import { FakeCluster, fakeContext } from "./nemesis-fakes.js";
 import { partitionArgs, partitionedSetHistory, testRecord, writeRunDir } from "./report-fixture.js";
 
@@ -46,7 +46,11 @@ describe("heal failures", () => {
   it("a fault healed by the heal before teardown is marked healed; the others get teardown's outcome", async () => {
     const failures = await failedHeals();
     const afterWorkload = recordHeal([], failures, "heal");
-    const beforeTeardown = recordHeal(afterWorkload, failures.filter((f) => f.nemesis === "stuck"), "teardown");
+    const beforeTeardown = recordHeal(
+      afterWorkload,
+      failures.filter((f) => f.nemesis === "stuck"),
+      "teardown",
+    );
     const removed = afterTeardown(beforeTeardown, "removed", "run-1");
     expect(removed.map((r) => [r.nemesis, r.at, r.outcome])).toEqual([
       ["partition", "heal", "healed by the heal before teardown"],
@@ -64,12 +68,23 @@ describe("heal failures", () => {
 
   it("record what became of each failure as a field, and still read older test.json records that only have the words", async () => {
     const failures = await failedHeals();
-    const kept = afterTeardown(recordHeal(recordHeal([], failures, "heal"), failures.slice(1), "teardown"), "kept", "run-1");
+    const kept = afterTeardown(
+      recordHeal(recordHeal([], failures, "heal"), failures.slice(1), "teardown"),
+      "kept",
+      "run-1",
+    );
     expect(kept.map((r) => r.fate)).toEqual(["healed", "kept", "kept"]);
-    expect(afterTeardown(recordHeal([], failures, "heal"), "failed", "run-1").map((r) => r.fate)).toEqual(["teardown-failed", "teardown-failed"]);
+    expect(afterTeardown(recordHeal([], failures, "heal"), "failed", "run-1").map((r) => r.fate)).toEqual([
+      "teardown-failed",
+      "teardown-failed",
+    ]);
     const older = kept.map(({ fate: _, ...r }) => r);
     expect(mayStillBeInPlace(older).map((r) => r.nemesis)).toEqual(["stuck", "stuck"]);
-    expect(mayStillBeInPlace(afterTeardown(recordHeal([], failures, "heal"), "removed", "run-1").map(({ fate: _, ...r }) => r))).toEqual([]);
+    expect(
+      mayStillBeInPlace(
+        afterTeardown(recordHeal([], failures, "heal"), "removed", "run-1").map(({ fate: _, ...r }) => r),
+      ),
+    ).toEqual([]);
   });
 
   it("reach test.json and the report: a warning beside the verdict with what may remain and the clean command", async () => {
@@ -92,7 +107,9 @@ describe("heal failures", () => {
   it("say in the report that the fault went with the containers when teardown removed them", async () => {
     const test = testRecord(partitionArgs);
     test.healFailures = afterTeardown(recordHeal([], await failedHeals(), "heal"), "removed", test.runId);
-    const html = renderReport(await loadRunData((await writeRunDir(test, partitionedSetHistory({ elements: 20, lost: 0 }))).dir));
+    const html = renderReport(
+      await loadRunData((await writeRunDir(test, partitionedSetHistory({ elements: 20, lost: 0 }))).dir),
+    );
     expect(html).toContain("A heal failed");
     expect(html).toContain("teardown removed the containers, and the fault went with them");
     expect(html).not.toContain("splitbrain clean --run");

@@ -108,8 +108,17 @@ describe("EDN reader", () => {
 
   it("reads back what the EDN writer writes", () => {
     const values: unknown[] = [
-      null, true, 0, -3, 1.25, "plain", 'q"uo\\te\n\t\u0001', [1, [2, null]], { a: 1, "b c": ["x"], "1x": null },
-      Infinity, -Infinity,
+      null,
+      true,
+      0,
+      -3,
+      1.25,
+      "plain",
+      'q"uo\\te\n\t\u0001',
+      [1, [2, null]],
+      { a: 1, "b c": ["x"], "1x": null },
+      Infinity,
+      -Infinity,
     ];
     for (const v of values) expect(readEdn(ednValue(v))).toEqual(v);
   });

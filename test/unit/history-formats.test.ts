@@ -1,14 +1,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { HistoryFormatError } from "../../src/history/errors.js";
+import { UsageError } from "../../src/core/exit.js";
 import { parseEdnHistory } from "../../src/history/edn-history.js";
+import { HistoryFormatError } from "../../src/history/errors.js";
 import { detectFormat, parseFormatChoice } from "../../src/history/format.js";
-import { isIndependent } from "../../src/history/jepsen-ops.js";
 import { parseJepsenLog } from "../../src/history/jepsen-log.js";
+import { isIndependent } from "../../src/history/jepsen-ops.js";
 import { parseJsonl } from "../../src/history/jsonl.js";
 import { parseHistory } from "../../src/history/read.js";
-import { UsageError } from "../../src/core/exit.js";
 import { thrown } from "./support/thrown.js";
 
 const fixtures = join(import.meta.dirname, "../fixtures/histories");
@@ -60,7 +60,8 @@ describe("JSONL reader", () => {
   });
 
   it("skips blank lines and tolerates CRLF", () => {
-    const text = '\n{"process":0,"type":"invoke","f":"read"}\r\n\r\n{"process":0,"type":"ok","f":"read","value":null}\r\n';
+    const text =
+      '\n{"process":0,"type":"invoke","f":"read"}\r\n\r\n{"process":0,"type":"ok","f":"read","value":null}\r\n';
     const { history, lines } = parseJsonl(text, "h");
     expect(history.map((o) => o.type)).toEqual(["invoke", "ok"]);
     expect(lines).toEqual([2, 4]);
@@ -108,8 +109,13 @@ describe("Jepsen EDN reader", () => {
   });
 
   it("decides tuples for the whole history, not op by op", () => {
-    const rec = (process: number | string, f: string, value: unknown) => ({ fields: { process, f, type: "invoke", value } as never, line: 1 });
-    expect(isIndependent([rec(0, "read", [0, null]), rec(1, "cas", [0, [1, 2]]), rec("nemesis", "start", null)])).toBe(true);
+    const rec = (process: number | string, f: string, value: unknown) => ({
+      fields: { process, f, type: "invoke", value } as never,
+      line: 1,
+    });
+    expect(isIndependent([rec(0, "read", [0, null]), rec(1, "cas", [0, [1, 2]]), rec("nemesis", "start", null)])).toBe(
+      true,
+    );
     expect(isIndependent([rec(0, "cas", [1, 2])])).toBe(false);
     expect(isIndependent([rec(0, "read", null), rec(1, "write", [1, 2])])).toBe(false);
     expect(isIndependent([rec("nemesis", "start", [1, 2])])).toBe(false);
@@ -128,7 +134,9 @@ describe("Jepsen EDN reader", () => {
 
   it("rejects malformed records with the line and what was expected", () => {
     const ok = "{:process 0, :type :invoke, :f :read, :value nil}";
-    expect(() => parseEdnHistory(`${ok}\n{:process 0 :type}\n`, "h.edn")).toThrow(/^h\.edn:2: the map opened at line 2 has a key \(type\) with no value/);
+    expect(() => parseEdnHistory(`${ok}\n{:process 0 :type}\n`, "h.edn")).toThrow(
+      /^h\.edn:2: the map opened at line 2 has a key \(type\) with no value/,
+    );
     expect(() => parseEdnHistory(`${ok}\n42\n`, "h.edn")).toThrow(/^h\.edn:2: expected an op map like \{:type :invoke/);
     expect(() => parseEdnHistory(`[${ok}\n :oops]`, "h.edn")).toThrow(/^h\.edn:2: expected an op map/);
     expect(() => parseEdnHistory(`${ok}\n{:process 0, :type :returned, :f :read}\n`, "h.edn")).toThrow(
@@ -144,8 +152,15 @@ describe("Jepsen log reader", () => {
   it("reads op lines in any logger layout and ignores everything else", () => {
     const { history, lines } = parseJepsenLog(fixture("jepsen.log"), "jepsen.log");
     expect(history.map((o) => `${o.process} ${o.type} ${o.f}`)).toEqual([
-      "0 invoke write", "1 invoke read", "0 ok write", "1 ok read", "nemesis info start",
-      "2 invoke cas", "2 info cas", "3 invoke read", "3 fail read",
+      "0 invoke write",
+      "1 invoke read",
+      "0 ok write",
+      "1 ok read",
+      "nemesis info start",
+      "2 invoke cas",
+      "2 info cas",
+      "3 invoke read",
+      "3 fail read",
     ]);
     expect(lines).toEqual([3, 4, 5, 6, 10, 11, 12, 13, 14]);
     expect(history.every((o) => o.time === undefined)).toBe(true);
@@ -170,8 +185,12 @@ describe("Jepsen log reader", () => {
       "",
     ].join("\n");
     expect(() => parseJepsenLog(log, "l")).toThrow(/^l:2: expected an EDN value after :write/);
-    expect(() => parseJepsenLog("INFO  jepsen.util - 0\t:done\t:read\tnil\n", "l")).toThrow(/^l:1: expected the op type/);
-    expect(() => parseJepsenLog("INFO  jepsen.util - 0\t:invoke\t:read\n", "l")).toThrow(/^l:1: expected the op's value after :read/);
+    expect(() => parseJepsenLog("INFO  jepsen.util - 0\t:done\t:read\tnil\n", "l")).toThrow(
+      /^l:1: expected the op type/,
+    );
+    expect(() => parseJepsenLog("INFO  jepsen.util - 0\t:invoke\t:read\n", "l")).toThrow(
+      /^l:1: expected the op's value after :read/,
+    );
   });
 
   it("drops a last op line cut short", () => {
@@ -200,8 +219,11 @@ describe("format detection and validation on read", () => {
   });
 
   it("validates after parsing, naming the line of the broken op", () => {
-    const text = "INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:info\t:read\tnil\nINFO  jepsen.util - 0\t:invoke\t:read\tnil\n";
-    expect(() => parseHistory(text, "auto", "j.log")).toThrow(/^j\.log:3: process 0 appears again after its :info at line 2/);
+    const text =
+      "INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:info\t:read\tnil\nINFO  jepsen.util - 0\t:invoke\t:read\tnil\n";
+    expect(() => parseHistory(text, "auto", "j.log")).toThrow(
+      /^j\.log:3: process 0 appears again after its :info at line 2/,
+    );
   });
 
   it("explains a file it cannot recognise", () => {

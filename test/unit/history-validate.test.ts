@@ -54,7 +54,9 @@ describe("history validation", () => {
   });
 
   it("rejects a completion with no invoke, or with another f or key", () => {
-    expect(problem(h(op(0, "ok", "read"))).message).toMatch(/^h:1: process 0 completes read with :ok but has no pending invoke/);
+    expect(problem(h(op(0, "ok", "read"))).message).toMatch(
+      /^h:1: process 0 completes read with :ok but has no pending invoke/,
+    );
     expect(problem(h(op(0, "invoke", "read"), op(0, "ok", "write"))).message).toMatch(
       /^h:2: process 0 completes write but invoked read at line 1/,
     );
@@ -64,8 +66,12 @@ describe("history validation", () => {
   });
 
   it("requires times on every op or none", () => {
-    expect(problem(h(op(0, "invoke", "read", { time: 1 }), op(0, "ok", "read"))).message).toMatch(/^h:2: this op has no time/);
-    expect(problem(h(op(0, "invoke", "read"), op(0, "ok", "read", { time: 5 }))).message).toMatch(/^h:2: this op has a time but line 1/);
+    expect(problem(h(op(0, "invoke", "read", { time: 1 }), op(0, "ok", "read"))).message).toMatch(
+      /^h:2: this op has no time/,
+    );
+    expect(problem(h(op(0, "invoke", "read"), op(0, "ok", "read", { time: 5 }))).message).toMatch(
+      /^h:2: this op has a time but line 1/,
+    );
   });
 });
 

@@ -1,16 +1,16 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { gunzipSync, gzipSync } from "node:zlib";
 import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { historyToEdn, keyStyleFor } from "../../src/history/edn-writer.js";
+import { packageRoot } from "../../src/core/paths.js";
 import { parseEdnHistory } from "../../src/history/edn-history.js";
+import { historyToEdn, keyStyleFor } from "../../src/history/edn-writer.js";
 import { opToJsonLine, parseJsonl } from "../../src/history/jsonl.js";
 import type { History, Op } from "../../src/history/op.js";
 import { loadHistory } from "../../src/history/read.js";
 import { HistoryWriter } from "../../src/history/writer.js";
-import { packageRoot } from "../../src/core/paths.js";
 
 let dir: string;
 beforeEach(() => {
@@ -41,7 +41,17 @@ describe("HistoryWriter", () => {
     const path = join(dir, "history.jsonl");
     const w = await HistoryWriter.create(path);
     const a = w.append({ time: 5, process: 1, type: "invoke", f: "cas", key: "register:{0}", value: [1, 2] });
-    const op: Op = { index: -1, time: 9, process: 1, type: "fail", f: "cas", key: "register:{0}", value: [1, 2], error: 'cas: "x"', node: "n1" };
+    const op: Op = {
+      index: -1,
+      time: 9,
+      process: 1,
+      type: "fail",
+      f: "cas",
+      key: "register:{0}",
+      value: [1, 2],
+      error: 'cas: "x"',
+      node: "n1",
+    };
     expect(w.record(op)).toBe(1);
     await w.close();
     const lines = readFileSync(path, "utf8").trimEnd().split("\n");
@@ -76,9 +86,11 @@ describe("HistoryWriter", () => {
   it.each([
     ["history.jsonl", 50_000],
     ["history.jsonl.gz", 3_000],
-  ])("leaves a checkable file when the writing process is killed mid-run (%s)", async (name, enough) => {
-    const path = join(dir, name);
-    const script = `
+  ])(
+    "leaves a checkable file when the writing process is killed mid-run (%s)",
+    async (name, enough) => {
+      const path = join(dir, name);
+      const script = `
       import { HistoryWriter } from "./src/history/writer.ts";
       const w = await HistoryWriter.create(${JSON.stringify(path)}, { flushIntervalMs: 5, maxBufferedOps: 7 });
       let p = 0, t = 0;
@@ -89,39 +101,42 @@ describe("HistoryWriter", () => {
           p++;
         }
       }, 1);`;
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      cwd: packageRoot,
-      stdio: "ignore",
-    });
-    try {
-      const deadline = Date.now() + 20_000;
-      while (Date.now() < deadline) {
-        await sleep(50);
-        let size = 0;
-        try {
-          size = readFileSync(path).length;
-        } catch {
-          // not created yet
+      const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+        cwd: packageRoot,
+        stdio: "ignore",
+      });
+      try {
+        const deadline = Date.now() + 20_000;
+        while (Date.now() < deadline) {
+          await sleep(50);
+          let size = 0;
+          try {
+            size = readFileSync(path).length;
+          } catch {
+            // not created yet
+          }
+          if (size > enough) break;
         }
-        if (size > enough) break;
+        child.kill("SIGKILL");
+        await new Promise((r) => child.once("exit", r));
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       }
-      child.kill("SIGKILL");
-      await new Promise((r) => child.once("exit", r));
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    }
-    const loaded = await loadHistory(path);
-    expect(loaded.history.length).toBeGreaterThan(100);
-    expect(loaded.warnings.length).toBeLessThanOrEqual(1);
-    loaded.history.forEach((op, i) => expect(op.index).toBe(i));
-  }, 30_000);
+      const loaded = await loadHistory(path);
+      expect(loaded.history.length).toBeGreaterThan(100);
+      expect(loaded.warnings.length).toBeLessThanOrEqual(1);
+      loaded.history.forEach((op, i) => expect(op.index).toBe(i));
+    },
+    30_000,
+  );
 });
 
 describe("compressed histories", () => {
   it("writes history.jsonl.gz as gzip that reads back op for op, and a run directory with only it is read from it", async () => {
     const path = join(dir, "history.jsonl.gz");
     const w = await HistoryWriter.create(path, { maxBufferedOps: 10 });
-    for (let i = 0; i < 1000; i++) w.append({ time: i, process: 0, type: i % 2 ? "ok" : "invoke", f: "write", value: i >> 1 });
+    for (let i = 0; i < 1000; i++)
+      w.append({ time: i, process: 0, type: i % 2 ? "ok" : "invoke", f: "write", value: i >> 1 });
     await w.close();
     const bytes = readFileSync(path);
     expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]);
@@ -134,7 +149,8 @@ describe("compressed histories", () => {
   });
 
   it("prefers history.jsonl when a run directory has both, and refuses a file that starts like gzip but is not", async () => {
-    const op = (index: number) => JSON.stringify({ index, time: index, process: 0, type: index ? "ok" : "invoke", f: "write", value: 1 }) + "\n";
+    const op = (index: number) =>
+      JSON.stringify({ index, time: index, process: 0, type: index ? "ok" : "invoke", f: "write", value: 1 }) + "\n";
     writeFileSync(join(dir, "history.jsonl"), op(0) + op(1));
     writeFileSync(join(dir, "history.jsonl.gz"), gzipSync(op(0)));
     expect((await loadHistory(dir)).history).toHaveLength(2);
@@ -145,7 +161,8 @@ describe("compressed histories", () => {
 });
 
 describe("a run directory's history, parsed as it streams", () => {
-  const op = (index: number) => JSON.stringify({ index, time: index, process: 0, type: index % 2 ? "ok" : "invoke", f: "write", value: 1 });
+  const op = (index: number) =>
+    JSON.stringify({ index, time: index, process: 0, type: index % 2 ? "ok" : "invoke", f: "write", value: 1 });
 
   it("drops a last line cut short with the warning parseJsonl gives, and refuses a bad line before the last by number", async () => {
     const text = [op(0), op(1), op(2), op(3)].join("\n") + "\n" + op(4).slice(0, 20);
@@ -164,18 +181,66 @@ describe("JSON Lines", () => {
   /** What the line must be: the fields in their fixed order, through JSON.stringify. */
   const reference = (op: Op): string => {
     const o: Record<string, unknown> = { index: op.index };
-    for (const k of ["time", "process", "type", "f", "key", "value", "error", "node"] as const) if (op[k] !== undefined) o[k] = op[k];
+    for (const k of ["time", "process", "type", "f", "key", "value", "error", "node"] as const)
+      if (op[k] !== undefined) o[k] = op[k];
     return JSON.stringify(o);
   };
 
   it("writes each op exactly as JSON.stringify of its fields in order would", () => {
-    const odd = ["", "plain", 'q"uote', "back\\slash", "new\nline", "tab\t", "\u0000ctl", "\u007f", "é ünï", "😀", "\ud800"];
-    const values: unknown[] = [0, -0, 7, -3, 1.5, 1e21, 2 ** 53, NaN, Infinity, null, true, [1, 2], [NaN, 3], [1, 2, 3], ["a", 1], { a: [1, { b: "c" }] }, [], ...odd];
+    const odd = [
+      "",
+      "plain",
+      'q"uote',
+      "back\\slash",
+      "new\nline",
+      "tab\t",
+      "\u0000ctl",
+      "\u007f",
+      "é ünï",
+      "😀",
+      "\ud800",
+    ];
+    const values: unknown[] = [
+      0,
+      -0,
+      7,
+      -3,
+      1.5,
+      1e21,
+      2 ** 53,
+      NaN,
+      Infinity,
+      null,
+      true,
+      [1, 2],
+      [NaN, 3],
+      [1, 2, 3],
+      ["a", 1],
+      { a: [1, { b: "c" }] },
+      [],
+      ...odd,
+    ];
     const ops: Op[] = [];
     let i = 0;
     for (const value of values) {
-      ops.push({ index: i++, time: 123456789, process: 3, type: "ok", f: "cas", key: "register:{1}", value, node: "n1" });
-      ops.push({ index: i++, process: "nemesis", type: "info", f: "kill", value, error: typeof value === "string" ? value : "x" });
+      ops.push({
+        index: i++,
+        time: 123456789,
+        process: 3,
+        type: "ok",
+        f: "cas",
+        key: "register:{1}",
+        value,
+        node: "n1",
+      });
+      ops.push({
+        index: i++,
+        process: "nemesis",
+        type: "info",
+        f: "kill",
+        value,
+        error: typeof value === "string" ? value : "x",
+      });
     }
     for (const s of odd) {
       ops.push({ index: i++, time: 1, process: 0, type: "fail", f: s, key: s, error: s, node: s });

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,7 +30,11 @@ describe.skipIf(!canMount)("lazy filesystem through FUSE on the host", () => {
   let fs: ChildProcess | undefined;
   const mount = () => join(dir, "m");
   const ctl = (...args: string[]) =>
-    JSON.parse(execFileSync(python!, [join(LAZYFS_DIR, "lazyfsctl.py"), "--control", join(dir, "ctl.sock"), ...args], { encoding: "utf8" })) as {
+    JSON.parse(
+      execFileSync(python!, [join(LAZYFS_DIR, "lazyfsctl.py"), "--control", join(dir, "ctl.sock"), ...args], {
+        encoding: "utf8",
+      }),
+    ) as {
       discardedBytes: number;
       files: Array<{ path: string; discardedBytes: number }>;
     };
@@ -38,9 +42,21 @@ describe.skipIf(!canMount)("lazy filesystem through FUSE on the host", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "lazyfs-"));
     execFileSync("mkdir", ["-p", join(dir, "b"), mount()]);
-    fs = spawn(python!, [join(LAZYFS_DIR, "lazyfs.py"), "--backing", join(dir, "b"), "--mount", mount(), "--control", join(dir, "ctl.sock")], {
-      stdio: "ignore",
-    });
+    fs = spawn(
+      python!,
+      [
+        join(LAZYFS_DIR, "lazyfs.py"),
+        "--backing",
+        join(dir, "b"),
+        "--mount",
+        mount(),
+        "--control",
+        join(dir, "ctl.sock"),
+      ],
+      {
+        stdio: "ignore",
+      },
+    );
     const deadline = Date.now() + 10_000;
     while (!readFileSync("/proc/mounts", "utf8").includes(` ${mount()} fuse`)) {
       if (Date.now() > deadline) throw new Error("lazyfs did not mount within 10 s");
@@ -80,14 +96,18 @@ describe("power-loss stops the whole process tree", () => {
       let children: string[] = [];
       while (children.length < 2 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
-        children = spawnSync("pgrep", ["-P", String(server.pid)], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
+        children = spawnSync("pgrep", ["-P", String(server.pid)], { encoding: "utf8" })
+          .stdout.trim()
+          .split("\n")
+          .filter(Boolean);
       }
       expect(children).toHaveLength(2);
       const r = spawnSync("sh", ["-c", killTreeScript(pidFile)], { encoding: "utf8" });
       expect(r.stderr).toBe("");
       expect(r.status).toBe(0);
       // Gone, or a zombie waiting for a parent that does not reap (this test runner): either way it runs no more.
-      const state = (pid: string | number) => spawnSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" }).stdout.trim();
+      const state = (pid: string | number) =>
+        spawnSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" }).stdout.trim();
       for (const pid of [...children, server.pid!]) expect(state(pid)).toMatch(/^(Z.*)?$/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

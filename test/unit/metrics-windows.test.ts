@@ -22,13 +22,19 @@ class H {
     return i;
   }
   fault(from: number, to: number, name = "partition"): this {
-    return this.op(from, "nemesis", "invoke", `start-${name}`).op(from + 0.01, "nemesis", "ok", `start-${name}`).op(to, "nemesis", "invoke", `stop-${name}`).op(to + 0.01, "nemesis", "ok", `stop-${name}`);
+    return this.op(from, "nemesis", "invoke", `start-${name}`)
+      .op(from + 0.01, "nemesis", "ok", `start-${name}`)
+      .op(to, "nemesis", "invoke", `stop-${name}`)
+      .op(to + 0.01, "nemesis", "ok", `stop-${name}`);
   }
   heal(s: number): this {
     return this.op(s, "nemesis", "invoke", "heal").op(s + 0.01, "nemesis", "ok", "heal");
   }
   finalRead(s: number, elements: number[]): this {
-    return this.op(s, 9, "invoke", "final-read", { key: "s" }).op(s + 0.01, 9, "ok", "final-read", { key: "s", value: elements.map(String) });
+    return this.op(s, 9, "invoke", "final-read", { key: "s" }).op(s + 0.01, 9, "ok", "final-read", {
+      key: "s",
+      value: elements.map(String),
+    });
   }
 }
 
@@ -38,7 +44,12 @@ function sorted(ops: Op[]): History {
 
 function setResults(history: History): RunResults {
   const set = checkSet(history);
-  return { valid: set.valid, summary: { lines: [] }, checkers: [{ workload: "set", checker: "set", result: set }], stats: { ops: history.length, checkMs: 0 } };
+  return {
+    valid: set.valid,
+    summary: { lines: [] },
+    checkers: [{ workload: "set", checker: "set", result: set }],
+    stats: { ops: history.length, checkMs: 0 },
+  };
 }
 
 /**
@@ -88,7 +99,10 @@ describe("loss windows, from the acknowledgement times of lost acknowledged writ
   });
 
   it("fault times are seconds since the workload began, as recorded; relative times count from the cut's completion", () => {
-    expect(m.faults.map((f) => [f.fromS, f.toS, f.applyS, f.heldS])).toEqual([[5, 10.01, 0.01, 4.99], [13, 17.01, 0.01, 3.99]]);
+    expect(m.faults.map((f) => [f.fromS, f.toS, f.applyS, f.heldS])).toEqual([
+      [5, 10.01, 0.01, 4.99],
+      [13, 17.01, 0.01, 3.99],
+    ]);
   });
 
   it("per-fault lost fraction uses the writes acknowledged while that fault owned the time", () => {
@@ -137,7 +151,10 @@ describe("no loss", () => {
   });
 
   it("has no loss window at all when no workload can lose writes", () => {
-    const h = new H().op(0, 0, "invoke", "write", { key: "r", value: 1 }).op(0.1, 0, "ok", "write", { key: "r", value: 1 }).heal(1);
+    const h = new H()
+      .op(0, 0, "invoke", "write", { key: "r", value: 1 })
+      .op(0.1, 0, "ok", "write", { key: "r", value: 1 })
+      .heal(1);
     const w = windowFigures({ history: sorted(h.ops), lostInvocations: [], losable: false });
     expect(w.lossWindowS).toBeNull();
     expect(w.writeStallS).toBeCloseTo(0.9);
@@ -176,7 +193,13 @@ describe("lost writes acknowledged just before a fault", () => {
     const h = new H();
     const lost = [h.add(4.7, 1, "n1"), h.add(5.5, 2, "n1")];
     h.fault(5, 8).heal(10);
-    const w = windowFigures({ history: sorted(h.ops), lostInvocations: lost.map((i) => sorted(h.ops).findIndex((o) => o.time === h.ops[i]!.time && o.type === "invoke")), losable: true });
+    const w = windowFigures({
+      history: sorted(h.ops),
+      lostInvocations: lost.map((i) =>
+        sorted(h.ops).findIndex((o) => o.time === h.ops[i]!.time && o.type === "invoke"),
+      ),
+      losable: true,
+    });
     expect(w.faults[0]).toMatchObject({ lostAcknowledged: 2, lostFromS: -0.3, lostToS: 0.5, lossWindowS: 0.8 });
   });
 
@@ -198,7 +221,12 @@ describe("building blocks", () => {
   });
 
   it("stalls include the edges; coveredShare counts slices", () => {
-    expect(stalls([1, 1.5, 4], 0, 5)).toEqual([{ from: 0, to: 1 }, { from: 1, to: 1.5 }, { from: 1.5, to: 4 }, { from: 4, to: 5 }]);
+    expect(stalls([1, 1.5, 4], 0, 5)).toEqual([
+      { from: 0, to: 1 },
+      { from: 1, to: 1.5 },
+      { from: 1.5, to: 4 },
+      { from: 4, to: 5 },
+    ]);
     expect(stalls([], 0, 2)).toEqual([{ from: 0, to: 2 }]);
     expect(coveredShare([0.05, 0.06, 0.15, 0.95], 0, 1)).toBeCloseTo(3 / 10);
     expect(coveredShare([], 0, 0)).toBeNull();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { CheckResult } from "../../src/checker/checker.js";
 import { checkCounter } from "../../src/checker/counter.js";
 import { checkSet } from "../../src/checker/set.js";
-import type { CheckResult } from "../../src/checker/checker.js";
 import type { History, Op, OpType, Process } from "../../src/history/op.js";
 import { runMetrics, summarise } from "../../src/metrics/runMetrics.js";
 import type { RunResults } from "../../src/runner/checkRun.js";
@@ -18,8 +18,15 @@ class Timed {
   }
 }
 
-function results(checkers: Array<{ workload: string; checker: string; result: CheckResult }>, extra: Partial<RunResults> = {}): RunResults {
-  const valid = checkers.some((c) => c.result.valid === false) ? false : checkers.some((c) => c.result.valid === "unknown") ? "unknown" : true;
+function results(
+  checkers: Array<{ workload: string; checker: string; result: CheckResult }>,
+  extra: Partial<RunResults> = {},
+): RunResults {
+  const valid = checkers.some((c) => c.result.valid === false)
+    ? false
+    : checkers.some((c) => c.result.valid === "unknown")
+      ? "unknown"
+      : true;
   return { valid, summary: { lines: [] }, checkers, stats: { ops: 0, checkMs: 0 }, ...extra };
 }
 
@@ -112,7 +119,11 @@ describe("runMetrics: counter shortfall and verdicts", () => {
 
   it("no lost-write workload gives null, and the register verdict is reported as linearizability", () => {
     const h = new Timed().at(0, 0, "invoke", "write", "r", 1).at(3, 0, "ok", "write", "r", 1);
-    const m = runMetrics(h.ops, results([{ workload: "register", checker: "linearizable", result: { valid: "unknown", reason: "timeout" } }]), {});
+    const m = runMetrics(
+      h.ops,
+      results([{ workload: "register", checker: "linearizable", result: { valid: "unknown", reason: "timeout" } }]),
+      {},
+    );
     expect(m.lostAcknowledged).toBeNull();
     expect(m.linearizable).toBe("unknown");
     // Without a heal the workload runs to its last op.
@@ -120,7 +131,13 @@ describe("runMetrics: counter shortfall and verdicts", () => {
   });
 
   it("an undecided lost-write checker marks the count as a lower bound", () => {
-    const m = runMetrics([], results([{ workload: "set", checker: "set", result: { valid: "unknown", lost: [] } }], { incomplete: "interrupted" }), {});
+    const m = runMetrics(
+      [],
+      results([{ workload: "set", checker: "set", result: { valid: "unknown", lost: [] } }], {
+        incomplete: "interrupted",
+      }),
+      {},
+    );
     expect(m.lostAcknowledged).toBe(0);
     expect(m.lostIsLowerBound).toBe(true);
     expect(m.incomplete).toBe("interrupted");
@@ -141,8 +158,17 @@ describe("runMetrics: counter shortfall and verdicts", () => {
 
 describe("runMetrics: fault windows", () => {
   it("takes the schedule's windows in seconds and clips them to a run cut short", () => {
-    const h = new Timed().at(0, 0, "invoke", "add", "s", 1).at(1, 0, "ok", "add", "s", 1).at(15_000, "nemesis", "invoke", "heal");
-    const schedule = { windows: [{ fault: "partition", fromMs: 5000, toMs: 10000 }, { fault: "kill", fromMs: 12000, toMs: 20000 }, { fault: "pause", fromMs: 16000, toMs: 20000 }] };
+    const h = new Timed()
+      .at(0, 0, "invoke", "add", "s", 1)
+      .at(1, 0, "ok", "add", "s", 1)
+      .at(15_000, "nemesis", "invoke", "heal");
+    const schedule = {
+      windows: [
+        { fault: "partition", fromMs: 5000, toMs: 10000 },
+        { fault: "kill", fromMs: 12000, toMs: 20000 },
+        { fault: "pause", fromMs: 16000, toMs: 20000 },
+      ],
+    };
     const m = runMetrics(h.ops, results([]), { schedule });
     expect(m.faults).toEqual([
       { fault: "partition", fromS: 5, toS: 10 },

@@ -3,8 +3,8 @@ import { checkLinearizable } from "../../src/checker/linearizable/index.js";
 import { UsageError } from "../../src/core/exit.js";
 import type { History, Op } from "../../src/history/op.js";
 import { kvModel as m } from "../../src/models/index.js";
-import type { Call } from "../../src/models/model.js";
 import type { KvInput } from "../../src/models/kv.js";
+import type { Call } from "../../src/models/model.js";
 
 const inv = (f: string, value?: unknown, index = 0): Op => ({ index, process: 0, type: "invoke", f, value });
 const ok = (f: string, value?: unknown): Op => ({ index: 1, process: 0, type: "ok", f, value });
@@ -30,13 +30,23 @@ describe("kv model", () => {
 
   it("refuses cas with a hint towards the register model", () => {
     expect(() => m.decode(inv("cas", [1, 2], 4), undefined)).toThrow(UsageError);
-    expect(() => m.decode(inv("cas", [1, 2], 4), undefined)).toThrow(/op 4: the kv model does not know the operation "cas"/);
+    expect(() => m.decode(inv("cas", [1, 2], 4), undefined)).toThrow(
+      /op 4: the kv model does not know the operation "cas"/,
+    );
   });
 
   it("prunes pending puts and appends no get could have seen", () => {
     const call = (id: number, input: KvInput, output: unknown, pending: boolean): Call<KvInput, string> => ({
-      id, completionId: null, process: id, f: "x", key: "k", input, output: pending ? undefined : (output as string),
-      pending, call: id, ret: pending ? Infinity : id + 1,
+      id,
+      completionId: null,
+      process: id,
+      f: "x",
+      key: "k",
+      input,
+      output: pending ? undefined : (output as string),
+      pending,
+      call: id,
+      ret: pending ? Infinity : id + 1,
     });
     const calls = [
       call(0, { f: "put", value: "x" }, undefined, true),
@@ -48,7 +58,7 @@ describe("kv model", () => {
     expect(m.pruneUnobserved!(calls).map((c) => c.id)).toEqual([2, 3, 4]);
   });
 
-  it("checks keys independently (one partition per key, key 1 and \"1\" being one Redis key)", async () => {
+  it('checks keys independently (one partition per key, key 1 and "1" being one Redis key)', async () => {
     const h: History = [
       { index: 0, process: 0, type: "invoke", f: "append", key: 1, value: "a" },
       { index: 1, process: 0, type: "ok", f: "append", key: "1", value: "a" },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/core/exit.js";
 import type { Op } from "../../src/history/op.js";
-import { detectModel, modelByName, registerModel as m } from "../../src/models/index.js";
+import { detectModel, registerModel as m, modelByName } from "../../src/models/index.js";
 import type { Call } from "../../src/models/model.js";
 import type { RegisterInput } from "../../src/models/register.js";
 
@@ -39,14 +39,29 @@ describe("register model", () => {
 
   it("refuses what it does not know, saying which op and what to do", () => {
     expect(() => m.decode(inv("append", "x", 12), undefined)).toThrow(UsageError);
-    expect(() => m.decode(inv("append", "x", 12), undefined)).toThrow(/op 12: the register model does not know the operation "append"/);
+    expect(() => m.decode(inv("append", "x", 12), undefined)).toThrow(
+      /op 12: the register model does not know the operation "append"/,
+    );
     expect(() => m.decode(inv("cas", 5, 3), ok("cas", 5))).toThrow(/op 3: a cas needs the value \[old, new\], got 5/);
   });
 
   it("prunes pending writes of values nobody reads, and only those", () => {
-    const call = (id: number, input: RegisterInput, output: string | null | undefined, pending: boolean): Call<RegisterInput, string | null> => ({
-      id, completionId: pending ? null : id + 1, process: id, f: "x", key: null, input, output: pending ? undefined : output,
-      pending, call: id, ret: pending ? Infinity : id + 1,
+    const call = (
+      id: number,
+      input: RegisterInput,
+      output: string | null | undefined,
+      pending: boolean,
+    ): Call<RegisterInput, string | null> => ({
+      id,
+      completionId: pending ? null : id + 1,
+      process: id,
+      f: "x",
+      key: null,
+      input,
+      output: pending ? undefined : output,
+      pending,
+      call: id,
+      ret: pending ? Infinity : id + 1,
     });
     const calls = [
       call(0, { f: "write", value: "1" }, undefined, true),

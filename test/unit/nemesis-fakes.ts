@@ -1,6 +1,6 @@
 import type { Cluster, Endpoints, ExecResult, Node, TopologyName } from "../../src/core/cluster.js";
-import type { NemesisContext } from "../../src/nemesis/nemesis.js";
 import { SeededRng } from "../../src/core/rng.js";
+import type { NemesisContext } from "../../src/nemesis/nemesis.js";
 
 /**
  * A fake cluster for nemesis unit tests: nodes record every exec and signal, and answer like a tiny Redis / a
@@ -191,7 +191,10 @@ export class FakeCluster implements Cluster {
         ? {
             kind: "sentinel",
             masterName: "mymaster",
-            sentinels: (this.sentinels.length > 0 ? this.sentinels : this.nodes).map((n) => ({ host: n.ip, port: 26379 })),
+            sentinels: (this.sentinels.length > 0 ? this.sentinels : this.nodes).map((n) => ({
+              host: n.ip,
+              port: 26379,
+            })),
           }
         : topology === "cluster"
           ? { kind: "cluster", seeds: this.nodes.map((n) => ({ host: n.ip, port: n.port })) }

@@ -9,9 +9,9 @@ import { partitionNemesis } from "../../nemeses/partition.js";
 import { pauseNemesis } from "../../nemeses/pause.js";
 import { restartNemesis } from "../../nemeses/restart.js";
 import { snapshotStormNemesis } from "../../nemeses/snapshot-storm.js";
-import { parseGrudgeSpec } from "../../src/nemesis/grudge.js";
-import { availableBytesFromDf } from "../../src/nemesis/disk.js";
 import { parseClusterNodes, replicasOf } from "../../src/nemesis/cluster-nodes.js";
+import { availableBytesFromDf } from "../../src/nemesis/disk.js";
+import { parseGrudgeSpec } from "../../src/nemesis/grudge.js";
 import { replyError } from "../../src/nemesis/node-io.js";
 import { FakeCluster, fakeContext } from "./nemesis-fakes.js";
 
@@ -208,7 +208,9 @@ describe("disk-fill", () => {
   });
 
   it("reads df's POSIX output and refuses garbage", () => {
-    expect(availableBytesFromDf("Filesystem 1024-blocks Used Available Capacity Mounted on\ntmpfs 100 60 40 60% /data\n")).toBe(40_960);
+    expect(
+      availableBytesFromDf("Filesystem 1024-blocks Used Available Capacity Mounted on\ntmpfs 100 60 40 60% /data\n"),
+    ).toBe(40_960);
     expect(() => availableBytesFromDf("df: /data: No such file")).toThrow(/free space/);
   });
 });
@@ -233,8 +235,15 @@ describe("memory-pressure", () => {
 
   it("an error reply (e.g. a server without the setting) fails the start with the reply", async () => {
     const cluster = new FakeCluster("single", 1);
-    cluster.node("n1").cliReplies.set("CONFIG SET maxmemory 1000000", "ERR Unknown option or number of arguments for CONFIG SET - 'maxmemory'");
-    await expect(memoryPressureNemesis().start(fakeContext(cluster))).rejects.toThrow(/n1: CONFIG SET failed: ERR Unknown option/);
+    cluster
+      .node("n1")
+      .cliReplies.set(
+        "CONFIG SET maxmemory 1000000",
+        "ERR Unknown option or number of arguments for CONFIG SET - 'maxmemory'",
+      );
+    await expect(memoryPressureNemesis().start(fakeContext(cluster))).rejects.toThrow(
+      /n1: CONFIG SET failed: ERR Unknown option/,
+    );
   });
 
   it("parses CONFIG GET and INFO replies", () => {
@@ -248,7 +257,11 @@ describe("memory-pressure", () => {
 
 describe("packet-loss", () => {
   it("every packet on a link touching a target crosses exactly one lossy rule", () => {
-    const ips = new Map([["n1", "10.0.0.1"], ["n2", "10.0.0.2"], ["n3", "10.0.0.3"]]);
+    const ips = new Map([
+      ["n1", "10.0.0.1"],
+      ["n2", "10.0.0.2"],
+      ["n3", "10.0.0.3"],
+    ]);
     expect(lossRules("n1", ["n1", "n2"], ips, 0.1)).toEqual([
       { from: "10.0.0.2", probability: 0.1 },
       { from: "10.0.0.3", probability: 0.1 },
@@ -348,7 +361,9 @@ describe("failover", () => {
   });
 
   it("parses CLUSTER NODES and refuses a single node", async () => {
-    const entries = parseClusterNodes("x 10.0.0.1:7000@17000,host myself,master - 0 0 1 connected 0-100\ny 10.0.0.2:7000@17000 replica x 0 0 1 connected\n");
+    const entries = parseClusterNodes(
+      "x 10.0.0.1:7000@17000,host myself,master - 0 0 1 connected 0-100\ny 10.0.0.2:7000@17000 replica x 0 0 1 connected\n",
+    );
     expect(replicasOf(entries, "10.0.0.1", 7000).map((e) => e.id)).toEqual(["y"]);
     expect(replicasOf(entries, "10.0.0.9", 7000)).toEqual([]);
     expect(await failoverNemesis().unavailable?.(fakeContext(new FakeCluster("single", 1)))).toMatch(/topology/);
@@ -370,7 +385,12 @@ describe("snapshot-storm", () => {
     expect(summary.rounds).toBe(3);
     expect(summary.commands).toBe(12);
     expect(cluster.node("n1").calls).toEqual([
-      "cli:6379:BGSAVE", "cli:6379:BGREWRITEAOF", "cli:6379:BGSAVE", "cli:6379:BGREWRITEAOF", "cli:6379:BGSAVE", "cli:6379:BGREWRITEAOF",
+      "cli:6379:BGSAVE",
+      "cli:6379:BGREWRITEAOF",
+      "cli:6379:BGSAVE",
+      "cli:6379:BGREWRITEAOF",
+      "cli:6379:BGSAVE",
+      "cli:6379:BGREWRITEAOF",
     ]);
     expect(ticks).toBe(6);
     expect(await nemesis.stop(ctx)).toEqual({ note: "no storm was running" });
@@ -379,7 +399,9 @@ describe("snapshot-storm", () => {
   it("keeps going through 'already in progress' and records real errors; healAll ends the loop", async () => {
     const cluster = new FakeCluster("single", 1);
     cluster.node("n1").cliReplies.set("BGSAVE", "ERR Background save already in progress");
-    cluster.node("n1").cliReplies.set("BGREWRITEAOF", "MISCONF Errors writing to the AOF file: No space left on device");
+    cluster
+      .node("n1")
+      .cliReplies.set("BGREWRITEAOF", "MISCONF Errors writing to the AOF file: No space left on device");
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));
     const nemesis = snapshotStormNemesis({ snapshotPeriodMs: 0, snapshotMaxRounds: 1000 }, () => gate);

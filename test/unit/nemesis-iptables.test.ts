@@ -8,8 +8,8 @@ import {
   applyScript,
   assertIpv4,
   flushScript,
-  leftoverScript,
   LOSS_CHAIN,
+  leftoverScript,
   PARTITION_CHAIN,
   removeScript,
   ruleArgs,
@@ -69,7 +69,10 @@ function run(script: string): { code: number; out: string } {
 }
 
 function rules(): string[] {
-  return run("iptables -w -S").out.trim().split("\n").filter((l) => l.length > 0);
+  return run("iptables -w -S")
+    .out.trim()
+    .split("\n")
+    .filter((l) => l.length > 0);
 }
 
 beforeAll(() => {
@@ -88,16 +91,35 @@ function reset(): void {
 
 describe("rule construction", () => {
   it("drops inbound by source, outbound by destination, optionally at random", () => {
-    expect(ruleArgs("SPLITBRAIN", { from: "172.18.0.3" })).toEqual(["-A", "SPLITBRAIN", "-s", "172.18.0.3", "-j", "DROP"]);
+    expect(ruleArgs("SPLITBRAIN", { from: "172.18.0.3" })).toEqual([
+      "-A",
+      "SPLITBRAIN",
+      "-s",
+      "172.18.0.3",
+      "-j",
+      "DROP",
+    ]);
     expect(ruleArgs("SPLITBRAIN_LOSS", { to: "10.0.0.1", probability: 0.25 })).toEqual([
-      "-A", "SPLITBRAIN_LOSS", "-d", "10.0.0.1", "-m", "statistic", "--mode", "random", "--probability", "0.250000", "-j", "DROP",
+      "-A",
+      "SPLITBRAIN_LOSS",
+      "-d",
+      "10.0.0.1",
+      "-m",
+      "statistic",
+      "--mode",
+      "random",
+      "--probability",
+      "0.250000",
+      "-j",
+      "DROP",
     ]);
     expect(ruleArgs("SPLITBRAIN", { from: "10.0.0.1", probability: 1 })).not.toContain("statistic");
   });
 
   it("lets only IPv4 addresses and our chain names into scripts", () => {
     expect(assertIpv4("192.168.1.255")).toBe("192.168.1.255");
-    for (const bad of ["256.1.1.1", "1.2.3", "1.2.3.4; reboot", "$(id)", ""]) expect(() => assertIpv4(bad)).toThrow(/IPv4/);
+    for (const bad of ["256.1.1.1", "1.2.3", "1.2.3.4; reboot", "$(id)", ""])
+      expect(() => assertIpv4(bad)).toThrow(/IPv4/);
     expect(() => applyScript("bad chain", [])).toThrow(/chain/);
     expect(() => ruleArgs("SPLITBRAIN", { from: "1.2.3.4", probability: 0 })).toThrow(/probability/);
   });
@@ -133,7 +155,9 @@ describe("scripts against a stand-in iptables", () => {
     expect(run(removeScript(PARTITION_CHAIN)).code).toBe(0);
     expect(run(removeScript(PARTITION_CHAIN)).code).toBe(0);
     expect(rules().filter((r) => /SPLITBRAIN\b(?!_)/.test(r))).toEqual([]);
-    expect(rules()).toContain("-A SPLITBRAIN_LOSS -d 172.18.0.3 -m statistic --mode random --probability 0.500000 -j DROP");
+    expect(rules()).toContain(
+      "-A SPLITBRAIN_LOSS -d 172.18.0.3 -m statistic --mode random --probability 0.500000 -j DROP",
+    );
     expect(run(removeScript(LOSS_CHAIN)).code).toBe(0);
     expect(run(leftoverScript()).out).toBe("");
   });

@@ -1,15 +1,35 @@
 import { describe, expect, it } from "vitest";
+import {
+  CLOCK_SKEW_NOTE,
+  clusterNeeds,
+  defaultNemeses,
+  FAULT_OPTIONS,
+  NEMESES,
+  nemesisHelp,
+  parseNemesisList,
+} from "../../nemeses/index.js";
 import { UsageError } from "../../src/core/exit.js";
-import { CLOCK_SKEW_NOTE, clusterNeeds, defaultNemeses, FAULT_OPTIONS, NEMESES, nemesisHelp, parseNemesisList } from "../../nemeses/index.js";
-import { createHealer, healEverything, runSchedule, type NemesisOpRecord } from "../../src/nemesis/driver.js";
-import { planSchedule } from "../../src/nemesis/schedule.js";
 import { SeededRng } from "../../src/core/rng.js";
+import { createHealer, healEverything, type NemesisOpRecord, runSchedule } from "../../src/nemesis/driver.js";
 import type { Nemesis } from "../../src/nemesis/nemesis.js";
+import { planSchedule } from "../../src/nemesis/schedule.js";
 import { FakeCluster, fakeContext } from "./nemesis-fakes.js";
 
 describe("registry", () => {
   it("has every fault of the issue, each a complete package whose fs follow start-/stop-<name>", () => {
-    const expected = ["partition", "kill", "restart", "pause", "disk-fill", "memory-pressure", "packet-loss", "latency", "failover", "snapshot-storm", "power-loss"];
+    const expected = [
+      "partition",
+      "kill",
+      "restart",
+      "pause",
+      "disk-fill",
+      "memory-pressure",
+      "packet-loss",
+      "latency",
+      "failover",
+      "snapshot-storm",
+      "power-loss",
+    ];
     expect([...NEMESES.keys()].sort()).toEqual(expected.sort());
     for (const [name, p] of NEMESES) {
       const n = p.create({});
@@ -71,7 +91,12 @@ describe("driver", () => {
     const cluster = new FakeCluster("sentinel", 3);
     const ctx = fakeContext(cluster);
     const kill = NEMESES.get("kill")!.create({});
-    const events = planSchedule({ faults: [{ name: "kill" }], intervalMs: 1000, durationMs: 3500, rng: new SeededRng(1) });
+    const events = planSchedule({
+      faults: [{ name: "kill" }],
+      intervalMs: 1000,
+      durationMs: 3500,
+      rng: new SeededRng(1),
+    });
     const ops: NemesisOpRecord[] = [];
     const waited: number[] = [];
     await runSchedule({

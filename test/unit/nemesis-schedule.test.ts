@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SeededRng } from "../../src/core/rng.js";
-import { activeWindows, planSchedule, type ScheduleEvent, type ScheduledFault } from "../../src/nemesis/schedule.js";
+import { activeWindows, planSchedule, type ScheduledFault, type ScheduleEvent } from "../../src/nemesis/schedule.js";
 
 const plan = (faults: ScheduledFault[], seed: number, mode?: "sequential" | "mix", durationMs = 200_000) =>
   planSchedule({ faults, intervalMs: 10_000, durationMs, rng: new SeededRng(seed), mode });
@@ -59,7 +59,12 @@ describe("sequential (default)", () => {
     expect(plan(faults, 5)).toEqual(plan(faults, 5));
     const orders = new Set<string>();
     for (let seed = 0; seed < 20; seed++) {
-      orders.add(plan(faults, seed).filter((e) => e.action === "start").map((e) => e.fault).join(","));
+      orders.add(
+        plan(faults, seed)
+          .filter((e) => e.action === "start")
+          .map((e) => e.fault)
+          .join(","),
+      );
     }
     expect(orders.size).toBeGreaterThan(5);
   });
@@ -94,7 +99,9 @@ describe("mix", () => {
 
 describe("validation", () => {
   it("refuses a non-positive interval and duplicate faults", () => {
-    expect(() => planSchedule({ faults: [{ name: "a" }], intervalMs: 0, durationMs: 1, rng: new SeededRng(1) })).toThrow(/positive/);
+    expect(() =>
+      planSchedule({ faults: [{ name: "a" }], intervalMs: 0, durationMs: 1, rng: new SeededRng(1) }),
+    ).toThrow(/positive/);
     expect(() => plan([{ name: "a" }, { name: "a" }], 1)).toThrow(/twice/);
   });
 });

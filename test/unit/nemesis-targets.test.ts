@@ -53,7 +53,11 @@ describe("choosing targets", () => {
 
   it("one, minority, majority have the right sizes, distinct members, node order, for every seed", () => {
     for (let seed = 0; seed < 200; seed++) {
-      for (const [spec, size] of [["one", 1], ["minority", 2], ["majority", 3]] as const) {
+      for (const [spec, size] of [
+        ["one", 1],
+        ["minority", 2],
+        ["majority", 3],
+      ] as const) {
         const chosen = chooseTargets(spec, five, "n1", new SeededRng(seed));
         expect(chosen).toHaveLength(size);
         expect(new Set(chosen).size).toBe(size);
@@ -64,7 +68,8 @@ describe("choosing targets", () => {
 
   it("random choices cover every node over many seeds and repeat exactly for one seed", () => {
     const seen = new Set<string>();
-    for (let seed = 0; seed < 100; seed++) seen.add(chooseTargets("one", five, undefined, new SeededRng(seed))[0] as string);
+    for (let seed = 0; seed < 100; seed++)
+      seen.add(chooseTargets("one", five, undefined, new SeededRng(seed))[0] as string);
     expect([...seen].sort()).toEqual(five);
     expect(chooseTargets("majority", five, undefined, new SeededRng(3))).toEqual(
       chooseTargets("majority", five, undefined, new SeededRng(3)),

@@ -86,7 +86,9 @@ describe("client-side errors", () => {
   });
 
   it("max-retries flush and ended clusters depend on the write too", () => {
-    const m = new Error('Reached the max retries per request limit (which is 0). Refer to "maxRetriesPerRequest" option for details.');
+    const m = new Error(
+      'Reached the max retries per request limit (which is 0). Refer to "maxRetriesPerRequest" option for details.',
+    );
     expect(classifyError(m, sent).type).toBe("info");
     expect(classifyError(m, unsent).type).toBe("fail");
     const c = Object.assign(new Error("Cluster is ended."), { name: "AbortError" });
@@ -98,16 +100,26 @@ describe("client-side errors", () => {
     expect(classifyError(new Error("Command aborted due to connection close"), unsent).type).toBe("info");
   });
 
-  it.each(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET", "EPIPE", "ETIMEDOUT"])(
-    "socket error %s is fail before the write and info after it",
-    (code) => {
-      expect(classifyError(sockErr(code), unsent).type).toBe("fail");
-      expect(classifyError(sockErr(code), sent).type).toBe("info");
-    },
-  );
+  it.each([
+    "ECONNREFUSED",
+    "ENOTFOUND",
+    "EAI_AGAIN",
+    "EHOSTUNREACH",
+    "ENETUNREACH",
+    "ECONNRESET",
+    "EPIPE",
+    "ETIMEDOUT",
+  ])("socket error %s is fail before the write and info after it", (code) => {
+    expect(classifyError(sockErr(code), unsent).type).toBe("fail");
+    expect(classifyError(sockErr(code), sent).type).toBe("info");
+  });
 
   it("unknown errors and non-Error throwables are info", () => {
-    expect(classifyError(new Error("something odd"), unsent)).toEqual({ type: "info", error: "something odd", rule: "unknown" });
+    expect(classifyError(new Error("something odd"), unsent)).toEqual({
+      type: "info",
+      error: "something odd",
+      rule: "unknown",
+    });
     expect(classifyError("a string", unsent)).toEqual({ type: "info", error: "a string", rule: "unknown" });
     expect(classifyError(sockErr("EWHATEVER"), unsent).type).toBe("info");
   });

@@ -1,4 +1,14 @@
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -40,13 +50,19 @@ describe("outputProblem", () => {
 
   it("names the flag and what is wrong", () => {
     writeFileSync(join(dir, "f"), "");
-    expect(outputProblem({ flag: "--results", path: join(dir, "f", "x"), kind: "dir" })).toMatch(/^--results .*f\/x: .*f is not a directory/);
-    expect(outputProblem({ flag: "--junit", path: join(dir, "nope", "x.xml"), kind: "file" })).toMatch(/^--junit .*: directory .*nope does not exist/);
+    expect(outputProblem({ flag: "--results", path: join(dir, "f", "x"), kind: "dir" })).toMatch(
+      /^--results .*f\/x: .*f is not a directory/,
+    );
+    expect(outputProblem({ flag: "--junit", path: join(dir, "nope", "x.xml"), kind: "file" })).toMatch(
+      /^--junit .*: directory .*nope does not exist/,
+    );
     expect(outputProblem({ flag: "--junit", path: dir, kind: "file" })).toMatch(/^--junit .*: is a directory/);
   });
 
   it.skipIf(!existsSync("/proc/self"))("refuses /proc/x promptly", () => {
-    expect(outputProblem({ flag: "--results", path: "/proc/x", kind: "dir" })).toMatch(/^--results \/proc\/x: cannot create anything in \/proc/);
+    expect(outputProblem({ flag: "--results", path: "/proc/x", kind: "dir" })).toMatch(
+      /^--results \/proc\/x: cannot create anything in \/proc/,
+    );
   });
 
   it("assertWritable lists every problem in one UsageError", () => {

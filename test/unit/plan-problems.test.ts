@@ -38,13 +38,19 @@ describe("plan validation before Docker: replica counts", () => {
   });
 
   it("refuses --waitaof numreplicas above the replicas, and a local fsync without AOF", () => {
-    expect(refusal(["--waitaof", "0", "3", "--topology", "replicated"])).toMatch(/--waitaof 0 3 .*--topology replicated has 2 replica/);
+    expect(refusal(["--waitaof", "0", "3", "--topology", "replicated"])).toMatch(
+      /--waitaof 0 3 .*--topology replicated has 2 replica/,
+    );
     expect(refusal(["--waitaof", "1", "1"])).toMatch(/--waitaof 1 1 .*needs --appendonly yes/);
-    expect(planFromOptions(options(["--waitaof", "1", "2", "--appendonly", "yes"])).durability).toMatchObject({ kind: "waitaof" });
+    expect(planFromOptions(options(["--waitaof", "1", "2", "--appendonly", "yes"])).durability).toMatchObject({
+      kind: "waitaof",
+    });
   });
 
   it("refuses --min-replicas-to-write above the replicas", () => {
-    expect(() => planFromOptions(options(["--min-replicas-to-write", "3"]))).toThrow(/--min-replicas-to-write 3 exceeds the 2 replica/);
+    expect(() => planFromOptions(options(["--min-replicas-to-write", "3"]))).toThrow(
+      /--min-replicas-to-write 3 exceeds the 2 replica/,
+    );
   });
 });
 
@@ -59,19 +65,33 @@ describe("plan validation before Docker: node names and faults the topology cann
 
   it("refuses an explicit grudge naming an unknown node, naming --partition", () => {
     expect(refusal(["--partition", "n1:n9"])).toMatch(/^--partition n1 drops n9: no node named n9/);
-    expect(refusal(["--partition", "bridge", "--topology", "replicated", "--replicas", "1"])).toMatch(/^--partition bridge: a bridge needs at least 3 nodes/);
+    expect(refusal(["--partition", "bridge", "--topology", "replicated", "--replicas", "1"])).toMatch(
+      /^--partition bridge: a bridge needs at least 3 nodes/,
+    );
   });
 
   it("refuses partition and failover on a single node before anything starts", () => {
-    expect(refusal(["--topology", "single", "--nemesis", "partition"])).toMatch(/^--nemesis partition .*--topology single has 1/);
-    expect(refusal(["--topology", "single", "--nemesis", "failover"])).toMatch(/^--nemesis failover needs a replica to promote/);
-    expect(refusal(["--topology", "single", "--nemesis", "kill", "--target", "replicas"])).toMatch(/^--target replicas: a single node has no replicas/);
-    expect(refusal(["--topology", "single", "--nemesis", "pause", "--target", "minority"])).toMatch(/^--target minority: 1 node\(s\) have no minority/);
+    expect(refusal(["--topology", "single", "--nemesis", "partition"])).toMatch(
+      /^--nemesis partition .*--topology single has 1/,
+    );
+    expect(refusal(["--topology", "single", "--nemesis", "failover"])).toMatch(
+      /^--nemesis failover needs a replica to promote/,
+    );
+    expect(refusal(["--topology", "single", "--nemesis", "kill", "--target", "replicas"])).toMatch(
+      /^--target replicas: a single node has no replicas/,
+    );
+    expect(refusal(["--topology", "single", "--nemesis", "pause", "--target", "minority"])).toMatch(
+      /^--target minority: 1 node\(s\) have no minority/,
+    );
   });
 
   it("accepts what every topology can take", () => {
     expect(planFromOptions(options(["--topology", "single"])).nemeses).toEqual(["kill"]);
-    expect(planFromOptions(options(["--topology", "cluster", "--nemesis", "failover,partition", "--partition", "majorities-ring"])).nemeses).toEqual(["failover", "partition"]);
+    expect(
+      planFromOptions(
+        options(["--topology", "cluster", "--nemesis", "failover,partition", "--partition", "majorities-ring"]),
+      ).nemeses,
+    ).toEqual(["failover", "partition"]);
   });
 
   it("lists every problem at once", () => {
@@ -95,8 +115,12 @@ describe("plan validation before Docker: durations within what a timer holds", (
       expect(msg).toContain(`${flag} ${value}`);
       expect(msg).toMatch(new RegExp(`at most (${maxS} s|${MAX_TIMER_MS} ms)`));
     }
-    expect(refusal(["--wait", "1", "--wait-timeout", String(MAX_TIMER_MS + 1)])).toContain(`--wait-timeout ${MAX_TIMER_MS + 1}`);
-    expect(refusal(["--op-timeout", "1000000000", "--wait", "1", "--wait-timeout", "1000000000"])).toMatch(/--op-timeout 1000000000 with --wait-timeout 1000000000/);
+    expect(refusal(["--wait", "1", "--wait-timeout", String(MAX_TIMER_MS + 1)])).toContain(
+      `--wait-timeout ${MAX_TIMER_MS + 1}`,
+    );
+    expect(refusal(["--op-timeout", "1000000000", "--wait", "1", "--wait-timeout", "1000000000"])).toMatch(
+      /--op-timeout 1000000000 with --wait-timeout 1000000000/,
+    );
   });
 
   it("accepts the longest duration a timer holds", () => {

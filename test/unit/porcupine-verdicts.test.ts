@@ -14,7 +14,9 @@ import { modelByName } from "../../src/models/index.js";
 
 const missing = porcupineMissing();
 if (missing && process.env.SPLITBRAIN_REQUIRE_PORCUPINE === "1") {
-  throw new Error(`porcupine verdict agreement is required (SPLITBRAIN_REQUIRE_PORCUPINE=1) but cannot run: ${missing}`);
+  throw new Error(
+    `porcupine verdict agreement is required (SPLITBRAIN_REQUIRE_PORCUPINE=1) but cannot run: ${missing}`,
+  );
 }
 if (missing) console.warn(`porcupine verdict agreement skipped: ${missing}`);
 

@@ -71,7 +71,10 @@ describe("queue checker", () => {
   });
 
   it("without a successful drain, undelivered jobs make the verdict unknown (and are not listed as lost)", () => {
-    const h = new HistoryBuilder().op(0, "ok", "enqueue", Q, 1).op(9, "info", "drain", Q).op(9, "ok", "drain-inflight", Q, undefined, []);
+    const h = new HistoryBuilder()
+      .op(0, "ok", "enqueue", Q, 1)
+      .op(9, "info", "drain", Q)
+      .op(9, "ok", "drain-inflight", Q, undefined, []);
     const r = checkQueue(h.ops);
     expect(r.valid).toBe("unknown");
     expect(r.reason).toMatch(/did not succeed/);

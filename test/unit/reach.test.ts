@@ -2,16 +2,16 @@ import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addRoutes, dialAddress } from "../../src/client/connect.js";
 import { probeTcp } from "../../src/client/probe.js";
-import { publishedPort } from "../../src/docker/ports.js";
 import {
   containerAddressFor,
   decideClientMode,
   publishTargetFor,
-  runnerSourceFromClientList,
   type ReachProbe,
+  runnerSourceFromClientList,
 } from "../../src/client/reach.js";
-import { planFromOptions, type RunOptions } from "../../src/runner/plan.js";
 import { UsageError } from "../../src/core/exit.js";
+import { publishedPort } from "../../src/docker/ports.js";
+import { planFromOptions, type RunOptions } from "../../src/runner/plan.js";
 
 const reached: ReachProbe = { target: "10.213.5.11:6379", reachable: true, detail: "connected in 1 ms" };
 const hung: ReachProbe = { target: "10.213.5.11:6379", reachable: false, detail: "no answer within 1500 ms" };
@@ -38,13 +38,25 @@ describe("decideClientMode", () => {
 
 describe("publishTargetFor (DOCKER_HOST)", () => {
   it("local engines publish and dial on loopback", () => {
-    for (const h of [undefined, "", "unix:///var/run/docker.sock", "unix:///run/user/1000/docker.sock", "npipe:////./pipe/docker_engine", "tcp://127.0.0.1:2375", "tcp://localhost:2375"]) {
+    for (const h of [
+      undefined,
+      "",
+      "unix:///var/run/docker.sock",
+      "unix:///run/user/1000/docker.sock",
+      "npipe:////./pipe/docker_engine",
+      "tcp://127.0.0.1:2375",
+      "tcp://localhost:2375",
+    ]) {
       expect(publishTargetFor(h), String(h)).toEqual({ dialHost: "127.0.0.1", bindIp: "127.0.0.1", remote: false });
     }
   });
 
   it("remote engines are dialled at their host; the bind address is looked up from it", () => {
-    expect(publishTargetFor("tcp://build-box.lan:2376")).toEqual({ dialHost: "build-box.lan", bindIp: undefined, remote: true });
+    expect(publishTargetFor("tcp://build-box.lan:2376")).toEqual({
+      dialHost: "build-box.lan",
+      bindIp: undefined,
+      remote: true,
+    });
     expect(publishTargetFor("ssh://ci@10.0.0.7")).toEqual({ dialHost: "10.0.0.7", bindIp: undefined, remote: true });
     expect(publishTargetFor("ssh://ci@10.0.0.7:2222")).toMatchObject({ dialHost: "10.0.0.7", remote: true });
     expect(publishTargetFor("tcp://[fd00::7]:2375")).toMatchObject({ dialHost: "fd00::7", remote: true });
@@ -71,7 +83,10 @@ describe("runnerSourceFromClientList", () => {
 });
 
 describe("address maps", () => {
-  const map = { "10.213.5.11:6379": { host: "127.0.0.1", port: 32768 }, "10.213.5.14:26379": { host: "127.0.0.1", port: 32770 } };
+  const map = {
+    "10.213.5.11:6379": { host: "127.0.0.1", port: 32768 },
+    "10.213.5.14:26379": { host: "127.0.0.1", port: 32770 },
+  };
 
   it("maps a published address back to its container address (for op attribution)", () => {
     expect(containerAddressFor(map, "127.0.0.1", 32770)).toEqual({ host: "10.213.5.14", port: 26379 });

@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { History, Op, OpType, Process } from "../../src/history/op.js";
+import { writeRunResults } from "../../src/rundir/evidence.js";
 import { checkHistory, type RunResults, type TestRecord } from "../../src/runner/checkRun.js";
 import { planFromOptions } from "../../src/runner/plan.js";
-import { writeRunResults } from "../../src/rundir/evidence.js";
 
 /**
  * Hand-made run directories for report tests: a real plan from the CLI parser, a history written op by op, and
@@ -24,8 +24,18 @@ export class HistoryBuilder {
 
 export function testRecord(args: string[], cluster?: unknown): TestRecord {
   const opts: Record<string, unknown> = {
-    db: "redis", topology: "sentinel", workload: "set", concurrency: "2", timeLimit: "10", recoveryTime: "1",
-    opTimeout: "1000", nemesisInterval: "10", nemesisMode: "sequential", results: "results", checkTimeout: "30", seed: "42",
+    db: "redis",
+    topology: "sentinel",
+    workload: "set",
+    concurrency: "2",
+    timeLimit: "10",
+    recoveryTime: "1",
+    opTimeout: "1000",
+    nemesisInterval: "10",
+    nemesisMode: "sequential",
+    results: "results",
+    checkTimeout: "30",
+    seed: "42",
   };
   for (let i = 0; i < args.length; i += 2) opts[args[i]!] = args[i + 1];
   // commander fills these defaults; the cluster parser reads them.
@@ -57,7 +67,12 @@ export interface FixtureRun {
 }
 
 /** Writes test.json, history.jsonl, results.json (from the real checkers) and node files into a fresh directory. */
-export async function writeRunDir(test: TestRecord, history: History, nodes: Record<string, Record<string, string>> = {}, opts: { check?: boolean } = {}): Promise<FixtureRun> {
+export async function writeRunDir(
+  test: TestRecord,
+  history: History,
+  nodes: Record<string, Record<string, string>> = {},
+  opts: { check?: boolean } = {},
+): Promise<FixtureRun> {
   const dir = mkdtempSync(join(tmpdir(), "splitbrain-report-"));
   writeFileSync(join(dir, "test.json"), JSON.stringify(test));
   writeFileSync(join(dir, "history.jsonl"), history.map((op) => JSON.stringify(op)).join("\n") + "\n");
@@ -89,7 +104,9 @@ export function partitionedSetHistory(opts: { elements?: number; lost?: number; 
     if (!started && t >= 1000) {
       started = true;
       h.add(t - 10, "nemesis", "invoke", "start-partition");
-      h.add(t - 5, "nemesis", "ok", "start-partition", { value: { grudge: { n1: ["n2", "n3", "s1"], n2: ["n1"], n3: ["n1"], s1: ["n1"] } } });
+      h.add(t - 5, "nemesis", "ok", "start-partition", {
+        value: { grudge: { n1: ["n2", "n3", "s1"], n2: ["n1"], n3: ["n1"], s1: ["n1"] } },
+      });
       partitioned = true;
     }
     if (t >= 2000 && partitioned) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkHistory } from "../../src/runner/checkRun.js";
 import { junitXml } from "../../src/report/junit.js";
+import { checkHistory } from "../../src/runner/checkRun.js";
 import { HistoryBuilder, partitionArgs, partitionedSetHistory, testRecord } from "./report-fixture.js";
 
 describe("JUnit: one test case per checker per run", () => {
@@ -10,7 +10,9 @@ describe("JUnit: one test case per checker per run", () => {
     const xml = junitXml([{ test, results, dir: "/runs/a" }]);
     expect(xml).toContain('<testsuites name="splitbrain" tests="1" failures="1" errors="0">');
     expect(xml).toContain('name="set/set"');
-    expect(xml).toContain('<failure message="2 element(s) lost" type="anomalies">2 element(s) lost\nlost (2):\n  set:{0} 14\n  set:{0} 15');
+    expect(xml).toContain(
+      '<failure message="2 element(s) lost" type="anomalies">2 element(s) lost\nlost (2):\n  set:{0} 14\n  set:{0} 15',
+    );
     expect(xml).toContain("report: /runs/a/report.html");
     expect(xml).toContain('<property name="seed" value="42"/>');
   });
@@ -18,7 +20,9 @@ describe("JUnit: one test case per checker per run", () => {
   it("passes a valid checker and makes unknown an error, never a pass", async () => {
     const valid = testRecord(partitionArgs);
     const ok = await checkHistory(partitionedSetHistory({ elements: 10, lost: 0 }), valid);
-    const h = new HistoryBuilder().add(0, 0, "invoke", "add", { key: "s", value: "1" }).add(1, 0, "ok", "add", { key: "s", value: "1" });
+    const h = new HistoryBuilder()
+      .add(0, 0, "invoke", "add", { key: "s", value: "1" })
+      .add(1, 0, "ok", "add", { key: "s", value: "1" });
     h.add(2, 0, "invoke", "final-read", { key: "s" }).add(3, 0, "fail", "final-read", { key: "s" });
     const unknownTest = testRecord(["workload", "set", "nemesis", "none"]);
     const unknown = await checkHistory(h.ops, unknownTest);

@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkLinearizable } from "../../src/checker/linearizable/index.js";
-import { UsageError } from "../../src/core/exit.js";
-import { main } from "../../src/cli/main.js";
-import { registerModel } from "../../src/models/register.js";
 import { counterexampleSvg, selectWindow } from "../../src/checker/linearizable/drawing.js";
-import { loadRunData } from "../../src/report/runData.js";
+import { checkLinearizable } from "../../src/checker/linearizable/index.js";
+import { main } from "../../src/cli/main.js";
+import { UsageError } from "../../src/core/exit.js";
+import { registerModel } from "../../src/models/register.js";
 import { renderReport } from "../../src/report/render.js";
+import { loadRunData } from "../../src/report/runData.js";
 import { buildTimeline } from "../../src/report/timeline.js";
 import { writeReport } from "../../src/report/write.js";
 import { HistoryBuilder, partitionArgs, partitionedSetHistory, testRecord, writeRunDir } from "./report-fixture.js";
@@ -36,12 +36,19 @@ describe("report: verdict first, in words, from the results", () => {
     const v = verdictBlock(renderReport(await loadRunData(run.dir)));
     expect(run.results.valid).toBe(true);
     expect(v).toContain('class="verdict valid"');
-    expect(v).toMatch(/No anomalies: every checker accepted the 2\d client operations recorded under 1 fault \(partition\)/);
+    expect(v).toMatch(
+      /No anomalies: every checker accepted the 2\d client operations recorded under 1 fault \(partition\)/,
+    );
   });
 
   it("explains unknown by the checker's reason (the final read failed)", async () => {
-    const h = new HistoryBuilder().add(0, 0, "invoke", "add", { key: "set:{0}", value: "1" }).add(1, 0, "ok", "add", { key: "set:{0}", value: "1" });
-    h.add(5, 0, "invoke", "final-read", { key: "set:{0}" }).add(1005, 0, "fail", "final-read", { key: "set:{0}", error: "NOREPLICAS" });
+    const h = new HistoryBuilder()
+      .add(0, 0, "invoke", "add", { key: "set:{0}", value: "1" })
+      .add(1, 0, "ok", "add", { key: "set:{0}", value: "1" });
+    h.add(5, 0, "invoke", "final-read", { key: "set:{0}" }).add(1005, 0, "fail", "final-read", {
+      key: "set:{0}",
+      error: "NOREPLICAS",
+    });
     const run = await writeRunDir(testRecord(["workload", "set", "nemesis", "none"]), h.ops);
     const v = verdictBlock(renderReport(await loadRunData(run.dir)));
     expect(run.results.valid).toBe("unknown");
@@ -60,9 +67,13 @@ describe("report: verdict first, in words, from the results", () => {
 describe("report: hostile strings from logs and histories are escaped", () => {
   it("never lets a log line, key or element become markup", async () => {
     const evil = `<script>alert("x")</script><img src=x onerror=alert(1)>`;
-    const run = await writeRunDir(testRecord(partitionArgs), partitionedSetHistory({ elements: 40, lost: 2, hostile: evil }), {
-      n1: { "db.log": `1:M 01 Jan 2026 00:00:01.000 * ${evil}\n`, [`evil<b>.txt`]: "x" },
-    });
+    const run = await writeRunDir(
+      testRecord(partitionArgs),
+      partitionedSetHistory({ elements: 40, lost: 2, hostile: evil }),
+      {
+        n1: { "db.log": `1:M 01 Jan 2026 00:00:01.000 * ${evil}\n`, [`evil<b>.txt`]: "x" },
+      },
+    );
     const html = renderReport(await loadRunData(run.dir));
     expect(html).not.toContain("<script");
     expect(html).not.toContain("<img");
@@ -113,7 +124,13 @@ describe("report: phases and fault intervals come from the recorded nemesis ops"
       { name: "partition", label: "partition", colour: "#f00", start: "start-partition", stop: "stop-partition" },
     ]);
     expect(t.faults).toHaveLength(1);
-    expect(t.faults[0]).toMatchObject({ fault: "partition", from: 1040e6, to: 2020e6, closedBy: "stop", uncertain: false });
+    expect(t.faults[0]).toMatchObject({
+      fault: "partition",
+      from: 1040e6,
+      to: 2020e6,
+      closedBy: "stop",
+      uncertain: false,
+    });
     expect(t.phases.map((p) => p.name)).toEqual(["before partition", "during partition", "after partition"]);
     const total = t.phases.reduce((n, p) => n + p.ok + p.fail + p.info, 0);
     expect(total).toBe(t.ops.length);
@@ -128,7 +145,9 @@ describe("report: phases and fault intervals come from the recorded nemesis ops"
       .add(500, "nemesis", "invoke", "heal")
       .add(600, "nemesis", "ok", "heal");
     const t = buildTimeline(h.ops, []);
-    expect(t.faults).toEqual([expect.objectContaining({ fault: "kill", from: 100e6, to: 600e6, uncertain: true, closedBy: "heal" })]);
+    expect(t.faults).toEqual([
+      expect.objectContaining({ fault: "kill", from: 100e6, to: 600e6, uncertain: true, closedBy: "heal" }),
+    ]);
   });
 });
 
@@ -147,7 +166,11 @@ describe("report: linearizability counterexample drawn from the checker's result
     expect(svg).toContain('class="op blocked"');
     expect(svg).toContain("1. write &quot;1&quot;");
     expect(svg).toContain("impossible in state &quot;1&quot;");
-    expect(selectWindow(c).map((o) => o.id).sort()).toEqual([0, 2]);
+    expect(
+      selectWindow(c)
+        .map((o) => o.id)
+        .sort(),
+    ).toEqual([0, 2]);
   });
 });
 

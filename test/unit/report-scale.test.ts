@@ -1,18 +1,18 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { PAGE_ROWS } from "../../src/checker/view.js";
+import type { History } from "../../src/history/op.js";
 import { downsample, latencyChart, POINT_BUDGET, type Point } from "../../src/report/charts.js";
 import { loadRunData } from "../../src/report/runData.js";
-import { writeReport } from "../../src/report/write.js";
-import { PAGE_ROWS } from "../../src/checker/view.js";
 import { buildTimeline } from "../../src/report/timeline.js";
-import type { History } from "../../src/history/op.js";
+import { writeReport } from "../../src/report/write.js";
 import { HistoryBuilder, partitionArgs, testRecord, writeRunDir } from "./report-fixture.js";
 
 /** A deterministic pseudo-random stream, so the generated run is the same every time. */
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /**
@@ -26,8 +26,12 @@ function bigHistory(adds = 100_000, maxLost = 5000): History {
   let lost = 0;
   for (let i = 0; i < adds; i++) {
     const t = (i / adds) * 60_000;
-    if (i === adds / 3) h.add(t, "nemesis", "invoke", "start-partition").add(t + 1, "nemesis", "ok", "start-partition", { value: { grudge: { n1: ["n2", "n3"], n2: ["n1"], n3: ["n1"] } } });
-    if (i === (2 * adds) / 3) h.add(t, "nemesis", "invoke", "stop-partition").add(t + 1, "nemesis", "ok", "stop-partition");
+    if (i === adds / 3)
+      h.add(t, "nemesis", "invoke", "start-partition").add(t + 1, "nemesis", "ok", "start-partition", {
+        value: { grudge: { n1: ["n2", "n3"], n2: ["n1"], n3: ["n1"] } },
+      });
+    if (i === (2 * adds) / 3)
+      h.add(t, "nemesis", "invoke", "stop-partition").add(t + 1, "nemesis", "ok", "stop-partition");
     const p = i % 10;
     const key = `set:{${Math.floor(i / 1000)}}`;
     const r = rnd();
@@ -50,7 +54,10 @@ function bigHistory(adds = 100_000, maxLost = 5000): History {
   }
   let proc = 50_000;
   for (const [key, elements] of byKey) {
-    h.add(61_000, proc, "invoke", "final-read", { key }).add(61_010, proc, "ok", "final-read", { key, value: elements });
+    h.add(61_000, proc, "invoke", "final-read", { key }).add(61_010, proc, "ok", "final-read", {
+      key,
+      value: elements,
+    });
     proc++;
   }
   return h.ops;
@@ -80,7 +87,9 @@ describe("report at 100k ops", () => {
     const chart = latencyChart(t);
     expect(chart.total).toBeGreaterThan(100_000);
     expect(chart.drawn).toBeLessThanOrEqual(POINT_BUDGET);
-    console.log(`100k-op report: ${(bytes / 1e6).toFixed(2)} MB in ${Math.round(ms)} ms; ${chart.drawn} of ${chart.total} latency points drawn`);
+    console.log(
+      `100k-op report: ${(bytes / 1e6).toFixed(2)} MB in ${Math.round(ms)} ms; ${chart.drawn} of ${chart.total} latency points drawn`,
+    );
   }, 120_000);
 });
 
@@ -96,7 +105,9 @@ describe("a huge run's files stay bounded", () => {
     expect(html).toContain('<a href="evidence/set-set.json">');
     const evidence = JSON.parse(readFileSync(join(run.dir, "evidence/set-set.json"), "utf8")) as { lost: unknown[] };
     expect(evidence.lost).toHaveLength(60_000);
-    console.log(`300k-op report: ${(bytes / 1e6).toFixed(2)} MB, results.json ${statSync(join(run.dir, "results.json")).size} bytes`);
+    console.log(
+      `300k-op report: ${(bytes / 1e6).toFixed(2)} MB, results.json ${statSync(join(run.dir, "results.json")).size} bytes`,
+    );
   }, 300_000);
 });
 
@@ -127,14 +138,18 @@ describe("downsample", () => {
     ];
     expect(downsample(same, 100)).toHaveLength(2);
     const few = pts(500, "ok");
-    expect(downsample(few, 1000).length).toBe(new Set(few.map((p) => `${Math.round(p.x / 2)}:${Math.round(p.y / 2)}`)).size);
+    expect(downsample(few, 1000).length).toBe(
+      new Set(few.map((p) => `${Math.round(p.x / 2)}:${Math.round(p.y / 2)}`)).size,
+    );
   });
 
   it("never exceeds the budget and thins ok first, keeping every fail and info point when they fit", () => {
     const cloud = [...pts(200_000, "ok"), ...pts(300, "fail", 2), ...pts(40, "info", 3)];
     const kept = downsample(cloud, 20_000);
     expect(kept.length).toBeLessThanOrEqual(20_000);
-    expect(kept.filter((p) => p.outcome === "fail")).toHaveLength(new Set(pts(300, "fail", 2).map((p) => `${Math.round(p.x / 2)}:${Math.round(p.y / 2)}`)).size);
+    expect(kept.filter((p) => p.outcome === "fail")).toHaveLength(
+      new Set(pts(300, "fail", 2).map((p) => `${Math.round(p.x / 2)}:${Math.round(p.y / 2)}`)).size,
+    );
     expect(kept.filter((p) => p.outcome === "info")).toHaveLength(40);
     expect(kept.filter((p) => p.outcome === "ok").length).toBeGreaterThan(15_000);
   });

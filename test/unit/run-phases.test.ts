@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Target } from "../../src/core/cluster.js";
 import type { Nemesis } from "../../src/nemesis/nemesis.js";
-import { armFaults, closeRun, type Recording, type Run } from "../../src/runner/run.js";
-import { Progress } from "../../src/runner/progress.js";
 import { createRunDir } from "../../src/rundir/paths.js";
-import { targetKindFor, TARGET_KINDS } from "../../src/target/index.js";
+import { Progress } from "../../src/runner/progress.js";
+import { armFaults, closeRun, type Recording, type Run } from "../../src/runner/run.js";
+import { TARGET_KINDS, targetKindFor } from "../../src/target/index.js";
 import { FakeCluster } from "./nemesis-fakes.js";
 import { testRecord } from "./report-fixture.js";
 
@@ -50,7 +50,17 @@ function fakeRun(name: string, nemeses: Nemesis[] = []): Run & { lines: string[]
   const lines: string[] = [];
   const out = { write: (s: string) => lines.push(s.trimEnd()), isTTY: false } as unknown as NodeJS.WriteStream;
   const test = testRecord([]);
-  return { plan: test.plan, hooks: {}, progress: new Progress(out), runId: test.runId, dir: createRunDir(root, name), test, workloads: new Map(), nemeses, lines };
+  return {
+    plan: test.plan,
+    hooks: {},
+    progress: new Progress(out),
+    runId: test.runId,
+    dir: createRunDir(root, name),
+    test,
+    workloads: new Map(),
+    nemeses,
+    lines,
+  };
 }
 
 const recording = (): Recording => ({ counts: { ok: 0, fail: 0, info: 0 } });
@@ -61,9 +71,13 @@ describe("closeRun", () => {
     const target = fakeTarget(async () => {
       throw new Error("still labelled with run x; remove it with: splitbrain clean --run x");
     });
-    await closeRun(run, armFaults(run, target), recording(), { error: new Error("fault partition cannot run here\nmore") });
+    await closeRun(run, armFaults(run, target), recording(), {
+      error: new Error("fault partition cannot run here\nmore"),
+    });
     expect(target.tornDown).toBe(1);
-    expect(run.lines).toContain("teardown failed too: still labelled with run x; remove it with: splitbrain clean --run x");
+    expect(run.lines).toContain(
+      "teardown failed too: still labelled with run x; remove it with: splitbrain clean --run x",
+    );
     const saved = JSON.parse(readFileSync(run.dir.testPath, "utf8")) as { startFailed?: string };
     expect(saved.startFailed).toBe("fault partition cannot run here");
   });
@@ -79,7 +93,14 @@ describe("closeRun", () => {
 
   it("heals once more on the way out and records what it could not heal, with what teardown made of it", async () => {
     const run = fakeRun("heal-fails", [stuck]);
-    await closeRun(run, armFaults(run, fakeTarget(async () => undefined)), recording());
+    await closeRun(
+      run,
+      armFaults(
+        run,
+        fakeTarget(async () => undefined),
+      ),
+      recording(),
+    );
     expect(run.test.healFailures).toHaveLength(1);
     expect(run.test.healFailures![0]).toMatchObject({ nemesis: "stuck", at: "teardown" });
     expect(run.lines.some((l) => l.includes("stuck"))).toBe(true);

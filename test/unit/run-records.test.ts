@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/core/exit.js";
-import { checkHistory, readRunResults, readTestRecord } from "../../src/runner/checkRun.js";
-import { parseJsonText } from "../../src/rundir/schemas.js";
 import { INLINE_RESULT_BYTES, inlineSummary, writeRunResults } from "../../src/rundir/evidence.js";
+import { parseJsonText } from "../../src/rundir/schemas.js";
+import { checkHistory, readRunResults, readTestRecord } from "../../src/runner/checkRun.js";
 import { partitionArgs, partitionedSetHistory, testRecord } from "./report-fixture.js";
 import { thrown } from "./support/thrown.js";
 
@@ -21,7 +21,11 @@ const writeTest = (text: string) => writeFileSync(join(dir, "test.json"), text);
 
 describe("test.json and results.json read back", () => {
   it("parses records the runner's own code builds, for several plans (the schema and the types have not drifted)", async () => {
-    for (const args of [partitionArgs, ["workload", "register,set,counter,queue", "concurrency", "8", "keys", "3"], ["topology", "cluster", "wait", "1", "rate", "5"]]) {
+    for (const args of [
+      partitionArgs,
+      ["workload", "register,set,counter,queue", "concurrency", "8", "keys", "3"],
+      ["topology", "cluster", "wait", "1", "rate", "5"],
+    ]) {
       const test = testRecord(args);
       writeTest(JSON.stringify(test, null, 2));
       expect(readTestRecord(dir)).toEqual(JSON.parse(JSON.stringify(test)));
@@ -36,7 +40,7 @@ describe("test.json and results.json read back", () => {
     expect((readTestRecord(dir) as unknown as { futureField: unknown }).futureField).toEqual({ x: 1 });
   });
 
-  it("refuses {\"plan\":{}} naming the file and the missing fields", () => {
+  it('refuses {"plan":{}} naming the file and the missing fields', () => {
     writeTest('{"plan":{}}');
     const err = usageError(() => readTestRecord(dir));
     expect(err.message).toContain(`${join(dir, "test.json")} is not a record splitbrain can read`);
@@ -47,23 +51,36 @@ describe("test.json and results.json read back", () => {
   it("refuses workloads that are not a list, or name no workload, by field", () => {
     const test = testRecord(partitionArgs);
     writeTest(JSON.stringify({ ...test, plan: { ...test.plan, workloads: "set" } }));
-    expect(usageError(() => readTestRecord(dir)).message).toMatch(/field plan\.workloads: expected array, found "set"$/);
+    expect(usageError(() => readTestRecord(dir)).message).toMatch(
+      /field plan\.workloads: expected array, found "set"$/,
+    );
     writeTest(JSON.stringify({ ...test, plan: { ...test.plan, workloads: ["sets"] } }));
-    expect(usageError(() => readTestRecord(dir)).message).toMatch(/field plan\.workloads\[0\]: expected a workload: register, set, counter, queue, found "sets"/);
+    expect(usageError(() => readTestRecord(dir)).message).toMatch(
+      /field plan\.workloads\[0\]: expected a workload: register, set, counter, queue, found "sets"/,
+    );
     writeTest(JSON.stringify({ ...test, plan: { ...test.plan, slots: ["set"], concurrency: 2 } }));
-    expect(usageError(() => readTestRecord(dir)).message).toMatch(/field plan\.slots: expected one workload per client/);
+    expect(usageError(() => readTestRecord(dir)).message).toMatch(
+      /field plan\.slots: expected one workload per client/,
+    );
   });
 
   it("refuses a truncated test.json naming file, line and column, and says it is cut short", () => {
     const text = JSON.stringify(testRecord(partitionArgs), null, 2);
     writeTest(text.slice(0, 200));
     const err = usageError(() => readTestRecord(dir));
-    expect(err.message).toMatch(new RegExp(`^${join(dir, "test.json").replace(/[.\\/-]/g, "\\$&")}:\\d+:\\d+: not valid JSON \\(the file is cut short\\)`));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^${join(dir, "test.json").replace(/[.\\/-]/g, "\\$&")}:\\d+:\\d+: not valid JSON \\(the file is cut short\\)`,
+      ),
+    );
     expect(err.hint).toMatch(/splitbrain run/);
   });
 
   it("refuses a results.json of the wrong shape and says how to rebuild it", () => {
-    writeFileSync(join(dir, "results.json"), JSON.stringify({ valid: "maybe", summary: [], checkers: [{}], stats: {} }));
+    writeFileSync(
+      join(dir, "results.json"),
+      JSON.stringify({ valid: "maybe", summary: [], checkers: [{}], stats: {} }),
+    );
     const err = usageError(() => readRunResults(dir));
     expect(err.message).toMatch(/results\.json is not a record splitbrain can read: field valid: .*found "maybe"/);
     expect(err.message).toMatch(/field checkers\[0\]\.workload: expected string/);
@@ -71,9 +88,13 @@ describe("test.json and results.json read back", () => {
   });
 
   it("refuses empty files and deep nesting by name, before parsing", () => {
-    expect(usageError(() => parseJsonText("", "t.json", "h")).message).toMatch(/^t\.json: not valid JSON \(the file is empty\)/);
+    expect(usageError(() => parseJsonText("", "t.json", "h")).message).toMatch(
+      /^t\.json: not valid JSON \(the file is empty\)/,
+    );
     const deep = "[".repeat(100_000) + "]".repeat(100_000);
-    expect(usageError(() => parseJsonText(deep, "t.json", "h")).message).toBe("t.json nests lists or objects more than 1000 deep, which no splitbrain record does");
+    expect(usageError(() => parseJsonText(deep, "t.json", "h")).message).toBe(
+      "t.json nests lists or objects more than 1000 deep, which no splitbrain record does",
+    );
   });
 });
 
@@ -86,7 +107,15 @@ describe("evidence files beside results.json", () => {
       {
         workload: "set",
         checker: "set",
-        result: { valid: false as const, reason: "50000 element(s) lost", lost: Array.from({ length: 50_000 }, (_, i) => ({ key: "set:{0}", element: String(i), knownBy: { op: i, how: "ack" } })) },
+        result: {
+          valid: false as const,
+          reason: "50000 element(s) lost",
+          lost: Array.from({ length: 50_000 }, (_, i) => ({
+            key: "set:{0}",
+            element: String(i),
+            knownBy: { op: i, how: "ack" },
+          })),
+        },
       },
     ],
     stats: { ops: 1, checkMs: 1 },
@@ -126,8 +155,14 @@ describe("evidence files beside results.json", () => {
   });
 
   it("shortens nested lists too, until the entry is small", () => {
-    const rows = Array.from({ length: 30 }, (_, p) => ({ process: p, ops: Array.from({ length: 2000 }, (_, i) => ({ id: i, description: "write 1" })) }));
-    const { result, evidence } = inlineSummary({ valid: false, anomalies: [{ key: "k", rows }] } as never, "evidence/x.json");
+    const rows = Array.from({ length: 30 }, (_, p) => ({
+      process: p,
+      ops: Array.from({ length: 2000 }, (_, i) => ({ id: i, description: "write 1" })),
+    }));
+    const { result, evidence } = inlineSummary(
+      { valid: false, anomalies: [{ key: "k", rows }] } as never,
+      "evidence/x.json",
+    );
     expect(JSON.stringify(result).length).toBeLessThanOrEqual(INLINE_RESULT_BYTES);
     expect(evidence.lists["anomalies.0.rows"]).toBe(30);
     expect(evidence.lists["anomalies.0.rows.0.ops"]).toBe(2000);

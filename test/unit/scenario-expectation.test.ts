@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { decidedByLowerBound, holds, parseCondition, type Condition } from "../../src/scenario/condition.js";
-import { evaluationLines, judge, type Expectation } from "../../src/scenario/expectation.js";
+import { type Condition, decidedByLowerBound, holds, parseCondition } from "../../src/scenario/condition.js";
+import { type Expectation, evaluationLines, judge } from "../../src/scenario/expectation.js";
 import { countMatches, infoNumber } from "../../src/scenario/observe.js";
-import { suiteExitCode, suiteHtml, suiteJunit, suiteTable, type SuiteRow } from "../../src/scenario/suite.js";
+import { type SuiteRow, suiteExitCode, suiteHtml, suiteJunit, suiteTable } from "../../src/scenario/suite.js";
 
 function cond(raw: unknown): Condition {
   const c = parseCondition(raw);
@@ -53,19 +53,27 @@ describe("judging an expectation", () => {
   });
 
   it("differs when any condition fails, even if others hold", () => {
-    const e = judge([...expectLoss, { figure: "failed", condition: cond(">0") }], { values: { lostAcknowledged: 3, failed: 0 }, lowerBound: [] });
+    const e = judge([...expectLoss, { figure: "failed", condition: cond(">0") }], {
+      values: { lostAcknowledged: 3, failed: 0 },
+      lowerBound: [],
+    });
     expect(e.outcome).toBe("differs");
     expect(e.conditions.map((c) => c.judgement)).toEqual(["met", "not met"]);
   });
 
   it("is undecided when a figure was not measured or is only a lower bound that cannot settle it", () => {
     expect(judge(expectLoss, { values: { lostAcknowledged: null }, lowerBound: [] }).outcome).toBe("undecided");
-    const zero = judge([{ figure: "lostAcknowledged", condition: cond("0") }], { values: { lostAcknowledged: 0 }, lowerBound: ["lostAcknowledged"] });
+    const zero = judge([{ figure: "lostAcknowledged", condition: cond("0") }], {
+      values: { lostAcknowledged: 0 },
+      lowerBound: ["lostAcknowledged"],
+    });
     expect(zero.outcome).toBe("undecided");
     expect(zero.conditions[0]!.observed).toBe("at least 0 lost");
     expect(zero.conditions[0]!.why).toMatch(/lower bound/);
     // A lower bound above zero already proves a loss.
-    expect(judge(expectLoss, { values: { lostAcknowledged: 7 }, lowerBound: ["lostAcknowledged"] }).outcome).toBe("matched");
+    expect(judge(expectLoss, { values: { lostAcknowledged: 7 }, lowerBound: ["lostAcknowledged"] }).outcome).toBe(
+      "matched",
+    );
   });
 
   it("reads verdicts, ratios and custom figures", () => {
@@ -105,7 +113,15 @@ describe("suite summary", () => {
     expected: "acknowledged writes lost > 0",
     repeat: 1,
     status: "matched",
-    conditions: [{ figure: "lostAcknowledged", expected: "acknowledged writes lost > 0", observed: "12 lost", value: 12, judgement: "met" }],
+    conditions: [
+      {
+        figure: "lostAcknowledged",
+        expected: "acknowledged writes lost > 0",
+        observed: "12 lost",
+        value: 12,
+        judgement: "met",
+      },
+    ],
     runDir: "/r/suite-x/20260101T000000Z-redis-single-abc",
     seconds: 61,
     ...over,
@@ -118,7 +134,11 @@ describe("suite summary", () => {
   });
 
   it("renders one table row per run, HTML with links to each report, and JUnit with failures and skips", () => {
-    const rows = [row({ scenario: "a" }), row({ scenario: "b<x>", status: "differs" }), row({ scenario: "c", status: "skipped", conditions: [], note: "needs the dragonfly node image" })];
+    const rows = [
+      row({ scenario: "a" }),
+      row({ scenario: "b<x>", status: "differs" }),
+      row({ scenario: "c", status: "skipped", conditions: [], note: "needs the dragonfly node image" }),
+    ];
     const table = suiteTable(rows).split("\n");
     expect(table[0]).toMatch(/^scenario\s+outcome\s+expected\s+observed\s+time$/);
     expect(table).toHaveLength(5);
@@ -130,7 +150,9 @@ describe("suite summary", () => {
     expect(html).not.toContain("<script");
     const junit = suiteJunit(rows, 100);
     expect(junit).toMatch(/tests="3" failures="1" errors="0" skipped="1"/);
-    expect(junit).toMatch(/<testcase classname="splitbrain.scenario" name="b&lt;x&gt;"[^]*<failure message="outcome differs/);
+    expect(junit).toMatch(
+      /<testcase classname="splitbrain.scenario" name="b&lt;x&gt;"[^]*<failure message="outcome differs/,
+    );
     expect(junit).toMatch(/<skipped message="needs the dragonfly node image"\/>/);
   });
 });

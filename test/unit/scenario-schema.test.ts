@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -11,7 +11,14 @@ const good = {
   name: "demo",
   question: "Does it lose writes?",
   engines: ["redis"],
-  plan: { topology: "sentinel", workload: "set", nemesis: "partition", partition: "isolate-primary", timeLimit: 20, redisConf: "maxclients=100" },
+  plan: {
+    topology: "sentinel",
+    workload: "set",
+    nemesis: "partition",
+    partition: "isolate-primary",
+    timeLimit: 20,
+    redisConf: "maxclients=100",
+  },
   expect: { lostAcknowledged: ">0", linearizable: false },
   reasoning: ["first line", "", "second paragraph"],
   docs: [{ title: "Sentinel", url: "https://redis.io/docs/latest/operate/oss_and_stack/management/sentinel/" }],
@@ -30,13 +37,28 @@ function problems(raw: unknown, name?: string): string[] {
 describe("scenario validation", () => {
   it("accepts a complete scenario and normalises plan values to what the run options take", () => {
     const s = validateScenario(good, "scenarios/demo.json", "demo");
-    expect(s.plan).toEqual({ topology: "sentinel", workload: "set", nemesis: "partition", partition: "isolate-primary", timeLimit: "20", redisConf: ["maxclients=100"] });
+    expect(s.plan).toEqual({
+      topology: "sentinel",
+      workload: "set",
+      nemesis: "partition",
+      partition: "isolate-primary",
+      timeLimit: "20",
+      redisConf: ["maxclients=100"],
+    });
     expect(s.expect.map((e) => e.figure)).toEqual(["lostAcknowledged", "linearizable"]);
     expect(s.reasoning).toBe("first line\n\nsecond paragraph");
   });
 
   it("names every wrong field at once, with what to write instead", () => {
-    const p = problems({ ...good, name: "Demo Scenario", engines: ["mysql"], plan: { topolgy: "sentinel", results: "x", partitionClients: "yes", topology: "ring" }, expect: { lost: ">0", failed: "lots" }, docs: [{ title: "x", url: "http://a" }], colour: 1 });
+    const p = problems({
+      ...good,
+      name: "Demo Scenario",
+      engines: ["mysql"],
+      plan: { topolgy: "sentinel", results: "x", partitionClients: "yes", topology: "ring" },
+      expect: { lost: ">0", failed: "lots" },
+      docs: [{ title: "x", url: "http://a" }],
+      colour: 1,
+    });
     expect(p).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^colour: unknown field/),
@@ -64,8 +86,17 @@ describe("scenario validation", () => {
   });
 
   it("checks observations and lets expectations use them", () => {
-    const s = validateScenario({ ...good, observe: { drops: { log: "output buffer", nodes: ["n1"] } }, expect: { drops: ">=1" } }, "f.json");
-    expect(s.observe.drops).toEqual({ kind: "log", label: "drops", pattern: "output buffer", file: "db.log", nodes: ["n1"] });
+    const s = validateScenario(
+      { ...good, observe: { drops: { log: "output buffer", nodes: ["n1"] } }, expect: { drops: ">=1" } },
+      "f.json",
+    );
+    expect(s.observe.drops).toEqual({
+      kind: "log",
+      label: "drops",
+      pattern: "output buffer",
+      file: "db.log",
+      nodes: ["n1"],
+    });
     const p = problems({ ...good, observe: { bad: { log: "(" }, noNode: { info: "x" }, failed: { log: "x" } } });
     expect(p).toEqual([
       expect.stringMatching(/^observe\.bad\.log: is not a valid regular expression/),
@@ -109,7 +140,8 @@ describe("scenario loader", () => {
     const d = mkdtempSync(join(tmpdir(), "sb-scenarios-"));
     const sub = join(d, "mine");
     mkdirSync(sub);
-    for (const [name, content] of Object.entries(files)) writeFileSync(join(sub, name), typeof content === "string" ? content : JSON.stringify(content));
+    for (const [name, content] of Object.entries(files))
+      writeFileSync(join(sub, name), typeof content === "string" ? content : JSON.stringify(content));
     return sub;
   }
 
@@ -122,7 +154,11 @@ describe("scenario loader", () => {
   });
 
   it("adds a user's directory, and reports every broken file by name", () => {
-    const dir = dirWith({ "demo.json": good, "broken.json": "{ not json", "wrong.json": { ...good, name: "wrong", engines: "redis" } });
+    const dir = dirWith({
+      "demo.json": good,
+      "broken.json": "{ not json",
+      "wrong.json": { ...good, name: "wrong", engines: "redis" },
+    });
     let err: unknown;
     try {
       loadScenarios({ dirs: [dir], cwd: tmpdir() });
@@ -152,7 +188,9 @@ describe("scenario loader", () => {
       err = e;
     }
     expect(err).toBeInstanceOf(UsageError);
-    expect((err as Error).message).toMatch(/1 scenario file\(s\) have problems:\n.*other\.yaml: scenarios are JSON files \(<name>\.json\); YAML is not read/);
+    expect((err as Error).message).toMatch(
+      /1 scenario file\(s\) have problems:\n.*other\.yaml: scenarios are JSON files \(<name>\.json\); YAML is not read/,
+    );
     expect(warnings).toEqual([`${join(dir, "notes.txt")} is not read: scenario files end in .json`]);
   });
 

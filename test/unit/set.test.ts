@@ -26,7 +26,9 @@ describe("set checker: stable, lost, never-read", () => {
       .ok(1, "final-read", K, ["1"]); // 7
     const r = checkSet(h.ops);
     expect(r.valid).toBe(false);
-    expect(r.lost).toEqual([{ key: K, element: "2", knownBy: { op: 2, how: "ack" }, acknowledged: true, lastSeenBy: 4, missedBy: 6 }]);
+    expect(r.lost).toEqual([
+      { key: K, element: "2", knownBy: { op: 2, how: "ack" }, acknowledged: true, lastSeenBy: 4, missedBy: 6 },
+    ]);
     expect(r.stable).toBe(1);
     expect(r.reason).toContain("1 element(s) lost");
   });
@@ -46,10 +48,7 @@ describe("set checker: stable, lost, never-read", () => {
   });
 
   it("a read that began before the ack but missed it leaves the element never-read when nothing later reads", () => {
-    const h = new HistoryBuilder()
-      .invoke(1, "read", K)
-      .op(0, "ok", "add", K, 7)
-      .ok(1, "read", K, []);
+    const h = new HistoryBuilder().invoke(1, "read", K).op(0, "ok", "add", K, 7).ok(1, "read", K, []);
     const r = checkSet(h.ops);
     expect(r.neverRead).toEqual([{ key: K, element: "7" }]);
     expect(r.valid).toBe("unknown");
@@ -102,7 +101,9 @@ describe("set checker: indeterminate adds", () => {
       .op(1, "ok", "final-read", K, undefined, []); // 4,5
     const r = checkSet(h.ops);
     expect(r.valid).toBe(false);
-    expect(r.lost).toEqual([{ key: K, element: "5", knownBy: { op: 2, how: "read" }, acknowledged: false, lastSeenBy: 2, missedBy: 4 }]);
+    expect(r.lost).toEqual([
+      { key: K, element: "5", knownBy: { op: 2, how: "read" }, acknowledged: false, lastSeenBy: 2, missedBy: 4 },
+    ]);
   });
 
   it("an add acknowledged after a read already returned it is known by the read, and still an acknowledged write", () => {
@@ -113,7 +114,9 @@ describe("set checker: indeterminate adds", () => {
       .op(1, "ok", "final-read", K, undefined, []); // 4,5
     const r = checkSet(h.ops);
     expect(r.valid).toBe(false);
-    expect(r.lost).toEqual([{ key: K, element: "6", knownBy: { op: 1, how: "read" }, acknowledged: true, lastSeenBy: 1, missedBy: 4 }]);
+    expect(r.lost).toEqual([
+      { key: K, element: "6", knownBy: { op: 1, how: "read" }, acknowledged: true, lastSeenBy: 1, missedBy: 4 },
+    ]);
   });
 
   it("an add that never completed (history cut short) counts as indeterminate", () => {
@@ -227,8 +230,10 @@ describe("set checker: agrees with a direct reading of the definition on random 
       if (op.type === "invoke") open.set(p, op.index);
       else {
         const inv = ops[open.get(p)!]!;
-        if (inv.f === "add") adds.set(String(inv.value), { start: inv.index, end: op.type === "ok" ? op.index : Infinity, type: op.type });
-        else if (op.type === "ok") reads.push({ start: inv.index, end: op.index, els: new Set((op.value as unknown[]).map(String)) });
+        if (inv.f === "add")
+          adds.set(String(inv.value), { start: inv.index, end: op.type === "ok" ? op.index : Infinity, type: op.type });
+        else if (op.type === "ok")
+          reads.push({ start: inv.index, end: op.index, els: new Set((op.value as unknown[]).map(String)) });
       }
     }
     reads.sort((a, b) => a.start - b.start);

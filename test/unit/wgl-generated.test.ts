@@ -80,6 +80,9 @@ describe("counterexamples", () => {
     // Kept, the pending write may have happened: the longest prefix takes it, and the read still cannot follow.
     const full = await checkLinearizable([...h], registerModel, { workers: 1, pruneUnobserved: false });
     expect(full.anomalies[0]!.longestPrefix).toEqual([0, 2, 6]);
-    expect(full.anomalies[0]!.rows.find((row) => row.process === 3)!.ops[0]!).toMatchObject({ ret: null, linearizedAt: 2 });
+    expect(full.anomalies[0]!.rows.find((row) => row.process === 3)!.ops[0]!).toMatchObject({
+      ret: null,
+      linearizedAt: 2,
+    });
   });
 });

@@ -22,7 +22,9 @@ describe("limits give 'unknown' with a reason, never a crash", () => {
   it("a timeout", async () => {
     const r = await checkLinearizable(hard(4), registerModel, { workers: 1, timeoutMs: 3, now: tickingClock() });
     expect(r.valid).toBe("unknown");
-    expect(r.reason).toMatch(/timed out after 0\.0 s with 1 partition\(s\) undecided \(the history: \d+ ops\); raise --timeout/);
+    expect(r.reason).toMatch(
+      /timed out after 0\.0 s with 1 partition\(s\) undecided \(the history: \d+ ops\); raise --timeout/,
+    );
     expect(r.stats.undecided).toEqual([{ key: null, ops: expect.any(Number), limit: "timeout" }]);
     expect(r.anomalies).toEqual([]);
   });
@@ -40,7 +42,10 @@ describe("limits give 'unknown' with a reason, never a crash", () => {
       { index: 0, process: 500, type: "invoke", f: "read", key: "bad", time: 0 },
       { index: 1, process: 500, type: "ok", f: "read", key: "bad", value: 7, time: 1 },
     ];
-    const r = await checkLinearizable(indexed([...quick, ...undecidedKey]), registerModel, { workers: 1, maxCacheEntries: 50 });
+    const r = await checkLinearizable(indexed([...quick, ...undecidedKey]), registerModel, {
+      workers: 1,
+      maxCacheEntries: 50,
+    });
     expect(r.valid).toBe(false);
     expect(r.partitions).toBe(2);
     expect(r.anomalies.map((a) => a.key)).toEqual(["bad"]);
@@ -52,7 +57,11 @@ describe("limits give 'unknown' with a reason, never a crash", () => {
     const all = await checkLinearizable(h, registerModel, { workers: 1 });
     expect(all.anomalies.length).toBeGreaterThan(0);
     for (const workers of [1, 2]) {
-      const first = await checkLinearizable(h, registerModel, { workers, stopAtFirstIllegal: true, now: tickingClock(workers === 1 ? 0 : 1000) });
+      const first = await checkLinearizable(h, registerModel, {
+        workers,
+        stopAtFirstIllegal: true,
+        now: tickingClock(workers === 1 ? 0 : 1000),
+      });
       expect(first.valid).toBe(false);
       expect(first.anomalies).toHaveLength(1);
       expect(all.anomalies).toContainEqual(first.anomalies[0]);
@@ -97,11 +106,15 @@ describe("history shapes", () => {
 
   it("says which op is malformed", async () => {
     const orphan: History = [{ index: 7, process: 3, type: "ok", f: "read", value: 1 }];
-    await expect(checkLinearizable(orphan, registerModel)).rejects.toThrow(/op 7: process 3 completes \(ok\) an operation it never invoked/);
+    await expect(checkLinearizable(orphan, registerModel)).rejects.toThrow(
+      /op 7: process 3 completes \(ok\) an operation it never invoked/,
+    );
     const twice: History = [
       { index: 0, process: 3, type: "invoke", f: "read" },
       { index: 1, process: 3, type: "invoke", f: "read" },
     ];
-    await expect(checkLinearizable(twice, registerModel)).rejects.toThrow(/op 1: process 3 invokes again while its op 0/);
+    await expect(checkLinearizable(twice, registerModel)).rejects.toThrow(
+      /op 1: process 3 invokes again while its op 0/,
+    );
   });
 });

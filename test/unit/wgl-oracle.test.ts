@@ -8,7 +8,13 @@ import { seededRng } from "../support/rng.js";
 
 const CASES = 2500;
 
-async function agreeWithOracle(kind: "register" | "kv", model: Model, seedBase: number, keys: number | undefined, pruneUnobserved: boolean) {
+async function agreeWithOracle(
+  kind: "register" | "kv",
+  model: Model,
+  seedBase: number,
+  keys: number | undefined,
+  pruneUnobserved: boolean,
+) {
   const tally = { valid: 0, invalid: 0 };
   for (let seed = seedBase; seed < seedBase + CASES; seed++) {
     const rng = seededRng(seed);
@@ -21,7 +27,9 @@ async function agreeWithOracle(kind: "register" | "kv", model: Model, seedBase: 
     const expected = bruteForceLinearizable(h, model);
     const got = await checkLinearizable(h, model, { workers: 1, pruneUnobserved });
     if (got.valid !== expected) {
-      throw new Error(`seed ${seed}: checker says ${got.valid}, oracle says ${expected}\n${h.map((o) => JSON.stringify(o)).join("\n")}`);
+      throw new Error(
+        `seed ${seed}: checker says ${got.valid}, oracle says ${expected}\n${h.map((o) => JSON.stringify(o)).join("\n")}`,
+      );
     }
     tally[expected ? "valid" : "invalid"]++;
   }

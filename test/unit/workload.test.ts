@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/core/exit.js";
 import type { Arg, CommandSession } from "../../src/client/session.js";
+import { UsageError } from "../../src/core/exit.js";
 import { SeededRng } from "../../src/core/rng.js";
 import { COUNTER_KEY } from "../../workloads/counter.js";
 import { assignClients, createWorkload, DEFAULT_WORKLOADS, parseWorkloads, WORKLOADS } from "../../workloads/index.js";
@@ -47,7 +47,8 @@ class FakeSession implements CommandSession {
         this.strings.set(a[0]!, a[1]!);
         return "OK";
       case "evalsha":
-        if (!this.scripts.has(a[0]!)) throw Object.assign(new Error("NOSCRIPT No matching script. Please use EVAL."), { name: "ReplyError" });
+        if (!this.scripts.has(a[0]!))
+          throw Object.assign(new Error("NOSCRIPT No matching script. Please use EVAL."), { name: "ReplyError" });
         return this.exec("eval", [this.scripts.get(a[0]!)!, ...a.slice(1)]);
       case "eval": {
         expect(a[0]).toBe(CAS_SCRIPT);
@@ -147,7 +148,11 @@ describe("applying ops", () => {
     expect(await w.apply(s, { f: "read", key: k })).toEqual({ type: "ok", value: 3 });
     expect(await w.apply(s, { f: "cas", key: k, value: [3, 4] })).toEqual({ type: "ok", value: [3, 4] });
     expect(s.confirms).toBe(2);
-    expect(await w.apply(s, { f: "cas", key: k, value: [3, 1] })).toEqual({ type: "fail", value: [3, 1], error: "cas: value was not 3" });
+    expect(await w.apply(s, { f: "cas", key: k, value: [3, 1] })).toEqual({
+      type: "fail",
+      value: [3, 1],
+      error: "cas: value was not 3",
+    });
     expect(s.confirms).toBe(2);
     // The first cas found no cached script and sent the body; the next went by digest alone.
     expect(s.sent.filter((c) => c.name.startsWith("eval")).map((c) => c.name)).toEqual(["evalsha", "eval", "evalsha"]);
@@ -204,10 +209,26 @@ describe("applying ops", () => {
   });
 
   it("each workload declares its checker", () => {
-    expect(createWorkload("register").checkers().map((c) => c.name)).toEqual(["linearizable"]);
-    expect(createWorkload("set").checkers().map((c) => c.name)).toEqual(["set"]);
-    expect(createWorkload("counter").checkers().map((c) => c.name)).toEqual(["counter"]);
-    expect(createWorkload("queue").checkers().map((c) => c.name)).toEqual(["queue"]);
+    expect(
+      createWorkload("register")
+        .checkers()
+        .map((c) => c.name),
+    ).toEqual(["linearizable"]);
+    expect(
+      createWorkload("set")
+        .checkers()
+        .map((c) => c.name),
+    ).toEqual(["set"]);
+    expect(
+      createWorkload("counter")
+        .checkers()
+        .map((c) => c.name),
+    ).toEqual(["counter"]);
+    expect(
+      createWorkload("queue")
+        .checkers()
+        .map((c) => c.name),
+    ).toEqual(["queue"]);
   });
 });
 

@@ -48,7 +48,12 @@ export class ConfigCache<S> {
   addIfAbsent(exact: number, cover: number, done: BitsetView, pending: BitsetView, state: S): boolean {
     const mask = this.exactHeads.length - 1;
     for (let e = this.exactHeads[exact & mask]!; e !== -1; e = this.exactNext[e]!) {
-      if (this.exactHash[e] === exact && this.sameDone(e, done) && this.samePending(e, pending) && this.equal(this.states[e]!, state)) {
+      if (
+        this.exactHash[e] === exact &&
+        this.sameDone(e, done) &&
+        this.samePending(e, pending) &&
+        this.equal(this.states[e]!, state)
+      ) {
         return false;
       }
     }

@@ -73,7 +73,9 @@ export function pairCalls(history: History, model: Model): PairedHistory {
     }
     open.delete(op.process);
     if (timed && (op.time as number) < (inv.op.time as number)) {
-      throw new UsageError(`op ${op.index}: completes at time ${op.time}, before its invocation ${inv.op.index} at ${inv.op.time}`);
+      throw new UsageError(
+        `op ${op.index}: completes at time ${op.time}, before its invocation ${inv.op.index} at ${inv.op.time}`,
+      );
     }
     if (op.type === "fail") {
       failed++;

@@ -3,15 +3,15 @@ import { performance } from "node:perf_hooks";
 import { UsageError, type Verdict } from "../../core/exit.js";
 import type { History } from "../../history/op.js";
 import { modelByName } from "../../models/index.js";
-import type { Call, Model } from "../../models/model.js";
+import type { Model } from "../../models/model.js";
 import type { CheckResult } from "../checker.js";
 import { pairCalls } from "./calls.js";
 import type { PartitionCounterexample } from "./counterexample.js";
 import { checkPartition, type PartitionJob, type PartitionVerdict } from "./partition.js";
 import { checkOnWorkers } from "./pool.js";
 
-export { describeCounterexample } from "./counterexample.js";
 export type { OpRow, PartitionCounterexample, StuckOp } from "./counterexample.js";
+export { describeCounterexample } from "./counterexample.js";
 
 export interface LinearizableOptions {
   /** Overall time limit; past it the verdict is "unknown". Default: none. */
@@ -121,18 +121,34 @@ export async function checkLinearizable(
   } else if (hard.length > 1) {
     threadsUsed = Math.min(workers, hard.length);
     const stop = first ? (v: PartitionVerdict): boolean => v.verdict === false : () => false;
-    const done = await checkOnWorkers(model.name, hard.map((p) => jobs[p]!), threadsUsed, deadline, now, stop);
+    const done = await checkOnWorkers(
+      model.name,
+      hard.map((p) => jobs[p]!),
+      threadsUsed,
+      deadline,
+      now,
+      stop,
+    );
     hard.forEach((p, k) => (verdicts[p] = done[k]));
   }
   // Array.from, not map: map skips the holes, which are exactly the partitions never searched.
   const settled: PartitionVerdict[] = Array.from(
     verdicts,
     (v, p) =>
-      v ?? { key: jobs[p]!.calls[0]?.key ?? null, ops: jobs[p]!.calls.length, verdict: "unknown", limit: "stopped", cacheEntries: 0, ms: 0 },
+      v ?? {
+        key: jobs[p]!.calls[0]?.key ?? null,
+        ops: jobs[p]!.calls.length,
+        verdict: "unknown",
+        limit: "stopped",
+        cacheEntries: 0,
+        ms: 0,
+      },
   );
 
   const anomalies = settled.flatMap((v) => (v.counterexample ? [v.counterexample] : []));
-  const undecided = settled.flatMap((v) => (v.verdict === "unknown" ? [{ key: v.key, ops: v.ops, limit: v.limit! }] : []));
+  const undecided = settled.flatMap((v) =>
+    v.verdict === "unknown" ? [{ key: v.key, ops: v.ops, limit: v.limit! }] : [],
+  );
   const valid: Verdict = anomalies.length ? false : undecided.length ? "unknown" : true;
   const checkMs = now() - start;
   const stats: LinearizabilityStats = {
@@ -176,7 +192,10 @@ function reasonFor(
   const keyName = (k: string | number | null): string => (k === null ? "the history" : `key ${JSON.stringify(k)}`);
   if (valid === true) return `all ${ops} operations in ${partitions} partition(s) are linearizable`;
   if (valid === false) {
-    const keys = anomalies.slice(0, 5).map((a) => keyName(a.key)).join(", ");
+    const keys = anomalies
+      .slice(0, 5)
+      .map((a) => keyName(a.key))
+      .join(", ");
     const stopped = undecided.filter((u) => u.limit === "stopped").length;
     const open = undecided.length - stopped;
     return (
@@ -191,13 +210,19 @@ function reasonFor(
   if (timedOut.length) {
     parts.push(
       `the search timed out after ${(timeoutMs / 1000).toFixed(1)} s with ${timedOut.length} partition(s) undecided ` +
-        `(${timedOut.slice(0, 3).map((u) => `${keyName(u.key)}: ${u.ops} ops`).join(", ")}); raise --timeout`,
+        `(${timedOut
+          .slice(0, 3)
+          .map((u) => `${keyName(u.key)}: ${u.ops} ops`)
+          .join(", ")}); raise --timeout`,
     );
   }
   if (capped.length) {
     parts.push(
       `the search cache reached its cap of ${maxCacheEntries} entries on ${capped.length} partition(s) ` +
-        `(${capped.slice(0, 3).map((u) => `${keyName(u.key)}: ${u.ops} ops`).join(", ")}); too many concurrent or pending operations to decide within bounded memory`,
+        `(${capped
+          .slice(0, 3)
+          .map((u) => `${keyName(u.key)}: ${u.ops} ops`)
+          .join(", ")}); too many concurrent or pending operations to decide within bounded memory`,
     );
   }
   return parts.join("; ");

@@ -1,6 +1,6 @@
 import type { Call, Model } from "../../models/model.js";
-import type { UndecidedLimit } from "./index.js";
 import { buildCounterexample, type PartitionCounterexample } from "./counterexample.js";
+import type { UndecidedLimit } from "./index.js";
 import { searchPartition } from "./search.js";
 
 /** What checking one partition yields, in plain data so it can cross a worker boundary. */

@@ -1,6 +1,6 @@
 import type { Call, Model } from "../../models/model.js";
 import { hashString } from "../../models/value.js";
-import { ConfigCache, type BitsetView } from "./cache.js";
+import { type BitsetView, ConfigCache } from "./cache.js";
 
 export interface SearchLimits {
   /** Give up (verdict unknown) once `now()` passes this. */

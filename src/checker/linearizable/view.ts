@@ -17,14 +17,20 @@ export const linearizableKind: CheckerKind<LinearizabilityResult> = {
   verdictFigure: "linearizable",
 
   section(r) {
-    const out = [`<p>${count(r.ops)} ops over ${plural(r.partitions, "key")} (model ${esc(r.model)}); ${count(r.stats.failedOps)} failed ops left out, ${count(r.stats.pendingOps)} pending.</p>`];
+    const out = [
+      `<p>${count(r.ops)} ops over ${plural(r.partitions, "key")} (model ${esc(r.model)}); ${count(r.stats.failedOps)} failed ops left out, ${count(r.stats.pendingOps)} pending.</p>`,
+    ];
     if (r.stats.undecided.length) {
-      out.push(`<p>Undecided: ${r.stats.undecided.map((u) => esc(`${String(u.key)} (${u.ops} ops, ${u.limit})`)).join(", ")}.</p>`);
+      out.push(
+        `<p>Undecided: ${r.stats.undecided.map((u) => esc(`${String(u.key)} (${u.ops} ops, ${u.limit})`)).join(", ")}.</p>`,
+      );
     }
     r.anomalies.slice(0, DRAWN_COUNTEREXAMPLES).forEach((c) => out.push(counterexampleSection(c)));
     if (r.anomalies.length > DRAWN_COUNTEREXAMPLES) {
       const rest = r.anomalies.slice(DRAWN_COUNTEREXAMPLES).map((c) => esc(c.key === null ? "history" : String(c.key)));
-      out.push(`<p>Also not linearizable (not drawn): ${rest.join(", ")}. <code>splitbrain check</code> on the run directory describes each.</p>`);
+      out.push(
+        `<p>Also not linearizable (not drawn): ${rest.join(", ")}. <code>splitbrain check</code> on the run directory describes each.</p>`,
+      );
     }
     return out.join("\n");
   },
@@ -40,7 +46,10 @@ export const linearizableKind: CheckerKind<LinearizabilityResult> = {
     const anomalies = (r as Partial<LinearizabilityResult>).anomalies ?? [];
     return anomalies
       .slice(0, EXAMPLES)
-      .map((a) => `  key ${JSON.stringify(a.key)}: stuck in state ${a.stateAfterPrefix}${a.blockedBy !== null ? `, op ${a.blockedBy} cannot be linearized` : ""}`);
+      .map(
+        (a) =>
+          `  key ${JSON.stringify(a.key)}: stuck in state ${a.stateAfterPrefix}${a.blockedBy !== null ? `, op ${a.blockedBy} cannot be linearized` : ""}`,
+      );
   },
 
   junitSeconds: (r) => Number((r as Partial<LinearizabilityResult>).stats?.checkMs ?? 0) / 1000,

@@ -1,18 +1,26 @@
 import { Command } from "commander";
 import { auditCells, auditConclusion, auditTable } from "../../compare/audit.js";
+import { conclude, conclusionsHtml, conclusionsText } from "../../compare/conclusions.js";
+import { versionLine } from "../../compare/explain.js";
 import { renderPage } from "../../compare/html.js";
 import { optionSpecs } from "../../compare/options.js";
 import { interruptibleSequence, requireImages, runSequence, type SequencedRun } from "../../compare/sequence.js";
-import { createOutputDir, planRuns, planSummary, runLink, sequenceExitCode, withFixedSeed, writeOutputs } from "../../compare/session.js";
+import {
+  createOutputDir,
+  planRuns,
+  planSummary,
+  runLink,
+  sequenceExitCode,
+  withFixedSeed,
+  writeOutputs,
+} from "../../compare/session.js";
 import { renderText } from "../../compare/table.js";
 import { matrixCells, parseMatrixAxis } from "../../compare/targets.js";
-import { addRunOptions, type RunOptions } from "../../runner/plan.js";
 import { UsageError } from "../../core/exit.js";
-import { assertWritable } from "../../core/outputPaths.js";
 import { answerer, say } from "../../core/output.js";
+import { assertWritable } from "../../core/outputPaths.js";
+import { addRunOptions, type RunOptions } from "../../runner/plan.js";
 import { paint } from "./compare.js";
-import { conclude, conclusionsHtml, conclusionsText } from "../../compare/conclusions.js";
-import { versionLine } from "../../compare/explain.js";
 
 interface AuditOptions extends RunOptions {
   matrix?: string[];
@@ -40,12 +48,21 @@ export const DEFAULT_QUESTION = {
 } as const;
 
 export function auditCommand(): Command {
-  const cmd = new Command("audit").description("run a matrix of durability settings under the same faults and tabulate writes lost per setting");
+  const cmd = new Command("audit").description(
+    "run a matrix of durability settings under the same faults and tabulate writes lost per setting",
+  );
   addRunOptions(cmd);
   return cmd
-    .option("--matrix <name=values>", 'one setting and the values it takes, e.g. "wait=0,1,2" (repeatable; the cells are every combination; without any: min-replicas-to-write=0,1 x min-replicas-max-lag=10,2 with 8 s partitions)', collect)
+    .option(
+      "--matrix <name=values>",
+      'one setting and the values it takes, e.g. "wait=0,1,2" (repeatable; the cells are every combination; without any: min-replicas-to-write=0,1 x min-replicas-max-lag=10,2 with 8 s partitions)',
+      collect,
+    )
     .option("--repeat <n>", "runs per cell (lost writes vary from run to run: median and worst are reported)", "3")
-    .option("--measure", "exit 0 when every run completed, even if some found anomalies (default: exit 1 on anomalies, as every splitbrain command)")
+    .option(
+      "--measure",
+      "exit 0 when every run completed, even if some found anomalies (default: exit 1 on anomalies, as every splitbrain command)",
+    )
     .addHelpText(
       "after",
       "\nDefaults for an audit (unless given): --workload set --nemesis partition --partition isolate-primary, sentinel\n" +
@@ -59,23 +76,31 @@ export function auditCommand(): Command {
     )
     .action(async (raw: AuditOptions) => {
       const specs = optionSpecs(cmd);
-      const given = (name: string) => cmd.getOptionValueSource(name) !== "default" && cmd.getOptionValueSource(name) !== undefined;
+      const given = (name: string) =>
+        cmd.getOptionValueSource(name) !== "default" && cmd.getOptionValueSource(name) !== undefined;
       const question = !raw.matrix?.length;
       if (question) {
         raw.matrix = [...DEFAULT_QUESTION.matrix];
         if (!given("nemesisInterval")) raw.nemesisInterval = DEFAULT_QUESTION.nemesisInterval;
         if (!given("timeLimit")) raw.timeLimit = DEFAULT_QUESTION.timeLimit;
-        say(`audit: no --matrix, so the default question: does min-replicas bound the loss window? (${raw.matrix.join(" x ")}, ${raw.nemesisInterval} s partitions, ${raw.timeLimit} s of workload)`);
+        say(
+          `audit: no --matrix, so the default question: does min-replicas bound the loss window? (${raw.matrix.join(" x ")}, ${raw.nemesisInterval} s partitions, ${raw.timeLimit} s of workload)`,
+        );
       }
       const matrix = raw.matrix!;
       const repeat = Number(raw.repeat);
-      if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError(`--repeat takes a whole number >= 1 (got "${raw.repeat}")`);
-      const cells = matrixCells(matrix.map((m) => parseMatrixAxis(m, specs)), specs);
+      if (!Number.isInteger(repeat) || repeat < 1)
+        throw new UsageError(`--repeat takes a whole number >= 1 (got "${raw.repeat}")`);
+      const cells = matrixCells(
+        matrix.map((m) => parseMatrixAxis(m, specs)),
+        specs,
+      );
       const { matrix: _m, repeat: _r, measure, ...rest } = raw;
       const opts: RunOptions = { ...(rest as RunOptions) };
       if (!given("workload")) opts.workload = AUDIT_DEFAULTS.workload;
       if (opts.nemesis === undefined) opts.nemesis = AUDIT_DEFAULTS.nemesis;
-      if (opts.partition === undefined && opts.nemesis.split(",").includes("partition")) opts.partition = AUDIT_DEFAULTS.partition;
+      if (opts.partition === undefined && opts.nemesis.split(",").includes("partition"))
+        opts.partition = AUDIT_DEFAULTS.partition;
       const base = withFixedSeed(opts);
 
       const check = planRuns(base, cells, base.results, 1);
@@ -83,29 +108,49 @@ export function auditCommand(): Command {
       await requireImages(check);
       const outDir = createOutputDir(base.results, "audit");
       const runs = planRuns(base, cells, outDir, repeat);
-      say(`audit: ${cells.length} cells x ${repeat} repeat(s) = ${runs.length} runs, seeds ${base.seed}..${Number(base.seed) + repeat - 1}; output ${outDir}`);
+      say(
+        `audit: ${cells.length} cells x ${repeat} repeat(s) = ${runs.length} runs, seeds ${base.seed}..${Number(base.seed) + repeat - 1}; output ${outDir}`,
+      );
 
       const labels = cells.map((c) => c.label);
       const planOf = (label: string) => runs.find((r) => r.label === label)?.plan;
       const render = (done: readonly SequencedRun[]) => {
         const summary = auditCells(labels, done);
         const concl = conclude(labels, done, planOf, "baseline");
-        return { summary, concl, table: auditTable(summary, repeat), conclusion: [...auditConclusion(summary, repeat), ...concl.verdicts] };
+        return {
+          summary,
+          concl,
+          table: auditTable(summary, repeat),
+          conclusion: [...auditConclusion(summary, repeat), ...concl.verdicts],
+        };
       };
       const write = (done: readonly SequencedRun[]) => {
         const { summary, concl, table, conclusion } = render(done);
         const page = renderPage({
           ...conclusionsHtml(concl, done),
           title: `splitbrain audit: ${matrix.join(" x ")}`,
-          lead: [versionLine(concl.targets), ...conclusion, ...concl.why, done.length < runs.length ? `${done.length} of ${runs.length} runs so far` : `${runs.length} runs`],
+          lead: [
+            versionLine(concl.targets),
+            ...conclusion,
+            ...concl.why,
+            done.length < runs.length ? `${done.length} of ${runs.length} runs so far` : `${runs.length} runs`,
+          ],
           table: {
             ...table,
-            rows: table.rows.map((row, i) => ({ ...row, cells: [...row.cells, summary[i]!.runDirs.length ? "runs" : "-"], links: [...row.cells.map(() => undefined), firstRunLink(outDir, done, labels[i]!)] })),
+            rows: table.rows.map((row, i) => ({
+              ...row,
+              cells: [...row.cells, summary[i]!.runDirs.length ? "runs" : "-"],
+              links: [...row.cells.map(() => undefined), firstRunLink(outDir, done, labels[i]!)],
+            })),
             columns: [...table.columns, "runs"],
           },
-          plan: [...planSummary(runs[0]!.plan, base.partition).filter(([k]) => k !== "seed"), ["seeds", `${base.seed}..${Number(base.seed) + repeat - 1}`], ["database", `${runs[0]!.plan.cluster.db}`]],
+          plan: [
+            ...planSummary(runs[0]!.plan, base.partition).filter(([k]) => k !== "seed"),
+            ["seeds", `${base.seed}..${Number(base.seed) + repeat - 1}`],
+            ["database", `${runs[0]!.plan.cluster.db}`],
+          ],
           notes: [
-            "Lost = acknowledged writes missing at the end (set elements, queue jobs, counter shortfall); indeterminate (info) writes never count. Median and worst over the runs that completed; \"+\" marks a lower bound.",
+            'Lost = acknowledged writes missing at the end (set elements, queue jobs, counter shortfall); indeterminate (info) writes never count. Median and worst over the runs that completed; "+" marks a lower bound.',
             "Costs compare medians with the baseline row: latency over ok ops, availability = ok / (ok + fail + info).",
             "Zero lost in a few runs is a measurement, not a proof: faults land at different moments each run.",
           ],

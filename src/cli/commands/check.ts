@@ -1,6 +1,6 @@
-import { Command, Option } from "commander";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { Command, Option } from "commander";
 import type { Checker, CheckResult } from "../../checker/checker.js";
 import {
   checkLinearizable,
@@ -8,14 +8,14 @@ import {
   describeCounterexample,
   type LinearizabilityResult,
 } from "../../checker/linearizable/index.js";
-import { writeEdnHistory } from "../../history/edn-writer.js";
-import { HISTORY_FORMATS, parseFormatChoice } from "../../history/format.js";
-import { isClientOp, type History } from "../../history/op.js";
-import { loadHistory, RUN_HISTORY_FILE, type LoadedHistory } from "../../history/read.js";
-import { checkOpShapes } from "../../history/values.js";
-import { detectModel, MODEL_NAMES, modelByName, type ModelName } from "../../models/index.js";
 import { exitCodeFor, mergeVerdicts, UsageError, type Verdict } from "../../core/exit.js";
 import { answerer, c, printJson, say, warn } from "../../core/output.js";
+import { writeEdnHistory } from "../../history/edn-writer.js";
+import { HISTORY_FORMATS, parseFormatChoice } from "../../history/format.js";
+import { type History, isClientOp } from "../../history/op.js";
+import { type LoadedHistory, loadHistory, RUN_HISTORY_FILE } from "../../history/read.js";
+import { checkOpShapes } from "../../history/values.js";
+import { detectModel, MODEL_NAMES, type ModelName, modelByName } from "../../models/index.js";
 
 interface CheckOptions {
   model: string;
@@ -29,8 +29,15 @@ interface CheckOptions {
 export function checkCommand(): Command {
   return new Command("check")
     .description("check a saved history or run directory for linearizability and lost writes")
-    .argument("<history>", `a history file (JSON Lines, Jepsen EDN or jepsen.log) or a run directory (its ${RUN_HISTORY_FILE})`)
-    .addOption(new Option("--model <model>", "consistency model to check against").choices([...MODEL_NAMES, "auto"]).default("auto"))
+    .argument(
+      "<history>",
+      `a history file (JSON Lines, Jepsen EDN or jepsen.log) or a run directory (its ${RUN_HISTORY_FILE})`,
+    )
+    .addOption(
+      new Option("--model <model>", "consistency model to check against")
+        .choices([...MODEL_NAMES, "auto"])
+        .default("auto"),
+    )
     .addOption(new Option("--format <format>", "history format").choices(["auto", ...HISTORY_FORMATS]).default("auto"))
     .option(
       "--timeout <seconds>",
@@ -78,7 +85,8 @@ interface Finding {
 function checkersFor(model: ModelName, timeoutMs: number, first: boolean): Checker[] {
   const linearizable: Checker<LinearizabilityResult> = {
     name: "linearizable",
-    check: (history: History) => checkLinearizable(history, modelByName(model), { timeoutMs, stopAtFirstIllegal: first }),
+    check: (history: History) =>
+      checkLinearizable(history, modelByName(model), { timeoutMs, stopAtFirstIllegal: first }),
   };
   return [linearizable];
 }
@@ -97,7 +105,10 @@ async function runCheck(path: string, opts: CheckOptions): Promise<number> {
 
   if (loaded.runDir !== undefined && existsSync(join(loaded.runDir, "test.json"))) {
     if (opts.first) {
-      throw new UsageError("--first applies to a history file", "a run directory is checked as its run checked it: every key, within the time limit");
+      throw new UsageError(
+        "--first applies to a history file",
+        "a run directory is checked as its run checked it: every key, within the time limit",
+      );
     }
     return checkRun(loaded, timeoutMs, !!opts.json);
   }
@@ -146,16 +157,25 @@ async function checkRun(loaded: LoadedHistory, timeoutMs: number | undefined, js
   const { writeRunResults } = await import("../../rundir/evidence.js");
   const test = readTestRecord(dir);
   const t0 = performance.now();
-  const results = await checkHistory(loaded.history, test, timeoutMs ?? test.plan.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS, loaded);
+  const results = await checkHistory(
+    loaded.history,
+    test,
+    timeoutMs ?? test.plan.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS,
+    loaded,
+  );
   results.stats.checkMs = Math.round(performance.now() - t0);
   const unsaved = saveResults(dir, () => writeRunResults(dir, results));
   // The whole evidence, inline, as before evidence files: a tool reading stdout has no run directory to look in.
   if (json) printJson({ ...results, runDir: dir, ...(unsaved ? { unsaved } : {}) });
   const answer = answerer(json);
   const k = c();
-  answer(`${k.bold("run")}       ${dir} (${loaded.history.length} entries; workloads ${test.plan.workloads.join(", ")})`);
+  answer(
+    `${k.bold("run")}       ${dir} (${loaded.history.length} entries; workloads ${test.plan.workloads.join(", ")})`,
+  );
   const colour = results.valid === true ? k.green : results.valid === false ? k.red : k.yellow;
-  answer(`${k.bold("verdict")}   ${colour(verdictWord(results.valid))}${results.incomplete ? k.yellow(` (run incomplete: ${results.incomplete})`) : ""}`);
+  answer(
+    `${k.bold("verdict")}   ${colour(verdictWord(results.valid))}${results.incomplete ? k.yellow(` (run incomplete: ${results.incomplete})`) : ""}`,
+  );
   for (const line of summaryLines(results)) answer(`  ${line}`);
   for (const line of figureLines(results, test.plan)) answer(`  ${line}`);
   for (const o of results.checkers) {
@@ -166,7 +186,8 @@ async function checkRun(loaded: LoadedHistory, timeoutMs: number | undefined, js
       }
     }
   }
-  if (unsaved) warn(`could not save ${unsaved.path} (${unsaved.reason}); the verdict above was not written to the run directory`);
+  if (unsaved)
+    warn(`could not save ${unsaved.path} (${unsaved.reason}); the verdict above was not written to the run directory`);
   return exitCodeFor(results.valid);
 }
 
@@ -181,10 +202,14 @@ function saveResults(dir: string, write: () => unknown): { path: string; reason:
     return undefined;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const reason = e.code === "EACCES" || e.code === "EPERM" ? `${e.code}: no permission to write there`
-      : e.code === "EROFS" ? "EROFS: the file system is read-only"
-      : e.code === "EISDIR" ? "EISDIR: a directory is in its place"
-      : e.code ?? e.message;
+    const reason =
+      e.code === "EACCES" || e.code === "EPERM"
+        ? `${e.code}: no permission to write there`
+        : e.code === "EROFS"
+          ? "EROFS: the file system is read-only"
+          : e.code === "EISDIR"
+            ? "EISDIR: a directory is in its place"
+            : (e.code ?? e.message);
     return { path, reason };
   }
 }
@@ -196,13 +221,19 @@ const VERDICT_WORDS: Record<string, string> = {
 };
 
 /** The human summary: what was read, the verdict in words, and for a failure the counterexample in words. */
-export function summarise(loaded: LoadedHistory, lin: LinearizabilityResult, valid: Verdict, autoModel: boolean): string[] {
+export function summarise(
+  loaded: LoadedHistory,
+  lin: LinearizabilityResult,
+  valid: Verdict,
+  autoModel: boolean,
+): string[] {
   const k = c();
   const clients = loaded.history.filter(isClientOp).length;
   const faults = loaded.history.length - clients;
   const out = [
     `${k.bold("history")}   ${loaded.file} (${loaded.format}, ${loaded.history.length} entries: ${lin.ops} client ops` +
-      (faults ? `, ${faults} nemesis entries` : "") + ")",
+      (faults ? `, ${faults} nemesis entries` : "") +
+      ")",
     `${k.bold("model")}     ${lin.model}${autoModel ? " (detected from the ops)" : ""}`,
     `${k.bold("checked")}   ${lin.partitions} partition(s) in ${formatMs(lin.stats.checkMs)}` +
       (lin.stats.pendingOps ? `, ${lin.stats.pendingOps} indeterminate` : "") +
@@ -219,7 +250,8 @@ export function summarise(loaded: LoadedHistory, lin: LinearizabilityResult, val
     const where = [...new Set(ids)].slice(0, 8).map((id) => `op ${id} is line ${lineOf.get(id) ?? "?"}`);
     if (where.length) out.push("  " + k.dim(`(ops are numbered from 0 in file order: ${where.join(", ")})`));
   }
-  if (lin.anomalies.length > 3) out.push("", `  ... and ${lin.anomalies.length - 3} more partition(s); --json has them all`);
+  if (lin.anomalies.length > 3)
+    out.push("", `  ... and ${lin.anomalies.length - 3} more partition(s); --json has them all`);
   out.push(...describeUndecided(lin));
   return out;
 }

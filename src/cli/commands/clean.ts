@@ -1,8 +1,8 @@
 import { Command } from "commander";
 import { UsageError } from "../../core/exit.js";
 import { answerer, printJson } from "../../core/output.js";
-import { requireDocker } from "../../docker/engine.js";
 import { cleanRun } from "../../docker/cleanup.js";
+import { requireDocker } from "../../docker/engine.js";
 import { isValidRunId, RUN_LABEL } from "../../docker/labels.js";
 
 export function cleanCommand(): Command {
@@ -13,7 +13,10 @@ export function cleanCommand(): Command {
     .addHelpText("after", "\nExamples:\n  $ splitbrain clean\n  $ splitbrain clean --run 20250101-120000-a1b2c3")
     .action(async (o: { run?: string; json?: boolean }) => {
       if (o.run !== undefined && !isValidRunId(o.run)) {
-        throw new UsageError(`"${o.run}" is not a run id`, "run ids look like 20250101-120000-a1b2c3 (see the run's directory name)");
+        throw new UsageError(
+          `"${o.run}" is not a run id`,
+          "run ids look like 20250101-120000-a1b2c3 (see the run's directory name)",
+        );
       }
       await requireDocker();
       const removed = await cleanRun(o.run);

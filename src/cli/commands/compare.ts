@@ -1,16 +1,24 @@
 import { Command } from "commander";
-import { optionSpecs } from "../../compare/options.js";
-import { renderPage } from "../../compare/html.js";
-import { interruptibleSequence, requireImages, runSequence, type SequencedRun } from "../../compare/sequence.js";
-import { createOutputDir, planRuns, planSummary, runLink, sequenceExitCode, withFixedSeed, writeOutputs } from "../../compare/session.js";
-import { compareTable, renderText, type Tone } from "../../compare/table.js";
 import { conclude, conclusionsHtml, conclusionsText } from "../../compare/conclusions.js";
 import { versionLine } from "../../compare/explain.js";
+import { renderPage } from "../../compare/html.js";
+import { optionSpecs } from "../../compare/options.js";
+import { interruptibleSequence, requireImages, runSequence, type SequencedRun } from "../../compare/sequence.js";
+import {
+  createOutputDir,
+  planRuns,
+  planSummary,
+  runLink,
+  sequenceExitCode,
+  withFixedSeed,
+  writeOutputs,
+} from "../../compare/session.js";
+import { compareTable, renderText, type Tone } from "../../compare/table.js";
 import { crossTargets, parseDbList, parseSettings, type Target } from "../../compare/targets.js";
-import { addRunOptions, type RunOptions } from "../../runner/plan.js";
 import { UsageError } from "../../core/exit.js";
-import { assertWritable } from "../../core/outputPaths.js";
 import { answerer, c, say } from "../../core/output.js";
+import { assertWritable } from "../../core/outputPaths.js";
+import { addRunOptions, type RunOptions } from "../../runner/plan.js";
 
 interface CompareOptions extends RunOptions {
   against?: string[];
@@ -23,17 +31,31 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 export function compareCommand(): Command {
-  const cmd = new Command("compare").description("run the same plan against several databases or settings and compare them side by side");
+  const cmd = new Command("compare").description(
+    "run the same plan against several databases or settings and compare them side by side",
+  );
   addRunOptions(cmd);
   // compare's --db is a list (redis,valkey or redis@7.0,redis@8.0), so it cannot keep run's one-engine choices.
   const db = cmd.options.find((o) => o.long === "--db")!;
   db.argChoices = undefined;
   db.parseArg = undefined;
-  db.description = "engines to compare, comma-separated, each optionally @version: redis,dragonfly or redis@7.0,redis@8.0,valkey@9.1";
+  db.description =
+    "engines to compare, comma-separated, each optionally @version: redis,dragonfly or redis@7.0,redis@8.0,valkey@9.1";
   return cmd
-    .option("--against <settings>", 'a target as settings over the other options, e.g. "appendfsync=always" or "wait=2,min-replicas-to-write=1" (repeatable)', collect)
-    .option("--repeat <n>", "runs per target; repeat r of every target uses seed + r - 1, so all targets face the same fault schedules", "1")
-    .option("--measure", "exit 0 when every run completed, even if some found anomalies (default: exit 1 on anomalies, as every splitbrain command)")
+    .option(
+      "--against <settings>",
+      'a target as settings over the other options, e.g. "appendfsync=always" or "wait=2,min-replicas-to-write=1" (repeatable)',
+      collect,
+    )
+    .option(
+      "--repeat <n>",
+      "runs per target; repeat r of every target uses seed + r - 1, so all targets face the same fault schedules",
+      "1",
+    )
+    .option(
+      "--measure",
+      "exit 0 when every run completed, even if some found anomalies (default: exit 1 on anomalies, as every splitbrain command)",
+    )
     .addHelpText(
       "after",
       "\nTargets: every --db entry paired with every --against (one of them may be left out). Settings use the run\n" +
@@ -50,15 +72,22 @@ export function compareCommand(): Command {
       const specs = optionSpecs(cmd);
       const dbs = raw.db !== undefined ? parseDbList(raw.db) : [];
       if (raw.version !== undefined && dbs.some((t) => t.overrides.version !== undefined)) {
-        throw new UsageError("--version and engine@version in --db both pick a version", "write the versions in --db only, e.g. --db redis@7.0,redis@8.0");
+        throw new UsageError(
+          "--version and engine@version in --db both pick a version",
+          "write the versions in --db only, e.g. --db redis@7.0,redis@8.0",
+        );
       }
       const againsts = (raw.against ?? []).map((a) => parseSettings(a, specs));
       const targets: Target[] = crossTargets(dbs, againsts);
       if (targets.length < 2) {
-        throw new UsageError("compare needs at least two targets", 'give --db a list (--db redis,valkey) or --against twice (--against "appendfsync=always" --against "appendfsync=everysec")');
+        throw new UsageError(
+          "compare needs at least two targets",
+          'give --db a list (--db redis,valkey) or --against twice (--against "appendfsync=always" --against "appendfsync=everysec")',
+        );
       }
       const repeat = Number(raw.repeat);
-      if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError(`--repeat takes a whole number >= 1 (got "${raw.repeat}")`);
+      if (!Number.isInteger(repeat) || repeat < 1)
+        throw new UsageError(`--repeat takes a whole number >= 1 (got "${raw.repeat}")`);
       const { against: _a, measure, db: _db, repeat: _r, ...rest } = raw;
       const base = withFixedSeed(rest as RunOptions);
       // Validate every target (options and node images) before the first container starts.
@@ -69,11 +98,18 @@ export function compareCommand(): Command {
       const runs = planRuns(base, targets, outDir, repeat);
       const labels = targets.map((t) => t.label);
       const planOf = (label: string) => runs.find((r) => r.label === label)?.plan;
-      say(`compare: ${targets.length} targets x ${repeat} repeat(s), seed${repeat > 1 ? `s ${base.seed}..${Number(base.seed) + repeat - 1}` : ` ${base.seed}`}, one after the other; output ${outDir}`);
+      say(
+        `compare: ${targets.length} targets x ${repeat} repeat(s), seed${repeat > 1 ? `s ${base.seed}..${Number(base.seed) + repeat - 1}` : ` ${base.seed}`}, one after the other; output ${outDir}`,
+      );
 
       const interrupt = interruptibleSequence("comparison");
       const write = (done: readonly SequencedRun[]) => {
-        const all = [...done, ...runs.slice(done.length).map((r): SequencedRun => ({ label: r.label, status: "skipped", error: "not run yet" }))];
+        const all = [
+          ...done,
+          ...runs
+            .slice(done.length)
+            .map((r): SequencedRun => ({ label: r.label, status: "skipped", error: "not run yet" })),
+        ];
         const table = compareTable(all, (r) => runLink(outDir, r));
         const concl = conclude(labels, all, planOf, "pairs");
         const page = renderPage({
@@ -83,7 +119,7 @@ export function compareCommand(): Command {
           table,
           plan: planSummary(runs[0]!.plan, base.partition),
           notes: [
-            "Lost acknowledged writes = set elements lost + queue jobs lost + counter shortfall; indeterminate (info) writes are never counted. A \"+\" marks a lower bound (a checker could not decide).",
+            'Lost acknowledged writes = set elements lost + queue jobs lost + counter shortfall; indeterminate (info) writes are never counted. A "+" marks a lower bound (a checker could not decide).',
             "Availability = ok / (ok + fail + info) over the workload's client ops; latency over ok ops; memory peak from Docker stats (about 1 s samples, page cache excluded).",
           ],
         });
@@ -94,7 +130,10 @@ export function compareCommand(): Command {
             kind: "compare",
             seed: Number(base.seed),
             repeat,
-            targets: concl.targets.map((t) => ({ ...t, overrides: targets.find((x) => x.label === t.label)?.overrides ?? {} })),
+            targets: concl.targets.map((t) => ({
+              ...t,
+              overrides: targets.find((x) => x.label === t.label)?.overrides ?? {},
+            })),
             differences: concl.differences,
             verdicts: concl.verdicts,
             why: concl.why,
@@ -124,8 +163,14 @@ function leadLines(runs: readonly SequencedRun[]): string[] {
   return runs.map((r) => {
     if (r.status !== "done" || !r.figures) return `${r.label}: ${r.status}${r.error ? ` (${r.error})` : ""}`;
     const f = r.figures;
-    const lost = f.lostAcknowledged === null ? "no lost-write workload ran" : `${f.lostAcknowledged}${f.lostIsLowerBound ? "+" : ""} acknowledged write(s) lost`;
-    const lin = f.linearizable === null ? "" : `; linearizable: ${f.linearizable === true ? "yes" : f.linearizable === false ? "no" : "unknown"}`;
+    const lost =
+      f.lostAcknowledged === null
+        ? "no lost-write workload ran"
+        : `${f.lostAcknowledged}${f.lostIsLowerBound ? "+" : ""} acknowledged write(s) lost`;
+    const lin =
+      f.linearizable === null
+        ? ""
+        : `; linearizable: ${f.linearizable === true ? "yes" : f.linearizable === false ? "no" : "unknown"}`;
     return `${r.label}: ${lost}${lin}${f.incomplete ? ` (run incomplete: ${f.incomplete})` : ""}`;
   });
 }

@@ -1,14 +1,14 @@
 import { Command, Option } from "commander";
 import { UsageError } from "../../core/exit.js";
 import { answerer, c, printJson, say } from "../../core/output.js";
-import { requireDocker } from "../../docker/engine.js";
-import { installSignalHandlers } from "../../docker/cleanup.js";
 import { ENGINE_LIST, ENGINE_NAMES, engineOf, isEngine } from "../../db/engines.js";
+import { installSignalHandlers } from "../../docker/cleanup.js";
+import { requireDocker } from "../../docker/engine.js";
 import { SUITES } from "../../image/definition.js";
 import { listNodeImages } from "../../image/images.js";
-import { pickNodeImage } from "../../image/select.js";
 import { buildOfflineImage } from "../../image/offline.js";
 import { buildOnlineImage } from "../../image/online.js";
+import { pickNodeImage } from "../../image/select.js";
 
 interface BuildOpts {
   db: string;
@@ -25,7 +25,9 @@ const BASELINE = ENGINE_LIST.find((e) => e.baseline)!;
 const FROM_BINARY = ENGINE_LIST.filter((e) => e.image.offlineBinary);
 const SUITE_HELP = [
   `default: ${BASELINE.image.defaultSuite}`,
-  ...ENGINE_LIST.filter((e) => !e.image.offlineBinary && e.image.defaultSuite !== BASELINE.image.defaultSuite).map((e) => `${e.name}: ${e.image.defaultSuite}`),
+  ...ENGINE_LIST.filter((e) => !e.image.offlineBinary && e.image.defaultSuite !== BASELINE.image.defaultSuite).map(
+    (e) => `${e.name}: ${e.image.defaultSuite}`,
+  ),
 ].join("; ");
 /** One example per other engine, of its offline route. */
 const ENGINE_EXAMPLES = ENGINE_LIST.filter((e) => !e.baseline).map((e) =>
@@ -42,7 +44,10 @@ function buildCommand(): Command {
     .option("--version <version>", "engine version (offline: picks the Debian suite that carries it)")
     .option("--offline", "build from Debian packages with debootstrap (no registry needed; needs root)")
     .addOption(new Option("--suite <suite>", `Debian suite for --offline (${SUITE_HELP})`).choices([...SUITES]))
-    .option("--binary <path>", `server binary to put in the image (${FROM_BINARY.map((e) => e.label).join(", ")}, with --offline)`)
+    .option(
+      "--binary <path>",
+      `server binary to put in the image (${FROM_BINARY.map((e) => e.label).join(", ")}, with --offline)`,
+    )
     .option("--force", "rebuild even if an image of the same definition exists")
     .option("--json", "print the result as JSON on stdout")
     .addHelpText(

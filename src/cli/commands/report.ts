@@ -1,7 +1,7 @@
-import { Command } from "commander";
 import { resolve } from "node:path";
-import { writeReport } from "../../report/write.js";
+import { Command } from "commander";
 import { answerer, printJson } from "../../core/output.js";
+import { writeReport } from "../../report/write.js";
 
 export function reportCommand(): Command {
   return new Command("report")

@@ -1,22 +1,27 @@
-import { Command } from "commander";
-import { onInterrupts } from "../../docker/cleanup.js";
-import { addRunOptions, planFromOptions, type RunOptions } from "../../runner/plan.js";
-import { runPlan } from "../../runner/run.js";
-import { mayStillBeInPlace } from "../../rundir/healFailures.js";
-import { readTestRecord, summaryLines, verdictWord } from "../../runner/checkRun.js";
-import { junitXml } from "../../report/junit.js";
-import { figureLines } from "../../metrics/describe.js";
 import { writeFileSync } from "node:fs";
+import { Command } from "commander";
 import { ExitCode, exitCodeFor } from "../../core/exit.js";
 import { answerer, c, printJson, say } from "../../core/output.js";
 import { assertWritable } from "../../core/outputPaths.js";
+import { onInterrupts } from "../../docker/cleanup.js";
+import { figureLines } from "../../metrics/describe.js";
+import { junitXml } from "../../report/junit.js";
+import { mayStillBeInPlace } from "../../rundir/healFailures.js";
+import { readTestRecord, summaryLines, verdictWord } from "../../runner/checkRun.js";
+import { addRunOptions, planFromOptions, type RunOptions } from "../../runner/plan.js";
+import { runPlan } from "../../runner/run.js";
 
 export function runCommand(): Command {
-  const cmd = new Command("run").description("start a cluster, run workloads under faults, check the history and write a report");
+  const cmd = new Command("run").description(
+    "start a cluster, run workloads under faults, check the history and write a report",
+  );
   addRunOptions(cmd);
   return cmd
     .option("--json", "print the run's summary (verdict, checkers, run directory) as JSON on stdout")
-    .option("--junit <file>", "also write a JUnit XML file: one test case per checker, failures carry the anomaly summary")
+    .option(
+      "--junit <file>",
+      "also write a JUnit XML file: one test case per checker, failures carry the anomaly summary",
+    )
     .addHelpText(
       "after",
       "\nExamples:\n" +
@@ -46,17 +51,34 @@ export function runCommand(): Command {
         const r = outcome.results;
         const answer = answerer(opts.json);
         answer("");
-        answer(`${c().bold("verdict:")} ${colourVerdict(r.valid)}${r.incomplete ? c().yellow(` (run incomplete: ${r.incomplete})`) : ""}`);
+        answer(
+          `${c().bold("verdict:")} ${colourVerdict(r.valid)}${r.incomplete ? c().yellow(` (run incomplete: ${r.incomplete})`) : ""}`,
+        );
         for (const line of summaryLines(r)) answer(`  ${line}`);
         for (const line of figureLines(r, plan)) answer(`  ${line}`);
         answer(`results: ${outcome.dir.path}`);
-        for (const f of mayStillBeInPlace(outcome.healFailures)) say(c().yellow(`warning: ${f.nemesis} was not healed: ${f.mayRemain}; ${f.outcome}`));
+        for (const f of mayStillBeInPlace(outcome.healFailures))
+          say(c().yellow(`warning: ${f.nemesis} was not healed: ${f.mayRemain}; ${f.outcome}`));
         if (outcome.reportPath) answer(`report:  ${outcome.reportPath}`);
         if (opts.junit) {
-          writeFileSync(opts.junit, junitXml([{ test: readTestRecord(outcome.dir.path), results: r, dir: outcome.dir.path }]));
+          writeFileSync(
+            opts.junit,
+            junitXml([{ test: readTestRecord(outcome.dir.path), results: r, dir: outcome.dir.path }]),
+          );
           answer(`junit:   ${opts.junit}`);
         }
-        if (opts.json) printJson({ valid: r.valid, incomplete: r.incomplete, runDir: outcome.dir.path, checkers: r.checkers.map((x) => ({ workload: x.workload, checker: x.checker, valid: x.result.valid, reason: x.result.reason })) });
+        if (opts.json)
+          printJson({
+            valid: r.valid,
+            incomplete: r.incomplete,
+            runDir: outcome.dir.path,
+            checkers: r.checkers.map((x) => ({
+              workload: x.workload,
+              checker: x.checker,
+              valid: x.result.valid,
+              reason: x.result.reason,
+            })),
+          });
         process.exitCode = r.incomplete && r.valid === true ? ExitCode.Unknown : exitCodeFor(r.valid);
       } finally {
         offInterrupts();
@@ -68,4 +90,3 @@ function colourVerdict(v: true | false | "unknown"): string {
   const w = verdictWord(v);
   return v === true ? c().green(w) : v === false ? c().red(w) : c().yellow(w);
 }
-

@@ -1,16 +1,16 @@
 import { Command } from "commander";
 import { interruptibleSequence } from "../../compare/sequence.js";
 import type { DbName } from "../../core/cluster.js";
-import { addRunOptions } from "../../runner/plan.js";
+import { ExitCode } from "../../core/exit.js";
+import { answerer, c, printJson, say } from "../../core/output.js";
+import { assertWritable } from "../../core/outputPaths.js";
 import { summaryLines } from "../../runner/checkRun.js";
+import { addRunOptions } from "../../runner/plan.js";
 import { evaluationLines } from "../../scenario/expectation.js";
 import { findScenario, loadScenarios } from "../../scenario/loader.js";
 import { missingFaults, scenarioPlan } from "../../scenario/options.js";
 import { runScenario } from "../../scenario/run.js";
-import { expectationText, planOptionShapes, type PlanValue, type Scenario } from "../../scenario/scenario.js";
-import { ExitCode } from "../../core/exit.js";
-import { assertWritable } from "../../core/outputPaths.js";
-import { answerer, c, printJson, say } from "../../core/output.js";
+import { expectationText, type PlanValue, planOptionShapes, type Scenario } from "../../scenario/scenario.js";
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -56,17 +56,32 @@ function listCommand(): Command {
     .action((o: { dir?: string[]; json?: boolean }) => {
       const all = load(o.dir);
       if (o.json) {
-        printJson(all.map((s) => ({ name: s.name, question: s.question, engines: s.engines, expected: expectationText(s), file: s.file, needsFaults: missingFaults(s) })));
+        printJson(
+          all.map((s) => ({
+            name: s.name,
+            question: s.question,
+            engines: s.engines,
+            expected: expectationText(s),
+            file: s.file,
+            needsFaults: missingFaults(s),
+          })),
+        );
         return;
       }
       const answer = answerer(false);
       for (const s of all) {
         const missing = missingFaults(s);
-        answer(`${c().bold(s.name)}  ${c().dim(`[${s.engines.join(", ")}]`)}${missing.length ? c().yellow(`  (needs the ${missing.join(", ")} fault)`) : ""}`);
+        answer(
+          `${c().bold(s.name)}  ${c().dim(`[${s.engines.join(", ")}]`)}${missing.length ? c().yellow(`  (needs the ${missing.join(", ")} fault)`) : ""}`,
+        );
         answer(`  ${s.question}`);
         answer(`  expected: ${expectationText(s)}`);
       }
-      say(c().dim(`\n${all.length} scenarios; details: splitbrain scenario show <name>; run one: splitbrain scenario run <name>`));
+      say(
+        c().dim(
+          `\n${all.length} scenarios; details: splitbrain scenario show <name>; run one: splitbrain scenario run <name>`,
+        ),
+      );
     });
 }
 
@@ -87,16 +102,23 @@ function showCommand(): Command {
       answer(`question:  ${s.question}`);
       answer(`engines:   ${s.engines.join(", ")}`);
       const missing = missingFaults(s);
-      if (missing.length) answer(c().yellow(`needs:     the ${missing.join(", ")} fault, which this build does not have yet`));
+      if (missing.length)
+        answer(c().yellow(`needs:     the ${missing.join(", ")} fault, which this build does not have yet`));
       answer(`plan:      splitbrain run ${planAsFlags(s.plan)}`);
       if (!missing.length) {
         const p = scenarioPlan(s);
-        answer(c().dim(`           (${p.cluster.topology}, ${p.cluster.replicas} replica(s); workloads ${p.workloads.join(", ")}; faults ${p.nemeses.join(", ") || "none"} every ${p.nemesisIntervalMs / 1000}s; ${p.timeLimitMs / 1000}s of workload)`));
+        answer(
+          c().dim(
+            `           (${p.cluster.topology}, ${p.cluster.replicas} replica(s); workloads ${p.workloads.join(", ")}; faults ${p.nemeses.join(", ") || "none"} every ${p.nemesisIntervalMs / 1000}s; ${p.timeLimitMs / 1000}s of workload)`,
+          ),
+        );
       }
       for (const st of s.steps) answer(`step:      at ${st.atS}s on ${st.target}: ${st.command.join(" ")}`);
       answer(`expected:  ${expectationText(s)}`);
       for (const [k, o2] of Object.entries(s.observe)) {
-        answer(`observes:  ${k} = ${o2.kind === "log" ? `lines of ${o2.file} matching /${o2.pattern}/${o2.nodes ? ` on ${o2.nodes.join(",")}` : ""}` : `INFO ${o2.field} of ${o2.node}`} (${o2.label})`);
+        answer(
+          `observes:  ${k} = ${o2.kind === "log" ? `lines of ${o2.file} matching /${o2.pattern}/${o2.nodes ? ` on ${o2.nodes.join(",")}` : ""}` : `INFO ${o2.field} of ${o2.node}`} (${o2.label})`,
+        );
       }
       answer(`\nwhy:\n${wrap(s.reasoning)}`);
       if (s.measured) answer(`\nmeasured here:\n${wrap(s.measured)}`);
@@ -159,7 +181,12 @@ function runSubcommand(): Command {
         answer(`results: ${outcome.dir.path}`);
         if (outcome.reportPath) answer(`report:  ${outcome.reportPath}`);
         if (o.json) printJson({ ...record, runDir: outcome.dir.path });
-        process.exitCode = record.outcome === "matched" ? ExitCode.Valid : record.outcome === "differs" ? ExitCode.Anomalies : ExitCode.Unknown;
+        process.exitCode =
+          record.outcome === "matched"
+            ? ExitCode.Valid
+            : record.outcome === "differs"
+              ? ExitCode.Anomalies
+              : ExitCode.Unknown;
       } finally {
         dispose();
       }
@@ -175,7 +202,10 @@ export function colourOutcome(o: "matched" | "differs" | "undecided" | string): 
 export function scenarioCommand(): Command {
   const cmd = new Command("scenario")
     .description("the catalogue of named scenarios (ways Redis loses data): list, show, run")
-    .addHelpText("after", "\nExamples:\n  $ splitbrain scenario list\n  $ splitbrain scenario show split-brain-isolated-primary\n  $ splitbrain scenario run sentinel-failover-kill --time-limit 20");
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ splitbrain scenario list\n  $ splitbrain scenario show split-brain-isolated-primary\n  $ splitbrain scenario run sentinel-failover-kill --time-limit 20",
+    );
   for (const sub of [listCommand(), showCommand(), runSubcommand()]) cmd.addCommand(sub.exitOverride());
   return cmd;
 }

@@ -1,7 +1,12 @@
-import { Command } from "commander";
 import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { Command } from "commander";
 import { interruptibleSequence } from "../../compare/sequence.js";
+import { UsageError } from "../../core/exit.js";
+import { answerer, c, printJson } from "../../core/output.js";
+import { assertWritable, makeDirs } from "../../core/outputPaths.js";
+import { engineOf } from "../../db/engines.js";
+import { requireDocker } from "../../docker/engine.js";
 import { ensureNodeImage } from "../../image/images.js";
 import { Progress } from "../../runner/progress.js";
 import { evaluationLines } from "../../scenario/expectation.js";
@@ -9,13 +14,8 @@ import { findScenario, loadScenarios } from "../../scenario/loader.js";
 import { missingFaults, scenarioPlan } from "../../scenario/options.js";
 import { runScenario } from "../../scenario/run.js";
 import { expectationText, type Scenario } from "../../scenario/scenario.js";
-import { suiteCounts, suiteExitCode, suiteHtml, suiteJunit, suiteTable, type SuiteRow } from "../../scenario/suite.js";
-import { UsageError } from "../../core/exit.js";
-import { assertWritable, makeDirs } from "../../core/outputPaths.js";
-import { requireDocker } from "../../docker/engine.js";
-import { answerer, c, printJson, say } from "../../core/output.js";
+import { type SuiteRow, suiteCounts, suiteExitCode, suiteHtml, suiteJunit, suiteTable } from "../../scenario/suite.js";
 import { colourOutcome } from "./scenario.js";
-import { engineOf } from "../../db/engines.js";
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -30,7 +30,10 @@ interface SuiteOptions {
 }
 
 function suiteDir(resultsRoot: string, now = new Date()): string {
-  const ts = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const ts = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   let dir = resolve(resultsRoot, `suite-${ts}`);
   for (let i = 2; existsSync(dir); i++) dir = resolve(resultsRoot, `suite-${ts}-${i}`);
   makeDirs(dir);
@@ -69,10 +72,15 @@ export function suiteCommand(): Command {
     )
     .action(async (o: SuiteOptions) => {
       const repeat = Number(o.repeat);
-      if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError(`--repeat takes a whole number >= 1 (got "${o.repeat}")`);
+      if (!Number.isInteger(repeat) || repeat < 1)
+        throw new UsageError(`--repeat takes a whole number >= 1 (got "${o.repeat}")`);
       const all = loadScenarios({ dirs: o.dir ?? [] });
       const chosen = o.only
-        ? o.only.split(",").map((n) => n.trim()).filter(Boolean).map((n) => findScenario(all, n))
+        ? o.only
+            .split(",")
+            .map((n) => n.trim())
+            .filter(Boolean)
+            .map((n) => findScenario(all, n))
         : all;
       if (chosen.length === 0) throw new UsageError("no scenarios to run", "see splitbrain scenario list");
       assertWritable([{ flag: "--results", path: o.results, kind: "dir" }]);
@@ -85,8 +93,14 @@ export function suiteCommand(): Command {
       const command = ["splitbrain", ...process.argv.slice(2)].join(" ");
       const write = () => {
         const seconds = (Date.now() - startedAt.getTime()) / 1000;
-        writeFileSync(join(outDir, "suite.json"), JSON.stringify({ startedAt: startedAt.toISOString(), seconds, command, rows }, null, 2) + "\n");
-        writeFileSync(join(outDir, "suite.html"), suiteHtml(rows, { startedAt: startedAt.toISOString(), seconds, command }));
+        writeFileSync(
+          join(outDir, "suite.json"),
+          JSON.stringify({ startedAt: startedAt.toISOString(), seconds, command, rows }, null, 2) + "\n",
+        );
+        writeFileSync(
+          join(outDir, "suite.html"),
+          suiteHtml(rows, { startedAt: startedAt.toISOString(), seconds, command }),
+        );
         writeFileSync(join(outDir, "junit.xml"), suiteJunit(rows, seconds));
       };
       const { signal, dispose } = interruptibleSequence("suite");
@@ -95,7 +109,13 @@ export function suiteCommand(): Command {
         for (const s of chosen) {
           for (let r = 1; r <= repeat; r++) {
             n++;
-            const base = { scenario: s.name, question: s.question, expected: expectationText(s), repeat: r, conditions: [] };
+            const base = {
+              scenario: s.name,
+              question: s.question,
+              expected: expectationText(s),
+              repeat: r,
+              conditions: [],
+            };
             if (signal.aborted) {
               rows.push({ ...base, status: "skipped", note: "interrupted before it started" });
               continue;
@@ -107,17 +127,35 @@ export function suiteCommand(): Command {
               write();
               continue;
             }
-            progress.event(c().bold(`\n=== [${n}/${chosen.length * repeat}] ${s.name}${repeat > 1 ? ` (repeat ${r})` : ""} ===`));
+            progress.event(
+              c().bold(`\n=== [${n}/${chosen.length * repeat}] ${s.name}${repeat > 1 ? ` (repeat ${r})` : ""} ===`),
+            );
             const t0 = Date.now();
             try {
               scenarioPlan(s);
-              const { outcome, record } = await runScenario(s, { results: outDir, progress, signal, command: process.argv.slice(2) });
-              rows.push({ ...base, status: record.outcome, conditions: record.conditions, runDir: outcome.dir.path, seconds: (Date.now() - t0) / 1000 });
+              const { outcome, record } = await runScenario(s, {
+                results: outDir,
+                progress,
+                signal,
+                command: process.argv.slice(2),
+              });
+              rows.push({
+                ...base,
+                status: record.outcome,
+                conditions: record.conditions,
+                runDir: outcome.dir.path,
+                seconds: (Date.now() - t0) / 1000,
+              });
               progress.event(`=== ${s.name}: ${colourOutcome(record.outcome)}`);
               for (const line of evaluationLines(record)) progress.event(`    ${line}`);
             } catch (err) {
               const message = (err as Error).message.split("\n")[0]!;
-              rows.push({ ...base, status: "error", note: signal.aborted ? "interrupted" : message, seconds: (Date.now() - t0) / 1000 });
+              rows.push({
+                ...base,
+                status: "error",
+                note: signal.aborted ? "interrupted" : message,
+                seconds: (Date.now() - t0) / 1000,
+              });
               progress.event(c().red(`=== ${s.name} failed: ${message}`));
             }
             write();
@@ -132,7 +170,9 @@ export function suiteCommand(): Command {
       answer("");
       answer(suiteTable(rows));
       answer("");
-      answer(`${counts.matched} matched, ${counts.differs} differ, ${counts.undecided} undecided, ${counts.error} failed, ${counts.skipped} skipped in ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s`);
+      answer(
+        `${counts.matched} matched, ${counts.differs} differ, ${counts.undecided} undecided, ${counts.error} failed, ${counts.skipped} skipped in ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s`,
+      );
       answer(`summary: ${join(outDir, "suite.html")}`);
       answer(`junit:   ${join(outDir, "junit.xml")}`);
       if (o.json) printJson(rows);

@@ -1,9 +1,9 @@
 import { DB_PORT } from "../../topology/layout.js";
+import { isRedisSize, redisSizeBytes } from "../../topology/sizes.js";
 import type { ClusterSpec } from "../../topology/spec.js";
 import type { Capabilities } from "../capabilities.js";
 import type { ContainerNeeds, Db, Launch, NodeView } from "../db.js";
 import { CONF_DIR, DATA_DIR } from "../redis/adapter.js";
-import { isRedisSize, redisSizeBytes } from "../../topology/sizes.js";
 import { renderSentinelConf, sentinelConfFile } from "../sentinel.js";
 import { chooseIoBackend, userForcesEpoll } from "./io.js";
 import "./options.js";
@@ -49,7 +49,9 @@ export function dragonflyRefusals(spec: ClusterSpec): string[] {
     );
   }
   if (s.appendonly === true || s.appendfsync !== undefined) {
-    out.push("Dragonfly has no append-only file (AOF); it persists by snapshots. Drop --appendonly/--appendfsync and use --snapshot-cron.");
+    out.push(
+      "Dragonfly has no append-only file (AOF); it persists by snapshots. Drop --appendonly/--appendfsync and use --snapshot-cron.",
+    );
   }
   if (s.minReplicasToWrite !== undefined || s.minReplicasMaxLag !== undefined) {
     out.push(
@@ -57,12 +59,15 @@ export function dragonflyRefusals(spec: ClusterSpec): string[] {
         "replicas are connected. Drop those options.",
     );
   }
-  if (s.save !== undefined) out.push(`Dragonfly has no "save" points; schedule snapshots with --snapshot-cron "*/1 * * * *".`);
+  if (s.save !== undefined)
+    out.push(`Dragonfly has no "save" points; schedule snapshots with --snapshot-cron "*/1 * * * *".`);
   if (s.maxmemoryPolicy !== undefined) {
     out.push("Dragonfly has no maxmemory-policy; it evicts only in cache mode (--dragonfly-flag cache_mode=true).");
   }
   if (s.replBacklogSize !== undefined) {
-    out.push("Dragonfly has no repl-backlog-size; its per-shard backlog is --dragonfly-flag shard_repl_backlog_len=<n>.");
+    out.push(
+      "Dragonfly has no repl-backlog-size; its per-shard backlog is --dragonfly-flag shard_repl_backlog_len=<n>.",
+    );
   }
   const threads = spec.dragonfly.proactorThreads;
   if (s.maxmemory !== undefined && threads !== undefined && isRedisSize(s.maxmemory)) {
@@ -75,7 +80,8 @@ export function dragonflyRefusals(spec: ClusterSpec): string[] {
       );
     }
   }
-  if (s.extra.length) out.push("--redis-conf writes redis.conf, which Dragonfly does not read; use --dragonfly-flag name=value.");
+  if (s.extra.length)
+    out.push("--redis-conf writes redis.conf, which Dragonfly does not read; use --dragonfly-flag name=value.");
   return out;
 }
 
@@ -90,10 +96,17 @@ export const dragonfly: Db = {
   serverLaunch(spec: ClusterSpec, node: NodeView): Launch {
     const path = `${CONF_DIR}/dragonfly.flags`;
     const contents = `# Dragonfly flags for ${node.plan.name}, written by splitbrain (run ${node.runId})\n${dragonflyFlags(spec, node).join("\n")}\n`;
-    return { process: "db", files: [{ path, contents, saveAs: "dragonfly.flags" }], argv: ["dragonfly", `--flagfile=${path}`] };
+    return {
+      process: "db",
+      files: [{ path, contents, saveAs: "dragonfly.flags" }],
+      argv: ["dragonfly", `--flagfile=${path}`],
+    };
   },
   sentinelLaunch(spec, node, primary, known): Launch {
-    const file = sentinelConfFile(CONF_DIR, renderSentinelConf(spec, { name: node.plan.name, ip: node.ip }, primary, node.runId, known));
+    const file = sentinelConfFile(
+      CONF_DIR,
+      renderSentinelConf(spec, { name: node.plan.name, ip: node.ip }, primary, node.runId, known),
+    );
     return { process: "sentinel", files: [file], argv: ["redis-sentinel", file.path] };
   },
   containerNeeds(spec: ClusterSpec): ContainerNeeds {

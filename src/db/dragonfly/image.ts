@@ -12,6 +12,7 @@ export const dragonflyImage: NodeImage = {
   serverBinary: "/usr/local/bin/dragonfly",
   debianCarries: {},
   defaultSuite: "bookworm",
-  officialImage: (version) => `docker.dragonflydb.io/dragonflydb/dragonfly:${version === "latest" ? "latest" : `v${version.replace(/^v/, "")}`}`,
+  officialImage: (version) =>
+    `docker.dragonflydb.io/dragonflydb/dragonfly:${version === "latest" ? "latest" : `v${version.replace(/^v/, "")}`}`,
   offlineBinary: { file: "dragonfly" },
 };

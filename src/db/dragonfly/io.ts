@@ -1,6 +1,6 @@
+import type { ExecResult } from "../../core/cluster.js";
 import { UsageError } from "../../core/exit.js";
 import type { ClusterSpec } from "../../topology/spec.js";
-import type { ExecResult } from "../../core/cluster.js";
 
 /**
  * Which I/O engine Dragonfly runs on inside a node. Dragonfly prefers io_uring and falls back to epoll by itself
@@ -103,10 +103,17 @@ export type RunInNode = (cmd: string[]) => Promise<ExecResult>;
  * neither engine, quoting its log.
  */
 export async function chooseIoBackend(spec: ClusterSpec, run: RunInNode): Promise<IoBackendChoice> {
-  const probe = async (forceEpoll: boolean) => readIoProbe((await run(["sh", "-c", ioProbeScript(spec, forceEpoll)])).stdout);
+  const probe = async (forceEpoll: boolean) =>
+    readIoProbe((await run(["sh", "-c", ioProbeScript(spec, forceEpoll)])).stdout);
   if (userForcesEpoll(spec)) {
     const r = await probe(true);
-    if (r.api) return { multiplexingApi: r.api, forceEpoll: true, how: "--dragonfly-flag force_epoll=true", warnings: r.ioLines };
+    if (r.api)
+      return {
+        multiplexingApi: r.api,
+        forceEpoll: true,
+        how: "--dragonfly-flag force_epoll=true",
+        warnings: r.ioLines,
+      };
     throw noStart(r, "with --force_epoll");
   }
   const first = await probe(false);

@@ -68,7 +68,13 @@ export const dragonflyOptions: EngineOptions<DragonflySpec> = {
       extra: pairs("--dragonfly-flag", o.dragonflyFlag, problems),
     };
   },
-  defaults: () => ({ proactorThreads: undefined, snapshotCron: undefined, dbfilename: undefined, memlock: undefined, extra: [] }),
+  defaults: () => ({
+    proactorThreads: undefined,
+    snapshotCron: undefined,
+    dbfilename: undefined,
+    memlock: undefined,
+    extra: [],
+  }),
   problems(spec: ClusterSpec): string[] {
     const out: string[] = [];
     const df = spec.dragonfly;

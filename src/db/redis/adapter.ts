@@ -1,9 +1,9 @@
+import { type DbName, labelOf } from "../../core/cluster.js";
+import { versionMatches } from "../../image/definition.js";
 import { CLUSTER_BUS_PORT, DB_PORT } from "../../topology/layout.js";
 import type { ClusterSpec } from "../../topology/spec.js";
-import { type DbName, labelOf } from "../../core/cluster.js";
 import type { Capabilities } from "../capabilities.js";
 import type { ContainerNeeds, Db, Launch, NodeView } from "../db.js";
-import { versionMatches } from "../../image/definition.js";
 import { renderSentinelConf, sentinelConfFile } from "../sentinel.js";
 
 /** What differs between Redis and its forks that speak the same config dialect. */
@@ -42,7 +42,10 @@ export function renderRedisConf(spec: ClusterSpec, node: NodeView, confFile = "r
   // same transfer, so the topology is healthy seconds sooner; setUpOnly() puts the default back once it is.
   if (!userSets(s, SYNC_DELAY.key)) {
     // This saved copy keeps the line; the node's own file loses it once the topology is healthy.
-    lines.push(`# set-up only: splitbrain restores the default (${SYNC_DELAY.engineDefault}) once the topology is healthy`, `${SYNC_DELAY.key} ${SYNC_DELAY.setUp}`);
+    lines.push(
+      `# set-up only: splitbrain restores the default (${SYNC_DELAY.engineDefault}) once the topology is healthy`,
+      `${SYNC_DELAY.key} ${SYNC_DELAY.setUp}`,
+    );
   }
   if (spec.topology === "cluster") {
     lines.push(
@@ -59,7 +62,8 @@ export function renderRedisConf(spec: ClusterSpec, node: NodeView, confFile = "r
   const settings: string[] = [];
   if (s.appendonly !== undefined) settings.push(`appendonly ${s.appendonly ? "yes" : "no"}`);
   if (s.appendfsync !== undefined) settings.push(`appendfsync ${s.appendfsync}`);
-  if (s.save !== undefined) settings.push(s.save.trim() === "" ? `save ""` : `save ${s.save.trim().split(/\s+/).join(" ")}`);
+  if (s.save !== undefined)
+    settings.push(s.save.trim() === "" ? `save ""` : `save ${s.save.trim().split(/\s+/).join(" ")}`);
   if (s.minReplicasToWrite !== undefined) settings.push(`min-replicas-to-write ${s.minReplicasToWrite}`);
   if (s.minReplicasMaxLag !== undefined) settings.push(`min-replicas-max-lag ${s.minReplicasMaxLag}`);
   if (s.maxmemory !== undefined) settings.push(`maxmemory ${s.maxmemory}`);
@@ -81,7 +85,10 @@ function userSets(s: ClusterSpec["settings"], key: string): boolean {
 /** What renderRedisConf set only for the start, and the engine's defaults to restore once the topology is healthy. */
 export function redisSetUpOnly(spec: ClusterSpec): { dropConfLines: string[]; configSet: Array<[string, string]> } {
   if (userSets(spec.settings, SYNC_DELAY.key)) return { dropConfLines: [], configSet: [] };
-  return { dropConfLines: [`${SYNC_DELAY.key} ${SYNC_DELAY.setUp}`], configSet: [[SYNC_DELAY.key, SYNC_DELAY.engineDefault]] };
+  return {
+    dropConfLines: [`${SYNC_DELAY.key} ${SYNC_DELAY.setUp}`],
+    configSet: [[SYNC_DELAY.key, SYNC_DELAY.engineDefault]],
+  };
 }
 
 /** Config keys the spec sets, for asking the running server whether it knows them. */
@@ -107,9 +114,13 @@ export function settingKeys(spec: ClusterSpec): string[] {
 export function identityRefusals(dialect: RedisDialect, spec: ClusterSpec, caps: Capabilities): string[] {
   const out: string[] = [];
   if (caps.engine !== dialect.name) {
-    out.push(`--db ${dialect.name} was asked for, but the server reports itself as ${labelOf(caps.engine)} ${caps.version} (INFO server).`);
+    out.push(
+      `--db ${dialect.name} was asked for, but the server reports itself as ${labelOf(caps.engine)} ${caps.version} (INFO server).`,
+    );
   } else if (spec.version !== undefined && !versionMatches(spec.version, caps.version)) {
-    out.push(`--version ${spec.version} was asked for, but the server reports ${dialect.label} ${caps.version} (INFO server).`);
+    out.push(
+      `--version ${spec.version} was asked for, but the server reports ${dialect.label} ${caps.version} (INFO server).`,
+    );
   }
   return out;
 }
@@ -140,7 +151,10 @@ export function redisFamily(dialect: RedisDialect): Db {
       };
     },
     sentinelLaunch(spec, node, primary, known): Launch {
-      const file = sentinelConfFile(CONF_DIR, renderSentinelConf(spec, { name: node.plan.name, ip: node.ip }, primary, node.runId, known));
+      const file = sentinelConfFile(
+        CONF_DIR,
+        renderSentinelConf(spec, { name: node.plan.name, ip: node.ip }, primary, node.runId, known),
+      );
       return { process: "sentinel", files: [file], argv: [dialect.sentinel, file.path] };
     },
     setUpOnly: redisSetUpOnly,

@@ -1,8 +1,8 @@
 import { ENGINE_LABELS } from "../../core/cluster.js";
-import type { Engine } from "../engine.js";
-import type { Db } from "../db.js";
-import { redisFamily } from "../redis/adapter.js";
 import type { NodeImage } from "../../image/nodeImage.js";
+import type { Db } from "../db.js";
+import type { Engine } from "../engine.js";
+import { redisFamily } from "../redis/adapter.js";
 
 /**
  * Valkey speaks Redis's config dialect and protocol; only its binaries, file names and its INFO identity
@@ -35,7 +35,10 @@ export const valkeyEngine: Engine = {
   label: ENGINE_LABELS.valkey,
   db: valkey,
   image: valkeyImage,
-  identify: (info) => (info.server_name === "valkey" || info.valkey_version !== undefined ? (info.valkey_version ?? info.redis_version ?? "unknown") : undefined),
+  identify: (info) =>
+    info.server_name === "valkey" || info.valkey_version !== undefined
+      ? (info.valkey_version ?? info.redis_version ?? "unknown")
+      : undefined,
   dialect: "redis.conf",
   waitaofSince: "",
   minReplicasGuard: true,

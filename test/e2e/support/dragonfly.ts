@@ -15,7 +15,11 @@ export async function dragonflyEnvironment(): Promise<E2eEnvironment & { require
   const required = dragonflyRequired || dockerRequired;
   const status = await dockerAvailable();
   if (!status.ok) {
-    return { ready: false, required, reason: `Docker is not reachable at ${dockerEndpoint()} (${status.error}): start Docker, or set DOCKER_HOST` };
+    return {
+      ready: false,
+      required,
+      reason: `Docker is not reachable at ${dockerEndpoint()} (${status.error}): start Docker, or set DOCKER_HOST`,
+    };
   }
   const override = process.env.SPLITBRAIN_TEST_DRAGONFLY_IMAGE;
   if (override) return { ready: true, required, image: override };

@@ -30,7 +30,10 @@ export function testImageVariable(db: DbName, version?: string): string {
 export async function e2eEnvironment(opts: { db?: DbName; version?: string } = {}): Promise<E2eEnvironment> {
   const status = await dockerAvailable();
   if (!status.ok) {
-    return { ready: false, reason: `Docker is not reachable at ${dockerEndpoint()} (${status.error}): start Docker, or set DOCKER_HOST` };
+    return {
+      ready: false,
+      reason: `Docker is not reachable at ${dockerEndpoint()} (${status.error}): start Docker, or set DOCKER_HOST`,
+    };
   }
   if (!opts.db) return { ready: true };
   const variable = testImageVariable(opts.db, opts.version);

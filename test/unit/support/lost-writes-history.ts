@@ -8,7 +8,14 @@ export class HistoryBuilder {
   readonly ops: History = [];
   constructor(private readonly timed = false) {}
 
-  private push(process: number, type: OpType, f: string, key: string | undefined, value: unknown, error?: string): this {
+  private push(
+    process: number,
+    type: OpType,
+    f: string,
+    key: string | undefined,
+    value: unknown,
+    error?: string,
+  ): this {
     const op: Op = { index: this.ops.length, process, type, f };
     if (this.timed) op.time = this.ops.length * 1_000_000;
     if (key !== undefined) op.key = key;
@@ -33,6 +40,13 @@ export class HistoryBuilder {
   /** A whole op, invoked and completed back to back. */
   op(process: number, type: "ok" | "fail" | "info", f: string, key?: string, value?: unknown, result?: unknown): this {
     this.invoke(process, f, key, value);
-    return this.push(process, type, f, key, result === undefined ? value : result, type === "ok" ? undefined : type === "fail" ? "refused" : "Command timed out");
+    return this.push(
+      process,
+      type,
+      f,
+      key,
+      result === undefined ? value : result,
+      type === "ok" ? undefined : type === "fail" ? "refused" : "Command timed out",
+    );
   }
 }

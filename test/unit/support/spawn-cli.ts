@@ -1,4 +1,4 @@
-import { spawn, type StdioOptions } from "node:child_process";
+import { type StdioOptions, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../../src/core/paths.js";
