@@ -24,16 +24,20 @@ export const counterKind: CheckerKind<CounterResult> = {
       );
     }
     if (r.errors.length) {
-      const rows = r.errors.map((e) => [
-        moment(t, e.op, "start"),
-        esc(e.f),
-        count(e.value),
-        count(e.lower),
-        count(e.upper),
-        e.value < e.lower ? `${count(e.lower - e.value)} below` : `${count(e.value - e.upper)} above`,
-      ]);
       out.push(
-        fold("Reads outside their bounds", rows, ["read at", "op", "observed", "lower bound", "upper bound", "by"]),
+        fold(
+          "Reads outside their bounds",
+          r.errors,
+          ["read at", "op", "observed", "lower bound", "upper bound", "by"],
+          (e) => [
+            moment(t, e.op, "start"),
+            esc(e.f),
+            count(e.value),
+            count(e.lower),
+            count(e.upper),
+            e.value < e.lower ? `${count(e.lower - e.value)} below` : `${count(e.value - e.upper)} above`,
+          ],
+        ),
       );
     }
     return out.join("\n");

@@ -15,27 +15,33 @@ export const queueKind: CheckerKind<QueueResult> = {
         `<b>${count(r.lost.length)} lost</b>, ${count(r.duplicated.length)} duplicated, ${count(r.unexpected.length)} unexpected.</p>`,
     ];
     if (r.lost.length) {
-      const rows = [...r.lost]
-        .sort((a, b) => (t.byIndex.get(a.enqueuedBy)?.end ?? 0) - (t.byIndex.get(b.enqueuedBy)?.end ?? 0))
-        .map((l) => [esc(l.job), moment(t, l.enqueuedBy, "end"), "never delivered, not in flight"]);
-      out.push(fold("Lost jobs", rows, ["job", "acknowledged", "last seen"]));
+      const sorted = [...r.lost].sort(
+        (a, b) => (t.byIndex.get(a.enqueuedBy)?.end ?? 0) - (t.byIndex.get(b.enqueuedBy)?.end ?? 0),
+      );
+      out.push(
+        fold("Lost jobs", sorted, ["job", "acknowledged", "last seen"], (l) => [
+          esc(l.job),
+          moment(t, l.enqueuedBy, "end"),
+          "never delivered, not in flight",
+        ]),
+      );
     }
     if (r.duplicated.length) {
       out.push(
-        fold(
-          "Jobs delivered more than once",
-          r.duplicated.map((d) => [esc(d.job), count(d.deliveries), d.by.map((i) => moment(t, i, "start")).join(", ")]),
-          ["job", "deliveries", "delivered at"],
-        ),
+        fold("Jobs delivered more than once", r.duplicated, ["job", "deliveries", "delivered at"], (d) => [
+          esc(d.job),
+          count(d.deliveries),
+          d.by.map((i) => moment(t, i, "start")).join(", "),
+        ]),
       );
     }
     if (r.unexpected.length) {
       out.push(
-        fold(
-          "Unexpected jobs",
-          r.unexpected.map((u) => [esc(u.job), esc(u.why), u.by < 0 ? "in-flight list" : moment(t, u.by, "start")]),
-          ["job", "why", "seen at"],
-        ),
+        fold("Unexpected jobs", r.unexpected, ["job", "why", "seen at"], (u) => [
+          esc(u.job),
+          esc(u.why),
+          u.by < 0 ? "in-flight list" : moment(t, u.by, "start"),
+        ]),
       );
     }
     return out.join("\n");

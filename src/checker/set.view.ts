@@ -25,35 +25,40 @@ export const setKind: CheckerKind<SetResult> = {
       );
       const known = (l: SetResult["lost"][number]) =>
         (l.knownBy.how === "ack" ? t.byIndex.get(l.knownBy.op)?.end : t.byIndex.get(l.knownBy.op)?.start) ?? Infinity;
-      const rows = [...r.lost]
-        .sort((a, b) => known(a) - known(b))
-        .map((l) => [
-          esc(l.key),
-          esc(l.element),
-          l.knownBy.how === "ack" ? moment(t, l.knownBy.op, "end") : `read ${moment(t, l.knownBy.op, "start")}`,
-          moment(t, l.lastSeenBy, "start"),
-          moment(t, l.missedBy, "start"),
-        ]);
+      const sorted = [...r.lost].sort((a, b) => known(a) - known(b));
       out.push(
-        fold("Lost elements", rows, ["set", "element", "acknowledged", "last seen (read at)", "missed by read at"]),
+        fold(
+          "Lost elements",
+          sorted,
+          ["set", "element", "acknowledged", "last seen (read at)", "missed by read at"],
+          (l) => [
+            esc(l.key),
+            esc(l.element),
+            l.knownBy.how === "ack" ? moment(t, l.knownBy.op, "end") : `read ${moment(t, l.knownBy.op, "start")}`,
+            moment(t, l.lastSeenBy, "start"),
+            moment(t, l.missedBy, "start"),
+          ],
+        ),
       );
     }
     if (r.unexpected.length) {
       out.push(
-        fold(
-          "Unexpected elements",
-          r.unexpected.map((u) => [esc(u.key), esc(u.element), esc(u.why), moment(t, u.readBy, "start")]),
-          ["set", "element", "why", "first read at"],
-        ),
+        fold("Unexpected elements", r.unexpected, ["set", "element", "why", "first read at"], (u) => [
+          esc(u.key),
+          esc(u.element),
+          esc(u.why),
+          moment(t, u.readBy, "start"),
+        ]),
       );
     }
     if (r.duplicated.length) {
       out.push(
-        fold(
-          "Duplicated elements",
-          r.duplicated.map((d) => [esc(d.key), esc(d.element), count(d.copies), moment(t, d.readBy, "start")]),
-          ["set", "element", "copies in one read", "read at"],
-        ),
+        fold("Duplicated elements", r.duplicated, ["set", "element", "copies in one read", "read at"], (d) => [
+          esc(d.key),
+          esc(d.element),
+          count(d.copies),
+          moment(t, d.readBy, "start"),
+        ]),
       );
     }
     return out.join("\n");

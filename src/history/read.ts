@@ -1,16 +1,100 @@
+import { closeSync, createReadStream, existsSync, openSync, readSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { promisify } from "node:util";
+import { constants, createGunzip, gunzip } from "node:zlib";
 import { UsageError } from "../core/exit.js";
 import { parseEdnHistory } from "./edn-history.js";
+import { HistoryFormatError } from "./errors.js";
 import { detectFormat, type FormatChoice, type HistoryFormat } from "./format.js";
 import { parseJepsenLog } from "./jepsen-log.js";
-import { parseJsonl } from "./jsonl.js";
+import { parseJsonl, parseJsonlStream } from "./jsonl.js";
 import type { History } from "./op.js";
 import type { ParsedHistory } from "./parsed.js";
 import { validateHistory } from "./validate.js";
 
 /** The file a run directory keeps its history in. */
 export const RUN_HISTORY_FILE = "history.jsonl";
+
+/** The same, gzip-compressed as the run goes (writer.ts); read as readily as the plain file. */
+export const RUN_HISTORY_FILE_GZ = "history.jsonl.gz";
+
+/**
+ * The history file of a run directory: history.jsonl.gz where it is the only one, else history.jsonl (also the name
+ * a new run directory gets).
+ */
+export function runHistoryFile(dir: string): string {
+  const plain = join(dir, RUN_HISTORY_FILE);
+  const gz = join(dir, RUN_HISTORY_FILE_GZ);
+  return !existsSync(plain) && existsSync(gz) ? gz : plain;
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+const gunzipAsync = promisify(gunzip);
+
+/**
+ * A history file's text, decompressed when it is gzip (by its first bytes, whatever its name). A compressed history
+ * cut short by a killed run has no gzip trailer; a sync-flush finish decodes it up to its last complete batch.
+ */
+async function historyText(file: string): Promise<string> {
+  const buf = await readFile(file);
+  if (buf[0] !== GZIP_MAGIC[0] || buf[1] !== GZIP_MAGIC[1]) return buf.toString("utf8");
+  try {
+    return (await gunzipAsync(buf, { finishFlush: constants.Z_SYNC_FLUSH })).toString("utf8");
+  } catch (err) {
+    throw new UsageError(
+      `cannot decompress ${file}: ${(err as Error).message}`,
+      "the file starts like gzip but is not; decompress it by hand or pass the plain history",
+    );
+  }
+}
+
+async function streamJsonl(
+  file: string,
+  opts: ReadOptions,
+  detected: boolean,
+): Promise<ParsedHistory & { format: HistoryFormat }> {
+  const head = Buffer.alloc(2);
+  let input: Readable;
+  try {
+    const fd = openSync(file, "r");
+    try {
+      readSync(fd, head, 0, 2, 0);
+    } finally {
+      closeSync(fd);
+    }
+    input = createReadStream(file);
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) {
+    const gz = createGunzip({ finishFlush: constants.Z_SYNC_FLUSH });
+    input.on("error", (err) => gz.destroy(err));
+    input = input.pipe(gz);
+  }
+  let parsed: ParsedHistory & { blank: boolean };
+  try {
+    parsed = await parseJsonlStream(input, file);
+  } catch (err) {
+    if (err instanceof HistoryFormatError || err instanceof UsageError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    throw new UsageError(
+      e.code?.startsWith("Z_")
+        ? `cannot decompress ${file}: ${e.message}`
+        : `cannot read ${file}: ${e.code ?? e.message}`,
+    );
+  }
+  if (parsed.blank) {
+    if (opts.requireOps) throw noOps(file, "");
+    // As parseHistory: only a format left to detection says so (an empty file has none).
+    return { history: [], lines: [], warnings: detected ? [`${file} is empty`] : [], format: "jsonl" };
+  }
+  const { blank: _, ...rest } = parsed;
+  if (opts.requireOps && rest.history.length === 0) throw noOps(file, "x");
+  validateHistory(rest.history, { file, lines: rest.lines });
+  return { ...rest, format: "jsonl" };
+}
 
 export interface LoadedHistory extends ParsedHistory {
   /** The file actually read (a run directory resolves to its history.jsonl). */
@@ -77,7 +161,7 @@ export async function loadHistory(
   }
   if (info.isDirectory()) {
     runDir = path;
-    file = join(path, RUN_HISTORY_FILE);
+    file = runHistoryFile(path);
     const inner = await stat(file).catch(() => undefined);
     if (inner === undefined || !inner.isFile()) {
       throw new UsageError(
@@ -86,10 +170,17 @@ export async function loadHistory(
       );
     }
   }
+  // A run's history (or any JSON Lines history named as such) is parsed as it streams in, decompressed on the way
+  // if it is gzip: the biggest histories are runs', and the text of one is as large as its parsed ops.
+  if (format === "jsonl" || (format === "auto" && runDir !== undefined)) {
+    const parsed = await streamJsonl(file, opts, format === "auto");
+    return runDir === undefined ? { ...parsed, file } : { ...parsed, file, runDir };
+  }
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = await historyText(file);
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const parsed = parseHistory(text, format, file, opts);

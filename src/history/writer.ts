@@ -1,4 +1,5 @@
 import { type FileHandle, open } from "node:fs/promises";
+import { constants, createGzip, type Gzip } from "node:zlib";
 import { opToJsonLine } from "./jsonl.js";
 import type { Op } from "./op.js";
 
@@ -16,6 +17,10 @@ export interface HistoryWriterOptions {
  *
  * Appends are synchronous and numbered in call order; the file writes behind them are serialised on one chain.
  * A failed write is remembered and thrown from the next append, flush or close, so it cannot go unnoticed.
+ *
+ * A path ending in `.gz` is written gzip-compressed (a history compresses about tenfold). Each batch is ended with a
+ * sync flush, so the file always holds a decodable prefix of the history: a run killed half-way leaves a file without
+ * the gzip trailer, which the reader (read.ts) decodes up to the last batch.
  */
 export class HistoryWriter {
   private buffer: string[] = [];
@@ -24,13 +29,16 @@ export class HistoryWriter {
   private failure: Error | undefined;
   private closed = false;
   private nextIndex = 0;
+  private readonly gzip: GzipSink | undefined;
 
   private constructor(
     private readonly file: FileHandle,
     readonly path: string,
     private readonly flushIntervalMs: number,
     private readonly maxBufferedOps: number,
-  ) {}
+  ) {
+    if (path.endsWith(".gz")) this.gzip = new GzipSink();
+  }
 
   /** Creates the file; refuses to overwrite an existing history. */
   static async create(path: string, opts: HistoryWriterOptions = {}): Promise<HistoryWriter> {
@@ -91,7 +99,8 @@ export class HistoryWriter {
       this.chain = this.chain.then(async () => {
         if (this.failure) return;
         try {
-          await this.file.write(chunk);
+          if (this.gzip) await this.file.write(await this.gzip.compress(chunk));
+          else await this.file.write(chunk);
         } catch (err) {
           this.failure = err as Error;
         }
@@ -107,10 +116,51 @@ export class HistoryWriter {
     if (this.closed) return this.chain;
     try {
       await this.flush();
+      if (this.gzip) {
+        const trailer = await this.gzip.end();
+        await this.file.write(trailer);
+      }
       await this.file.sync();
     } finally {
       this.closed = true;
       await this.file.close();
     }
+  }
+}
+
+/** One gzip stream over the whole file; each batch comes back compressed up to a sync flush. */
+class GzipSink {
+  private readonly gz: Gzip = createGzip();
+  private out: Buffer[] = [];
+
+  constructor() {
+    this.gz.on("data", (b: Buffer) => this.out.push(b));
+  }
+
+  /** The batch's compressed bytes; zlib emits them before it calls back from the flush. */
+  compress(chunk: string): Promise<Buffer> {
+    this.gz.write(chunk);
+    return new Promise((resolve, reject) => {
+      this.gz.once("error", reject);
+      this.gz.flush(constants.Z_SYNC_FLUSH, () => {
+        this.gz.off("error", reject);
+        resolve(this.take());
+      });
+    });
+  }
+
+  /** The stream's last bytes (the gzip trailer). */
+  end(): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      this.gz.once("error", reject);
+      this.gz.once("end", () => resolve(this.take()));
+      this.gz.end();
+    });
+  }
+
+  private take(): Buffer {
+    const b = Buffer.concat(this.out);
+    this.out = [];
+    return b;
   }
 }

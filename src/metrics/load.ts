@@ -20,7 +20,7 @@ export interface RunFigures extends RunMetrics {
 export async function loadRunFigures(dir: string): Promise<RunFigures> {
   const paths = runDirPaths(dir);
   const test = readTestRecord(dir);
-  const results = readRunResults(dir);
+  const results = readRunResults(dir, { evidence: "full" });
   const { history } = await loadHistory(paths.historyPath, "jsonl");
   return {
     ...runMetrics(history, results, test),

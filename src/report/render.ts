@@ -1,11 +1,12 @@
 import { NEMESES } from "../../nemeses/index.js";
 import { checkerKind } from "../checker/kinds.js";
+import { PAGE_ROWS } from "../checker/view.js";
 import { figureLines } from "../metrics/describe.js";
 import { type RunMetrics, runMetrics } from "../metrics/runMetrics.js";
 import { type SummaryMetrics, summaryMetrics } from "../metrics/summary.js";
 import { recordedFaults } from "../metrics/windows.js";
 import { componentsOf, type Grudge } from "../nemesis/grudge.js";
-import type { TestRecord } from "../rundir/record.js";
+import type { CheckerOutcome, TestRecord } from "../rundir/record.js";
 import { genericEvidence } from "./anomalies.js";
 import { type LossMark, latencyChart, throughputChart } from "./charts.js";
 import { healWarning } from "./healWarning.js";
@@ -153,10 +154,24 @@ function anomalySections(data: RunData, t: Timeline): string {
     const kind = checkerKind(c.checker);
     const body = kind.section ? kind.section(r, t) : genericEvidence(r);
     out.push(
-      `<div class="checker"><h3>${esc(c.workload)} / ${esc(c.checker)}: <span class="tag ${word}">${word}</span></h3><p>${esc(r.reason ?? "")}</p>${body}</div>`,
+      `<div class="checker"><h3>${esc(c.workload)} / ${esc(c.checker)}: <span class="tag ${word}">${word}</span></h3><p>${esc(r.reason ?? "")}</p>${body}${evidenceLink(c)}</div>`,
     );
   }
   return out.join("\n") || "<p>No checker ran.</p>";
+}
+
+/**
+ * Where the checker's whole evidence is, when the page shows only part of it: its evidence file (relative, so the
+ * link works wherever the run directory is copied), or results.json for a run checked before evidence files.
+ */
+function evidenceLink(c: CheckerOutcome): string {
+  const file = c.evidence?.file ?? (longestList(c.result) > PAGE_ROWS ? "results.json" : undefined);
+  if (file === undefined) return "";
+  return `<p class="note">All of this checker's evidence, every row: <a href="${esc(file)}">${esc(file)}</a>.</p>`;
+}
+
+function longestList(result: object): number {
+  return Math.max(0, ...Object.values(result).map((v) => (Array.isArray(v) ? v.length : 0)));
 }
 
 function primarySection(data: RunData, t: Timeline, writers: readonly WriterSegment[]): string {

@@ -44,7 +44,7 @@ export async function loadRunData(dir: string): Promise<RunData> {
   const test = readTestRecord(dir);
   const { history } = await loadHistory(paths.historyPath, "jsonl");
   let results: RunResults | undefined;
-  if (existsSync(paths.resultsPath)) results = readRunResults(dir);
+  if (existsSync(paths.resultsPath)) results = readRunResults(dir, { evidence: "full" });
   return { dir, test, history, results, nodes: readNodes(paths.nodesPath) };
 }
 

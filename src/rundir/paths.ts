@@ -1,6 +1,7 @@
 import { rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { makeDirs } from "../core/outputPaths.js";
+import { runHistoryFile } from "../history/read.js";
 
 /**
  * A run directory is the unit of a run (as Jepsen's store is): history, configuration, results and node logs live
@@ -27,7 +28,8 @@ export function runDirName(startedAt: Date, db: string, topology: string, runId:
 export function runDirPaths(path: string): RunDir {
   return {
     path,
-    historyPath: join(path, "history.jsonl"),
+    // A run directory holding only a compressed history is read from history.jsonl.gz.
+    historyPath: runHistoryFile(path),
     testPath: join(path, "test.json"),
     resultsPath: join(path, "results.json"),
     nodesPath: join(path, "nodes"),

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import type { CheckResult } from "../checker/checker.js";
 import { UsageError, type Verdict } from "../core/exit.js";
 import type { Capabilities } from "../db/capabilities.js";
+import { type EvidenceRef, withFullEvidence } from "./evidence.js";
 import type { HealFailureRecord } from "./healFailures.js";
 import { runDirPaths } from "./paths.js";
 import type { RunPlan } from "./plan.js";
@@ -29,7 +30,9 @@ export interface TestRecord {
 export interface CheckerOutcome {
   workload: string;
   checker: string;
+  /** In results.json, shortened when `evidence` is set: the full result is then in the file it names. */
   result: CheckResult;
+  evidence?: EvidenceRef;
 }
 
 export interface RunResults {
@@ -74,11 +77,16 @@ export function readTestRecord(dir: string): TestRecord {
   return parseRecord<TestRecord>(testRecordSchema, readJsonFile(p, hint), p, hint);
 }
 
-/** A run's results.json, checked against its shape; a bad one can be rebuilt from the history. */
-export function readRunResults(dir: string): RunResults {
+/**
+ * A run's results.json, checked against its shape; a bad one can be rebuilt from the history. With `evidence:
+ * "full"` each checker's result is its whole evidence (read from its evidence file); by default it is what
+ * results.json holds, which is enough for verdicts, reasons, figures and the first few examples.
+ */
+export function readRunResults(dir: string, opts: { evidence?: "inline" | "full" } = {}): RunResults {
   const p = runDirPaths(dir).resultsPath;
   const hint = `results.json is rebuilt from the run's history by: splitbrain check ${dir}`;
-  return parseRecord<RunResults>(runResultsSchema, readJsonFile(p, hint), p, hint);
+  const results = parseRecord<RunResults>(runResultsSchema, readJsonFile(p, hint), p, hint);
+  return opts.evidence === "full" ? withFullEvidence(dir, results) : results;
 }
 
 /** The engines and versions the nodes reported, as one phrase; says so when the cluster never started. */

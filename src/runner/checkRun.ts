@@ -6,7 +6,8 @@ import { loadHistory } from "../history/read.js";
 import type { Source } from "../history/validate.js";
 import { checkOpShapes } from "../history/values.js";
 import { summaryMetrics } from "../metrics/summary.js";
-import { runDirPaths, writeJson } from "../rundir/paths.js";
+import { writeRunResults } from "../rundir/evidence.js";
+import { runDirPaths } from "../rundir/paths.js";
 import {
   type CheckerOutcome,
   type RunResults,
@@ -33,7 +34,7 @@ export async function checkRunDir(
   const loaded = await loadHistory(runDirPaths(dir).historyPath, "jsonl");
   const results = await checkHistory(loaded.history, test, opts.checkTimeoutMs ?? test.plan.checkTimeoutMs, loaded);
   results.stats.checkMs = Math.round(performance.now() - t0);
-  if (opts.write !== false) writeJson(runDirPaths(dir).resultsPath, results);
+  if (opts.write !== false) writeRunResults(dir, results);
   return results;
 }
 

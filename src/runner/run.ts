@@ -18,6 +18,7 @@ import { createHealer, type HealFailure, runSchedule } from "../nemesis/driver.j
 import type { Nemesis, NemesisContext } from "../nemesis/nemesis.js";
 import { activeWindows, planSchedule, type ScheduleEvent } from "../nemesis/schedule.js";
 import { writeReport } from "../report/write.js";
+import { writeRunResults } from "../rundir/evidence.js";
 import {
   afterTeardown,
   type HealFailureRecord,
@@ -407,7 +408,7 @@ export async function checkRun(run: Run): Promise<RunResults> {
   const t0 = performance.now();
   const results = await checkHistory(loaded.history, run.test, run.plan.checkTimeoutMs);
   results.stats.checkMs = Math.round(performance.now() - t0);
-  writeJson(run.dir.resultsPath, results);
+  writeRunResults(run.dir.path, results);
   return results;
 }
 

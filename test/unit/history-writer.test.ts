@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/core/paths.js";
 import { parseEdnHistory } from "../../src/history/edn-history.js";
@@ -82,9 +83,14 @@ describe("HistoryWriter", () => {
     await expect(HistoryWriter.create(path)).rejects.toThrow(/EEXIST/);
   });
 
-  it("leaves a checkable file when the writing process is killed mid-run", async () => {
-    const path = join(dir, "history.jsonl");
-    const script = `
+  it.each([
+    ["history.jsonl", 50_000],
+    ["history.jsonl.gz", 3_000],
+  ])(
+    "leaves a checkable file when the writing process is killed mid-run (%s)",
+    async (name, enough) => {
+      const path = join(dir, name);
+      const script = `
       import { HistoryWriter } from "./src/history/writer.ts";
       const w = await HistoryWriter.create(${JSON.stringify(path)}, { flushIntervalMs: 5, maxBufferedOps: 7 });
       let p = 0, t = 0;
@@ -95,32 +101,80 @@ describe("HistoryWriter", () => {
           p++;
         }
       }, 1);`;
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      cwd: packageRoot,
-      stdio: "ignore",
-    });
-    try {
-      const deadline = Date.now() + 20_000;
-      while (Date.now() < deadline) {
-        await sleep(50);
-        let size = 0;
-        try {
-          size = readFileSync(path).length;
-        } catch {
-          // not created yet
+      const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+        cwd: packageRoot,
+        stdio: "ignore",
+      });
+      try {
+        const deadline = Date.now() + 20_000;
+        while (Date.now() < deadline) {
+          await sleep(50);
+          let size = 0;
+          try {
+            size = readFileSync(path).length;
+          } catch {
+            // not created yet
+          }
+          if (size > enough) break;
         }
-        if (size > 50_000) break;
+        child.kill("SIGKILL");
+        await new Promise((r) => child.once("exit", r));
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       }
-      child.kill("SIGKILL");
-      await new Promise((r) => child.once("exit", r));
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    }
-    const loaded = await loadHistory(path);
-    expect(loaded.history.length).toBeGreaterThan(100);
-    expect(loaded.warnings.length).toBeLessThanOrEqual(1);
-    loaded.history.forEach((op, i) => expect(op.index).toBe(i));
-  }, 30_000);
+      const loaded = await loadHistory(path);
+      expect(loaded.history.length).toBeGreaterThan(100);
+      expect(loaded.warnings.length).toBeLessThanOrEqual(1);
+      loaded.history.forEach((op, i) => expect(op.index).toBe(i));
+    },
+    30_000,
+  );
+});
+
+describe("compressed histories", () => {
+  it("writes history.jsonl.gz as gzip that reads back op for op, and a run directory with only it is read from it", async () => {
+    const path = join(dir, "history.jsonl.gz");
+    const w = await HistoryWriter.create(path, { maxBufferedOps: 10 });
+    for (let i = 0; i < 1000; i++)
+      w.append({ time: i, process: 0, type: i % 2 ? "ok" : "invoke", f: "write", value: i >> 1 });
+    await w.close();
+    const bytes = readFileSync(path);
+    expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]);
+    expect(gunzipSync(bytes).toString("utf8").trimEnd().split("\n")).toHaveLength(1000);
+    const fromDir = await loadHistory(dir);
+    expect(fromDir.file).toBe(path);
+    expect(fromDir.runDir).toBe(dir);
+    expect(fromDir.history).toHaveLength(1000);
+    expect(fromDir.history[999]).toMatchObject({ index: 999, value: 499 });
+  });
+
+  it("prefers history.jsonl when a run directory has both, and refuses a file that starts like gzip but is not", async () => {
+    const op = (index: number) =>
+      JSON.stringify({ index, time: index, process: 0, type: index ? "ok" : "invoke", f: "write", value: 1 }) + "\n";
+    writeFileSync(join(dir, "history.jsonl"), op(0) + op(1));
+    writeFileSync(join(dir, "history.jsonl.gz"), gzipSync(op(0)));
+    expect((await loadHistory(dir)).history).toHaveLength(2);
+    const bad = join(dir, "bad.jsonl.gz");
+    writeFileSync(bad, Buffer.from([0x1f, 0x8b, 1, 2, 3, 4]));
+    await expect(loadHistory(bad)).rejects.toThrow(/cannot decompress/);
+  });
+});
+
+describe("a run directory's history, parsed as it streams", () => {
+  const op = (index: number) =>
+    JSON.stringify({ index, time: index, process: 0, type: index % 2 ? "ok" : "invoke", f: "write", value: 1 });
+
+  it("drops a last line cut short with the warning parseJsonl gives, and refuses a bad line before the last by number", async () => {
+    const text = [op(0), op(1), op(2), op(3)].join("\n") + "\n" + op(4).slice(0, 20);
+    writeFileSync(join(dir, "history.jsonl"), text);
+    const streamed = await loadHistory(dir);
+    const whole = parseJsonl(text, join(dir, "history.jsonl"));
+    expect(streamed.history).toEqual(whole.history);
+    expect(streamed.lines).toEqual(whole.lines);
+    expect(streamed.warnings).toEqual(whole.warnings);
+    writeFileSync(join(dir, "history.jsonl"), [op(0), "{not json", op(1)].join("\n") + "\n");
+    await expect(loadHistory(dir)).rejects.toThrow(/history\.jsonl:2: .*not valid JSON/);
+  });
 });
 
 describe("JSON Lines", () => {

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { History, Op, OpType, Process } from "../../src/history/op.js";
+import { writeRunResults } from "../../src/rundir/evidence.js";
 import { checkHistory, type RunResults, type TestRecord } from "../../src/runner/checkRun.js";
 import { planFromOptions } from "../../src/runner/plan.js";
 
@@ -76,7 +77,7 @@ export async function writeRunDir(
   writeFileSync(join(dir, "test.json"), JSON.stringify(test));
   writeFileSync(join(dir, "history.jsonl"), history.map((op) => JSON.stringify(op)).join("\n") + "\n");
   const results = await checkHistory(history, test, 30_000);
-  if (opts.check !== false) writeFileSync(join(dir, "results.json"), JSON.stringify(results));
+  if (opts.check !== false) writeRunResults(dir, results);
   mkdirSync(join(dir, "nodes"));
   for (const [node, files] of Object.entries(nodes)) {
     mkdirSync(join(dir, "nodes", node));

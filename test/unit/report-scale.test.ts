@@ -1,5 +1,7 @@
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { PAGE_ROWS } from "../../src/checker/view.js";
 import type { History } from "../../src/history/op.js";
 import { downsample, latencyChart, POINT_BUDGET, type Point } from "../../src/report/charts.js";
 import { loadRunData } from "../../src/report/runData.js";
@@ -17,7 +19,7 @@ function lcg(seed: number): () => number {
  * 100k set adds from 10 processes over 60 s with a partition from 20 s to 40 s: 2% of adds fail, 1% are info, and
  * 5,000 of the adds acknowledged during the partition are missing from the final read.
  */
-function bigHistory(adds = 100_000): History {
+function bigHistory(adds = 100_000, maxLost = 5000): History {
   const rnd = lcg(7);
   const h = new HistoryBuilder();
   const present: string[] = [];
@@ -39,7 +41,7 @@ function bigHistory(adds = 100_000): History {
     else if (r < 0.03) h.add(t + 1000, p, "info", "add", { key, value: i, error: "timeout" });
     else {
       h.add(t + latency, p, "ok", "add", { key, value: i, node: t < 30_000 ? "n1" : "n2" });
-      if (t > 20_000 && t < 40_000 && lost < 5000) lost++;
+      if (t > 20_000 && t < 40_000 && lost < maxLost) lost++;
       else present.push(String(i));
     }
   }
@@ -62,7 +64,7 @@ function bigHistory(adds = 100_000): History {
 }
 
 describe("report at 100k ops", () => {
-  it("stays under 10 MB, draws at most the point budget and lists every lost element", async () => {
+  it("stays under 10 MB, draws at most the point budget and reaches every lost element", async () => {
     // Info ops in the generator reuse process ids; renumber so every process has one op in flight.
     const history = bigHistory();
     const fixed = renumberAfterInfo(history);
@@ -75,8 +77,12 @@ describe("report at 100k ops", () => {
     const bytes = statSync(path).size;
     expect(bytes).toBeLessThan(10 * 1024 * 1024);
     expect(ms).toBeLessThan(30_000);
-    const html = (await import("node:fs")).readFileSync(path, "utf8");
-    expect(html.match(/<tr><td>set:\{\d+\}<td>\d+<td>/g)).toHaveLength(5000);
+    const html = readFileSync(path, "utf8");
+    // The first PAGE_ROWS in the page, every one in the evidence file it links.
+    expect(html.match(/<tr><td>set:\{\d+\}<td>\d+<td>/g)).toHaveLength(PAGE_ROWS);
+    expect(html).toContain('<a href="evidence/set-set.json">');
+    const evidence = JSON.parse(readFileSync(join(run.dir, "evidence/set-set.json"), "utf8")) as { lost: unknown[] };
+    expect(evidence.lost).toHaveLength(5000);
     const t = buildTimeline((await loadRunData(run.dir)).history);
     const chart = latencyChart(t);
     expect(chart.total).toBeGreaterThan(100_000);
@@ -85,6 +91,24 @@ describe("report at 100k ops", () => {
       `100k-op report: ${(bytes / 1e6).toFixed(2)} MB in ${Math.round(ms)} ms; ${chart.drawn} of ${chart.total} latency points drawn`,
     );
   }, 120_000);
+});
+
+describe("a huge run's files stay bounded", () => {
+  it("300k adds, 60k of them lost: results.json <= 2 MB and report.html <= 5 MB, every lost element in the linked evidence file", async () => {
+    const run = await writeRunDir(testRecord(partitionArgs), renumberAfterInfo(bigHistory(300_000, 60_000)));
+    expect(statSync(join(run.dir, "results.json")).size).toBeLessThanOrEqual(2 * 1024 * 1024);
+    const path = await writeReport(run.dir);
+    const bytes = statSync(path).size;
+    expect(bytes).toBeLessThanOrEqual(5 * 1024 * 1024);
+    const html = readFileSync(path, "utf8");
+    expect(html).toMatch(/The first 2,000 rows of 60,000/);
+    expect(html).toContain('<a href="evidence/set-set.json">');
+    const evidence = JSON.parse(readFileSync(join(run.dir, "evidence/set-set.json"), "utf8")) as { lost: unknown[] };
+    expect(evidence.lost).toHaveLength(60_000);
+    console.log(
+      `300k-op report: ${(bytes / 1e6).toFixed(2)} MB, results.json ${statSync(join(run.dir, "results.json")).size} bytes`,
+    );
+  }, 300_000);
 });
 
 function renumberAfterInfo(history: History): History {

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/core/exit.js";
+import { INLINE_RESULT_BYTES, inlineSummary, writeRunResults } from "../../src/rundir/evidence.js";
 import { parseJsonText } from "../../src/rundir/schemas.js";
 import { checkHistory, readRunResults, readTestRecord } from "../../src/runner/checkRun.js";
 import { partitionArgs, partitionedSetHistory, testRecord } from "./report-fixture.js";
@@ -94,5 +95,76 @@ describe("test.json and results.json read back", () => {
     expect(usageError(() => parseJsonText(deep, "t.json", "h")).message).toBe(
       "t.json nests lists or objects more than 1000 deep, which no splitbrain record does",
     );
+  });
+});
+
+describe("evidence files beside results.json", () => {
+  const big = () => ({
+    valid: false as const,
+    summary: { lines: ["set/set: INVALID (50000 element(s) lost)"] },
+    checkers: [
+      { workload: "register", checker: "linearizable", result: { valid: true as const, reason: "small" } },
+      {
+        workload: "set",
+        checker: "set",
+        result: {
+          valid: false as const,
+          reason: "50000 element(s) lost",
+          lost: Array.from({ length: 50_000 }, (_, i) => ({
+            key: "set:{0}",
+            element: String(i),
+            knownBy: { op: i, how: "ack" },
+          })),
+        },
+      },
+    ],
+    stats: { ops: 1, checkMs: 1 },
+  });
+
+  it("moves a large result to evidence/<workload>-<checker>.json and keeps counts, examples and the file's name", () => {
+    const results = big();
+    writeRunResults(dir, results);
+    expect(statSync(join(dir, "results.json")).size).toBeLessThan(INLINE_RESULT_BYTES * 2);
+    const inline = readRunResults(dir);
+    expect(inline.checkers[0]).toEqual(results.checkers[0]);
+    const set = inline.checkers[1]!;
+    expect(set.evidence).toEqual({ file: "evidence/set-set.json", lists: { lost: 50_000 } });
+    expect((set.result as unknown as { lost: unknown[] }).lost).toEqual(results.checkers[1]!.result.lost!.slice(0, 20));
+    expect(set.result.reason).toBe("50000 element(s) lost");
+    expect(readRunResults(dir, { evidence: "full" }).checkers[1]!.result).toEqual(results.checkers[1]!.result);
+  });
+
+  it("reads a results.json that holds every piece of evidence inline (written before evidence files)", () => {
+    const results = big();
+    writeFileSync(join(dir, "results.json"), JSON.stringify(results));
+    expect(readRunResults(dir, { evidence: "full" })).toEqual(results);
+    expect(readRunResults(dir)).toEqual(results);
+  });
+
+  it("removes an evidence file once its checker's result is small again, and says which file is missing", () => {
+    writeRunResults(dir, big());
+    expect(existsSync(join(dir, "evidence/set-set.json"))).toBe(true);
+    rmSync(join(dir, "evidence/set-set.json"));
+    expect(usageError(() => readRunResults(dir, { evidence: "full" })).message).toContain("evidence/set-set.json");
+    writeRunResults(dir, big());
+    const small = big();
+    small.checkers[1]!.result.lost = [];
+    writeRunResults(dir, small);
+    expect(existsSync(join(dir, "evidence/set-set.json"))).toBe(false);
+    expect(readRunResults(dir).checkers[1]!.evidence).toBeUndefined();
+  });
+
+  it("shortens nested lists too, until the entry is small", () => {
+    const rows = Array.from({ length: 30 }, (_, p) => ({
+      process: p,
+      ops: Array.from({ length: 2000 }, (_, i) => ({ id: i, description: "write 1" })),
+    }));
+    const { result, evidence } = inlineSummary(
+      { valid: false, anomalies: [{ key: "k", rows }] } as never,
+      "evidence/x.json",
+    );
+    expect(JSON.stringify(result).length).toBeLessThanOrEqual(INLINE_RESULT_BYTES);
+    expect(evidence.lists["anomalies.0.rows"]).toBe(30);
+    expect(evidence.lists["anomalies.0.rows.0.ops"]).toBe(2000);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import type { Checker, CheckResult } from "../../checker/checker.js";
@@ -154,6 +154,7 @@ async function checkRun(loaded: LoadedHistory, timeoutMs: number | undefined, js
   // checked without loading it, which keeps `check` of a small file quick to start.
   const { checkHistory, readTestRecord, summaryLines, verdictWord } = await import("../../runner/checkRun.js");
   const { figureLines } = await import("../../metrics/describe.js");
+  const { writeRunResults } = await import("../../rundir/evidence.js");
   const test = readTestRecord(dir);
   const t0 = performance.now();
   const results = await checkHistory(
@@ -163,7 +164,8 @@ async function checkRun(loaded: LoadedHistory, timeoutMs: number | undefined, js
     loaded,
   );
   results.stats.checkMs = Math.round(performance.now() - t0);
-  const unsaved = saveResults(dir, results);
+  const unsaved = saveResults(dir, () => writeRunResults(dir, results));
+  // The whole evidence, inline, as before evidence files: a tool reading stdout has no run directory to look in.
   if (json) printJson({ ...results, runDir: dir, ...(unsaved ? { unsaved } : {}) });
   const answer = answerer(json);
   const k = c();
@@ -189,11 +191,14 @@ async function checkRun(loaded: LoadedHistory, timeoutMs: number | undefined, js
   return exitCodeFor(results.valid);
 }
 
-/** Writes results.json into the run directory; says why not instead of throwing, so the verdict still shows. */
-function saveResults(dir: string, results: unknown): { path: string; reason: string } | undefined {
+/**
+ * Writes results.json (and its evidence files) into the run directory; says why not instead of throwing, so the
+ * verdict still shows.
+ */
+function saveResults(dir: string, write: () => unknown): { path: string; reason: string } | undefined {
   const path = join(dir, "results.json");
   try {
-    writeFileSync(path, JSON.stringify(results, null, 2) + "\n");
+    write();
     return undefined;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
