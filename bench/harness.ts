@@ -53,7 +53,7 @@ async function harnessWindow(
   dir: string,
   rep: string,
 ): Promise<HarnessSample> {
-  const history = await HistoryWriter.create(join(dir, `history-${concurrency}-${rep}.jsonl`));
+  const history = await HistoryWriter.create(join(dir, `history-${concurrency}-${rep}.jsonl.gz`));
   const counts: RunCounts = { ok: 0, fail: 0, info: 0 };
   const pool = new ClientPool({
     endpoints: cluster.endpoints,

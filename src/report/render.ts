@@ -102,7 +102,7 @@ export function renderReport(data: RunData, opts: RenderOptions = {}): string {
     `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>${REPORT_CSS}</style></head>\n<body>\n` +
     `<p class="crumb">splitbrain report · run ${esc(test.runId)} · ${esc(data.dir)}</p>\n` +
     sections.join("\n") +
-    `\n<footer>Built from the run directory alone (test.json, history.jsonl, results.json, nodes/). Rebuild: <code>npx splitbrain report ${esc(data.dir)}</code></footer>\n</body></html>\n`
+    `\n<footer>Built from the run directory alone (test.json, history.jsonl.gz, results.json, nodes/). Rebuild: <code>npx splitbrain report ${esc(data.dir)}</code></footer>\n</body></html>\n`
   );
 }
 

@@ -37,7 +37,7 @@ export async function loadRunData(dir: string): Promise<RunData> {
   const paths = runDirPaths(dir);
   if (!existsSync(paths.testPath) || !existsSync(paths.historyPath)) {
     throw new UsageError(
-      `${dir} is not a run directory (it needs test.json and history.jsonl)`,
+      `${dir} is not a run directory (it needs test.json and history.jsonl or history.jsonl.gz)`,
       "give a run directory written by `splitbrain run`, e.g. results/latest",
     );
   }

@@ -1,7 +1,7 @@
 import { rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { makeDirs } from "../core/outputPaths.js";
-import { runHistoryFile } from "../history/read.js";
+import { RUN_HISTORY_FILE_GZ, runHistoryFile } from "../history/read.js";
 
 /**
  * A run directory is the unit of a run (as Jepsen's store is): history, configuration, results and node logs live
@@ -40,7 +40,8 @@ export function runDirPaths(path: string): RunDir {
 export function createRunDir(resultsRoot: string, name: string): RunDir {
   const path = resolve(resultsRoot, name);
   makeDirs(join(path, "nodes"));
-  return runDirPaths(path);
+  // Compressed as it is written: a default run's plain history ran to hundreds of MB, gzip keeps about a tenth.
+  return { ...runDirPaths(path), historyPath: join(path, RUN_HISTORY_FILE_GZ) };
 }
 
 /**

@@ -10,7 +10,6 @@ import type { ClientReach } from "../../src/cluster/start.js";
 import { startCluster } from "../../src/cluster/start.js";
 import { cleanRun, leftovers } from "../../src/docker/cleanup.js";
 import { newRunId } from "../../src/docker/labels.js";
-import { parseJsonl } from "../../src/history/jsonl.js";
 import type { Op } from "../../src/history/op.js";
 import { runnerAddress, shell } from "../../src/nemesis/node-io.js";
 import type { TestRecord } from "../../src/runner/checkRun.js";
@@ -19,6 +18,7 @@ import { Progress } from "../../src/runner/progress.js";
 import { runPlan } from "../../src/runner/run.js";
 import { MASTER_NAME, SENTINEL_PORT } from "../../src/topology/layout.js";
 import { describeE2e, e2eEnvironment } from "./support/environment.js";
+import { readRunHistory } from "./support/history.js";
 
 /**
  * Client modes end to end on this machine, where the runner reaches container addresses: sentinel and cluster runs
@@ -67,7 +67,7 @@ async function run(extra: Partial<RunOptions>): Promise<Ran> {
   const out = await runPlan(planFromOptions(options(extra)), { progress: quiet });
   const test = JSON.parse(readFileSync(join(out.dir.path, "test.json"), "utf8")) as Record_;
   runIds.push(test.runId);
-  const ops = parseJsonl(readFileSync(join(out.dir.path, "history.jsonl"), "utf8"), "history.jsonl").history;
+  const ops = readRunHistory(out.dir.path);
   return { test, ops, valid: out.valid, checked: out.results.checkers.length };
 }
 

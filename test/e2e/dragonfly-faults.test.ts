@@ -5,13 +5,13 @@ import { afterAll, expect, it } from "vitest";
 import type { SetResult } from "../../src/checker/set.js";
 import { adminCall } from "../../src/client/admin.js";
 import { cleanRun, leftovers } from "../../src/docker/cleanup.js";
-import { parseJsonl } from "../../src/history/jsonl.js";
 import type { Op } from "../../src/history/op.js";
 import type { TestRecord } from "../../src/runner/checkRun.js";
 import { planFromOptions, type RunOptions } from "../../src/runner/plan.js";
 import { Progress } from "../../src/runner/progress.js";
 import { type RunHooks, type RunOutcome, runPlan } from "../../src/runner/run.js";
 import { describeDragonfly, dragonflyEnvironment } from "./support/dragonfly.js";
+import { readRunHistory } from "./support/history.js";
 
 /**
  * Faults on a real Dragonfly through `splitbrain run`, checked like Redis's. What is asserted is what the history
@@ -53,7 +53,7 @@ async function run(extra: Partial<RunOptions>, hooks: RunHooks = {}): Promise<Ra
   const out = await runPlan(planFromOptions(options(extra)), { progress: quiet, ...hooks });
   const test = JSON.parse(readFileSync(join(out.dir.path, "test.json"), "utf8")) as TestRecord;
   runIds.push(test.runId);
-  const ops = parseJsonl(readFileSync(join(out.dir.path, "history.jsonl"), "utf8"), "history.jsonl").history;
+  const ops = readRunHistory(out.dir.path);
   const set = out.results.checkers.find((c) => c.checker === "set")!.result as SetResult;
   expect(await leftovers(test.runId)).toEqual({ containers: [], networks: [], volumes: [] });
   return { out, ops, set };

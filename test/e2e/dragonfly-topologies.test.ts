@@ -8,13 +8,13 @@ import { UsageError } from "../../src/core/exit.js";
 import type { IoBackendChoice } from "../../src/db/dragonfly/io.js";
 import { parseInfo } from "../../src/db/info.js";
 import { leftovers } from "../../src/docker/cleanup.js";
-import { parseJsonl } from "../../src/history/jsonl.js";
 import type { Op } from "../../src/history/op.js";
 import type { TestRecord } from "../../src/runner/checkRun.js";
 import { planFromOptions, type RunOptions } from "../../src/runner/plan.js";
 import { Progress } from "../../src/runner/progress.js";
 import { runPlan } from "../../src/runner/run.js";
 import { describeDragonfly, dragonflyEnvironment } from "./support/dragonfly.js";
+import { readRunHistory } from "./support/history.js";
 
 /**
  * Dragonfly's three topologies through `splitbrain run` (runPlan), on a real Dragonfly: each comes up healthy with
@@ -58,7 +58,7 @@ function recordOf(dir: string): Record_ {
 }
 
 function historyOf(dir: string): Op[] {
-  return parseJsonl(readFileSync(join(dir, "history.jsonl"), "utf8"), "history.jsonl").history;
+  return readRunHistory(dir);
 }
 
 afterAll(() => rmSync(resultsRoot, { recursive: true, force: true }));

@@ -6,11 +6,11 @@ import type { DbName } from "../../src/core/cluster.js";
 import { UsageError } from "../../src/core/exit.js";
 import type { Capabilities } from "../../src/db/capabilities.js";
 import { leftovers } from "../../src/docker/cleanup.js";
-import { parseJsonl } from "../../src/history/jsonl.js";
 import { planFromOptions, type RunOptions } from "../../src/runner/plan.js";
 import { Progress } from "../../src/runner/progress.js";
 import { runPlan } from "../../src/runner/run.js";
 import { describeE2e, e2eEnvironment } from "./support/environment.js";
+import { readRunHistory } from "./support/history.js";
 
 /**
  * What each server can do is asked of the server: WAITAOF is accepted where the server has it (Redis 8, Valkey) and
@@ -62,7 +62,7 @@ for (const target of [
   describeE2e(`WAITAOF on ${target.label}`, env, () => {
     it("is accepted: writes are acknowledged after WAITAOF 1 1", async () => {
       const out = await runPlan(planFromOptions(options(target.db, env.image!, WAITAOF)), { progress: quiet });
-      const ops = parseJsonl(readFileSync(join(out.dir.path, "history.jsonl"), "utf8"), "history.jsonl").history;
+      const ops = readRunHistory(out.dir.path);
       const acked = ops.filter((o) => o.type === "ok" && o.f === "add").length;
       expect(acked).toBeGreaterThan(20);
       const test = JSON.parse(readFileSync(out.dir.testPath, "utf8")) as {
@@ -117,7 +117,7 @@ describeE2e("Valkey cluster topology", valkey, () => {
     const caps = Object.values(test.cluster.capabilities);
     expect(caps.length).toBe(6);
     expect(caps.every((c) => c.engine === "valkey")).toBe(true);
-    const ops = parseJsonl(readFileSync(join(out.dir.path, "history.jsonl"), "utf8"), "history.jsonl").history;
+    const ops = readRunHistory(out.dir.path);
     const okWrites = ops.filter((o) => o.type === "ok" && (o.f === "add" || o.f === "write"));
     expect(okWrites.length).toBeGreaterThan(100);
     // Writes landed on more than one shard primary: the cluster really is sharded.

@@ -6,12 +6,12 @@ import type { SetResult } from "../../src/checker/set.js";
 import type { DbName } from "../../src/core/cluster.js";
 import type { Capabilities } from "../../src/db/capabilities.js";
 import { leftovers } from "../../src/docker/cleanup.js";
-import { parseJsonl } from "../../src/history/jsonl.js";
 import { versionMatches } from "../../src/image/definition.js";
 import { planFromOptions } from "../../src/runner/plan.js";
 import { Progress } from "../../src/runner/progress.js";
 import { runPlan } from "../../src/runner/run.js";
 import { describeE2e, e2eEnvironment } from "./support/environment.js";
+import { readRunHistory } from "./support/history.js";
 
 /**
  * Each engine and version the project claims, as a Sentinel topology under the same short partition run: the
@@ -72,7 +72,7 @@ for (const target of ENGINES) {
         if (target.version) expect(versionMatches(target.version, c.version)).toBe(true);
       }
 
-      const ops = parseJsonl(readFileSync(join(out.dir.path, "history.jsonl"), "utf8"), "history.jsonl").history;
+      const ops = readRunHistory(out.dir.path);
       const ackedAdds = new Set(
         ops.filter((o) => o.type === "ok" && o.f === "add").map((o) => `${o.key}/${String(o.value)}`),
       );

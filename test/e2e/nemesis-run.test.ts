@@ -5,7 +5,6 @@ import { afterAll, expect, it } from "vitest";
 import type { SetResult } from "../../src/checker/set.js";
 import { cleanRun, leftovers } from "../../src/docker/cleanup.js";
 import { execIn } from "../../src/docker/container.js";
-import { parseJsonl } from "../../src/history/jsonl.js";
 import type { Op } from "../../src/history/op.js";
 import { BALLAST_NAME } from "../../src/nemesis/disk.js";
 import { leftoverScript } from "../../src/nemesis/iptables.js";
@@ -14,6 +13,7 @@ import { planFromOptions, type RunOptions } from "../../src/runner/plan.js";
 import { Progress } from "../../src/runner/progress.js";
 import { type RunOutcome, runPlan } from "../../src/runner/run.js";
 import { describeE2e, e2eEnvironment } from "./support/environment.js";
+import { readRunHistory } from "./support/history.js";
 
 /**
  * Every fault driven by `splitbrain run` (runPlan) against real Redis, each seen taking effect in the recorded
@@ -62,7 +62,7 @@ async function run(extra: Partial<RunOptions>): Promise<Ran> {
   const out = await runPlan(planFromOptions(options(extra)), { progress: quiet });
   const test = JSON.parse(readFileSync(join(out.dir.path, "test.json"), "utf8")) as RunRecord;
   runIds.push(test.runId);
-  const ops = parseJsonl(readFileSync(join(out.dir.path, "history.jsonl"), "utf8"), "history.jsonl").history;
+  const ops = readRunHistory(out.dir.path);
   const set = out.results.checkers.find((c) => c.checker === "set")!.result as SetResult;
   return { out, test, ops, set };
 }

@@ -6,13 +6,13 @@ import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
 import { cleanRun, leftovers } from "../../src/docker/cleanup.js";
 import { execIn } from "../../src/docker/container.js";
-import { parseJsonl } from "../../src/history/jsonl.js";
 import { BALLAST_NAME } from "../../src/nemesis/disk.js";
 import { leftoverScript } from "../../src/nemesis/iptables.js";
 import { planFromOptions, type RunOptions } from "../../src/runner/plan.js";
 import { Progress } from "../../src/runner/progress.js";
 import { runPlan } from "../../src/runner/run.js";
 import { describeE2e, e2eEnvironment } from "./support/environment.js";
+import { readRunHistory } from "./support/history.js";
 
 /**
  * A fault never outlives its run: an exception mid-fault, a first Ctrl-C (graceful), a second one (teardown now),
@@ -175,7 +175,7 @@ describeE2e("faults never outlive the run", env, () => {
     };
     runIds.push(test.runId);
     // The partition really was on when the run failed: started, never stopped by the schedule.
-    const ops = parseJsonl(readFileSync(join(runDir, "history.jsonl"), "utf8"), "history.jsonl").history;
+    const ops = readRunHistory(runDir);
     expect(ops.some((o) => o.f === "start-partition" && o.type === "ok")).toBe(true);
     expect(ops.some((o) => o.f === "stop-partition")).toBe(false);
     await expectNothingOfOurs(test.runId, test.cluster.nodes);

@@ -5,12 +5,12 @@ import { afterAll, expect, it } from "vitest";
 import type { PowerLossValue } from "../../nemeses/power-loss.js";
 import type { SetResult } from "../../src/checker/set.js";
 import { leftovers } from "../../src/docker/cleanup.js";
-import { parseJsonl } from "../../src/history/jsonl.js";
 import type { Op } from "../../src/history/op.js";
 import { planFromOptions, type RunOptions } from "../../src/runner/plan.js";
 import { Progress } from "../../src/runner/progress.js";
 import { runPlan } from "../../src/runner/run.js";
 import { describeE2e, e2eEnvironment } from "./support/environment.js";
+import { readRunHistory } from "./support/history.js";
 
 /**
  * power-loss on a single real Redis, per persistence mode: appendfsync always loses no acknowledged write, everysec
@@ -53,7 +53,7 @@ async function powerLossRun(mode: string, cluster: Partial<RunOptions>): Promise
     ...cluster,
   });
   const out = await runPlan(plan, { progress: quiet });
-  const ops = parseJsonl(readFileSync(join(out.dir.path, "history.jsonl"), "utf8"), "history.jsonl").history as Op[];
+  const ops = readRunHistory(out.dir.path) as Op[];
   const set = out.results.checkers.find((c) => c.checker === "set")!.result as SetResult;
 
   const faults = ops.filter((o) => o.f === "start-power-loss" && o.type === "ok");

@@ -5,12 +5,12 @@ import { afterAll, expect, it } from "vitest";
 import type { CounterResult } from "../../src/checker/counter.js";
 import type { SetResult } from "../../src/checker/set.js";
 import { leftovers } from "../../src/docker/cleanup.js";
-import { parseJsonl } from "../../src/history/jsonl.js";
 import type { Op } from "../../src/history/op.js";
 import { planFromOptions, type RunOptions } from "../../src/runner/plan.js";
 import { Progress } from "../../src/runner/progress.js";
 import { runPlan } from "../../src/runner/run.js";
 import { describeE2e, e2eEnvironment } from "./support/environment.js";
+import { readRunHistory } from "./support/history.js";
 
 /**
  * `splitbrain run` end to end on real Redis: no false alarm without faults, and a deliberate loss (FLUSHALL on the
@@ -39,7 +39,7 @@ function options(extra: Partial<RunOptions>): RunOptions {
 }
 
 function historyOf(dir: string): Op[] {
-  return parseJsonl(readFileSync(join(dir, "history.jsonl"), "utf8"), "history.jsonl").history;
+  return readRunHistory(dir);
 }
 
 afterAll(() => rmSync(resultsRoot, { recursive: true, force: true }));

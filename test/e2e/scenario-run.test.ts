@@ -40,7 +40,7 @@ describeE2e("scenario run on real Redis", env, () => {
     const saved = JSON.parse(readFileSync(join(outcome.dir.path, SCENARIO_FILE), "utf8")) as ScenarioRecord;
     expect(saved.scenario).toBe("split-brain-isolated-primary");
     expect(saved.overrides.timeLimit).toBe("14");
-    expect(existsSync(join(outcome.dir.path, "history.jsonl"))).toBe(true);
+    expect(existsSync(join(outcome.dir.path, "history.jsonl.gz"))).toBe(true);
     const runId = (JSON.parse(readFileSync(join(outcome.dir.path, "test.json"), "utf8")) as { runId: string }).runId;
     expect(await leftovers(runId)).toEqual({ containers: [], networks: [], volumes: [] });
   }, 180_000);

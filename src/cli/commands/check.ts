@@ -13,7 +13,7 @@ import { answerer, c, printJson, say, warn } from "../../core/output.js";
 import { writeEdnHistory } from "../../history/edn-writer.js";
 import { HISTORY_FORMATS, parseFormatChoice } from "../../history/format.js";
 import { type History, isClientOp } from "../../history/op.js";
-import { type LoadedHistory, loadHistory, RUN_HISTORY_FILE } from "../../history/read.js";
+import { type LoadedHistory, loadHistory, RUN_HISTORY_FILE, RUN_HISTORY_FILE_GZ } from "../../history/read.js";
 import { checkOpShapes } from "../../history/values.js";
 import { detectModel, MODEL_NAMES, type ModelName, modelByName } from "../../models/index.js";
 
@@ -31,7 +31,7 @@ export function checkCommand(): Command {
     .description("check a saved history or run directory for linearizability and lost writes")
     .argument(
       "<history>",
-      `a history file (JSON Lines, Jepsen EDN or jepsen.log) or a run directory (its ${RUN_HISTORY_FILE})`,
+      `a history file (JSON Lines, Jepsen EDN or jepsen.log) or a run directory (its ${RUN_HISTORY_FILE_GZ} or ${RUN_HISTORY_FILE})`,
     )
     .addOption(
       new Option("--model <model>", "consistency model to check against")
