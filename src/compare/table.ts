@@ -122,11 +122,11 @@ export function compareTable(
 }
 
 /** The run figures that hold a checker's verdict (declared by its kind), each shown as a row of its own. */
-function verdictFigureNames(): string[] {
+export function verdictFigureNames(): string[] {
   return checkerKinds().flatMap((k) => (k.verdictFigure ? [k.verdictFigure] : []));
 }
 
-function verdictFigure(f: RunFigures, name: string): Verdict | null {
+export function verdictFigure(f: RunFigures, name: string): Verdict | null {
   return (f as unknown as Record<string, Verdict | null | undefined>)[name] ?? null;
 }
 

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -15,3 +15,8 @@ export const packageRoot: string = (() => {
     dir = up;
   }
 })();
+
+/** splitbrain's own version, from its package.json (shard manifests record it: shards of one plan share it). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }).version;
+}

@@ -1,3 +1,4 @@
+import type { Trend } from "./baseline.js";
 import type { ConditionResult, ScenarioOutcome } from "./expectation.js";
 
 /**
@@ -18,11 +19,36 @@ export interface SuiteRow {
   note?: string;
   runDir?: string;
   seconds?: number;
+  /** The run's figures, kept in suite.json so a later night can compare with this one from that file alone. */
+  figures?: RowFigures;
 }
 
-/** 1 if any outcome differs from its expectation; else 2 if any run errored or was undecided; else 0. */
-export function suiteExitCode(rows: readonly SuiteRow[]): 0 | 1 | 2 {
-  if (rows.some((r) => r.status === "differs")) return 1;
+/** The figures a night is compared on (names as in compare's METRICS), and the server as it reported itself. */
+export interface RowFigures {
+  lossWindowS?: number | null;
+  lostFraction?: number | null;
+  availabilityTime?: number | null;
+  availabilityOps?: number | null;
+  lostAcknowledged?: number | null;
+  server?: string;
+}
+
+/** One run of a suite, as shards split it and merges check it; zero-padded so ids sort in repeat order. */
+export function suiteRunId(scenario: string, repeat: number): string {
+  return `${scenario}#${String(repeat).padStart(3, "0")}`;
+}
+
+/** Scenarios whose outcome changed since the baseline: each is a failure in JUnit whatever tonight's outcome. */
+function changedOutcomes(trend: Trend | undefined): Map<string, string> {
+  return new Map((trend?.outcomes ?? []).map((o) => [o.scenario, `${o.before} -> ${o.after}`]));
+}
+
+/**
+ * 1 if any outcome differs from its expectation or changed since the baseline; else 2 if any run errored or was
+ * undecided; else 0.
+ */
+export function suiteExitCode(rows: readonly SuiteRow[], trend?: Trend): 0 | 1 | 2 {
+  if (rows.some((r) => r.status === "differs") || (trend?.outcomes.length ?? 0) > 0) return 1;
   if (rows.some((r) => r.status === "error" || r.status === "undecided")) return 2;
   return 0;
 }
@@ -82,7 +108,8 @@ const COLOURS: Record<SuiteStatus, string> = {
 /** A self-contained page (no scripts, no network): the summary table, each row linking to its run's report. */
 export function suiteHtml(
   rows: readonly SuiteRow[],
-  meta: { startedAt: string; seconds: number; command: string },
+  meta: { startedAt: string; seconds: number; command: string; shard?: string },
+  trend?: Trend,
 ): string {
   const counts = suiteCounts(rows);
   const summary = (Object.keys(counts) as SuiteStatus[])
@@ -108,13 +135,42 @@ export function suiteHtml(
 td,th{border-bottom:1px solid #ddd;padding:.5em;text-align:left;vertical-align:top}ul{margin:0;padding-left:1.2em}small{color:#555}</style>
 </head><body>
 <h1>splitbrain suite</h1>
-<p>${esc(summary)} &middot; started ${esc(meta.startedAt)} &middot; ${Math.round(meta.seconds)} s &middot; <code>${esc(meta.command)}</code></p>
-<table><thead><tr><th>scenario</th><th>outcome</th><th>expectation and observation</th><th>time</th><th></th></tr></thead>
+<p>${esc(summary)} &middot; started ${esc(meta.startedAt)} &middot; ${Math.round(meta.seconds)} s &middot; <code>${esc(meta.command)}</code>${meta.shard ? ` &middot; ${esc(meta.shard)}` : ""}</p>
+${trend ? trendHtml(trend) : ""}<table><thead><tr><th>scenario</th><th>outcome</th><th>expectation and observation</th><th>time</th><th></th></tr></thead>
 <tbody>
 ${tr}
 </tbody></table>
 </body></html>
 `;
+}
+
+/** Since the baseline: changed outcomes first (red), then every figure before -> after with its noise judgement. */
+function trendHtml(t: Trend): string {
+  const when = t.startedAt ? ` (started ${esc(t.startedAt)})` : "";
+  const outcomes = t.outcomes.length
+    ? `<ul>${t.outcomes.map((o) => `<li style="color:#c62828"><b>${esc(o.scenario)}</b>: outcome changed, ${esc(o.before)} &rarr; ${esc(o.after)}</li>`).join("")}</ul>`
+    : `<p>No scenario changed outcome (${t.unchanged} compared).</p>`;
+  const versions = t.versions.length
+    ? `<p>New engine versions: ${t.versions.map((v) => `${esc(v.scenario)}: ${esc(v.before)} &rarr; ${esc(v.after)}`).join("; ")}</p>`
+    : "";
+  const sets = [
+    t.added.length ? `New scenarios (not in the baseline): ${esc(t.added.join(", "))}.` : "",
+    t.removed.length ? `In the baseline, not run tonight: ${esc(t.removed.join(", "))}.` : "",
+  ]
+    .filter(Boolean)
+    .map((x) => `<p>${x}</p>`)
+    .join("");
+  const rows = t.figures
+    .map(
+      (f) =>
+        `<tr><td>${esc(f.scenario)}</td><td>${esc(f.label)}</td><td>${esc(f.before)} &rarr; ${esc(f.after)}</td>` +
+        `<td${f.moved ? ' style="color:#c62828;font-weight:bold"' : ""}>${esc(f.note)}</td></tr>`,
+    )
+    .join("\n");
+  const table = rows
+    ? `<table><thead><tr><th>scenario</th><th>figure</th><th>before &rarr; after</th><th>judgement</th></tr></thead><tbody>\n${rows}\n</tbody></table>`
+    : "";
+  return `<h2>Since the baseline</h2>\n<p>Against <code>${esc(t.source)}</code>${when}.</p>\n${outcomes}${versions}${sets}${table}\n<h2>Tonight</h2>\n`;
 }
 
 /** Run directories sit inside the suite directory, so links are relative to it. */
@@ -133,8 +189,12 @@ function xml(text: unknown): string {
  * JUnit: one test case per scenario run. A differing outcome is a <failure>; an undecided or errored run is an
  * <error> (it proved nothing); a skipped one is <skipped>.
  */
-export function suiteJunit(rows: readonly SuiteRow[], seconds: number): string {
+export function suiteJunit(rows: readonly SuiteRow[], seconds: number, trend?: Trend): string {
   const counts = suiteCounts(rows);
+  const changed = changedOutcomes(trend);
+  const failures = rows.filter(
+    (r) => r.status === "differs" || (changed.has(r.scenario) && r.status === "matched"),
+  ).length;
   const cases = rows.map((r) => {
     const name = r.repeat > 1 ? `${r.scenario} #${r.repeat}` : r.scenario;
     const detail = [
@@ -144,23 +204,26 @@ export function suiteJunit(rows: readonly SuiteRow[], seconds: number): string {
       ),
       ...(r.note ? [r.note] : []),
       ...(r.runDir ? [`run: ${r.runDir}`] : []),
+      ...(changed.has(r.scenario) ? [`outcome changed since the baseline: ${changed.get(r.scenario)}`] : []),
     ].join("\n");
     const open = `    <testcase classname="splitbrain.scenario" name="${xml(name)}" time="${(r.seconds ?? 0).toFixed(1)}">`;
     const inner =
-      r.status === "differs"
-        ? `\n      <failure message="outcome differs from the expectation">${xml(detail)}</failure>\n    `
-        : r.status === "undecided"
-          ? `\n      <error message="undecided">${xml(detail)}</error>\n    `
-          : r.status === "error"
-            ? `\n      <error message="the run failed">${xml(detail)}</error>\n    `
-            : r.status === "skipped"
-              ? `\n      <skipped message="${xml(r.note ?? "skipped")}"/>\n    `
-              : `\n      <system-out>${xml(detail)}</system-out>\n    `;
+      changed.has(r.scenario) && r.status === "matched"
+        ? `\n      <failure message="outcome changed since the baseline (${xml(changed.get(r.scenario))})">${xml(detail)}</failure>\n    `
+        : r.status === "differs"
+          ? `\n      <failure message="outcome differs from the expectation">${xml(detail)}</failure>\n    `
+          : r.status === "undecided"
+            ? `\n      <error message="undecided">${xml(detail)}</error>\n    `
+            : r.status === "error"
+              ? `\n      <error message="the run failed">${xml(detail)}</error>\n    `
+              : r.status === "skipped"
+                ? `\n      <skipped message="${xml(r.note ?? "skipped")}"/>\n    `
+                : `\n      <system-out>${xml(detail)}</system-out>\n    `;
     return `${open}${inner}</testcase>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="splitbrain suite" tests="${rows.length}" failures="${counts.differs}" errors="${counts.error + counts.undecided}" skipped="${counts.skipped}" time="${seconds.toFixed(1)}">
-  <testsuite name="scenarios" tests="${rows.length}" failures="${counts.differs}" errors="${counts.error + counts.undecided}" skipped="${counts.skipped}" time="${seconds.toFixed(1)}">
+<testsuites name="splitbrain suite" tests="${rows.length}" failures="${failures}" errors="${counts.error + counts.undecided}" skipped="${counts.skipped}" time="${seconds.toFixed(1)}">
+  <testsuite name="scenarios" tests="${rows.length}" failures="${failures}" errors="${counts.error + counts.undecided}" skipped="${counts.skipped}" time="${seconds.toFixed(1)}">
 ${cases.join("\n")}
   </testsuite>
 </testsuites>

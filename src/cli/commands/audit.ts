@@ -1,19 +1,11 @@
 import { Command } from "commander";
-import { auditCells, auditConclusion, auditTable } from "../../compare/audit.js";
-import { conclude, conclusionsHtml, conclusionsText } from "../../compare/conclusions.js";
-import { versionLine } from "../../compare/explain.js";
-import { renderPage } from "../../compare/html.js";
+import { auditCells, auditConclusion } from "../../compare/audit.js";
+import { conclusionsText } from "../../compare/conclusions.js";
 import { optionSpecs } from "../../compare/options.js";
+import { type AuditContext, auditView, sequenceRunId, writeAuditOutputs } from "../../compare/outputs.js";
 import { interruptibleSequence, requireImages, runSequence, type SequencedRun } from "../../compare/sequence.js";
-import {
-  createOutputDir,
-  planRuns,
-  planSummary,
-  runLink,
-  sequenceExitCode,
-  withFixedSeed,
-  writeOutputs,
-} from "../../compare/session.js";
+import { createOutputDir, planRuns, sequenceExitCode, withFixedSeed } from "../../compare/session.js";
+import { firstPlans, SHARD_HELP, shardOption, startShard } from "../../compare/shard.js";
 import { renderText } from "../../compare/table.js";
 import { matrixCells, parseMatrixAxis } from "../../compare/targets.js";
 import { UsageError } from "../../core/exit.js";
@@ -26,6 +18,7 @@ interface AuditOptions extends RunOptions {
   matrix?: string[];
   repeat: string;
   measure?: boolean;
+  shard?: string;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -59,6 +52,7 @@ export function auditCommand(): Command {
       collect,
     )
     .option("--repeat <n>", "runs per cell (lost writes vary from run to run: median and worst are reported)", "3")
+    .option("--shard <k/n>", SHARD_HELP)
     .option(
       "--measure",
       "exit 0 when every run completed, even if some found anomalies (default: exit 1 on anomalies, as every splitbrain command)",
@@ -95,7 +89,7 @@ export function auditCommand(): Command {
         matrix.map((m) => parseMatrixAxis(m, specs)),
         specs,
       );
-      const { matrix: _m, repeat: _r, measure, ...rest } = raw;
+      const { matrix: _m, repeat: _r, measure, shard: _s, ...rest } = raw;
       const opts: RunOptions = { ...(rest as RunOptions) };
       if (!given("workload")) opts.workload = AUDIT_DEFAULTS.workload;
       if (opts.nemesis === undefined) opts.nemesis = AUDIT_DEFAULTS.nemesis;
@@ -103,77 +97,28 @@ export function auditCommand(): Command {
         opts.partition = AUDIT_DEFAULTS.partition;
       const base = withFixedSeed(opts);
 
+      const shard = shardOption(raw.shard, raw.seed);
       const check = planRuns(base, cells, base.results, 1);
       assertWritable([{ flag: "--results", path: base.results, kind: "dir" }]);
       await requireImages(check);
       const outDir = createOutputDir(base.results, "audit");
-      const runs = planRuns(base, cells, outDir, repeat);
+      const allRuns = planRuns(base, cells, outDir, repeat);
+      const ctx: AuditContext = {
+        kind: "audit",
+        matrix,
+        ...(question ? { question: "does min-replicas bound the loss window?" } : {}),
+        labels: cells.map((c) => c.label),
+        repeat,
+        seed: Number(base.seed),
+        ...(base.partition !== undefined ? { partition: base.partition } : {}),
+        plans: firstPlans(allRuns),
+        order: allRuns.map((r) => sequenceRunId(r.label, r.repeat)),
+      };
+      const runs = startShard(outDir, "audit", ctx, allRuns, shard);
       say(
-        `audit: ${cells.length} cells x ${repeat} repeat(s) = ${runs.length} runs, seeds ${base.seed}..${Number(base.seed) + repeat - 1}; output ${outDir}`,
+        `audit: ${cells.length} cells x ${repeat} repeat(s) = ${allRuns.length} runs, seeds ${base.seed}..${Number(base.seed) + repeat - 1}${shard ? `, shard ${shard.k}/${shard.n}: ${runs.length} of them` : ""}; output ${outDir}`,
       );
-
-      const labels = cells.map((c) => c.label);
-      const planOf = (label: string) => runs.find((r) => r.label === label)?.plan;
-      const render = (done: readonly SequencedRun[]) => {
-        const summary = auditCells(labels, done);
-        const concl = conclude(labels, done, planOf, "baseline");
-        return {
-          summary,
-          concl,
-          table: auditTable(summary, repeat),
-          conclusion: [...auditConclusion(summary, repeat), ...concl.verdicts],
-        };
-      };
-      const write = (done: readonly SequencedRun[]) => {
-        const { summary, concl, table, conclusion } = render(done);
-        const page = renderPage({
-          ...conclusionsHtml(concl, done),
-          title: `splitbrain audit: ${matrix.join(" x ")}`,
-          lead: [
-            versionLine(concl.targets),
-            ...conclusion,
-            ...concl.why,
-            done.length < runs.length ? `${done.length} of ${runs.length} runs so far` : `${runs.length} runs`,
-          ],
-          table: {
-            ...table,
-            rows: table.rows.map((row, i) => ({
-              ...row,
-              cells: [...row.cells, summary[i]!.runDirs.length ? "runs" : "-"],
-              links: [...row.cells.map(() => undefined), firstRunLink(outDir, done, labels[i]!)],
-            })),
-            columns: [...table.columns, "runs"],
-          },
-          plan: [
-            ...planSummary(runs[0]!.plan, base.partition).filter(([k]) => k !== "seed"),
-            ["seeds", `${base.seed}..${Number(base.seed) + repeat - 1}`],
-            ["database", `${runs[0]!.plan.cluster.db}`],
-          ],
-          notes: [
-            'Lost = acknowledged writes missing at the end (set elements, queue jobs, counter shortfall); indeterminate (info) writes never count. Median and worst over the runs that completed; "+" marks a lower bound.',
-            "Costs compare medians with the baseline row: latency over ok ops, availability = ok / (ok + fail + info).",
-            "Zero lost in a few runs is a measurement, not a proof: faults land at different moments each run.",
-          ],
-        });
-        writeOutputs(
-          outDir,
-          "audit",
-          {
-            kind: "audit",
-            seed: Number(base.seed),
-            repeat,
-            matrix,
-            ...(question ? { question: "does min-replicas bound the loss window?" } : {}),
-            cells: summary,
-            targets: concl.targets,
-            differences: concl.differences,
-            conclusion,
-            why: concl.why,
-            runs: done,
-          },
-          page,
-        );
-      };
+      const write = (done: readonly SequencedRun[]) => writeAuditOutputs(outDir, ctx, done, runs.length);
       const interrupt = interruptibleSequence("audit");
       let done: SequencedRun[];
       try {
@@ -183,8 +128,9 @@ export function auditCommand(): Command {
         interrupt.dispose();
       }
       write(done);
+      const labels = ctx.labels;
       const answer = answerer(false);
-      const { table, concl } = render(done);
+      const { table, concl } = auditView(ctx, done);
       answer("");
       answer(renderText(table, paint));
       answer("");
@@ -194,10 +140,4 @@ export function auditCommand(): Command {
       answer(`\naudit: ${outDir}/audit.html`);
       process.exitCode = sequenceExitCode(done, !measure);
     });
-}
-
-/** The page links each cell to its first run's report (the others are listed in audit.json). */
-function firstRunLink(outDir: string, done: readonly SequencedRun[], label: string): string | undefined {
-  const run = done.find((r) => r.label === label && r.runDir);
-  return run ? runLink(outDir, run) : undefined;
 }

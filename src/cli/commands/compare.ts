@@ -1,18 +1,10 @@
 import { Command } from "commander";
-import { conclude, conclusionsHtml, conclusionsText } from "../../compare/conclusions.js";
-import { versionLine } from "../../compare/explain.js";
-import { renderPage } from "../../compare/html.js";
+import { conclude, conclusionsText } from "../../compare/conclusions.js";
 import { optionSpecs } from "../../compare/options.js";
+import { type CompareContext, sequenceRunId, writeCompareOutputs } from "../../compare/outputs.js";
 import { interruptibleSequence, requireImages, runSequence, type SequencedRun } from "../../compare/sequence.js";
-import {
-  createOutputDir,
-  planRuns,
-  planSummary,
-  runLink,
-  sequenceExitCode,
-  withFixedSeed,
-  writeOutputs,
-} from "../../compare/session.js";
+import { createOutputDir, planRuns, sequenceExitCode, withFixedSeed } from "../../compare/session.js";
+import { firstPlans, SHARD_HELP, shardOption, startShard } from "../../compare/shard.js";
 import { compareTable, renderText, type Tone } from "../../compare/table.js";
 import { crossTargets, parseDbList, parseSettings, type Target } from "../../compare/targets.js";
 import { UsageError } from "../../core/exit.js";
@@ -24,6 +16,7 @@ interface CompareOptions extends RunOptions {
   against?: string[];
   measure?: boolean;
   repeat: string;
+  shard?: string;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -52,6 +45,7 @@ export function compareCommand(): Command {
       "runs per target; repeat r of every target uses seed + r - 1, so all targets face the same fault schedules",
       "1",
     )
+    .option("--shard <k/n>", SHARD_HELP)
     .option(
       "--measure",
       "exit 0 when every run completed, even if some found anomalies (default: exit 1 on anomalies, as every splitbrain command)",
@@ -88,18 +82,28 @@ export function compareCommand(): Command {
       const repeat = Number(raw.repeat);
       if (!Number.isInteger(repeat) || repeat < 1)
         throw new UsageError(`--repeat takes a whole number >= 1 (got "${raw.repeat}")`);
-      const { against: _a, measure, db: _db, repeat: _r, ...rest } = raw;
+      const { against: _a, measure, db: _db, repeat: _r, shard: _s, ...rest } = raw;
       const base = withFixedSeed(rest as RunOptions);
+      const shard = shardOption(raw.shard, raw.seed);
       // Validate every target (options and node images) before the first container starts.
       const check = planRuns(base, targets, base.results);
       assertWritable([{ flag: "--results", path: base.results, kind: "dir" }]);
       await requireImages(check);
       const outDir = createOutputDir(base.results, "compare");
-      const runs = planRuns(base, targets, outDir, repeat);
+      const allRuns = planRuns(base, targets, outDir, repeat);
       const labels = targets.map((t) => t.label);
-      const planOf = (label: string) => runs.find((r) => r.label === label)?.plan;
+      const ctx: CompareContext = {
+        kind: "compare",
+        targets,
+        repeat,
+        seed: Number(base.seed),
+        ...(base.partition !== undefined ? { partition: base.partition } : {}),
+        plans: firstPlans(allRuns),
+        order: allRuns.map((r) => sequenceRunId(r.label, r.repeat)),
+      };
+      const runs = startShard(outDir, "compare", ctx, allRuns, shard);
       say(
-        `compare: ${targets.length} targets x ${repeat} repeat(s), seed${repeat > 1 ? `s ${base.seed}..${Number(base.seed) + repeat - 1}` : ` ${base.seed}`}, one after the other; output ${outDir}`,
+        `compare: ${targets.length} targets x ${repeat} repeat(s), seed${repeat > 1 ? `s ${base.seed}..${Number(base.seed) + repeat - 1}` : ` ${base.seed}`}, one after the other${shard ? `, shard ${shard.k}/${shard.n}: ${runs.length} of ${allRuns.length} runs` : ""}; output ${outDir}`,
       );
 
       const interrupt = interruptibleSequence("comparison");
@@ -110,37 +114,7 @@ export function compareCommand(): Command {
             .slice(done.length)
             .map((r): SequencedRun => ({ label: r.label, status: "skipped", error: "not run yet" })),
         ];
-        const table = compareTable(all, (r) => runLink(outDir, r));
-        const concl = conclude(labels, all, planOf, "pairs");
-        const page = renderPage({
-          ...conclusionsHtml(concl, all),
-          title: `splitbrain compare: ${targets.map((t) => t.label).join(" vs ")}`,
-          lead: [`${versionLine(concl.targets)}`, ...concl.verdicts.slice(0, 3), ...leadLines(all)],
-          table,
-          plan: planSummary(runs[0]!.plan, base.partition),
-          notes: [
-            'Lost acknowledged writes = set elements lost + queue jobs lost + counter shortfall; indeterminate (info) writes are never counted. A "+" marks a lower bound (a checker could not decide).',
-            "Availability = ok / (ok + fail + info) over the workload's client ops; latency over ok ops; memory peak from Docker stats (about 1 s samples, page cache excluded).",
-          ],
-        });
-        writeOutputs(
-          outDir,
-          "compare",
-          {
-            kind: "compare",
-            seed: Number(base.seed),
-            repeat,
-            targets: concl.targets.map((t) => ({
-              ...t,
-              overrides: targets.find((x) => x.label === t.label)?.overrides ?? {},
-            })),
-            differences: concl.differences,
-            verdicts: concl.verdicts,
-            why: concl.why,
-            runs: all,
-          },
-          page,
-        );
+        writeCompareOutputs(outDir, ctx, all);
       };
       let done: SequencedRun[];
       try {
@@ -150,6 +124,7 @@ export function compareCommand(): Command {
         interrupt.dispose();
       }
       write(done);
+      const planOf = (label: string) => ctx.plans[label];
       const answer = answerer(false);
       answer("");
       if (repeat === 1) answer(renderText(compareTable(done), paint) + "\n");
@@ -157,22 +132,6 @@ export function compareCommand(): Command {
       answer(`\ncomparison: ${outDir}/compare.html`);
       process.exitCode = sequenceExitCode(done, !measure);
     });
-}
-
-function leadLines(runs: readonly SequencedRun[]): string[] {
-  return runs.map((r) => {
-    if (r.status !== "done" || !r.figures) return `${r.label}: ${r.status}${r.error ? ` (${r.error})` : ""}`;
-    const f = r.figures;
-    const lost =
-      f.lostAcknowledged === null
-        ? "no lost-write workload ran"
-        : `${f.lostAcknowledged}${f.lostIsLowerBound ? "+" : ""} acknowledged write(s) lost`;
-    const lin =
-      f.linearizable === null
-        ? ""
-        : `; linearizable: ${f.linearizable === true ? "yes" : f.linearizable === false ? "no" : "unknown"}`;
-    return `${r.label}: ${lost}${lin}${f.incomplete ? ` (run incomplete: ${f.incomplete})` : ""}`;
-  });
 }
 
 export function paint(tone: Tone, text: string): string {

@@ -59,6 +59,12 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./suite.js")).suiteCommand(),
   },
   {
+    name: "merge",
+    term: "merge [options] <dir...>",
+    description: "join the shard directories of a suite, audit or compare run with --shard k/n into one result",
+    load: async () => (await import("./merge.js")).mergeCommand(),
+  },
+  {
     name: "clean",
     term: "clean [options]",
     description: "remove every container, network and volume labelled splitbrain.run (or one run's, with --run)",
