@@ -1,5 +1,6 @@
 import type { History } from "../../history/op.js";
 import type { Checker, CheckResult } from "../checker.js";
+import { CONSISTENCY_MODELS, type ConsistencyModel, DEFAULT_CONSISTENCY } from "./consistency.js";
 import {
   CYCLE_CLASSES,
   type CycleStep,
@@ -32,14 +33,7 @@ export { txnOpProblem } from "./txn.js";
  * holding an append begun after the acknowledgement, is `lost`, as the set checker counts lost elements.
  */
 
-export const CONSISTENCY_MODELS = [
-  "strict-serializable",
-  "serializable",
-  "snapshot-isolation",
-  "read-committed",
-] as const;
-export type ConsistencyModel = (typeof CONSISTENCY_MODELS)[number];
-export const DEFAULT_CONSISTENCY: ConsistencyModel = "strict-serializable";
+export { CONSISTENCY_MODELS, type ConsistencyModel, DEFAULT_CONSISTENCY };
 
 const ALWAYS = ["G1a", "G1b", "internal", "incompatible-order", "duplicate", "unexpected", "lost"];
 /** The anomalies each model rules out (weaker ones allow the rest, which are then reported but not held against it). */
@@ -128,6 +122,8 @@ export interface ListAppendResult extends CheckResult {
   /** Reads that do not show the transaction's own earlier appends (or its own earlier read) as they should. */
   internal: Array<{ key: string; txn: number; read: string[]; expected: string }>;
   lost: LostAppend[];
+  /** Appends in transactions that completed ok: the unit `lost` is counted in. */
+  acknowledgedAppends: number;
   /** Acknowledged appends that no read begun after their acknowledgement covers: not checked for loss. */
   unconfirmed: number;
   graph: { nodes: number; edges: number; cutShort: string[] };
@@ -180,6 +176,7 @@ export function checkListAppend(history: History, opts: ListAppendOptions = {}):
     incompatibleOrder: [],
     internal: [],
     lost: [],
+    acknowledgedAppends: 0,
     unconfirmed: 0,
     graph: { nodes: 0, edges: 0, cutShort: [] },
     checkMs: 0,
@@ -203,6 +200,7 @@ export function checkListAppend(history: History, opts: ListAppendOptions = {}):
       const key = String(m[1]);
       if (m[0] === "append") {
         const value = String(m[2]);
+        if (t.type === "ok") result.acknowledgedAppends++;
         if (t.type === "fail") keyMap(failed, key, () => new Map()).set(value, i);
         else {
           const byValue = keyMap(writes, key, () => new Map());
