@@ -7,6 +7,7 @@ import type { Source } from "../history/validate.js";
 import { checkOpShapes } from "../history/values.js";
 import { summaryMetrics } from "../metrics/summary.js";
 import { runDirPaths, writeJson } from "../rundir/paths.js";
+import { workloadOptionsOf } from "../rundir/plan.js";
 import {
   type CheckerOutcome,
   type RunResults,
@@ -49,9 +50,7 @@ export async function checkHistory(
   source?: Source,
 ): Promise<RunResults> {
   const { plan } = test;
-  const workloads = new Map(
-    plan.workloads.map((name) => [name, createWorkload(name, plan.keys !== undefined ? { keys: plan.keys } : {})]),
-  );
+  const workloads = new Map(plan.workloads.map((name) => [name, createWorkload(name, workloadOptionsOf(plan))]));
   if (source !== undefined) {
     checkOpShapes(history, source, (op) => workloads.get(workloadOf(plan, op.process as number) ?? ""), "workload");
   }
