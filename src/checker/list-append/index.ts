@@ -46,6 +46,11 @@ export const PROHIBITED: Record<ConsistencyModel, readonly string[]> = {
 
 /** Evidence lists hold at most this many entries each; `counts` has the totals. */
 export const MAX_LISTED = 200;
+/**
+ * Lost appends listed: far more than other evidence, since the loss figures (windows, fractions) time each one
+ * against the faults; an entry is small.
+ */
+export const MAX_LOST_LISTED = 20_000;
 /** Cycles shown per anomaly class (one per component at most). */
 export const MAX_CYCLES = 20;
 
@@ -151,6 +156,9 @@ interface ReadRec {
 
 const push = <T>(list: T[], x: T) => {
   if (list.length < MAX_LISTED) list.push(x);
+};
+const pushLost = (list: LostAppend[], x: LostAppend) => {
+  if (list.length < MAX_LOST_LISTED) list.push(x);
 };
 
 export function checkListAppend(history: History, opts: ListAppendOptions = {}): ListAppendResult {
@@ -429,11 +437,11 @@ function findLost(
     if (latest && latestSet && !latestSet.has(value) && txns[latest.txn]!.start > t.end) {
       result.counts.lost = (result.counts.lost ?? 0) + 1;
       const s = seenBy(value);
-      push(result.lost, { key, value, writer: t.id, missedBy: txns[latest.txn]!.id, seenBy: s && txns[s.txn]!.id });
+      pushLost(result.lost, { key, value, writer: t.id, missedBy: txns[latest.txn]!.id, seenBy: s && txns[s.txn]!.id });
     } else if (longest && longestSet && !longestSet.has(value) && later && later.start > t.end) {
       result.counts.lost = (result.counts.lost ?? 0) + 1;
       const s = seenBy(value);
-      push(result.lost, {
+      pushLost(result.lost, {
         key,
         value,
         writer: t.id,

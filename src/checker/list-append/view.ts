@@ -214,6 +214,9 @@ export const listAppendKind: CheckerKind<ListAppendResult> = {
 
   losses: {
     acknowledged: (r) => r.acknowledgedAppends ?? 0,
-    lost: (r) => ({ acknowledged: r.lost?.length ?? 0, unacknowledged: 0 }),
+    lost: (r) => ({ acknowledged: r.counts?.lost ?? r.lost?.length ?? 0, unacknowledged: 0 }),
+    lostInvocations: (r) => [...new Set((r.lost ?? []).map((l) => l.writer))],
+    canBeLost: (op) =>
+      op.f === "txn" && Array.isArray(op.value) && op.value.some((m) => Array.isArray(m) && m[0] === "append"),
   },
 };
