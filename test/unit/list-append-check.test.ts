@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkListAppend } from "../../src/checker/list-append/index.js";
-import { cycleSvg, listAppendKind } from "../../src/checker/list-append/view.js";
+import { cycleSvg, cycleTimeline, listAppendKind } from "../../src/checker/list-append/view.js";
 import { loadHistory } from "../../src/history/read.js";
 import { runCli } from "./support/spawn-cli.js";
 
@@ -37,6 +37,16 @@ describe("Elle-format EDN histories", () => {
     const html = listAppendKind.section!(r, { timed: true, byIndex: new Map() });
     expect(html).toContain("so T0 ww-&gt; T1");
     expect(listAppendKind.failureLines!(r).join("\n")).toContain("G0: T");
+    const timed = {
+      timed: true,
+      byIndex: new Map([
+        [0, { start: 10, end: 20 }],
+        [1, { start: 11, end: undefined }],
+      ]),
+    };
+    const timeline = cycleTimeline(r.cycles[0]!, timed);
+    expect(timeline.match(/<rect/g)).toHaveLength(2);
+    expect(timeline).toContain("never returned");
   });
 
   it("splitbrain check detects the model, exits 1 and explains the cycle; a weaker model changes nothing here", async () => {

@@ -133,6 +133,36 @@ export function cycleSvg(cy: CycleAnomaly): string {
   return `<svg class="cycle" viewBox="0 0 ${W.toFixed(0)} ${H.toFixed(0)}" width="${W.toFixed(0)}" role="img" xmlns="http://www.w3.org/2000/svg"><defs>${markers}</defs>${parts.join("")}</svg>`;
 }
 
+/**
+ * The cycle's transactions on the run's timeline: one bar each from invocation to completion (to the right edge for
+ * an indeterminate one, which may take effect any time after it began). Nothing is drawn without moments.
+ */
+export function cycleTimeline(cy: CycleAnomaly, t: OpMoments): string {
+  const spans = cy.txns.map((x) => ({ id: x.id, ...t.byIndex.get(x.id) }));
+  const starts = spans.map((s) => s.start).filter((v): v is number => v !== undefined);
+  if (starts.length !== spans.length) return "";
+  const ends = spans.map((s) => s.end).filter((v): v is number => v !== undefined);
+  const lo = Math.min(...starts);
+  const hi = Math.max(...starts, ...ends);
+  const span = hi - lo || 1;
+  const W = 520;
+  const left = 60;
+  const row = 18;
+  const x = (v: number) => left + ((v - lo) / span) * (W - left - 10);
+  const bars = spans.map((s, i) => {
+    const y = 6 + i * row;
+    const x1 = x(s.start!);
+    const x2 = s.end === undefined ? W - 10 : Math.max(x(s.end), x1 + 2);
+    const fill = s.end === undefined ? "#f1c232" : "#6a9fd8";
+    return (
+      `<text x="4" y="${y + 11}" font-size="11">T${esc(s.id)}</text>` +
+      `<rect x="${x1.toFixed(1)}" y="${y}" width="${(x2 - x1).toFixed(1)}" height="12" fill="${fill}"><title>T${esc(s.id)}: ${moment(t, s.id, "start")} to ${s.end === undefined ? "never returned" : moment(t, s.id, "end")}</title></rect>`
+    );
+  });
+  const H = 12 + spans.length * row;
+  return `<svg class="cycle-timeline" viewBox="0 0 ${W} ${H}" width="${W}" role="img" xmlns="http://www.w3.org/2000/svg">${bars.join("")}</svg>`;
+}
+
 function cycleSection(cy: CycleAnomaly, r: ListAppendResult, t: OpMoments): string {
   const allowed = r.prohibited.includes(cy.name) ? "" : ` (allowed by ${esc(r.consistency)})`;
   const rows = cy.txns.map((x) => [
@@ -146,6 +176,7 @@ function cycleSection(cy: CycleAnomaly, r: ListAppendResult, t: OpMoments): stri
   return (
     `<div class="cycle"><h4>${esc(cy.name)}${allowed}: ${cy.txns.map((x) => `T${esc(x.id)}`).join(" → ")} → T${esc(cy.txns[0]!.id)}</h4>` +
     cycleSvg(cy) +
+    cycleTimeline(cy, t) +
     `<ol>${cy.edges.map((e) => `<li>${esc(e.why)}</li>`).join("")}</ol>` +
     fold(`Transactions of this ${esc(cy.name)}`, rows, [
       "txn",
