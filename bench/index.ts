@@ -6,6 +6,7 @@
  */
 import { harnessBench } from "./harness.js";
 import { linearizableBench } from "./linearizable.js";
+import { listAppendBench } from "./list-append.js";
 import { type BenchFlags, porcupineBench } from "./porcupine.js";
 import { powerlossBench } from "./powerloss.js";
 import { startBench } from "./start.js";
@@ -26,6 +27,7 @@ export type Bench = (runs: number, flags: BenchFlags) => Promise<BenchRow[]>;
 
 const BENCHES: Record<string, Bench> = {
   linearizable: linearizableBench,
+  "list-append": listAppendBench,
   powerloss: powerlossBench,
   harness: harnessBench,
   porcupine: porcupineBench,

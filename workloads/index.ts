@@ -1,5 +1,6 @@
 import { UsageError } from "../src/core/exit.js";
 import { CounterWorkload } from "./counter.js";
+import { ListAppendWorkload } from "./list-append.js";
 import { QueueWorkload } from "./queue.js";
 import { RegisterWorkload } from "./register.js";
 import { SetWorkload } from "./set.js";
@@ -11,6 +12,7 @@ export const WORKLOADS: Readonly<Record<string, WorkloadFactory>> = {
   set: () => new SetWorkload(),
   counter: () => new CounterWorkload(),
   queue: () => new QueueWorkload(),
+  "list-append": (opts) => new ListAppendWorkload(opts),
 };
 
 export const DEFAULT_WORKLOADS = "register,set";

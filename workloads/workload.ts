@@ -49,6 +49,8 @@ export interface Workload {
 export interface WorkloadOptions {
   /** `--keys`: how many keys (registers, sets) the workload spreads over. */
   keys?: number;
+  /** `--txn`: how the list-append workload makes a transaction atomic (MULTI/EXEC or one Lua script). */
+  txn?: "multi" | "lua";
 }
 
 export type WorkloadFactory = (opts: WorkloadOptions) => Workload;

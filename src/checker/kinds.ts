@@ -1,6 +1,7 @@
 import { counterKind } from "./counter.view.js";
 import type { CheckerKind } from "./kind.js";
 import { linearizableKind } from "./linearizable/view.js";
+import { listAppendKind } from "./list-append/view.js";
 import { queueKind } from "./queue.view.js";
 import { setKind } from "./set.view.js";
 
@@ -11,7 +12,7 @@ export type { CheckerKind } from "./kind.js";
  * report, metrics and compare find a saved result's kind through `checkerKind(outcome.checker)`.
  */
 const KINDS: ReadonlyMap<string, CheckerKind> = new Map(
-  [setKind, queueKind, counterKind, linearizableKind].map((k) => [k.name, k]),
+  [setKind, queueKind, counterKind, linearizableKind, listAppendKind].map((k) => [k.name, k]),
 );
 
 /** A checker this build does not know (e.g. a results.json from a newer one) is shown generically. */

@@ -17,6 +17,12 @@ export interface CommandSession {
   write(name: string, args: Arg[]): Promise<unknown>;
   /** Confirms the write just made (used after a conditional write that did write). */
   confirm(): Promise<void>;
+  /**
+   * Runs the commands atomically as MULTI ... EXEC, all on one connection (for Cluster, the owner of `key`'s slot, so
+   * every key must share its hash tag). Resolves to EXEC's replies; rejects as the refused EXEC (EXECABORT) or the
+   * lost connection would. Not confirmed to the durability asked for: call `confirm` after.
+   */
+  multi(commands: ReadonlyArray<readonly [string, Arg[]]>, key: string): Promise<unknown[]>;
 }
 
 /** What the per-op wrapper needs besides the commands: reset per op, and what the op did on the wire. */
@@ -109,6 +115,29 @@ export class Session implements TrackedSession {
     if (missing) throw new IndeterminateError(missing);
   }
 
+  async multi(commands: ReadonlyArray<readonly [string, Arg[]]>, key: string): Promise<unknown[]> {
+    const target = this.client instanceof Cluster ? slotOwner(this.client, key) : this.client;
+    // Handed to the connection in one synchronous run, so no other command can come between them on the wire
+    // (each process has its own connection, and the client never resends after a reconnect; see connect.ts).
+    const replies = [
+      this.send(target, "multi", []),
+      ...commands.map(([name, args]) => this.send(target, name, args)),
+      this.send(target, "exec", []),
+    ];
+    const settled = await Promise.allSettled(replies);
+    const exec = settled[settled.length - 1]!;
+    // A command refused while queueing makes EXEC answer EXECABORT; a lost connection fails EXEC too.
+    if (exec.status === "rejected") throw exec.reason;
+    const out = exec.value;
+    if (!Array.isArray(out))
+      throw new Error(`EXEC returned ${out === null ? "nil (transaction discarded)" : typeof out}`);
+    const failed = out.find((x) => x instanceof Error);
+    // A command that failed inside EXEC does not undo the others: what the transaction did is unknown.
+    if (failed)
+      throw new IndeterminateError(`a command failed inside EXEC, the others ran: ${(failed as Error).message}`);
+    return out;
+  }
+
   private writtenNode(): RedisClient {
     if (!(this.client instanceof Cluster)) return this.client;
     const socket = this.socket;
@@ -170,6 +199,35 @@ if (typeof clearTimers !== "function")
   throw new Error("ioredis' Command has no _clearTimers: check TrackedCommand against this ioredis");
 (TrackedCommand.prototype as unknown as { _clearTimers: () => void })._clearTimers =
   TrackedCommand.prototype.clearTimeout;
+
+/**
+ * The connection to the primary that owns `key`'s slot, as ioredis itself picks it (its slot table and connection
+ * pool, which its types keep private): MULTI carries no key, so the Cluster client would send it anywhere.
+ */
+function slotOwner(cluster: Cluster, key: string): Redis {
+  const pool = (cluster as unknown as { connectionPool?: { getInstanceByKey?(k: string): Redis | undefined } })
+    .connectionPool;
+  const owner = cluster.slots[keySlot(key)]?.[0];
+  const node = owner === undefined ? undefined : pool?.getInstanceByKey?.(owner);
+  if (!node) throw new Error(`no known cluster node owns the slot of ${key} (slot table not loaded)`);
+  return node;
+}
+
+/** Redis Cluster's slot of a key: CRC16 (XMODEM) of its hash tag, or of the whole key without one, mod 16384. */
+export function keySlot(key: string): number {
+  const open = key.indexOf("{");
+  let s = key;
+  if (open >= 0) {
+    const close = key.indexOf("}", open + 1);
+    if (close > open + 1) s = key.slice(open + 1, close);
+  }
+  let crc = 0;
+  for (const byte of Buffer.from(s)) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16384;
+}
 
 /** Asks a server what it is and which durability commands it has (for `assertSupported`). */
 export async function probeServer(client: RedisClient, commands: string[]): Promise<ServerFacts> {

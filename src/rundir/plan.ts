@@ -1,4 +1,5 @@
 import type { NemesisOptions } from "../../nemeses/index.js";
+import type { WorkloadOptions } from "../../workloads/workload.js";
 import type { Durability } from "../client/durability.js";
 import type { ClientModeChoice } from "../client/reach.js";
 import type { ScheduleMode } from "../nemesis/schedule.js";
@@ -14,6 +15,8 @@ export interface RunPlan {
   /** Workload of each client slot (slot = process mod concurrency). */
   slots: string[];
   keys: number | undefined;
+  /** `--txn`: how list-append transactions run; absent means MULTI/EXEC. */
+  txn?: "multi" | "lua";
   concurrency: number;
   /** Per-client op rate limit (ops/s); undefined = as fast as the database answers. */
   rate: number | undefined;
@@ -32,4 +35,12 @@ export interface RunPlan {
   checkTimeoutMs: number | undefined;
   /** How clients reach nodes (`--client-mode`); absent means auto. The mode auto chose is in test.json's cluster. */
   clientMode?: ClientModeChoice;
+}
+
+/** What a plan tells its workloads (the same for the run and for re-checking its directory). */
+export function workloadOptionsOf(plan: Pick<RunPlan, "keys" | "txn">): WorkloadOptions {
+  return {
+    ...(plan.keys !== undefined ? { keys: plan.keys } : {}),
+    ...(plan.txn !== undefined ? { txn: plan.txn } : {}),
+  };
 }

@@ -51,6 +51,7 @@ const planSchema = z
     workloads: z.array(workloadName).min(1),
     slots: z.array(workloadName),
     keys: int(1).optional(),
+    txn: z.enum(["multi", "lua"]).optional(),
     concurrency: int(1),
     rate: z.number().positive().optional(),
     timeLimitMs: z.number().nonnegative(),

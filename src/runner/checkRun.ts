@@ -8,6 +8,7 @@ import { checkOpShapes } from "../history/values.js";
 import { summaryMetrics } from "../metrics/summary.js";
 import { writeRunResults } from "../rundir/evidence.js";
 import { runDirPaths } from "../rundir/paths.js";
+import { workloadOptionsOf } from "../rundir/plan.js";
 import {
   type CheckerOutcome,
   type RunResults,
@@ -50,9 +51,7 @@ export async function checkHistory(
   source?: Source,
 ): Promise<RunResults> {
   const { plan } = test;
-  const workloads = new Map(
-    plan.workloads.map((name) => [name, createWorkload(name, plan.keys !== undefined ? { keys: plan.keys } : {})]),
-  );
+  const workloads = new Map(plan.workloads.map((name) => [name, createWorkload(name, workloadOptionsOf(plan))]));
   if (source !== undefined) {
     checkOpShapes(history, source, (op) => workloads.get(workloadOf(plan, op.process as number) ?? ""), "workload");
   }

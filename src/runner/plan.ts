@@ -8,6 +8,7 @@ import {
   parseNemesisList,
 } from "../../nemeses/index.js";
 import { assignClients, DEFAULT_WORKLOADS, parseWorkloads } from "../../workloads/index.js";
+import { TXN_MODES, type TxnMode } from "../../workloads/list-append.js";
 import { DEFAULT_OP_TIMEOUT_MS } from "../client/connect.js";
 import { durabilityFrom } from "../client/durability.js";
 import { CLIENT_MODES, type ClientModeChoice } from "../client/reach.js";
@@ -23,6 +24,7 @@ export type { RunPlan };
 export interface RunOptions extends ClusterOptions {
   workload: string;
   keys?: string;
+  txn?: string;
   concurrency: string;
   rate?: string;
   timeLimit: string;
@@ -49,6 +51,7 @@ export function addRunOptions(cmd: Command): Command {
   cmd
     .option("--workload <names>", "workloads, comma-separated: register, set, counter, queue", DEFAULT_WORKLOADS)
     .option("--keys <n>", "registers / keys the register workload spreads over (default: 8)")
+    .option("--txn <mode>", "how list-append transactions run: multi (MULTI/EXEC, default) or lua (one script)")
     .option("--concurrency <n>", "client processes, split among the workloads", "10")
     .option("--rate <ops/s>", "limit each client to this many ops per second (default: unlimited)")
     .option("--time-limit <s>", "seconds of workload (and faults)", "60")
@@ -142,6 +145,8 @@ export function planFromOptions(o: RunOptions): RunPlan {
   const concurrency = posInt("--concurrency", o.concurrency, problems) ?? 10;
   const slots = assignClients(concurrency, workloads);
   const keys = posInt("--keys", o.keys, problems);
+  if (o.txn !== undefined && !(TXN_MODES as readonly string[]).includes(o.txn))
+    problems.push(`--txn takes one of ${TXN_MODES.join(", ")} (got "${o.txn}")`);
   const rate = o.rate === undefined ? undefined : Number(o.rate);
   if (rate !== undefined && !(rate > 0))
     problems.push(`--rate takes a positive number of ops per second (got "${o.rate}")`);
@@ -190,6 +195,7 @@ export function planFromOptions(o: RunOptions): RunPlan {
     workloads,
     slots,
     keys,
+    ...(o.txn !== undefined ? { txn: o.txn as TxnMode } : {}),
     concurrency,
     rate,
     timeLimitMs,

@@ -27,6 +27,7 @@ import {
   type TeardownResult,
 } from "../rundir/healFailures.js";
 import { createRunDir, pointLatest, type RunDir, runDirName, writeJson } from "../rundir/paths.js";
+import { workloadOptionsOf } from "../rundir/plan.js";
 import { type OpenOptions, type PreparedTarget, prepareTarget } from "../target/index.js";
 import { checkHistory, type RunResults, type TestRecord } from "./checkRun.js";
 import { ClientPool } from "./clients.js";
@@ -137,7 +138,7 @@ export async function prepareRun(plan: RunPlan, hooks: RunHooks): Promise<{ run:
   progress.event(`run ${runId}: ${dir.path}`);
   progress.event(`seed ${plan.seed} (repeat with --seed ${plan.seed})`);
   const workloads = new Map<string, Workload>(
-    plan.workloads.map((w) => [w, createWorkload(w, plan.keys !== undefined ? { keys: plan.keys } : {})]),
+    plan.workloads.map((w) => [w, createWorkload(w, workloadOptionsOf(plan))]),
   );
   const nemeses: Nemesis[] = plan.nemeses.map((n) => NEMESES.get(n)!.create(plan.nemesisOptions));
   return { run: { plan, hooks, progress, runId, dir, test, workloads, nemeses }, target };

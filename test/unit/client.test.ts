@@ -169,6 +169,9 @@ class ScriptedSession implements TrackedSession {
     return null;
   }
   async confirm(): Promise<void> {}
+  async multi(): Promise<unknown[]> {
+    return [];
+  }
 }
 
 function workloadDoing(fn: (s: ScriptedSession) => Promise<Completion>): Workload {

@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { Arg, CommandSession } from "../../src/client/session.js";
+import { checkListAppend } from "../../src/checker/list-append/index.js";
+import { type Arg, type CommandSession, keySlot } from "../../src/client/session.js";
 import { UsageError } from "../../src/core/exit.js";
 import { SeededRng } from "../../src/core/rng.js";
+import type { History } from "../../src/history/op.js";
 import { COUNTER_KEY } from "../../workloads/counter.js";
 import { assignClients, createWorkload, DEFAULT_WORKLOADS, parseWorkloads, WORKLOADS } from "../../workloads/index.js";
+import { APPENDS_PER_KEY, GROUPS, ListAppendWorkload, listKey, TXN_SHA } from "../../workloads/list-append.js";
 import { INFLIGHT_KEY, QUEUE_KEY } from "../../workloads/queue.js";
 import { CAS_SCRIPT, CAS_SHA, registerKey } from "../../workloads/register.js";
 import { ELEMENTS_PER_SET, setKey } from "../../workloads/set.js";
@@ -31,6 +34,11 @@ class FakeSession implements CommandSession {
   }
   async confirm(): Promise<void> {
     this.confirms++;
+  }
+  /** MULTI ... EXEC, in memory: the commands run one after another and their replies come back together. */
+  async multi(commands: ReadonlyArray<readonly [string, Arg[]]>, key: string): Promise<unknown[]> {
+    this.sent.push({ name: "multi", args: [key], write: false });
+    return commands.map(([name, args]) => this.exec(name, args.map(String)));
   }
 
   private list(k: string): string[] {
@@ -82,6 +90,9 @@ class FakeSession implements CommandSession {
       }
       case "lrange":
         return [...this.list(a[0]!)];
+      case "rpush":
+        this.list(a[0]!).push(a[1]!);
+        return this.list(a[0]!).length;
       default:
         throw new Error(`fake server: ${name}`);
     }
@@ -273,5 +284,72 @@ describe("the seeded rng", () => {
     const counts = [0, 0, 0];
     for (let i = 0; i < 3000; i++) counts[r.int(3)]!++;
     for (const c of counts) expect(c).toBeGreaterThan(900);
+  });
+});
+
+describe("list-append workload", () => {
+  it("transactions stay in one hash tag, keys retire after a bounded length, and a serial run checks valid", async () => {
+    const w = new ListAppendWorkload();
+    const rng = new SeededRng(7);
+    const s = new FakeSession();
+    const history: History = [];
+    const appendsPerKey = new Map<number, number>();
+    for (let i = 0; i < 2000; i++) {
+      const inv = w.next(0, rng);
+      const mops = inv.value as Array<[string, number, unknown]>;
+      expect(mops.length).toBeGreaterThanOrEqual(1);
+      expect(mops.length).toBeLessThanOrEqual(4);
+      expect(new Set(mops.map((m) => keySlot(listKey(m[1])))).size).toBe(1);
+      for (const m of mops) if (m[0] === "append") appendsPerKey.set(m[1], (appendsPerKey.get(m[1]) ?? 0) + 1);
+      const done = await w.apply(s, inv);
+      history.push({ index: 2 * i, time: 2 * i, process: 0, type: "invoke", f: "txn", value: inv.value });
+      history.push({ index: 2 * i + 1, time: 2 * i + 1, process: 0, type: done.type, f: "txn", value: done.value });
+    }
+    expect(Math.max(...appendsPerKey.values())).toBeLessThanOrEqual(APPENDS_PER_KEY);
+    expect(appendsPerKey.size).toBeGreaterThan(GROUPS);
+    const finals = w.finalReads();
+    expect(finals.length).toBe(Math.max(...appendsPerKey.keys()) + 1);
+    const r = checkListAppend(history);
+    expect(r.valid).toBe(true);
+    expect(s.sent.filter((c) => c.name === "multi")).toHaveLength(2000);
+    for (const inv of history.filter((o) => o.type !== "invoke")) expect(w.checkOp(inv)).toBeUndefined();
+  });
+
+  it("--txn lua sends one script per transaction, by digest", async () => {
+    const w = createWorkload("list-append", { txn: "lua" });
+    const sent: Array<{ name: string; args: Arg[] }> = [];
+    const session: CommandSession = {
+      call: async (name, args) => {
+        sent.push({ name, args });
+        return [1, ["5"]];
+      },
+      write: async () => null,
+      confirm: async () => {},
+      multi: async () => {
+        throw new Error("not in lua mode");
+      },
+    };
+    const done = await w.apply(session, {
+      f: "txn",
+      value: [
+        ["append", 3, 9],
+        ["r", 3, null],
+      ],
+    });
+    expect(sent[0]).toEqual({ name: "evalsha", args: [TXN_SHA, 2, listKey(3), listKey(3), "a", "9", "r", ""] });
+    expect(done).toEqual({
+      type: "ok",
+      value: [
+        ["append", 3, 9],
+        ["r", 3, [5]],
+      ],
+    });
+  });
+
+  it("computes Redis Cluster slots as the server does", () => {
+    expect(keySlot("123456789")).toBe(12739);
+    expect(keySlot("foo")).toBe(12182);
+    expect(keySlot("a{foo}b")).toBe(keySlot("foo"));
+    expect(keySlot("a{}b")).toBe(keySlot("a{}b"));
   });
 });

@@ -8,6 +8,12 @@ import {
   describeCounterexample,
   type LinearizabilityResult,
 } from "../../checker/linearizable/index.js";
+import {
+  CONSISTENCY_MODELS,
+  type ConsistencyModel,
+  DEFAULT_CONSISTENCY,
+} from "../../checker/list-append/consistency.js";
+import { TXN } from "../../checker/list-append/txn.js";
 import { exitCodeFor, mergeVerdicts, UsageError, type Verdict } from "../../core/exit.js";
 import { answerer, c, printJson, say, warn } from "../../core/output.js";
 import { writeEdnHistory } from "../../history/edn-writer.js";
@@ -19,6 +25,7 @@ import { detectModel, MODEL_NAMES, type ModelName, modelByName } from "../../mod
 
 interface CheckOptions {
   model: string;
+  consistency: string;
   format: string;
   timeout?: string;
   first?: boolean;
@@ -35,8 +42,16 @@ export function checkCommand(): Command {
     )
     .addOption(
       new Option("--model <model>", "consistency model to check against")
-        .choices([...MODEL_NAMES, "auto"])
+        .choices([...MODEL_NAMES, LIST_APPEND, "auto"])
         .default("auto"),
+    )
+    .addOption(
+      new Option(
+        "--consistency <model>",
+        "with --model list-append (Elle-format :txn histories): the isolation level whose anomalies fail the check",
+      )
+        .choices([...CONSISTENCY_MODELS])
+        .default(DEFAULT_CONSISTENCY),
     )
     .addOption(new Option("--format <format>", "history format").choices(["auto", ...HISTORY_FORMATS]).default("auto"))
     .option(
@@ -55,6 +70,7 @@ export function checkCommand(): Command {
         "\nExamples:\n" +
         "  $ splitbrain check results/latest\n" +
         "  $ splitbrain check history.edn --model register --timeout 60\n" +
+        "  $ splitbrain check elle-history.edn --model list-append --consistency serializable\n" +
         "  $ splitbrain check jepsen.log --format jepsen-log --json > verdict.json\n" +
         "  $ splitbrain check results/latest --export-edn history.edn",
     )
@@ -113,6 +129,8 @@ async function runCheck(path: string, opts: CheckOptions): Promise<number> {
     return checkRun(loaded, timeoutMs, !!opts.json);
   }
 
+  if (opts.model === LIST_APPEND || (opts.model === "auto" && loaded.history.some((op) => op.f === TXN)))
+    return checkTransactions(loaded, opts);
   const modelChoice = opts.model as ModelName | "auto";
   const model = modelChoice === "auto" ? detectModel(loaded.history) : modelChoice;
   checkOpShapes(loaded.history, loaded, () => modelByName(model), "model");
@@ -141,6 +159,33 @@ async function runCheck(path: string, opts: CheckOptions): Promise<number> {
   const answer = answerer(opts.json);
   for (const line of summarise(loaded, lin, valid, modelChoice === "auto")) answer(line);
   return exitCodeFor(valid);
+}
+
+const LIST_APPEND = "list-append";
+
+/**
+ * Transactions over lists (Elle's list-append, `:f :txn`): checked by the list-append checker against the chosen
+ * consistency model instead of for linearizability. Its anomalies are printed with their cycles' sentences.
+ */
+async function checkTransactions(loaded: LoadedHistory, opts: CheckOptions): Promise<number> {
+  const { checkListAppend, txnOpProblem } = await import("../../checker/list-append/index.js");
+  const { listAppendLines } = await import("../../checker/list-append/view.js");
+  if (opts.first)
+    throw new UsageError("--first applies to linearizability checks", "drop --first for --model list-append");
+  checkOpShapes(loaded.history, loaded, () => ({ name: LIST_APPEND, checkOp: txnOpProblem }), "model");
+  const r = checkListAppend(loaded.history, { consistency: opts.consistency as ConsistencyModel });
+  if (opts.json)
+    printJson({ checker: LIST_APPEND, ...r, file: loaded.file, format: loaded.format, warnings: loaded.warnings });
+  const answer = answerer(opts.json);
+  const k = c();
+  const colour = r.valid === true ? k.green : r.valid === false ? k.red : k.yellow;
+  answer(`${k.bold("history")}   ${loaded.file} (${loaded.format}, ${loaded.history.length} entries)`);
+  answer(`${k.bold("model")}     list-append, checked against ${r.consistency}`);
+  answer(
+    `${k.bold("verdict")}   ${colour(r.valid === true ? "valid" : r.valid === false ? "INVALID" : "undecided")}${r.reason ? `: ${r.reason}` : ""}`,
+  );
+  for (const line of listAppendLines(r)) answer(`  ${line}`);
+  return exitCodeFor(r.valid);
 }
 
 /**
