@@ -1,16 +1,22 @@
 /**
  * Our linearizability checker side by side with porcupine, on the history classes of porcupine-histories.ts:
  *
- *   npm run build && npm run bench -- porcupine [--runs N] [--quick] [--only <class>] [--timeout <s>]
+ *   npm run build && npm run bench -- porcupine [--runs N] [--quick] [--only <class>] [--timeout <s>] [--reps N]
  *
  * Porcupine's source is copied from ../shared/vendor/porcupine (or $PORCUPINE_SRC) into a temporary directory with
- * bench/porcupine/main.go and built there with the local Go, offline; nothing of it stays in the project. Both
- * checkers run one history per process, as a user runs them: ours is `node bin/splitbrain.js check <file> --json`
- * (the compiled CLI: parsing, validation and checking), porcupine is the Go main on the same calls paired by our
- * pairCalls (unpruned: porcupine gets every pending call), with CheckOperationsTimeout and the same models
- * (register, kv; partitioned by key; pending calls return at +inf). Per run the two go alternately, the order
- * swapping each run. Time is each checker's own check time (ours: `stats.checkMs`, pairing and search; porcupine:
- * the CheckOperationsTimeout call), wall is the whole process; peak RSS by /usr/bin/time for both.
+ * bench/porcupine/main.go and built there with the local Go, offline; nothing of it stays in the project.
+ *
+ * Both checkers are timed in-process, as porcupine's own benchmarks time it: a fresh process per history and side
+ * reads the history, then calls the checker function --reps times (and on until MIN_MS have passed) and reports
+ * each call: ours is bench/porcupine/ours.mjs calling the compiled checkLinearizable (pairing, partitioning, search)
+ * on the history as `check` reads it; porcupine is main.go calling CheckOperationsTimeout on the same calls paired
+ * by our pairCalls (unpruned: porcupine gets every pending call), with the same models (register, kv; partitioned
+ * by key; pending calls return at +inf). Process start, module loading and parsing are outside both timings, so
+ * neither side pays for its runtime's start (a whole `node bin/splitbrain.js check` against an in-process Go call
+ * would). "warm" is the steady state (second half of the calls); "1st" the first call, JIT warm-up included, which
+ * is what one `check` pays. Memory: peak RSS during the first call over the RSS just before it, both sides alike.
+ * Per history the two sides alternate, the order swapping each run. SPLITBRAIN_BENCH_TREE points ours at another
+ * built checkout (with this ours.mjs copied into it) for before/after figures.
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -117,8 +123,18 @@ function run(cmd: string, args: string[]): string {
   return r.stdout;
 }
 
-export function runPorcupine(bin: string, callsFile: string, timeoutS: number, reps: number): Measurement {
-  const out = JSON.parse(run(bin, [String(timeoutS), callsFile, String(reps)])) as RunnerOutput & { result: string };
+/** Keeps calling the checker until this much time has passed too (after `reps` calls), on both sides. */
+const MIN_MS = 1000;
+
+export function runPorcupine(
+  bin: string,
+  callsFile: string,
+  timeoutS: number,
+  reps: number,
+  minMs = MIN_MS,
+): Measurement {
+  const args = [String(timeoutS), callsFile, String(reps), String(minMs)];
+  const out = JSON.parse(run(bin, args)) as RunnerOutput & { result: string };
   return measurement(out.result === "Ok" ? true : out.result === "Illegal" ? false : "unknown", out);
 }
 
@@ -129,8 +145,18 @@ export function runOurs(
   reps: number,
   first: boolean,
 ): Measurement {
-  const runner = join(packageRoot, "bench", "porcupine", "ours.mjs");
-  const args = [runner, String(timeoutS), String(reps), historyFile, model, ...(first ? ["first"] : [])];
+  // Another build of ours (a checkout of an older commit, built, with this runner copied in) for before/after.
+  const tree = process.env.SPLITBRAIN_BENCH_TREE ?? packageRoot;
+  const runner = join(tree, "bench", "porcupine", "ours.mjs");
+  const args = [
+    runner,
+    String(timeoutS),
+    String(reps),
+    String(MIN_MS),
+    historyFile,
+    model,
+    ...(first ? ["first"] : []),
+  ];
   const out = JSON.parse(run(process.execPath, args)) as RunnerOutput & { valid: Verdict };
   return measurement(out.valid, out);
 }
@@ -243,10 +269,11 @@ const memRatio = (rs: HistoryResult[]): number =>
 function printTable(results: HistoryResult[], runs: number, reps: number, timeoutS: number): void {
   console.log(
     `\nin-process, both sides: each process reads one history, then calls the checker ${reps} times` +
-      ` (porcupine: CheckOperationsTimeout; ours: checkLinearizable); "warm" is the median of the second half of the calls` +
+      ` and on until ${MIN_MS} ms have passed (porcupine: CheckOperationsTimeout; ours: checkLinearizable);` +
+      ` "warm" is the median of the second half of the calls` +
       ` (porcupine's own benchmarks repeat in one process), "1st" the first call in a fresh process;` +
       ` ${runs} alternating processes per history and side; time limit ${timeoutS} s;` +
-      ` ratios are medians of paired ratios ours/porcupine; check MB is the peak RSS while checking over the RSS before it`,
+      ` ratios are medians of paired ratios ours/porcupine; check MB is the peak RSS during the first call over the RSS before it`,
   );
   console.log(
     "| class | histories | ops | warm ms ours | porcupine | ratio | 1st call ms ours / porcupine | ratio 1st | ours --first warm | ratio --first | check MB ours / porcupine | MB ratio | process peak MB ours / porcupine | verdicts ours / porcupine |",
