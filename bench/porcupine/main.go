@@ -170,10 +170,11 @@ func main() {
 	}
 	minMs := 0.0
 	if len(os.Args) == 5 {
-		minMs, err = strconv.ParseFloat(os.Args[4], 64)
+		m, err := strconv.ParseFloat(os.Args[4], 64)
 		if err != nil {
 			panic(err)
 		}
+		minMs = m
 	}
 	seconds, err := strconv.ParseFloat(os.Args[1], 64)
 	if err != nil {
