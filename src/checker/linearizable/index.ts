@@ -68,7 +68,7 @@ export const DEFAULT_CHECK_TIMEOUT_MS = 60_000;
  * How many search steps a partition may take on the calling thread before it is handed to a worker instead. Nearly
  * every partition of a real history finishes in well under this; starting threads (each loading the checker and
  * warming it up again) only pays for the few that do not. Counted in steps, not milliseconds, so that a loaded
- * machine or code not yet optimised by the JIT does not push easy partitions onto threads; about 0.1-0.3 s here.
+ * machine or code not yet optimised by the JIT does not push easy partitions onto threads.
  */
 const SEQUENTIAL_SLICE_TICKS = 1 << 20;
 
