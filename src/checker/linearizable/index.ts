@@ -68,7 +68,8 @@ export const DEFAULT_CHECK_TIMEOUT_MS = 60_000;
  * How many search steps a partition may take on the calling thread before it is handed to a worker instead. Nearly
  * every partition of a real history finishes in well under this; starting threads (each loading the checker and
  * warming it up again) only pays for the few that do not. Counted in steps, not milliseconds, so that a loaded
- * machine or code not yet optimised by the JIT does not push easy partitions onto threads.
+ * machine or code not yet optimised by the JIT does not push easy partitions onto threads. 2^20 steps of a hard
+ * 300-op register partition took 0.1-0.45 s on a loaded 2-core host.
  */
 const SEQUENTIAL_SLICE_TICKS = 1 << 20;
 
@@ -111,7 +112,10 @@ export async function checkLinearizable(
   let illegal = false;
   for (let p = 0; p < jobs.length && !(first && illegal); p++) {
     const go = partitionRun(jobs[p]!, model, now);
-    const v = go(canUseWorkers ? sliceTicks : Infinity, Math.max(0, deadline - now()));
+    // Once one partition has proved hard, threads are likely to start anyway: the rest get a sixteenth of the slice,
+    // so that many hard keys do not each spend a full slice here first.
+    const slice = canUseWorkers ? (hard.length ? Math.floor(sliceTicks / 16) : sliceTicks) : Infinity;
+    const v = go(slice, Math.max(0, deadline - now()));
     if (v === undefined) {
       hard.push(p);
       if (hard.length === 1) paused.set(p, go);
