@@ -169,6 +169,16 @@ export function startSearch<S>(calls: readonly Call[], model: Model<S>): Partiti
 
   // The loop's variables are locals while it runs (closure variables are slower to reach) and saved when it pauses.
   const run = (limits: SearchLimits, maxTicks: number): SearchOutcome | undefined => {
+    // Locals for what the loop reads on every step: in the closure's context each read is a load more.
+    const nextL = next;
+    const inputsL = inputs;
+    const outputsL = outputs;
+    const pendingL = pending;
+    const stackEntryL = stackEntry;
+    const stackStateL = stackState;
+    const longestL = longest;
+    const cacheL = cache;
+    const modelL = model;
     let e = savedEntry;
     let depth = savedDepth;
     let state = savedState;
@@ -178,7 +188,7 @@ export function startSearch<S>(calls: readonly Call[], model: Model<S>): Partiti
     const stopAt = ticks + maxTicks;
     while (e !== NIL) {
       if ((++ticks & 0x3ff) === 0) {
-        if (limits.now() > limits.deadline) return { verdict: "unknown", cacheEntries: cache.size, limit: "timeout" };
+        if (limits.now() > limits.deadline) return { verdict: "unknown", cacheEntries: cacheL.size, limit: "timeout" };
         if (ticks >= stopAt) {
           savedEntry = e;
           savedDepth = depth;
@@ -191,50 +201,50 @@ export function startSearch<S>(calls: readonly Call[], model: Model<S>): Partiti
       }
       const i = e >> 1;
       if ((e & 1) === 0) {
-        const r = model.step(state, inputs[i], outputs[i]);
+        const r = modelL.step(state, inputsL[i], outputsL[i]);
         if (r) {
           flip(i, true);
-          const h = model.hash(r.next);
+          const h = modelL.hash(r.next);
           const sh = typeof h === "number" ? h : hashString(h);
           const st = Math.imul(sh ^ (sh >>> 15), 0x2c1b3c6d);
           // Exact matches, pending calls included, are found by hash; the pending-subset test by a short scan.
-          if (cache.addIfAbsent(zobDone ^ zobPend ^ st, zobDone ^ st, done, pend, r.next)) {
-            if (cache.size > limits.maxCacheEntries) {
-              return { verdict: "unknown", cacheEntries: cache.size, limit: "cache" };
+          if (cacheL.addIfAbsent(zobDone ^ zobPend ^ st, zobDone ^ st, done, pend, r.next)) {
+            if (cacheL.size > limits.maxCacheEntries) {
+              return { verdict: "unknown", cacheEntries: cacheL.size, limit: "cache" };
             }
-            stackEntry[depth] = e;
-            stackState[depth] = state;
+            stackEntryL[depth] = e;
+            stackStateL[depth] = state;
             depth++;
             state = r.next;
             lift(e);
-            e = next[HEAD]!;
+            e = nextL[HEAD]!;
             continue;
           }
           flip(i, false);
         }
-        e = next[e]!;
+        e = nextL[e]!;
       } else {
-        if (pending[i] === 1) break;
+        if (pendingL[i] === 1) break;
         if (depth > longestLen) {
-          longest.set(stackEntry.subarray(kept, depth), kept);
+          longestL.set(stackEntryL.subarray(kept, depth), kept);
           longestLen = kept = depth;
         }
         if (depth === 0) {
-          const calls = Array.from(longest.subarray(0, longestLen), (x) => x >> 1);
-          return { verdict: false, cacheEntries: cache.size, longest: calls };
+          const calls = Array.from(longestL.subarray(0, longestLen), (x) => x >> 1);
+          return { verdict: false, cacheEntries: cacheL.size, longest: calls };
         }
         depth--;
         if (depth < kept) kept = depth;
-        const c = stackEntry[depth]!;
+        const c = stackEntryL[depth]!;
         const j = c >> 1;
-        state = stackState[depth]!;
-        stackState[depth] = undefined as S;
+        state = stackStateL[depth]!;
+        stackStateL[depth] = undefined as S;
         flip(j, false);
         unlift(c);
-        e = next[c]!;
+        e = nextL[c]!;
       }
     }
-    return { verdict: true, cacheEntries: cache.size };
+    return { verdict: true, cacheEntries: cacheL.size };
   };
   return { run };
 }
