@@ -1,5 +1,5 @@
 /**
- * Benchmark runner: `npm run bench [-- <name>...] [--runs N] [--quick] [--only <case>] [--timeout <s>]` (the last three
+ * Benchmark runner: `npm run bench [-- <name>...] [--runs N] [--quick] [--only <case>] [--timeout <s>] [--reps N]` (the last four
  * for porcupine). Each bench is a file exporting one function that
  * receives the run count and returns rows; add one by adding it to BENCHES. Figures are medians over the runs, after
  * one warm-up run, on generated (seeded) inputs, so two machines or two commits can be compared.
@@ -60,6 +60,7 @@ async function main(argv: string[]): Promise<void> {
     else if (argv[i] === "--quick") flags.quick = true;
     else if (argv[i] === "--only") flags.only = argv[++i];
     else if (argv[i] === "--timeout") flags.timeoutS = Number(argv[++i]);
+    else if (argv[i] === "--reps") flags.reps = Number(argv[++i]);
     else names.push(argv[i]!);
   }
   if (!(runs >= 1)) throw new Error("--runs needs a positive number");

@@ -68,6 +68,8 @@ function step(state: string, input: KvInput, output: KvOutput | undefined): Step
  * until the next put. If no get shows that, the pending put or append was overwritten unseen: as if it never ran.
  */
 function pruneUnobserved(calls: readonly Call<KvInput, KvOutput>[]): Call<KvInput, KvOutput>[] {
+  // Most partitions have no pending call at all: nothing to drop, and no need to gather what is read.
+  if (!calls.some((c) => c.pending)) return calls as Call<KvInput, KvOutput>[];
   const reads = calls.flatMap((c) => (c.input.f === "get" && c.output !== undefined ? [c.output] : []));
   return calls.filter((c) => {
     if (!c.pending) return true;

@@ -82,6 +82,8 @@ function step(state: Value, input: RegisterInput, output: RegisterOutput | undef
  * be overwritten before anyone looks, exactly as if it never happened.
  */
 function pruneUnobserved(calls: readonly Call<RegisterInput, RegisterOutput>[]): Call<RegisterInput, RegisterOutput>[] {
+  // Most partitions have no pending call at all: nothing to drop, and no need to gather what is read.
+  if (!calls.some((c) => c.pending)) return calls as Call<RegisterInput, RegisterOutput>[];
   const observed = new Set<Value>();
   for (const c of calls) {
     if (c.input.f === "read" && c.output !== undefined) observed.add(c.output);

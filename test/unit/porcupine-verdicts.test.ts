@@ -36,7 +36,7 @@ describe.skipIf(missing !== undefined)("verdicts agree with porcupine's", () => 
       for (const { seed, history } of cls.histories) {
         const file = join(dir, `${cls.model}-${seed}.json`);
         writeFileSync(file, exportCalls(history, cls.model));
-        const theirs = runPorcupine(bin, file, 30).verdict;
+        const theirs = runPorcupine(bin, file, 30, 1, 0).verdict;
         const ours = (await checkLinearizable(history, modelByName(cls.model), { timeoutMs: 60_000 })).valid;
         expect(theirs).not.toBe("unknown");
         expect(ours).toBe(theirs);

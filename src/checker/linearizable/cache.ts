@@ -107,10 +107,12 @@ export class ConfigCache<S> {
       this.arena = arena;
     }
     this.offset[e] = this.used;
-    this.arena.set(done.bits.subarray(done.lo, done.hi), this.used);
-    this.used += done.hi - done.lo;
-    this.arena.set(pending.bits.subarray(pending.lo, pending.hi), this.used);
-    this.used += pending.hi - pending.lo;
+    // A word or two each: a loop, where set() would allocate two subarray views per configuration.
+    const a = this.arena;
+    let at = this.used;
+    for (let i = done.lo; i < done.hi; i++) a[at++] = done.bits[i]!;
+    for (let i = pending.lo; i < pending.hi; i++) a[at++] = pending.bits[i]!;
+    this.used = at;
     const m = 4 * e;
     this.meta[m] = done.lo;
     this.meta[m + 1] = done.hi;

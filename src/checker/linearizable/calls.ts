@@ -19,8 +19,17 @@ export interface PairedHistory {
  * client op has one, otherwise the order of the lines.
  */
 export function pairCalls(history: History, model: Model): PairedHistory {
-  const client = history.filter((op) => op.process !== "nemesis");
-  const timed = client.length > 0 && client.every((op) => typeof op.time === "number" && Number.isFinite(op.time));
+  // One pass without copying the history (it can be millions of ops): are all client ops timed, how many invoke.
+  let clientOps = 0;
+  let invocations = 0;
+  let allTimed = true;
+  for (const op of history) {
+    if (op.process === "nemesis") continue;
+    clientOps++;
+    if (op.type === "invoke") invocations++;
+    if (allTimed && !(typeof op.time === "number" && Number.isFinite(op.time))) allTimed = false;
+  }
+  const timed = clientOps > 0 && allTimed;
   const at = (op: Op, line: number): number => (timed ? (op.time as number) : line);
 
   const open = new Map<Process, { op: Op; line: number }>();
@@ -91,6 +100,5 @@ export function pairCalls(history: History, model: Model): PairedHistory {
     pending++;
     emit(op, l, undefined, 0);
   }
-  const invocations = client.filter((op) => op.type === "invoke").length;
   return { calls: out, invocations, failed, pending, dropped, timed };
 }

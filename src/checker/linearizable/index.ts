@@ -7,7 +7,7 @@ import type { Model } from "../../models/model.js";
 import type { CheckResult } from "../checker.js";
 import { pairCalls } from "./calls.js";
 import type { PartitionCounterexample } from "./counterexample.js";
-import { checkPartition, type PartitionJob, type PartitionVerdict } from "./partition.js";
+import { type PartitionJob, type PartitionVerdict, partitionRun } from "./partition.js";
 import { checkOnWorkers } from "./pool.js";
 
 export type { OpRow, PartitionCounterexample, StuckOp } from "./counterexample.js";
@@ -27,6 +27,8 @@ export interface LinearizableOptions {
    * (`undecided` with limit "stopped"). Default false: every partition is searched within the time limit.
    */
   stopAtFirstIllegal?: boolean;
+  /** Search steps a partition may take on the calling thread before it goes to a worker; tests lower it. */
+  sliceTicks?: number;
   /** Clock for the time limit; tests inject one. */
   now?: () => number;
 }
@@ -63,10 +65,13 @@ export const DEFAULT_MAX_CACHE_ENTRIES = 4_000_000;
 /** The time limit `check` and a run's check use unless told otherwise (the library itself has none). */
 export const DEFAULT_CHECK_TIMEOUT_MS = 60_000;
 /**
- * How long a partition may run on the calling thread before it is handed to a worker instead. Nearly every
- * partition of a real history finishes in well under this; starting threads only pays for the few that do not.
+ * How many search steps a partition may take on the calling thread before it is handed to a worker instead. Nearly
+ * every partition of a real history finishes in well under this; starting threads (each loading the checker and
+ * warming it up again) only pays for the few that do not. Counted in steps, not milliseconds, so that a loaded
+ * machine or code not yet optimised by the JIT does not push easy partitions onto threads. 2^20 steps of a hard
+ * 300-op register partition took 0.1-0.45 s on a loaded 2-core host.
  */
-const SEQUENTIAL_SLICE_MS = 40;
+const SEQUENTIAL_SLICE_TICKS = 1 << 20;
 
 /**
  * Checks a history for linearizability against a model: pairs operations, partitions them by the model, and runs
@@ -83,6 +88,7 @@ export async function checkLinearizable(
   const timeoutMs = opts.timeoutMs ?? Infinity;
   const maxCacheEntries = opts.maxCacheEntries ?? DEFAULT_MAX_CACHE_ENTRIES;
   const workers = opts.workers ?? Math.min(availableParallelism(), 8);
+  const sliceTicks = opts.sliceTicks ?? SEQUENTIAL_SLICE_TICKS;
   if (!(timeoutMs > 0)) throw new UsageError(`the linearizability timeout must be positive, got ${timeoutMs} ms`);
   if (!(maxCacheEntries >= 1)) throw new UsageError(`the cache cap must be at least 1 entry, got ${maxCacheEntries}`);
   if (!(workers >= 1)) throw new UsageError(`workers must be at least 1, got ${workers}`);
@@ -100,13 +106,23 @@ export async function checkLinearizable(
   const first = opts.stopAtFirstIllegal === true;
   const verdicts: Array<PartitionVerdict | undefined> = new Array(jobs.length);
   const hard: number[] = [];
+  // The first hard partition's search so far, resumed on this thread if it stays the only hard one (with two or
+  // more, each goes to a thread and starts again there, so nothing is kept).
+  const paused = new Map<number, (maxTicks: number, budgetMs: number) => PartitionVerdict | undefined>();
   let illegal = false;
   for (let p = 0; p < jobs.length && !(first && illegal); p++) {
-    const remaining = deadline - now();
-    const budgetMs = canUseWorkers ? Math.min(SEQUENTIAL_SLICE_MS, remaining) : remaining;
-    const v = checkPartition({ ...jobs[p]!, budgetMs: Math.max(0, budgetMs) }, model, now);
-    if (v.verdict === "unknown" && v.limit === "timeout" && canUseWorkers && now() < deadline) hard.push(p);
-    else verdicts[p] = v;
+    const go = partitionRun(jobs[p]!, model, now);
+    // Once one partition has proved hard, threads are likely to start anyway: the rest get a sixteenth of the slice,
+    // so that many hard keys do not each spend a full slice here first.
+    const slice = canUseWorkers ? (hard.length ? Math.floor(sliceTicks / 16) : sliceTicks) : Infinity;
+    const v = go(slice, Math.max(0, deadline - now()));
+    if (v === undefined) {
+      hard.push(p);
+      if (hard.length === 1) paused.set(p, go);
+      else paused.clear();
+      continue;
+    }
+    verdicts[p] = v;
     if (v.verdict === false) illegal = true;
   }
   // The largest partitions first: they are the likeliest to take longest, and starting them last would leave one
@@ -117,7 +133,7 @@ export async function checkLinearizable(
     // Nothing more to search.
   } else if (hard.length === 1) {
     const p = hard[0]!;
-    verdicts[p] = checkPartition({ ...jobs[p]!, budgetMs: Math.max(0, deadline - now()) }, model, now);
+    verdicts[p] = paused.get(p)!(Infinity, Math.max(0, deadline - now()));
   } else if (hard.length > 1) {
     threadsUsed = Math.min(workers, hard.length);
     const stop = first ? (v: PartitionVerdict): boolean => v.verdict === false : () => false;

@@ -23,10 +23,15 @@ const NIL = -1;
  */
 export function sortEntries(calls: readonly Call[]): Int32Array {
   const n = calls.length;
-  const order = Array.from({ length: 2 * n }, (_, e) => e);
-  const time = (e: number): number => ((e & 1) === 0 ? calls[e >> 1]!.call : calls[e >> 1]!.ret);
-  order.sort((a, b) => time(a) - time(b) || (a & 1) - (b & 1) || a - b);
-  return Int32Array.from(order);
+  const time = new Float64Array(2 * n);
+  const order = new Int32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    time[2 * i] = calls[i]!.call;
+    time[2 * i + 1] = calls[i]!.ret;
+  }
+  for (let e = 0; e < 2 * n; e++) order[e] = e;
+  // Infinity - Infinity (two pending returns) is NaN, which is falsy: the next criterion decides, as it should.
+  return order.sort((a, b) => time[a]! - time[b]! || (a & 1) - (b & 1) || a - b);
 }
 
 /** Fixed seed: the same history always explores in the same order, so verdicts and timings are reproducible. */
@@ -49,6 +54,17 @@ function zobristKeys(n: number): Int32Array {
  * belongs to a pending call, every completed call is linearized and the rest may simply never have taken effect.
  */
 export function searchPartition<S>(calls: readonly Call[], model: Model<S>, limits: SearchLimits): SearchOutcome {
+  return startSearch(calls, model).run(limits, Infinity)!;
+}
+
+/** A search that can stop after a number of steps and carry on later from where it stopped. */
+export interface PartitionSearch {
+  /** Searches on; undefined when `maxTicks` more steps (rounded up to 1024) did not settle it. */
+  run(limits: SearchLimits, maxTicks: number): SearchOutcome | undefined;
+}
+
+/** Prepares the search of one partition (see searchPartition) without taking a step yet. */
+export function startSearch<S>(calls: readonly Call[], model: Model<S>): PartitionSearch {
   const n = calls.length;
   const sorted = sortEntries(calls);
   const HEAD = 2 * n;
@@ -63,9 +79,15 @@ export function searchPartition<S>(calls: readonly Call[], model: Model<S>, limi
   }
   next[last] = NIL;
 
-  const inputs = calls.map((c) => c.input);
-  const outputs = calls.map((c) => c.output);
-  const pending = Uint8Array.from(calls, (c) => (c.pending ? 1 : 0));
+  const inputs = new Array<unknown>(n);
+  const outputs = new Array<unknown>(n);
+  const pending = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = calls[i]!;
+    inputs[i] = c.input;
+    outputs[i] = c.output;
+    pending[i] = c.pending ? 1 : 0;
+  }
   // Completed and pending calls get separate bitsets (see ConfigCache); `slot` is a call's bit in its own set.
   const slot = new Int32Array(n);
   let completedCount = 0;
@@ -80,12 +102,16 @@ export function searchPartition<S>(calls: readonly Call[], model: Model<S>, limi
   const cache = new ConfigCache<S>(model.equal);
   const stackEntry = new Int32Array(n);
   const stackState: S[] = new Array(n);
-  let depth = 0;
+  let savedDepth = 0;
   let zobDone = 0;
   let zobPend = 0;
-  let state = model.init();
-  let longest: number[] = [];
-  let ticks = 0;
+  let savedState = model.init();
+  // The deepest stack seen, for the counterexample. Copying the whole stack at each new depth is quadratic (a valid
+  // partition of n calls reaches n new depths); below `kept` the stack still equals the copy, so only the rest moves.
+  const longest = new Int32Array(n);
+  let savedLongestLen = 0;
+  let savedKept = 0;
+  let savedTicks = 0;
 
   // The spans the cache stores (see ConfigCache), kept up to date as bits change rather than found by scanning.
   const setDone = (w: number, bit: number): void => {
@@ -139,48 +165,86 @@ export function searchPartition<S>(calls: readonly Call[], model: Model<S>, limi
     prev[next[e]!] = e;
   };
 
-  let e = next[HEAD]!;
-  while (e !== NIL) {
-    if ((++ticks & 0x3ff) === 0 && limits.now() > limits.deadline) {
-      return { verdict: "unknown", cacheEntries: cache.size, limit: "timeout" };
-    }
-    const i = e >> 1;
-    if ((e & 1) === 0) {
-      const r = model.step(state, inputs[i], outputs[i]);
-      if (r) {
-        flip(i, true);
-        const h = model.hash(r.next);
-        const sh = typeof h === "number" ? h : hashString(h);
-        const st = Math.imul(sh ^ (sh >>> 15), 0x2c1b3c6d);
-        // Exact matches, pending calls included, are found by hash; the pending-subset test by a short scan.
-        if (cache.addIfAbsent(zobDone ^ zobPend ^ st, zobDone ^ st, done, pend, r.next)) {
-          if (cache.size > limits.maxCacheEntries) {
-            return { verdict: "unknown", cacheEntries: cache.size, limit: "cache" };
-          }
-          stackEntry[depth] = e;
-          stackState[depth] = state;
-          depth++;
-          state = r.next;
-          lift(e);
-          e = next[HEAD]!;
-          continue;
+  let savedEntry = next[HEAD]!;
+
+  // The loop's variables are locals while it runs (closure variables are slower to reach) and saved when it pauses.
+  const run = (limits: SearchLimits, maxTicks: number): SearchOutcome | undefined => {
+    // Locals for what the loop reads on every step: in the closure's context each read is a load more.
+    const nextL = next;
+    const inputsL = inputs;
+    const outputsL = outputs;
+    const pendingL = pending;
+    const stackEntryL = stackEntry;
+    const stackStateL = stackState;
+    const longestL = longest;
+    const cacheL = cache;
+    const modelL = model;
+    let e = savedEntry;
+    let depth = savedDepth;
+    let state = savedState;
+    let longestLen = savedLongestLen;
+    let kept = savedKept;
+    let ticks = savedTicks;
+    const stopAt = ticks + maxTicks;
+    while (e !== NIL) {
+      if ((++ticks & 0x3ff) === 0) {
+        if (limits.now() > limits.deadline) return { verdict: "unknown", cacheEntries: cacheL.size, limit: "timeout" };
+        if (ticks >= stopAt) {
+          savedEntry = e;
+          savedDepth = depth;
+          savedState = state;
+          savedLongestLen = longestLen;
+          savedKept = kept;
+          savedTicks = ticks;
+          return undefined;
         }
-        flip(i, false);
       }
-      e = next[e]!;
-    } else {
-      if (pending[i] === 1) break;
-      if (depth > longest.length) longest = Array.from(stackEntry.subarray(0, depth), (x) => x >> 1);
-      if (depth === 0) return { verdict: false, cacheEntries: cache.size, longest };
-      depth--;
-      const c = stackEntry[depth]!;
-      const j = c >> 1;
-      state = stackState[depth]!;
-      stackState[depth] = undefined as S;
-      flip(j, false);
-      unlift(c);
-      e = next[c]!;
+      const i = e >> 1;
+      if ((e & 1) === 0) {
+        const r = modelL.step(state, inputsL[i], outputsL[i]);
+        if (r) {
+          flip(i, true);
+          const h = modelL.hash(r.next);
+          const sh = typeof h === "number" ? h : hashString(h);
+          const st = Math.imul(sh ^ (sh >>> 15), 0x2c1b3c6d);
+          // Exact matches, pending calls included, are found by hash; the pending-subset test by a short scan.
+          if (cacheL.addIfAbsent(zobDone ^ zobPend ^ st, zobDone ^ st, done, pend, r.next)) {
+            if (cacheL.size > limits.maxCacheEntries) {
+              return { verdict: "unknown", cacheEntries: cacheL.size, limit: "cache" };
+            }
+            stackEntryL[depth] = e;
+            stackStateL[depth] = state;
+            depth++;
+            state = r.next;
+            lift(e);
+            e = nextL[HEAD]!;
+            continue;
+          }
+          flip(i, false);
+        }
+        e = nextL[e]!;
+      } else {
+        if (pendingL[i] === 1) break;
+        if (depth > longestLen) {
+          longestL.set(stackEntryL.subarray(kept, depth), kept);
+          longestLen = kept = depth;
+        }
+        if (depth === 0) {
+          const calls = Array.from(longestL.subarray(0, longestLen), (x) => x >> 1);
+          return { verdict: false, cacheEntries: cacheL.size, longest: calls };
+        }
+        depth--;
+        if (depth < kept) kept = depth;
+        const c = stackEntryL[depth]!;
+        const j = c >> 1;
+        state = stackStateL[depth]!;
+        stackStateL[depth] = undefined as S;
+        flip(j, false);
+        unlift(c);
+        e = nextL[c]!;
+      }
     }
-  }
-  return { verdict: true, cacheEntries: cache.size };
+    return { verdict: true, cacheEntries: cacheL.size };
+  };
+  return { run };
 }
