@@ -5,6 +5,7 @@ import type { ClusterNeeds, FaultOption, NemesisPackage } from "../src/nemesis/n
 import { TARGET_OPTION } from "../src/nemesis/targets.js";
 import { diskFill } from "./disk-fill.js";
 import { failover } from "./failover.js";
+import { hook } from "./hook.js";
 import { kill } from "./kill.js";
 import { latency } from "./latency.js";
 import { memoryPressure } from "./memory-pressure.js";
@@ -28,6 +29,7 @@ const PACKAGES = [
   failover,
   snapshotStorm,
   powerLoss,
+  hook,
 ] as const;
 
 type OptionsOf<P> = P extends NemesisPackage<infer O> ? O : never;

@@ -29,6 +29,7 @@ describe("registry", () => {
       "failover",
       "snapshot-storm",
       "power-loss",
+      "hook",
     ];
     expect([...NEMESES.keys()].sort()).toEqual(expected.sort());
     for (const [name, p] of NEMESES) {
