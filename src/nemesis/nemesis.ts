@@ -11,6 +11,8 @@ export interface NemesisContext {
    * caller started the nodes itself (tests, scenario hooks), which means full control.
    */
   allows?: TargetAllows;
+  /** The target's way to send a node one command with its credentials, where there is no node control (Target.command). */
+  command?: (host: string, port: number, args: string[], opts?: { sentinel?: boolean }) => Promise<unknown>;
   rng: Rng;
   /** Progress lines for people (stderr / report log). */
   log(line: string): void;

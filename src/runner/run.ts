@@ -179,6 +179,7 @@ export function armFaults(run: Run, target: Target): Armed {
   const nemesisCtx: NemesisContext = {
     cluster: target.cluster,
     allows: target.allows,
+    ...(target.command ? { command: target.command.bind(target) } : {}),
     rng: new SeededRng((run.plan.seed ^ 0x5bd1e995) >>> 0),
     log: (line) => run.progress.event(`  [${formatOffset(clock.now())}] ${line}`),
   };

@@ -282,6 +282,10 @@ export class ExistingTarget implements Target {
     return [...this.cluster.nodes, ...this.cluster.sentinels];
   }
 
+  command(host: string, port: number, args: string[], opts: { sentinel?: boolean } = {}): Promise<unknown> {
+    return call({ host, port }, opts.sentinel ? sentinelAuth(this.auth) : this.auth, args, 10_000);
+  }
+
   /** Where writes go now: the endpoint, the primary Sentinel names, or every primary serving slots. */
   async primaryAddresses(): Promise<Address[]> {
     const e = this.existing;

@@ -362,6 +362,40 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
       expect(left).toEqual([]);
     });
     void replicas;
+
+    // A failover by command on the same group: SENTINEL FAILOVER through the Sentinels, recorded like any fault.
+    const byCommand = await splitbrain([
+      "--sentinel",
+      sips.map((s) => `${s}:26379`).join(","),
+      "--master-name",
+      "m",
+      "--password",
+      password,
+      "--workload",
+      "register",
+      "--time-limit",
+      "6",
+      "--recovery-time",
+      "2",
+      "--concurrency",
+      "4",
+      "--nemesis",
+      "failover",
+      "--nemesis-interval",
+      "2",
+      "--json",
+    ]);
+    if (![0, 1, 2].includes(byCommand.code)) throw new Error(`exit ${byCommand.code}\n${byCommand.stderr}`);
+    const dir2 = (JSON.parse(byCommand.stdout) as { runDir: string }).runDir;
+    const failovers = readFileSync(join(dir2, "history.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((o) => o.f === "start-failover" && o.type === "ok");
+    expect(failovers.length).toBeGreaterThan(0);
+    expect(String(failovers[0].value.via)).toContain("SENTINEL FAILOVER");
+    for (const { path, text } of allText(dir2))
+      if (text.includes(password)) throw new Error(`${path} holds a password`);
   }, 150_000);
 
   it("a Redis Cluster of three primaries: --cluster, a pause hook on one primary", async () => {
@@ -425,6 +459,10 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
     ]);
     const { test } = checkRunDir(res, []);
     expect(test.cluster.existing.kind).toBe("cluster");
+    // A failover needs a replica, which this Cluster lacks: refused before any op, with the reason.
+    const refused = await splitbrain(["--cluster", `${ips[0]}:6379`, "--nemesis", "failover", "--time-limit", "3"]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain("no primary of this Cluster has a replica");
     expect(test.cluster.existing.keyPrefix).toBe("e2e-run:");
     let planted: string | null = null;
     const after = new Cluster(ips.map((host) => ({ host, port: 6379 })));
