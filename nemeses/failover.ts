@@ -1,24 +1,7 @@
 import type { Node } from "../src/core/cluster.js";
 import { parseClusterNodes, replicasOf } from "../src/nemesis/cluster-nodes.js";
 import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage } from "../src/nemesis/nemesis.js";
-import { dbCommand, everyNode, waitFor } from "../src/nemesis/node-io.js";
-
-/** A reply as redis-cli would print it (what the callers below parse), from a command sent over a connection. */
-function asText(reply: unknown): string {
-  return Array.isArray(reply) ? reply.flat(3).map(String).join("\n") : String(reply ?? "");
-}
-
-/**
- * One command to a node: through redis-cli inside it where the run controls the nodes, else over a connection
- * with the target's credentials (an existing deployment), where the server's refusal is the error.
- */
-async function ask(ctx: NemesisContext, node: Node, args: string[], port?: number): Promise<string> {
-  if (ctx.allows?.nodeControl === false) {
-    if (!ctx.command) throw new Error("this target offers no way to send commands");
-    return asText(await ctx.command(node.ip, port ?? node.port, args, { sentinel: node.kind === "sentinel" }));
-  }
-  return dbCommand(node, args, port === undefined ? {} : { port });
-}
+import { aclRefusal, nodeCommand as ask, everyNode, waitFor } from "../src/nemesis/node-io.js";
 
 const LOOKS = faultLooks("failover", "failover", "#80a0c0");
 
@@ -80,14 +63,7 @@ export function failoverNemesis(_opts: object = {}): Nemesis {
  */
 async function refusedHere(ctx: NemesisContext): Promise<string | undefined> {
   const topology = ctx.cluster.topology;
-  const probe = async (node: Node, command: string[]) => {
-    const who = await ask(ctx, node, ["ACL", "WHOAMI"]).catch(() => undefined);
-    if (who === undefined) return undefined;
-    const verdict = await ask(ctx, node, ["ACL", "DRYRUN", who, ...command]).catch(() => "OK");
-    return verdict.trim() === "OK"
-      ? undefined
-      : `the server refuses ${command.join(" ")} for ${who}: ${verdict.trim()}`;
-  };
+  const probe = (node: Node, command: string[]) => aclRefusal(ctx, node, command);
   try {
     if (topology === "sentinel") {
       const endpoints = ctx.cluster.endpoints;

@@ -284,6 +284,38 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
         expect(left).toEqual([]);
         expect(await r.dbsize()).toBe(1);
       });
+
+      // A fault by command on the same server: CLIENT PAUSE WRITE, then CLIENT UNPAUSE, as the ACL user.
+      const paused = await splitbrain([
+        "--endpoint",
+        `rediss://tester:${password}@${ip}:6379`,
+        "--tls-ca",
+        join(tls, "ca.crt"),
+        "--tls-servername",
+        "redis.test",
+        "--workload",
+        "register",
+        "--time-limit",
+        "4",
+        "--recovery-time",
+        "1",
+        "--concurrency",
+        "4",
+        "--nemesis",
+        "client-pause",
+        "--nemesis-interval",
+        "1",
+        "--json",
+      ]);
+      if (![0, 1, 2].includes(paused.code)) throw new Error(`exit ${paused.code}\n${paused.stderr}`);
+      const dir3 = (JSON.parse(paused.stdout) as { runDir: string }).runDir;
+      const pauses = readFileSync(join(dir3, "history.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+        .filter((o) => o.f === "start-client-pause" && o.type === "ok");
+      expect(pauses.length).toBeGreaterThan(0);
+      await withClient(conn, async (r) => expect(await r.dbsize()).toBe(1));
     },
     150_000,
   );

@@ -30,6 +30,7 @@ describe("registry", () => {
       "snapshot-storm",
       "power-loss",
       "hook",
+      "client-pause",
     ];
     expect([...NEMESES.keys()].sort()).toEqual(expected.sort());
     for (const [name, p] of NEMESES) {
