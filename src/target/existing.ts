@@ -22,7 +22,7 @@ import type { OpenOptions, PreparedTarget, TargetKind } from "./target.js";
 
 type Address = { host: string; port: number };
 
-const ADMIN_TIMEOUT_MS = 3000;
+const ADMIN_TIMEOUT_MS = 5000;
 /** Settings read from the server for test.json, where CONFIG GET is allowed. */
 const SETTINGS = [
   "appendonly",
@@ -102,6 +102,22 @@ function call(addr: Address, auth: ConnectionAuth, args: string[], timeoutMs = A
   return withAdminConnection(addr.host, addr.port, timeoutMs, (c) => c.call(cmd!, ...rest), auth);
 }
 
+/**
+ * Discovery's calls, again after a transient failure (a TLS handshake slower than the timeout on a loaded machine
+ * closes the connection under the command): a wrong password or an unknown master is answered at once, never retried.
+ */
+async function patiently<T>(attempt: () => Promise<T>, tries = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (i >= tries || !/Connection is closed|ETIMEDOUT|ECONNRESET|ECONNREFUSED|timed out/i.test(reason(err)))
+        throw err;
+      await new Promise((r) => setTimeout(r, 500 * i));
+    }
+  }
+}
+
 function reason(err: unknown): string {
   return (err as Error).message?.split("\n")[0] || String(err);
 }
@@ -111,7 +127,7 @@ async function discover(e: ExistingPlan, auth: ConnectionAuth): Promise<Discover
   const hint = "check the address, that this machine can reach it, and the user/password/TLS options";
   if (e.kind === "single") {
     const addr = e.addresses[0]!;
-    const role = parseRole(await call(addr, auth, ["ROLE"]).catch(cannotReach(where, hint)));
+    const role = parseRole(await patiently(() => call(addr, auth, ["ROLE"])).catch(cannotReach(where, hint)));
     if (role?.role === "slave")
       throw new UsageError(
         `${where} is a replica (of ${role.primaryHost}:${role.primaryPort}): writes would all be refused`,
@@ -124,7 +140,9 @@ async function discover(e: ExistingPlan, auth: ConnectionAuth): Promise<Discover
     const errors: string[] = [];
     for (const s of e.addresses) {
       try {
-        const reply = (await call(s, sAuth, ["SENTINEL", "GET-MASTER-ADDR-BY-NAME", e.masterName!])) as unknown;
+        const reply = (await patiently(() =>
+          call(s, sAuth, ["SENTINEL", "GET-MASTER-ADDR-BY-NAME", e.masterName!]),
+        )) as unknown;
         if (!Array.isArray(reply) || reply.length < 2) {
           errors.push(`${s.host}:${s.port} knows no master named "${e.masterName}"`);
           continue;
@@ -148,7 +166,7 @@ async function discover(e: ExistingPlan, auth: ConnectionAuth): Promise<Discover
   const errors: string[] = [];
   for (const seed of e.addresses) {
     try {
-      const entries = parseClusterNodes(String(await call(seed, auth, ["CLUSTER", "NODES"])));
+      const entries = parseClusterNodes(String(await patiently(() => call(seed, auth, ["CLUSTER", "NODES"]))));
       const primaries = entries.filter((x) => x.isPrimary && !x.failed && x.slots.length > 0);
       if (!primaries.length) {
         errors.push(`${seed.host}:${seed.port} lists no primary serving slots`);
@@ -184,6 +202,10 @@ interface ServerFacts {
 }
 
 async function identify(primary: Address, auth: ConnectionAuth): Promise<ServerFacts> {
+  return patiently(() => identifyOnce(primary, auth));
+}
+
+async function identifyOnce(primary: Address, auth: ConnectionAuth): Promise<ServerFacts> {
   return withAdminConnection(
     primary.host,
     primary.port,

@@ -14,7 +14,19 @@ import { findNodeImage } from "../../src/image/images.js";
  * verdict, record the hook's commands, leave the key planted before it alone, leave no key under its prefix, and
  * write no password anywhere in its run directory. Traffic goes only to the containers made here.
  */
-const image = process.env.SPLITBRAIN_TEST_IMAGE ?? (await findNodeImage("redis").catch(() => undefined))?.ref;
+/** A tag that exists here, else whatever node image the project finds; never pulled (`--pull never` below). */
+function localImage(tag: string): string | undefined {
+  try {
+    execFileSync("docker", ["image", "inspect", tag], { stdio: "ignore" });
+    return tag;
+  } catch {
+    return undefined;
+  }
+}
+const image =
+  process.env.SPLITBRAIN_TEST_IMAGE ??
+  localImage("splitbrain-node:redis-7.0.15-bookworm") ??
+  (await findNodeImage("redis").catch(() => undefined))?.ref;
 const required = process.env.SPLITBRAIN_REQUIRE_DOCKER === "1";
 const docker = await dockerAvailable();
 let openssl = false;
@@ -45,7 +57,7 @@ function sh(cmd: string, args: string[]): string {
 function run(name: string, args: string[]): string {
   const full = `${NAME}-${name}`;
   created.push(full);
-  sh("docker", ["run", "-d", "--name", full, "--network", NETWORK, ...args]);
+  sh("docker", ["run", "-d", "--pull", "never", "--name", full, "--network", NETWORK, ...args]);
   return full;
 }
 
@@ -429,6 +441,51 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
     for (const { path, text } of allText(dir2))
       if (text.includes(password)) throw new Error(`${path} holds a password`);
   }, 150_000);
+
+  it("a Dragonfly with a password: --endpoint, a pause hook", async () => {
+    const dfImage =
+      localImage("splitbrain-node:dragonfly-1.40.1-bookworm") ??
+      (await findNodeImage("dragonfly").catch(() => undefined))?.ref;
+    if (!dfImage) return;
+    const password = `pw-${Math.random().toString(36).slice(2)}-df`;
+    const c = run("df", [
+      dfImage,
+      "dragonfly",
+      "--port",
+      "6379",
+      "--requirepass",
+      password,
+      "--proactor_threads",
+      "2",
+      "--force_epoll",
+      "--dbfilename=",
+      // No call home: traffic stays between the runner and the containers made here.
+      "--version_check=false",
+    ]);
+    const ip = ipOf(c);
+    const conn: RedisOptions = { host: ip, port: 6379, password };
+    await until("Dragonfly", () => withClient(conn, async (r) => (await r.ping()) === "PONG"));
+    await withClient(conn, (r) => r.set("planted:user-data", "keep me"));
+    const res = await splitbrain(
+      [
+        "--endpoint",
+        `redis://${ip}:6379`,
+        ...RUN,
+        ...HOOK_EVERY,
+        "--hook-start",
+        `docker pause ${c}`,
+        "--hook-stop",
+        `docker unpause ${c}`,
+      ],
+      { SPLITBRAIN_PASSWORD: password },
+    );
+    const { test } = checkRunDir(res, [password]);
+    expect(test.cluster.existing.server.engine).toBe("dragonfly");
+    await withClient(conn, async (r) => {
+      expect(await r.get("planted:user-data")).toBe("keep me");
+      expect(await r.dbsize()).toBe(1);
+    });
+  }, 120_000);
 
   it("a Redis Cluster of three primaries: --cluster, a pause hook on one primary", async () => {
     const nodes = [1, 2, 3].map((i) =>
