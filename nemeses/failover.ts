@@ -1,7 +1,7 @@
 import type { Node } from "../src/core/cluster.js";
 import { parseClusterNodes, replicasOf } from "../src/nemesis/cluster-nodes.js";
 import { faultLooks, type Nemesis, type NemesisContext, type NemesisPackage } from "../src/nemesis/nemesis.js";
-import { dbCommand, everyNode, waitFor } from "../src/nemesis/node-io.js";
+import { aclRefusal, nodeCommand as ask, everyNode, waitFor } from "../src/nemesis/node-io.js";
 
 const LOOKS = faultLooks("failover", "failover", "#80a0c0");
 
@@ -21,6 +21,7 @@ export function failoverNemesis(_opts: object = {}): Nemesis {
     async unavailable(ctx: NemesisContext) {
       if (ctx.cluster.topology === "single") return "failover needs a replicated, sentinel or cluster topology";
       if (ctx.cluster.nodes.length < 2) return "failover needs at least two data nodes";
+      if (ctx.allows?.nodeControl === false) return refusedHere(ctx);
       return undefined;
     },
 
@@ -55,6 +56,40 @@ export function failoverNemesis(_opts: object = {}): Nemesis {
   };
 }
 
+/**
+ * On an existing deployment, asks before the run whether the failover command would be allowed: the ACL user's
+ * permission (ACL DRYRUN, where the server has it and lets the user ask) and, for Cluster, a replica to promote.
+ * The server's own words are the reason given.
+ */
+async function refusedHere(ctx: NemesisContext): Promise<string | undefined> {
+  const topology = ctx.cluster.topology;
+  const probe = (node: Node, command: string[]) => aclRefusal(ctx, node, command);
+  try {
+    if (topology === "sentinel") {
+      const endpoints = ctx.cluster.endpoints;
+      if (endpoints.kind !== "sentinel") return "no Sentinel endpoints";
+      const s = ctx.cluster.sentinels[0];
+      if (!s) return "no Sentinel to ask";
+      await ask(ctx, s, ["SENTINEL", "MASTER", endpoints.masterName]);
+      return undefined;
+    }
+    if (topology === "cluster") {
+      const primaries = await ctx.cluster.primaries();
+      if (!primaries.length) return "no primary answered CLUSTER NODES";
+      const entries = parseClusterNodes(await ask(ctx, primaries[0]!, ["CLUSTER", "NODES"]));
+      const withReplica = primaries.filter((p) => replicasOf(entries, p.ip, p.port).length > 0);
+      if (!withReplica.length) return "no primary of this Cluster has a replica to fail over to";
+      const replica = replicasOf(entries, withReplica[0]!.ip, withReplica[0]!.port)[0]!;
+      const node = ctx.cluster.nodeByAddress(replica.host, replica.port);
+      return node ? await probe(node, ["CLUSTER", "FAILOVER"]) : undefined;
+    }
+    const primary = await ctx.cluster.primary();
+    return primary ? await probe(primary, ["REPLICAOF", "NO", "ONE"]) : "no primary answered";
+  } catch (err) {
+    return `the server refused: ${(err as Error).message}`;
+  }
+}
+
 async function awaitNewPrimary(ctx: NemesisContext, old: string | undefined): Promise<string | undefined> {
   let now: string | undefined;
   await waitFor(
@@ -76,7 +111,7 @@ async function sentinelFailover(ctx: NemesisContext) {
   const host = nodes.find((n) => n.ip === sentinel.host);
   if (host === undefined) throw new Error(`no node has the Sentinel address ${sentinel.host}`);
   const from = (await ctx.cluster.primary())?.name;
-  await dbCommand(host, ["SENTINEL", "FAILOVER", endpoints.masterName], { port: sentinel.port });
+  await ask(ctx, host, ["SENTINEL", "FAILOVER", endpoints.masterName], sentinel.port);
   const to = await awaitNewPrimary(ctx, from);
   if (to === undefined)
     throw new Error(
@@ -89,16 +124,16 @@ async function clusterFailover(ctx: NemesisContext) {
   const primaries = await ctx.cluster.primaries();
   if (primaries.length === 0) throw new Error("no primary answered CLUSTER NODES");
   const primary = ctx.rng.pick(primaries);
-  const entries = parseClusterNodes(await dbCommand(primary, ["CLUSTER", "NODES"]));
+  const entries = parseClusterNodes(await ask(ctx, primary, ["CLUSTER", "NODES"]));
   const replicas = replicasOf(entries, primary.ip, primary.port)
     .map((e) => ctx.cluster.nodeByAddress(e.host, e.port))
     .filter((n): n is Node => n !== undefined);
   if (replicas.length === 0) throw new Error(`${primary.name} has no healthy replica to fail over to`);
   const replica = ctx.rng.pick(replicas);
-  await dbCommand(replica, ["CLUSTER", "FAILOVER"]);
+  await ask(ctx, replica, ["CLUSTER", "FAILOVER"]);
   const promoted = await waitFor(
     async () => {
-      const role = await dbCommand(replica, ["ROLE"]).catch(() => "");
+      const role = await ask(ctx, replica, ["ROLE"]).catch(() => "");
       return role.split("\n")[0]?.trim() === "master";
     },
     PROMOTION_TIMEOUT_MS,
@@ -115,12 +150,12 @@ async function replicaofFailover(ctx: NemesisContext) {
   const from = (await ctx.cluster.primary())?.name;
   const candidates = ctx.cluster.nodes.filter((n) => n.name !== from);
   const chosen = ctx.rng.pick(candidates);
-  await dbCommand(chosen, ["REPLICAOF", "NO", "ONE"]);
+  await ask(ctx, chosen, ["REPLICAOF", "NO", "ONE"]);
   // The old primary is repointed too: left alone it would stay a second primary (that is partition's fault to cause).
   const others = ctx.cluster.nodes.filter((n) => n !== chosen);
   const repointed: string[] = [];
   for (const n of others) {
-    await dbCommand(n, ["REPLICAOF", chosen.ip, String(chosen.port)]);
+    await ask(ctx, n, ["REPLICAOF", chosen.ip, String(chosen.port)]);
     repointed.push(n.name);
   }
   return { via: "REPLICAOF", from, to: chosen.name, repointed };
@@ -128,6 +163,7 @@ async function replicaofFailover(ctx: NemesisContext) {
 
 export const failover: NemesisPackage<object> = {
   ...LOOKS,
+  withoutNodeControl: true,
   planProblem: (plan) =>
     plan.topology === "single" || plan.dataNodes.length < 2
       ? `--nemesis failover needs a replica to promote, and --topology ${plan.topology} has ${plan.dataNodes.length} data node(s); use --topology replicated, sentinel or cluster, or drop failover from --nemesis`

@@ -3,8 +3,10 @@ import { UsageError } from "../src/core/exit.js";
 import { PARTITION_CLIENTS_OPTION, PARTITION_OPTION } from "../src/nemesis/grudge.js";
 import type { ClusterNeeds, FaultOption, NemesisPackage } from "../src/nemesis/nemesis.js";
 import { TARGET_OPTION } from "../src/nemesis/targets.js";
+import { clientPause } from "./client-pause.js";
 import { diskFill } from "./disk-fill.js";
 import { failover } from "./failover.js";
+import { hook } from "./hook.js";
 import { kill } from "./kill.js";
 import { latency } from "./latency.js";
 import { memoryPressure } from "./memory-pressure.js";
@@ -28,6 +30,8 @@ const PACKAGES = [
   failover,
   snapshotStorm,
   powerLoss,
+  hook,
+  clientPause,
 ] as const;
 
 type OptionsOf<P> = P extends NemesisPackage<infer O> ? O : never;

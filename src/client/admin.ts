@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
-import { dialAddress } from "./connect.js";
+import type { ConnectionAuth } from "../core/cluster.js";
+import { authOptions, dialAddress } from "./connect.js";
 
 /**
  * One-off admin connections from the tool to a node (health checks, discovery, wiring a cluster, probes): each
@@ -11,8 +12,11 @@ export async function withAdminConnection<T>(
   port: number,
   timeoutMs: number,
   use: (conn: Redis) => Promise<T>,
+  /** An existing deployment's user, password and TLS (its Sentinels' own go in `sentinel`, used as given here). */
+  auth?: ConnectionAuth,
 ): Promise<T> {
   const conn = new Redis({
+    ...authOptions(auth),
     // Callers name nodes by container address; in published client mode the runner dials the published port.
     ...dialAddress(host, port),
     lazyConnect: true,

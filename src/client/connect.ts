@@ -1,5 +1,5 @@
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
-import type { AddressMap, Endpoints } from "../core/cluster.js";
+import type { AddressMap, ConnectionAuth, Endpoints } from "../core/cluster.js";
 
 /** What a workload's client holds: a plain connection to the current primary, or a Cluster client. */
 export type RedisClient = Redis | Cluster;
@@ -117,8 +117,31 @@ function translate(map: AddressMap | undefined, a: { host: string; port: number 
   return map?.[`${a.host}:${a.port}`] ?? a;
 }
 
+/**
+ * ioredis options for an existing deployment's ACL user, password, database and TLS; empty for clusters this tool
+ * started (no auth). Sentinel's own credentials are separate: its Sentinels may use other ones than the data nodes.
+ */
+export function authOptions(auth: ConnectionAuth | undefined): RedisOptions {
+  if (!auth) return {};
+  const out: RedisOptions = {};
+  if (auth.username !== undefined) out.username = auth.username;
+  if (auth.password !== undefined) out.password = auth.password;
+  if (auth.db !== undefined) out.db = auth.db;
+  if (auth.tls) {
+    out.tls = { ...auth.tls };
+    // In Sentinel mode ioredis applies `tls` to the primary it was told of only with this set (connectors/SentinelConnector).
+    out.enableTLSForSentinelMode = true;
+  }
+  if (auth.sentinel) {
+    if (auth.sentinel.username !== undefined) out.sentinelUsername = auth.sentinel.username;
+    if (auth.sentinel.password !== undefined) out.sentinelPassword = auth.sentinel.password;
+    if (auth.sentinel.tls) out.sentinelTLS = { ...auth.sentinel.tls };
+  }
+  return out;
+}
+
 function build(endpoints: Endpoints, opts: ClientOptions): RedisClient {
-  const base = honestRedisOptions(opts);
+  const base = { ...honestRedisOptions(opts), ...authOptions(endpoints.auth) };
   const map = endpoints.addressMap;
   // Discovery answers (Sentinel's master address, CLUSTER SLOTS, MOVED/ASK) name container addresses; ioredis
   // passes each through natMap before dialling it.
@@ -145,7 +168,11 @@ function build(endpoints: Endpoints, opts: ClientOptions): RedisClient {
     case "cluster":
       return new Cluster(
         endpoints.seeds.map((s) => translate(map, s)),
-        { ...honestClusterOptions(opts), ...nat },
+        {
+          ...honestClusterOptions(opts),
+          ...nat,
+          redisOptions: { ...honestRedisOptions(opts), ...authOptions(endpoints.auth) },
+        },
       );
   }
 }

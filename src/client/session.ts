@@ -9,6 +9,12 @@ export type Arg = string | number | Buffer;
 export interface SessionOptions {
   opTimeoutMs: number;
   durability: Durability;
+  /**
+   * Put before every key a command names (ioredis finds the keys by the command table: GET's first argument,
+   * EVALSHA's numkeys, LMOVE's two), so on an existing deployment the run touches only its own keys while
+   * workloads, histories and checkers keep the logical key.
+   */
+  keyPrefix?: string;
 }
 
 /** What a workload may do with a session: a read, a write (confirmed to the durability asked for), a confirm. */
@@ -147,7 +153,7 @@ export class Session implements TrackedSession {
   }
 
   private send(target: RedisClient | Redis, name: string, args: Arg[], timeoutMs?: number): Promise<unknown> {
-    const command = new TrackedCommand(name, args, this, this.op);
+    const command = new TrackedCommand(name, args, this, this.op, this.options.keyPrefix);
     // The first setTimeout wins, so this overrides commandTimeout for commands that legitimately take longer.
     if (timeoutMs !== undefined) command.setTimeout(timeoutMs);
     target.sendCommand(command);
@@ -174,8 +180,9 @@ class TrackedCommand extends Command {
     args: Arg[],
     private readonly session: Session,
     private readonly op: number,
+    keyPrefix?: string,
   ) {
-    super(name, args, UTF8);
+    super(name, args, keyPrefix ? { ...UTF8, keyPrefix } : UTF8);
   }
 
   override toWritable(socket: object): string | Buffer {

@@ -65,7 +65,27 @@ export type Endpoints = (
   | { kind: "single"; host: string; port: number; node: string }
   | { kind: "sentinel"; sentinels: Array<{ host: string; port: number }>; masterName: string }
   | { kind: "cluster"; seeds: Array<{ host: string; port: number }> }
-) & { addressMap?: AddressMap };
+) & { addressMap?: AddressMap; auth?: ConnectionAuth };
+
+/** TLS for a connection: file contents, read once when the plan is opened (never written to the run directory). */
+export interface TlsSettings {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  servername?: string;
+}
+
+/**
+ * How an existing deployment wants to be spoken to: ACL user, password, database number, TLS; for Sentinel also
+ * the Sentinels' own. Held in memory only: nothing that writes test.json, logs or reports reads it.
+ */
+export interface ConnectionAuth {
+  username?: string;
+  password?: string;
+  db?: number;
+  tls?: TlsSettings;
+  sentinel?: { username?: string; password?: string; tls?: TlsSettings };
+}
 
 export interface Cluster {
   readonly runId: string;
@@ -112,6 +132,16 @@ export interface Target {
   /** Discovery: where clients connect, the nodes, who is primary now. */
   readonly cluster: Cluster;
   readonly allows: TargetAllows;
+  /**
+   * Put before every key the run's clients send, so a run on a deployment it does not own touches only its own
+   * keys; absent for a cluster the run started (keys as they are).
+   */
+  readonly keyPrefix?: string;
+  /**
+   * Sends one command to a node of the target with the target's own credentials and TLS (a Sentinel's when `sentinel`):
+   * how faults by command (failover) reach a deployment they cannot exec into. Absent where node control serves.
+   */
+  command?(host: string, port: number, args: string[], opts?: { sentinel?: boolean }): Promise<unknown>;
   /** Every node, data nodes first (what test.json lists and stats are sampled from). */
   readonly allNodes: readonly Node[];
   /** test.json's `cluster` section: nodes, what the servers said they can do, set-up timings, how clients reach them. */

@@ -11,6 +11,8 @@ export interface NemesisContext {
    * caller started the nodes itself (tests, scenario hooks), which means full control.
    */
   allows?: TargetAllows;
+  /** The target's way to send a node one command with its credentials, where there is no node control (Target.command). */
+  command?: (host: string, port: number, args: string[], opts?: { sentinel?: boolean }) => Promise<unknown>;
   rng: Rng;
   /** Progress lines for people (stderr / report log). */
   log(line: string): void;
@@ -52,6 +54,8 @@ export interface Nemesis extends FaultLooks {
    */
   mayRemain?(): string;
   describe(): string;
+  /** What the fault did, for test.json's `faults` (the user's hook commands with exit codes, timing and output). */
+  record?(): unknown;
 }
 
 export type TargetSpec = "primary" | "replicas" | "one" | "minority" | "majority" | "all" | { nodes: string[] };
@@ -100,6 +104,11 @@ export interface NemesisPackage<O extends object = object> extends FaultLooks {
    * --partition-clients) are declared once in src/nemesis (targets.ts, grudge.ts) and listed once by the registry.
    */
   readonly options?: readonly FaultOption<O>[];
+  /**
+   * True for a fault that acts only by commands to the servers or the user's own hooks, never inside the nodes, so
+   * it runs on an existing deployment (TargetAllows.nodeControl false). Every other fault is refused there up front.
+   */
+  readonly withoutNodeControl?: boolean;
   /** What the cluster must provide for this fault with these options; nothing when absent. */
   clusterNeeds?(opts: O): ClusterNeeds;
   /**
@@ -119,4 +128,6 @@ export interface FaultPlan<O = object> {
   /** Every node, Sentinel-only ones (s1, ...) included: what explicit names and grudges may name. */
   nodes: readonly string[];
   options: O;
+  /** False when the target is an existing deployment: no exec, signals or iptables inside its nodes. */
+  nodeControl: boolean;
 }

@@ -1,6 +1,7 @@
 import type { ExecResult, Node } from "../core/cluster.js";
 import { cliBinaries } from "../db/engines.js";
 import { defaultGatewayFromProcRoute } from "./gateway.js";
+import type { NemesisContext } from "./nemesis.js";
 
 /**
  * The few ways a nemesis talks to a node, all through Node.exec: checked shell scripts and the database's own CLI.
@@ -119,4 +120,33 @@ export async function runnerAddress(
   const gateway = defaultGatewayFromProcRoute(routes.stdout);
   if (gateway === undefined) throw new Error(`${node.name}: no default route, so the test runner's address is unknown`);
   return gateway;
+}
+
+/** A reply as redis-cli would print it (what callers parse), from a command sent over a connection. */
+function asText(reply: unknown): string {
+  return Array.isArray(reply) ? reply.flat(3).map(String).join("\n") : String(reply ?? "");
+}
+
+/**
+ * One command to a node: through the CLI inside it where the run controls the nodes, else over a connection with
+ * the target's credentials (an existing deployment: NemesisContext.command), where the server's refusal is the error.
+ */
+export async function nodeCommand(ctx: NemesisContext, node: Node, args: string[], port?: number): Promise<string> {
+  if (ctx.allows?.nodeControl === false) {
+    if (!ctx.command) throw new Error("this target offers no way to send commands");
+    return asText(await ctx.command(node.ip, port ?? node.port, args, { sentinel: node.kind === "sentinel" }));
+  }
+  return dbCommand(node, args, port === undefined ? {} : { port });
+}
+
+/**
+ * Whether the server's ACL lets the run's user send `command`, asked with ACL DRYRUN before the run; undefined when
+ * allowed or when the server cannot say (no ACL DRYRUN, or the user may not ask): the command's own refusal then
+ * shows in the history.
+ */
+export async function aclRefusal(ctx: NemesisContext, node: Node, command: string[]): Promise<string | undefined> {
+  const who = await nodeCommand(ctx, node, ["ACL", "WHOAMI"]).catch(() => undefined);
+  if (who === undefined) return undefined;
+  const verdict = await nodeCommand(ctx, node, ["ACL", "DRYRUN", who, ...command]).catch(() => "OK");
+  return verdict.trim() === "OK" ? undefined : `the server refuses ${command.join(" ")} for ${who}: ${verdict.trim()}`;
 }

@@ -20,6 +20,48 @@ function dflt(v: unknown): string {
   return v === undefined ? `<span class="note">engine default</span>` : esc(String(v));
 }
 
+/**
+ * An existing deployment: its shape and settings are what the server said, not what a plan asked for, so the
+ * planned rows give way to a "target" row and the settings read from it (or that they could not be read).
+ */
+function existingRows(test: TestRecord, rows: Array<[string, string]>): void {
+  const e = test.plan.existing!;
+  const rec = (
+    test.cluster as
+      | { existing?: { settings?: Record<string, string>; settingsNotReadable?: string[]; keyPrefix?: string } }
+      | undefined
+  )?.existing;
+  const where = e.endpoint ?? e.addresses.map((a) => `${a.host}:${a.port}`).join(", ");
+  const drop = new Set([
+    "topology",
+    "appendonly / appendfsync",
+    "save (RDB)",
+    "min-replicas-to-write / max-lag",
+    "maxmemory / policy",
+    "repl-backlog-size",
+  ]);
+  for (let i = rows.length - 1; i >= 0; i--) if (drop.has(rows[i]![0])) rows.splice(i, 1);
+  rows.splice(1, 0, [
+    "target",
+    esc(
+      `existing deployment, not started by splitbrain: ${e.kind}${e.masterName ? ` "${e.masterName}"` : ""} at ${where}${e.tls ? " (TLS)" : ""}${e.username ? `, user ${e.username}` : ""}; keys under "${rec?.keyPrefix ?? e.keyPrefix ?? "?"}", removed at the end${test.plan.keep ? " unless --keep (kept)" : ""}`,
+    ),
+  ]);
+  const settings = rec?.settings ?? {};
+  rows.splice(2, 0, [
+    "settings (read from the server)",
+    Object.keys(settings).length
+      ? esc(
+          Object.entries(settings)
+            .map(([k, v]) => `${k} ${v === "" ? '""' : v}`)
+            .join("; "),
+        )
+      : `<span class="note">not readable</span>`,
+  ]);
+  if (rec?.settingsNotReadable?.length)
+    rows.splice(3, 0, ["not readable (CONFIG GET refused)", esc(rec.settingsNotReadable.join(", "))]);
+}
+
 export function setupSection(
   test: TestRecord,
   t: Timeline,
@@ -61,6 +103,7 @@ export function setupSection(
     ["repl-backlog-size", dflt(s.replBacklogSize)],
   ];
   if (s.extra.length) rows.push(["extra config", esc(s.extra.map(([k, v]) => `${k} ${v}`).join("; "))]);
+  if (p.existing) existingRows(test, rows);
   rows.push(
     [
       "workloads",

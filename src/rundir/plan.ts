@@ -35,6 +35,33 @@ export interface RunPlan {
   checkTimeoutMs: number | undefined;
   /** How clients reach nodes (`--client-mode`); absent means auto. The mode auto chose is in test.json's cluster. */
   clientMode?: ClientModeChoice;
+  /**
+   * An existing deployment reached by --endpoint / --sentinel / --cluster instead of a cluster started in Docker.
+   * Addresses and names only: credentials and TLS material never enter the plan (it is written to test.json).
+   */
+  existing?: ExistingPlan;
+}
+
+export interface ExistingPlan {
+  kind: "single" | "sentinel" | "cluster";
+  /** --endpoint's server, --sentinel's Sentinels or --cluster's seeds. */
+  addresses: Array<{ host: string; port: number }>;
+  /** --endpoint as given, its password replaced by "***". */
+  endpoint?: string;
+  masterName?: string;
+  username?: string;
+  sentinelUsername?: string;
+  /** Whether a password was given (never which). */
+  passwordGiven?: boolean;
+  db?: number;
+  tls: boolean;
+  sentinelTls?: boolean;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsServername?: string;
+  /** --key-prefix; absent: derived from the run id. */
+  keyPrefix?: string;
+  dryRun: boolean;
 }
 
 /** What a plan tells its workloads (the same for the run and for re-checking its directory). */

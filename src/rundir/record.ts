@@ -25,6 +25,8 @@ export interface TestRecord {
   incomplete?: string;
   /** Faults a heal could not undo: what may remain and what became of it (absent when every heal succeeded). */
   healFailures?: HealFailureRecord[];
+  /** What faults that keep a record did, by fault (the hook fault's commands, exit codes, timing and output). */
+  faults?: Record<string, unknown>;
 }
 
 export interface CheckerOutcome {

@@ -21,6 +21,8 @@ export interface ClientPoolOptions {
   clock: Clock;
   history: HistoryWriter;
   counts: RunCounts;
+  /** Put before every key the workloads send (an existing deployment's run prefix); absent: keys as they are. */
+  keyPrefix?: string;
   /** Maps a connection's host:port to a node name for the op's `node` field. */
   nodeName(address: string | undefined): string | undefined;
 }
@@ -158,7 +160,11 @@ export class ClientPool {
     history.record(invoke);
     let session = this.sessions.get(client);
     if (session === undefined) {
-      session = new Session(client, { opTimeoutMs: this.o.opTimeoutMs, durability: this.o.durability });
+      session = new Session(client, {
+        opTimeoutMs: this.o.opTimeoutMs,
+        durability: this.o.durability,
+        ...(this.o.keyPrefix ? { keyPrefix: this.o.keyPrefix } : {}),
+      });
       this.sessions.set(client, session);
     }
     const out = await perform(session, workload, inv, this.deadlineMs);

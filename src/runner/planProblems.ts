@@ -50,6 +50,8 @@ function replicasPerPrimary(plan: RunPlan): number {
  * as indeterminate, and the run would measure nothing.
  */
 function durabilityProblems(plan: RunPlan): string[] {
+  // An existing deployment's replicas are not known before it is reached; the server then refuses what it lacks.
+  if (plan.existing) return [];
   const d = plan.durability;
   const replicas = replicasPerPrimary(plan);
   const where = `--topology ${plan.cluster.topology} has ${replicas} replica(s) per primary`;
@@ -75,6 +77,10 @@ function durabilityProblems(plan: RunPlan): string[] {
   return out;
 }
 
+function faultsWithoutNodeControl(): string[] {
+  return [...NEMESES.values()].filter((p) => p.withoutNodeControl).map((p) => p.name);
+}
+
 /** Each fault says what it needs of the plan (NemesisPackage.planProblem); this only asks them. */
 function faultProblems(plan: RunPlan): string[] {
   const layout = planLayout(plan.cluster);
@@ -83,9 +89,17 @@ function faultProblems(plan: RunPlan): string[] {
     dataNodes: layout.filter((n) => n.kind === "data").map((n) => n.name),
     nodes: layout.map((n) => n.name),
     options: plan.nemesisOptions,
+    nodeControl: plan.existing === undefined,
   };
   const out = new Set<string>();
   for (const name of plan.nemeses) {
+    const p = NEMESES.get(name);
+    if (plan.existing && p && !p.withoutNodeControl) {
+      out.add(
+        `--nemesis ${name} acts inside the nodes (it needs the Docker containers of a cluster splitbrain started), which an existing deployment does not give; use --nemesis hook with your own commands (--hook-start/--hook-stop), or a fault by command: ${faultsWithoutNodeControl().join(", ")}`,
+      );
+      continue;
+    }
     const problem = NEMESES.get(name)?.planProblem?.(faultPlan);
     if (problem !== undefined) out.add(problem);
   }

@@ -28,6 +28,7 @@ import {
 } from "../rundir/healFailures.js";
 import { createRunDir, pointLatest, type RunDir, runDirName, writeJson } from "../rundir/paths.js";
 import { workloadOptionsOf } from "../rundir/plan.js";
+import { redactCommand } from "../target/existingOptions.js";
 import { type OpenOptions, type PreparedTarget, prepareTarget } from "../target/index.js";
 import { checkHistory, type RunResults, type TestRecord } from "./checkRun.js";
 import { ClientPool } from "./clients.js";
@@ -121,17 +122,21 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks = {}): Promise<RunO
  * The target kind's own checks (an engine, a node image) come first, so a run that cannot begin leaves nothing
  * behind; then the run directory with test.json, the workloads and the faults.
  */
-export async function prepareRun(plan: RunPlan, hooks: RunHooks): Promise<{ run: Run; target: PreparedTarget }> {
+export async function prepareRun(asked: RunPlan, hooks: RunHooks): Promise<{ run: Run; target: PreparedTarget }> {
   const progress = hooks.progress ?? new Progress();
   const startedAt = new Date();
   const runId = newRunId(startedAt);
-  const target = await prepareTarget(plan);
+  const target = await prepareTarget(asked);
+  // An existing deployment says which engine it runs; the plan (and the run directory's name) then say it too.
+  const plan =
+    target.db && target.db !== asked.cluster.db ? { ...asked, cluster: { ...asked.cluster, db: target.db } } : asked;
   const dir = createRunDir(plan.resultsRoot, runDirName(startedAt, plan.cluster.db, plan.cluster.topology, runId));
   const test: TestRecord = {
     tool: { name: "splitbrain", version: toolVersion() },
     runId,
     startedAt: startedAt.toISOString(),
-    command: hooks.command ?? process.argv.slice(2),
+    // Passwords given on the command line (--password, redis://user:password@) never reach the run directory.
+    command: redactCommand(hooks.command ?? process.argv.slice(2)),
     plan,
   };
   writeJson(dir.testPath, test);
@@ -176,6 +181,7 @@ export function armFaults(run: Run, target: Target): Armed {
   const nemesisCtx: NemesisContext = {
     cluster: target.cluster,
     allows: target.allows,
+    ...(target.command ? { command: target.command.bind(target) } : {}),
     rng: new SeededRng((run.plan.seed ^ 0x5bd1e995) >>> 0),
     log: (line) => run.progress.event(`  [${formatOffset(clock.now())}] ${line}`),
   };
@@ -201,6 +207,11 @@ export async function planFaults(run: Run, armed: Armed): Promise<ScheduleEvent[
   test.cluster = armed.target.record();
   await checkDurabilitySupported(armed.target.cluster.endpoints, plan);
   for (const n of run.nemeses) {
+    if (!armed.target.allows.nodeControl && !NEMESES.get(n.name)?.withoutNodeControl)
+      throw new UsageError(
+        `fault ${n.name} acts inside the nodes, which this target (${armed.target.kind}) does not allow`,
+        "use --nemesis hook with your own commands, or a fault by command",
+      );
     const why = await n.unavailable?.(armed.nemesisCtx);
     if (why) throw new UsageError(`fault ${n.name} cannot run here: ${why}`, `drop it from --nemesis`);
   }
@@ -234,6 +245,7 @@ export async function openHistory(run: Run, armed: Armed, recording: Recording):
     clock: armed.clock,
     history,
     counts: recording.counts,
+    ...(armed.target.keyPrefix ? { keyPrefix: armed.target.keyPrefix } : {}),
     nodeName: (addr) => {
       if (!addr) return undefined;
       const i = addr.lastIndexOf(":");
@@ -396,6 +408,8 @@ export async function closeRun(
       test.healFailures = afterTeardown(test.healFailures, teardown, run.runId);
       for (const line of healFailureLines(test.healFailures)) progress.event(line);
     }
+    const faults = Object.fromEntries(run.nemeses.filter((n) => n.record).map((n) => [n.name, n.record!()]));
+    if (Object.keys(faults).length) test.faults = faults;
     // Before the history exists there is nothing to check: test.json says why, as a failed start's does.
     const startFailed = failure && !recording.history ? (failure.error as Error).message.split("\n")[0] : undefined;
     writeJson(run.dir.testPath, startFailed !== undefined ? { ...test, startFailed } : test);

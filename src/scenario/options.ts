@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { NEMESES } from "../../nemeses/index.js";
 import type { DbName } from "../core/cluster.js";
 import { UsageError } from "../core/exit.js";
-import { addRunOptions, planFromOptions, type RunOptions, type RunPlan } from "../runner/plan.js";
+import { addRunOptions, notForExisting, planFromOptions, type RunOptions, type RunPlan } from "../runner/plan.js";
 import type { PlanValue, Scenario } from "./scenario.js";
 
 /**
@@ -51,10 +51,12 @@ export function scenarioPlan(
     );
   }
   try {
-    return planFromOptions({
+    const plan = planFromOptions({
       ...scenarioOptions(s, db, opts.overrides),
       ...(opts.results ? { results: opts.results } : {}),
     });
+    if (plan.existing) throw notForExisting("scenarios and suites");
+    return plan;
   } catch (err) {
     if (err instanceof UsageError) {
       const given = Object.keys(opts.overrides ?? {});

@@ -1,6 +1,6 @@
 import type { LazyFsOptions } from "../cluster/lazyfs.js";
 import type { StartOptions } from "../cluster/start.js";
-import type { Target } from "../core/cluster.js";
+import type { DbName, Target } from "../core/cluster.js";
 import type { RunPlan } from "../rundir/plan.js";
 
 export type { Target };
@@ -24,6 +24,8 @@ export interface OpenOptions {
 export interface PreparedTarget {
   /** The progress heading of the open phase, e.g. "start cluster (redis, sentinel)". */
   readonly opening: string;
+  /** The engine the target turned out to run, when it was asked rather than chosen (an existing deployment). */
+  readonly db?: DbName;
   open(opts: OpenOptions): Promise<Target>;
 }
 

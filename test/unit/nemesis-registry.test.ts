@@ -29,6 +29,8 @@ describe("registry", () => {
       "failover",
       "snapshot-storm",
       "power-loss",
+      "hook",
+      "client-pause",
     ];
     expect([...NEMESES.keys()].sort()).toEqual(expected.sort());
     for (const [name, p] of NEMESES) {

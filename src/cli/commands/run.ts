@@ -8,6 +8,7 @@ import { figureLines } from "../../metrics/describe.js";
 import { junitXml } from "../../report/junit.js";
 import { mayStillBeInPlace } from "../../rundir/healFailures.js";
 import { readTestRecord, summaryLines, verdictWord } from "../../runner/checkRun.js";
+import { dryRunLines } from "../../runner/dryRun.js";
 import { addRunOptions, planFromOptions, type RunOptions } from "../../runner/plan.js";
 import { runPlan } from "../../runner/run.js";
 
@@ -28,10 +29,16 @@ export function runCommand(): Command {
         "  $ splitbrain run                                   # sentinel, register+set, partition+kill, 60 s\n" +
         "  $ splitbrain run --nemesis partition --partition isolate-primary --time-limit 30\n" +
         "  $ splitbrain run --wait 2 --min-replicas-to-write 1 --workload set\n" +
-        "  $ splitbrain run --topology single --nemesis none --workload counter --seed 42",
+        "  $ splitbrain run --topology single --nemesis none --workload counter --seed 42\n" +
+        "  $ splitbrain run --sentinel 10.0.0.5:26379 --master-name mymaster --nemesis hook \\\n" +
+        "      --hook-start 'kubectl delete pod redis-0' --hook-stop 'kubectl wait --for=condition=Ready pod/redis-0'",
     )
     .action(async (opts: RunOptions & { json?: boolean; junit?: string }) => {
       const plan = planFromOptions(opts);
+      if (plan.existing?.dryRun) {
+        for (const line of dryRunLines(plan)) process.stdout.write(`${line}\n`);
+        return;
+      }
       assertWritable([
         { flag: "--results", path: plan.resultsRoot, kind: "dir" },
         opts.junit !== undefined ? { flag: "--junit", path: opts.junit, kind: "file" } : undefined,

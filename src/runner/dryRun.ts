@@ -1,0 +1,71 @@
+import { NEMESES } from "../../nemeses/index.js";
+import { createWorkload } from "../../workloads/index.js";
+import { SeededRng } from "../core/rng.js";
+import { describeExisting } from "../target/existing.js";
+import type { RunPlan } from "./plan.js";
+
+/** Commands each workload sends, for --dry-run (what apply() and the final reads call). */
+const WORKLOAD_COMMANDS: Record<string, string> = {
+  register: "GET, SET, EVALSHA/EVAL of a compare-and-set script (GET then SET of the one key it names)",
+  set: "SADD, SMEMBERS",
+  counter: "INCRBY, GET",
+  queue: "LPUSH, RPOPLPUSH, LRANGE",
+};
+
+/**
+ * What a run on an existing deployment would do, printed by --dry-run without connecting: which keys it would
+ * write (logical name -> the key on the server), which commands it would send, what it would remove at the end.
+ */
+export function dryRunLines(plan: RunPlan): string[] {
+  const e = plan.existing!;
+  const prefix = e.keyPrefix ?? "splitbrain:<run id>:";
+  const out = [
+    `dry run: nothing is connected to, written or removed`,
+    `target: ${describeExisting(e)}${e.username ? ` as ${e.username}` : ""}${e.tls ? " (TLS)" : ""}`,
+    `key prefix: ${prefix}${e.keyPrefix ? "" : " (the run id is made when the run starts)"}`,
+    "before the workload, to identify the server (read-only): " +
+      (e.kind === "sentinel"
+        ? "SENTINEL GET-MASTER-ADDR-BY-NAME, SENTINEL REPLICAS; "
+        : e.kind === "cluster"
+          ? "CLUSTER NODES, CLUSTER INFO; "
+          : "") +
+      "ROLE, INFO server, COMMAND INFO wait/waitaof, CONFIG GET of the durability settings (skipped where refused)",
+  ];
+  for (const name of plan.workloads) {
+    const w = createWorkload(name, plan.keys !== undefined ? { keys: plan.keys } : {});
+    const rng = new SeededRng(plan.seed >>> 0);
+    const keys = new Set<string>();
+    for (let i = 0; i < 2000 && keys.size < 50; i++) {
+      const k = w.next(0, rng).key;
+      if (k !== undefined) keys.add(String(k));
+    }
+    for (const inv of w.finalReads()) if (inv.key !== undefined) keys.add(String(inv.key));
+    const shown = [...keys]
+      .sort()
+      .slice(0, 8)
+      .map((k) => `${prefix}${k}`);
+    out.push(
+      `workload ${name}: writes ${shown.join(", ")}${keys.size > shown.length ? ", ..." : ""}` +
+        (name === "set" ? " (one more set every few hundred adds)" : ""),
+    );
+    out.push(
+      `  sends ${WORKLOAD_COMMANDS[name] ?? "its commands"}${plan.durability.kind !== "primary" ? `, then ${plan.durability.kind.toUpperCase()}` : ""}`,
+    );
+  }
+  if (plan.nemeses.length === 0) out.push("faults: none (--nemesis none)");
+  for (const n of plan.nemeses) {
+    const o = plan.nemesisOptions as Record<string, unknown>;
+    if (n === "hook")
+      out.push(
+        `fault hook every ${plan.nemesisIntervalMs / 1000}s: runs \`${o.hookStart}\`, then \`${o.hookStop}\`${o.hookCheck ? `; checks with \`${o.hookCheck}\`` : ""}`,
+      );
+    else out.push(`fault ${n}: ${NEMESES.get(n)?.summary ?? ""}`);
+  }
+  out.push(
+    plan.keep
+      ? `at the end: --keep: nothing is removed; the run's keys stay under ${prefix}`
+      : `at the end (and on Ctrl-C): SCAN MATCH ${prefix}* + UNLINK on every primary; nothing else is touched`,
+  );
+  out.push("never sent: FLUSHALL, FLUSHDB, CONFIG SET, CONFIG REWRITE, DEBUG, or any command naming another key");
+  return out;
+}
