@@ -1,0 +1,224 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { packageRoot } from "../../src/core/paths.js";
+import { leftovers } from "../../src/docker/cleanup.js";
+import { docker } from "../../src/docker/engine.js";
+import { IMAGE_LABELS } from "../../src/docker/labels.js";
+import { parseServerVersion } from "../../src/image/definition.js";
+import { listNodeImages } from "../../src/image/images.js";
+import { describeE2e, type E2eEnvironment, e2eEnvironment } from "./support/environment.js";
+import { readRunHistory } from "./support/history.js";
+
+/**
+ * The online route of `image build` (docker/Dockerfile.node FROM the engine's official image) run for real against a
+ * registry on this machine: Debian's docker-registry as a plain process on a free loopback port, holding a stand-in
+ * for the official redis image (test/fixtures/official-like/redis.Dockerfile: Debian's redis laid out like the
+ * official image) under the official name. `image build --registry` must pull it, build, probe, and give an image a
+ * real run starts and writes to. What it cannot show: that the real official images are laid out like the stand-in.
+ */
+const BIN = join(packageRoot, "bin", "splitbrain.js");
+const REGISTRY_BIN = "/usr/bin/docker-registry";
+
+/** A Redis node image built from Debian packages (the stand-in is made from its /usr/bin/redis-server). */
+async function environment(): Promise<E2eEnvironment> {
+  const env = await e2eEnvironment();
+  if (!env.ready) return env;
+  if (!existsSync(REGISTRY_BIN)) {
+    return { ready: false, reason: "Debian's docker-registry is not installed: apt-get install docker-registry" };
+  }
+  const debian = (await listNodeImages())
+    .filter((i) => i.engine === "redis" && i.route === "offline")
+    .sort((a, b) => b.created - a.created)[0];
+  if (!debian) {
+    return { ready: false, reason: "no offline Redis node image: npx splitbrain image build --db redis --offline" };
+  }
+  return { ready: true, image: debian.ref };
+}
+const env = await environment();
+
+const work = mkdtempSync(join(tmpdir(), "splitbrain-e2e-registry-"));
+let registry: ChildProcess | undefined;
+let registryHost = "";
+/** Local tags this test made (the pushed name, the built node images); removed in afterAll whatever happened. */
+const madeImages = new Set<string>();
+
+function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number; out: string; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      cmd,
+      args,
+      { cwd: work, timeout: timeoutMs, maxBuffer: 64 * 2 ** 20, env: { ...process.env, NO_COLOR: "1" } },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+        resolve({ code, out: `${stdout}\n${stderr}`, stdout });
+      },
+    );
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startRegistry(): Promise<void> {
+  const port = await freePort();
+  registryHost = `127.0.0.1:${port}`;
+  const config = join(work, "registry.yml");
+  // No auth and storage in the temp dir: unlike the package's /etc/docker/registry/config.yml and its service.
+  writeFileSync(
+    config,
+    [
+      "version: 0.1",
+      "log:",
+      "  level: warn",
+      "storage:",
+      "  filesystem:",
+      `    rootdirectory: ${join(work, "storage")}`,
+      "http:",
+      `  addr: ${registryHost}`,
+      "",
+    ].join("\n"),
+  );
+  registry = spawn(REGISTRY_BIN, ["serve", config], { stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  registry.stderr?.on("data", (d: Buffer) => {
+    log = (log + d.toString()).slice(-4000);
+  });
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (registry.exitCode !== null) throw new Error(`docker-registry exited (${registry.exitCode}): ${log}`);
+    const ok = await fetch(`http://${registryHost}/v2/`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`docker-registry did not answer on ${registryHost} within 20 s: ${log}`);
+}
+
+beforeAll(async () => {
+  if (env.ready) await startRegistry();
+}, 30_000);
+
+afterAll(async () => {
+  for (const ref of madeImages)
+    await docker()
+      .getImage(ref)
+      .remove({ force: true })
+      .catch(() => undefined);
+  if (registry && registry.exitCode === null) {
+    const exited = new Promise((r) => registry!.once("exit", r));
+    registry.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    if (registry.exitCode === null) registry.kill("SIGKILL");
+  }
+  rmSync(work, { recursive: true, force: true });
+}, 60_000);
+
+describeE2e("image build --registry: the online route against a local registry", env, () => {
+  it("pulls an official-like redis from the registry, builds, probes, and a run on the result works", async () => {
+    // The stand-in, made from the local node image's Debian packages (no package download), under the official name.
+    const version = parseServerVersion(
+      (await run("docker", ["run", "--rm", "--entrypoint", "redis-server", env.image!, "--version"], 60_000)).out,
+    );
+    expect(version, "the node image reports its redis version").toBeDefined();
+    const pushed = `${registryHost}/redis:${version}`;
+    madeImages.add(pushed);
+    const dockerfile = join(packageRoot, "test", "fixtures", "official-like", "redis.Dockerfile");
+    const base = await run(
+      "docker",
+      ["build", "-q", "-f", dockerfile, "--build-arg", `NODE_IMAGE=${env.image}`, "-t", pushed, work],
+      120_000,
+    );
+    expect(base.code, base.out).toBe(0);
+    const push = await run("docker", ["push", pushed], 120_000);
+    expect(push.code, push.out).toBe(0);
+    // Gone locally, so the build has to pull it from the registry.
+    await docker().getImage(pushed).remove({ force: true });
+    expect((await run("docker", ["image", "inspect", pushed], 30_000)).code).not.toBe(0);
+
+    const before = new Set((await listNodeImages()).map((i) => i.ref));
+    const built = await run(
+      process.execPath,
+      [BIN, "image", "build", "--db", "redis", "--version", version!, "--registry", registryHost, "--json"],
+      240_000,
+    );
+    // Whatever the build left (also when it failed half-way) is this test's to remove: the registry's random port is
+    // in the definition, so no earlier image has the same tag.
+    for (const i of await listNodeImages()) if (!before.has(i.ref) && i.ref.includes("-custom-")) madeImages.add(i.ref);
+    expect(built.code, built.out).toBe(0);
+    const result = JSON.parse(built.stdout) as {
+      ref: string;
+      version: string;
+      iptablesBackend?: string;
+    };
+    madeImages.add(result.ref);
+    // The provisional tag of the first of the two builds carries the requested version; here they are the same.
+    expect(result.version).toBe(version);
+    // A custom base gets its own tag: a real official build of the same version is never replaced by this one.
+    expect(result.ref).toMatch(new RegExp(`^splitbrain-node:redis-${version!.replace(/\./g, "\\.")}-custom-`));
+    // The probe passed (iptables works in the node; it is not in the base image, so Dockerfile.node installed it).
+    expect(result.iptablesBackend).toMatch(/nf_tables|legacy/);
+    // The build pulled the base from the registry: it is local again, by the registry's name.
+    expect((await run("docker", ["image", "inspect", pushed], 30_000)).code, "pulled").toBe(0);
+    const info = await docker().getImage(result.ref).inspect();
+    expect(info.Config.Labels?.[IMAGE_LABELS.route]).toBe("online");
+    expect(info.Config.Labels?.[IMAGE_LABELS.version]).toBe(version);
+    // The server is where the official image puts it, and only there.
+    const where = await run(
+      "docker",
+      ["run", "--rm", "--entrypoint", "sh", result.ref, "-c", "command -v redis-server; ls /usr/bin/redis-server"],
+      60_000,
+    );
+    expect(where.out).toContain("/usr/local/bin/redis-server");
+    expect(where.out).toMatch(/No such file/);
+
+    // A real run on the built image: the server starts, answers and keeps what the workload wrote.
+    const results = join(work, "results");
+    const ran = await run(
+      process.execPath,
+      [
+        BIN,
+        "run",
+        "--image",
+        result.ref,
+        "--topology",
+        "single",
+        "--workload",
+        "register",
+        "--time-limit",
+        "3",
+        "--nemesis",
+        "none",
+        "--data-size",
+        "64m",
+        "--results",
+        results,
+      ],
+      180_000,
+    );
+    expect(ran.code, ran.out).toBe(0);
+    const runJson = join(results, "latest", "results.json");
+    const runDir = existsSync(runJson) ? join(results, "latest") : undefined;
+    expect(runDir, ran.out).toBeDefined();
+    const verdict = JSON.parse(readFileSync(runJson, "utf8")) as { valid?: boolean };
+    expect(verdict.valid).toBe(true);
+    const oks = readRunHistory(runDir!).filter((o) => o.type === "ok");
+    expect(oks.length).toBeGreaterThan(20);
+    const runId = /\brun (\S+): /.exec(ran.out)?.[1];
+    expect(runId, ran.out).toBeDefined();
+    expect(await leftovers(runId)).toEqual({ containers: [], networks: [], volumes: [] });
+  }, 300_000);
+});
