@@ -199,6 +199,16 @@ async function registryRoute(db: DbName, nodeImage: string): Promise<void> {
   const info = await docker().getImage(result.ref).inspect();
   expect(info.Config.Labels?.[IMAGE_LABELS.route]).toBe("online");
   expect(info.Config.Labels?.[IMAGE_LABELS.version]).toBe(version);
+  if (db === "redis") {
+    // --base-image naming the same image is the same definition: the same tag, built again from the cache.
+    const again = await run(
+      process.execPath,
+      [BIN, "image", "build", "--db", db, "--version", version!, "--base-image", pushed, "--json"],
+      120_000,
+    );
+    expect(again.code, again.out).toBe(0);
+    expect((JSON.parse(again.stdout) as { ref: string }).ref).toBe(result.ref);
+  }
   // The server is where the official image puts it, and only there.
   const name = server.split("/").at(-1)!;
   const where = await run(
