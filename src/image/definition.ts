@@ -119,8 +119,9 @@ export function definitionHash(
 }
 
 /** e.g. splitbrain-node:redis-7.0.15-bookworm, splitbrain-node:redis-7.2.4-official */
-export function imageTag(db: DbName, version: string, def: ImageDefinition): string {
-  const flavour = def.route === "offline" ? def.suite : "official";
+/** `flavour` overrides the tag's last part: an online build on an image other than the official one names itself. */
+export function imageTag(db: DbName, version: string, def: ImageDefinition, flavour?: string): string {
+  flavour ??= def.route === "offline" ? def.suite : "official";
   return `${IMAGE_REPO}:${db}-${version}-${flavour}`.replace(/[^A-Za-z0-9_.:/-]/g, "_");
 }
 

@@ -7,7 +7,7 @@ import { requireDocker } from "../../docker/engine.js";
 import { SUITES } from "../../image/definition.js";
 import { listNodeImages } from "../../image/images.js";
 import { buildOfflineImage } from "../../image/offline.js";
-import { buildOnlineImage } from "../../image/online.js";
+import { buildOnlineImage, checkRegistry } from "../../image/online.js";
 import { pickNodeImage } from "../../image/select.js";
 
 interface BuildOpts {
@@ -18,6 +18,8 @@ interface BuildOpts {
   binary?: string;
   force?: boolean;
   json?: boolean;
+  registry?: string;
+  baseImage?: string;
 }
 
 const BASELINE = ENGINE_LIST.find((e) => e.baseline)!;
@@ -48,19 +50,35 @@ function buildCommand(): Command {
       "--binary <path>",
       `server binary to put in the image (${FROM_BINARY.map((e) => e.label).join(", ")}, with --offline)`,
     )
+    .option(
+      "--registry <host:port>",
+      "online: take the official image from this registry (e.g. a mirror: localhost:5000 gives localhost:5000/redis:7.2.4)",
+    )
+    .option("--base-image <ref>", "online: build on this image instead of the official one (laid out like it)")
     .option("--force", "rebuild even if an image of the same definition exists")
     .option("--json", "print the result as JSON on stdout")
     .addHelpText(
       "after",
       "\nExamples:\n  $ splitbrain image build --offline                      # Redis 7.0 from Debian bookworm\n" +
         ENGINE_EXAMPLES.join("") +
-        "  $ splitbrain image build --db redis --version 7.2.4          # online, FROM redis:7.2.4",
+        "  $ splitbrain image build --db redis --version 7.2.4          # online, FROM redis:7.2.4\n" +
+        "  $ splitbrain image build --db redis --version 7.2.4 --registry localhost:5000   # FROM localhost:5000/redis:7.2.4",
     )
     .action(async (o: BuildOpts) => {
       if (!isEngine(o.db)) throw new UsageError(`unknown engine ${o.db}`);
       if (!o.offline && (o.suite || o.binary)) {
         throw new UsageError("--suite and --binary belong to offline builds", "add --offline");
       }
+      if (o.offline && (o.registry || o.baseImage)) {
+        throw new UsageError("--registry and --base-image belong to online builds", "drop --offline");
+      }
+      if (o.registry && o.baseImage) {
+        throw new UsageError(
+          "--registry and --base-image both name the image to build on",
+          "give one: --registry <host:port> (official names there) or --base-image <ref>",
+        );
+      }
+      if (o.registry) checkRegistry(o.registry);
       const image = engineOf(o.db).image;
       if (o.offline && o.binary && !image.offlineBinary) {
         throw new UsageError(
@@ -77,7 +95,12 @@ function buildCommand(): Command {
             ...(o.binary ? { binary: o.binary } : {}),
             force: !!o.force,
           })
-        : await buildOnlineImage({ image, ...(o.version ? { version: o.version } : {}) });
+        : await buildOnlineImage({
+            image,
+            ...(o.version ? { version: o.version } : {}),
+            ...(o.registry ? { registry: o.registry } : {}),
+            ...(o.baseImage ? { baseImage: o.baseImage } : {}),
+          });
       if (o.json) printJson(built);
     });
 }
