@@ -112,12 +112,7 @@ function mergeSuite(
       const { runDir: _r, ...rest } = row;
       byId.set(id, { ...rest, ...(runDir ? { runDir } : {}) });
     }
-    const lacking = m.runs.filter((id) => !byId.has(id));
-    if (lacking.length)
-      throw new UsageError(
-        `shard ${m.shard.k}/${m.shard.n} (${dir}) has no result for run(s) ${lacking.join(", ")}: it did not finish`,
-        "rerun that shard, then merge again",
-      );
+    requireFinished(m, dir, byId);
   }
   const rows = manifests[0]!.allRuns.map((id) => byId.get(id)!);
   const trend = opts.baseline
@@ -164,12 +159,7 @@ function mergeSequence(
       const { runDir: _r, ...rest } = r;
       byId.set(id, { ...rest, ...(runDir ? { runDir } : {}) });
     }
-    const lacking = m.runs.filter((id) => !byId.has(id));
-    if (lacking.length)
-      throw new UsageError(
-        `shard ${m.shard.k}/${m.shard.n} (${dir}) has no result for run(s) ${lacking.join(", ")}: it did not finish`,
-        "rerun that shard, then merge again",
-      );
+    requireFinished(m, dir, byId);
   }
   const done = ctx.order.map((id) => byId.get(id)!);
   const { shardNote: _n, ...plain } = ctx;
@@ -177,4 +167,18 @@ function mergeSequence(
   if (plain.kind === "compare") writeCompareOutputs(outDir, { ...plain, shardNote: note }, done);
   else writeAuditOutputs(outDir, { ...plain, shardNote: note }, done, done.length);
   return { kind, outDir, runs: done.length, sequenced: done };
+}
+
+/** A shard that lists a run it holds no result for did not finish: merging it would hide the gap. */
+function requireFinished(
+  m: { runs: readonly string[]; shard: { k: number; n: number } },
+  dir: string,
+  byId: ReadonlyMap<string, unknown>,
+): void {
+  const lacking = m.runs.filter((id) => !byId.has(id));
+  if (lacking.length)
+    throw new UsageError(
+      `shard ${m.shard.k}/${m.shard.n} (${dir}) has no result for run(s) ${lacking.join(", ")}: it did not finish`,
+      "rerun that shard, then merge again",
+    );
 }
