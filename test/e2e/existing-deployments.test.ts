@@ -6,6 +6,7 @@ import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerAvailable } from "../../src/docker/engine.js";
 import { findNodeImage } from "../../src/image/images.js";
+import { readRunHistoryJson } from "./support/history.js";
 
 /**
  * splitbrain against deployments it did not start: the test makes them itself with plain `docker run` (no
@@ -138,10 +139,7 @@ function checkRunDir(res: Splitbrain, secrets: string[]): { dir: string; test: R
   const dir = summary.runDir;
   const test = JSON.parse(readFileSync(join(dir, "test.json"), "utf8")) as RecordedTest;
   expect(test.cluster.existing).toBeDefined();
-  const ops = readFileSync(join(dir, "history.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l));
+  const ops = readRunHistoryJson(dir);
   const hookOps = ops.filter((o) => o.process === "nemesis" && /-hook$/.test(o.f));
   expect(hookOps.some((o) => o.f === "start-hook" && o.type === "ok" && o.value?.exitCode === 0)).toBe(true);
   expect(hookOps.some((o) => o.f === "stop-hook" && o.type === "ok")).toBe(true);
@@ -321,11 +319,7 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
       ]);
       if (![0, 1, 2].includes(paused.code)) throw new Error(`exit ${paused.code}\n${paused.stderr}`);
       const dir3 = (JSON.parse(paused.stdout) as { runDir: string }).runDir;
-      const pauses = readFileSync(join(dir3, "history.jsonl"), "utf8")
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l))
-        .filter((o) => o.f === "start-client-pause" && o.type === "ok");
+      const pauses = readRunHistoryJson(dir3).filter((o) => o.f === "start-client-pause" && o.type === "ok");
       expect(pauses.length).toBeGreaterThan(0);
       await withClient(conn, async (r) => expect(await r.dbsize()).toBe(1));
     },
@@ -431,11 +425,7 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
     ]);
     if (![0, 1, 2].includes(byCommand.code)) throw new Error(`exit ${byCommand.code}\n${byCommand.stderr}`);
     const dir2 = (JSON.parse(byCommand.stdout) as { runDir: string }).runDir;
-    const failovers = readFileSync(join(dir2, "history.jsonl"), "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l))
-      .filter((o) => o.f === "start-failover" && o.type === "ok");
+    const failovers = readRunHistoryJson(dir2).filter((o) => o.f === "start-failover" && o.type === "ok");
     expect(failovers.length).toBeGreaterThan(0);
     expect(String(failovers[0].value.via)).toContain("SENTINEL FAILOVER");
     for (const { path, text } of allText(dir2))

@@ -4,13 +4,13 @@ import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import type { ListAppendResult } from "../../src/checker/list-append/index.js";
 import { leftovers } from "../../src/docker/cleanup.js";
-import { parseJsonl } from "../../src/history/jsonl.js";
 import type { Op } from "../../src/history/op.js";
 import { writeReport } from "../../src/report/write.js";
 import { planFromOptions, type RunOptions } from "../../src/runner/plan.js";
 import { Progress } from "../../src/runner/progress.js";
 import { runPlan } from "../../src/runner/run.js";
 import { describeE2e, e2eEnvironment } from "./support/environment.js";
+import { readRunHistory } from "./support/history.js";
 
 /**
  * The list-append workload end to end on real Redis: transactions through MULTI/EXEC on Sentinel under a partition
@@ -42,7 +42,7 @@ function options(extra: Partial<RunOptions>): RunOptions {
 afterAll(() => rmSync(resultsRoot, { recursive: true, force: true }));
 
 function historyOf(dir: string): Op[] {
-  return parseJsonl(readFileSync(join(dir, "history.jsonl"), "utf8"), "history.jsonl").history;
+  return readRunHistory(dir);
 }
 
 function expectWellFormed(r: ListAppendResult, history: Op[]): void {
