@@ -169,6 +169,8 @@ export const hook: NemesisPackage<HookOptions> = {
   ...LOOKS,
   summary: "your own commands: --hook-start <cmd> on the schedule, --hook-stop <cmd> after (kubectl, a cloud CLI)",
   withoutNodeControl: true,
+  dryRun: (o, intervalMs) =>
+    `fault hook every ${intervalMs / 1000}s: runs \`${o.hookStart}\`, then \`${o.hookStop}\`${o.hookCheck ? `; checks with \`${o.hookCheck}\`` : ""}`,
   planProblem: (plan) =>
     plan.options.hookStart === undefined || plan.options.hookStop === undefined
       ? "--nemesis hook needs --hook-start <cmd> and --hook-stop <cmd> (shell commands; the stop also heals)"

@@ -13,6 +13,7 @@ const MAX_DELTA = 5;
 
 export class CounterWorkload implements Workload {
   readonly name = "counter";
+  readonly commands = "INCRBY, GET";
 
   next(_process: number, rng: Rng): Invocation {
     if (rng.next() < READ_SHARE) return { f: "read", key: COUNTER_KEY };

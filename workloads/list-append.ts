@@ -51,6 +51,7 @@ interface Group {
 
 export class ListAppendWorkload implements Workload {
   readonly name = "list-append";
+  readonly commands = "MULTI, RPUSH, LRANGE, EXEC (with --txn lua: EVALSHA/EVAL of one script doing the same)";
   private readonly mode: TxnMode;
   private nextValue = 1;
   private readonly groups: Group[] = Array.from({ length: GROUPS }, (_, g) => ({
@@ -78,6 +79,10 @@ export class ListAppendWorkload implements Workload {
       } else mops.push(["r", k, null]);
     }
     return { f: TXN, value: mops };
+  }
+
+  keysOf(inv: Invocation): string[] {
+    return ((inv.value as Mop[] | undefined) ?? []).map((m) => listKey(m[1]));
   }
 
   private advance(group: Group): void {

@@ -17,6 +17,7 @@ const ENQUEUE_SHARE = 0.5;
 
 export class QueueWorkload implements Workload {
   readonly name = "queue";
+  readonly commands = "LPUSH, RPOPLPUSH, LRANGE";
   private nextJob = 0;
 
   next(_process: number, rng: Rng): Invocation {

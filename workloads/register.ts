@@ -37,6 +37,7 @@ export function registerKey(i: number): string {
 
 export class RegisterWorkload implements Workload {
   readonly name = "register";
+  readonly commands = "GET, SET, EVALSHA/EVAL of a compare-and-set script (GET then SET of the one key it names)";
   private readonly keys: number;
 
   constructor(opts: WorkloadOptions = {}) {

@@ -22,6 +22,7 @@ export function setKey(i: number): string {
 
 export class SetWorkload implements Workload {
   readonly name = "set";
+  readonly commands = "SADD, SMEMBERS (one more set every few hundred adds)";
   private nextElement = 0;
   private currentSet = 0;
   private addsInCurrent = 0;

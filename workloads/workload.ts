@@ -43,6 +43,10 @@ export interface Workload {
    * read as intended; checked on every op of a saved history before the checkers run (src/history/values.ts).
    */
   checkOp(op: Op): OpProblem | undefined;
+  /** What apply() and the final reads send, in words, for `--dry-run` on an existing deployment. */
+  readonly commands: string;
+  /** The server keys an invocation touches, for `--dry-run`; absent: its `key`. */
+  keysOf?(inv: Invocation): string[];
 }
 
 /** Options every workload factory receives; each workload reads what it needs. */

@@ -94,6 +94,8 @@ export interface ClusterNeeds {
  */
 export interface NemesisPackage<O extends object = object> extends FaultLooks {
   readonly summary: string;
+  /** Its line in `--dry-run` when the summary alone would not say what it will do (a hook's own commands). */
+  dryRun?(opts: O, intervalMs: number): string;
   /**
    * Faults in the same group never overlap in a schedule: they act on the same thing (the database process), and
    * e.g. pausing a process that was just killed would only produce noise.

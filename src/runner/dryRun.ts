@@ -1,16 +1,9 @@
 import { NEMESES } from "../../nemeses/index.js";
 import { createWorkload } from "../../workloads/index.js";
+import type { Invocation, Workload } from "../../workloads/workload.js";
 import { SeededRng } from "../core/rng.js";
 import { describeExisting } from "../target/existing.js";
 import type { RunPlan } from "./plan.js";
-
-/** Commands each workload sends, for --dry-run (what apply() and the final reads call). */
-const WORKLOAD_COMMANDS: Record<string, string> = {
-  register: "GET, SET, EVALSHA/EVAL of a compare-and-set script (GET then SET of the one key it names)",
-  set: "SADD, SMEMBERS",
-  counter: "INCRBY, GET",
-  queue: "LPUSH, RPOPLPUSH, LRANGE",
-};
 
 /**
  * What a run on an existing deployment would do, printed by --dry-run without connecting: which keys it would
@@ -36,30 +29,23 @@ export function dryRunLines(plan: RunPlan): string[] {
     const rng = new SeededRng(plan.seed >>> 0);
     const keys = new Set<string>();
     for (let i = 0; i < 2000 && keys.size < 50; i++) {
-      const k = w.next(0, rng).key;
-      if (k !== undefined) keys.add(String(k));
+      for (const k of keysOf(w, w.next(0, rng))) keys.add(k);
     }
-    for (const inv of w.finalReads()) if (inv.key !== undefined) keys.add(String(inv.key));
+    for (const inv of w.finalReads()) for (const k of keysOf(w, inv)) keys.add(k);
     const shown = [...keys]
       .sort()
       .slice(0, 8)
       .map((k) => `${prefix}${k}`);
+    out.push(`workload ${name}: writes ${shown.join(", ")}${keys.size > shown.length ? ", ..." : ""}`);
     out.push(
-      `workload ${name}: writes ${shown.join(", ")}${keys.size > shown.length ? ", ..." : ""}` +
-        (name === "set" ? " (one more set every few hundred adds)" : ""),
-    );
-    out.push(
-      `  sends ${WORKLOAD_COMMANDS[name] ?? "its commands"}${plan.durability.kind !== "primary" ? `, then ${plan.durability.kind.toUpperCase()}` : ""}`,
+      `  sends ${w.commands}${plan.durability.kind !== "primary" ? `, then ${plan.durability.kind.toUpperCase()}` : ""}`,
     );
   }
   if (plan.nemeses.length === 0) out.push("faults: none (--nemesis none)");
   for (const n of plan.nemeses) {
     const o = plan.nemesisOptions as Record<string, unknown>;
-    if (n === "hook")
-      out.push(
-        `fault hook every ${plan.nemesisIntervalMs / 1000}s: runs \`${o.hookStart}\`, then \`${o.hookStop}\`${o.hookCheck ? `; checks with \`${o.hookCheck}\`` : ""}`,
-      );
-    else out.push(`fault ${n}: ${NEMESES.get(n)?.summary ?? ""}`);
+    const pkg = NEMESES.get(n);
+    out.push(pkg?.dryRun?.(o, plan.nemesisIntervalMs) ?? `fault ${n}: ${pkg?.summary ?? ""}`);
   }
   out.push(
     plan.keep
@@ -68,4 +54,8 @@ export function dryRunLines(plan: RunPlan): string[] {
   );
   out.push("never sent: FLUSHALL, FLUSHDB, CONFIG SET, CONFIG REWRITE, DEBUG, or any command naming another key");
   return out;
+}
+
+function keysOf(w: Workload, inv: Invocation): string[] {
+  return w.keysOf ? w.keysOf(inv) : inv.key !== undefined ? [String(inv.key)] : [];
 }

@@ -177,6 +177,7 @@ class ScriptedSession implements TrackedSession {
 function workloadDoing(fn: (s: ScriptedSession) => Promise<Completion>): Workload {
   return {
     name: "scripted",
+    commands: "whatever the script sends",
     next: () => ({ f: "x" }),
     apply: (s) => fn(s as ScriptedSession),
     finalReads: () => [],
