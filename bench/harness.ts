@@ -18,6 +18,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { gunzipSync } from "node:zlib";
 import { Redis } from "ioredis";
 import { type RunningCluster, startCluster } from "../src/cluster/start.js";
 import { SeededRng } from "../src/core/rng.js";
@@ -90,7 +91,8 @@ async function harnessWindow(
     await history.close();
   }
   // The point of the comparison is that every op is recorded: an invoke and a completion line per op.
-  const lines = readFileSync(history.path, "utf8")
+  const lines = gunzipSync(readFileSync(history.path))
+    .toString("utf8")
     .split("\n")
     .filter((l) => l.length > 0);
   if (lines.length !== 2 * done())
