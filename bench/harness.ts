@@ -231,6 +231,8 @@ export async function harnessBench(runs: number): Promise<BenchRow[]> {
         const hOps = median(harness.map((s) => s.opsPerSec));
         const rOps = median(rb);
         const cpu = median(harness.map((s) => s.cpu));
+        // The steadier figure on a shared host: CPU seconds per op do not depend on how much CPU the scheduler gave.
+        const cpuUsPerOp = median(harness.map((s) => (s.cpu * 1e6) / s.opsPerSec));
         // Each repetition measures both back to back, so its ratio is what the shared machine's drift touches least.
         const ratio = median(harness.map((s, i) => s.opsPerSec / rb[i]!));
         const bareRatio = median(bare.map((x, i) => x / rb[i]!));
@@ -242,7 +244,7 @@ export async function harnessBench(runs: number): Promise<BenchRow[]> {
           medianMs: WINDOW_MS,
           minMs: WINDOW_MS,
           maxMs: WINDOW_MS,
-          notes: `${Math.round(hOps)} ops/s (${spread(harness.map((s) => s.opsPerSec))}); harness CPU ${(cpu * 100).toFixed(0)}% of a core`,
+          notes: `${Math.round(hOps)} ops/s (${spread(harness.map((s) => s.opsPerSec))}); harness CPU ${(cpu * 100).toFixed(0)}% of a core, ${cpuUsPerOp.toFixed(0)} us per op`,
         });
         rows.push({
           name: `c=${concurrency} redis-benchmark (set,get -P 1)`,
@@ -261,7 +263,7 @@ export async function harnessBench(runs: number): Promise<BenchRow[]> {
           notes: `${Math.round(median(bare))} ops/s (${spread(bare)}); bare/redis-benchmark ${bareRatio.toFixed(2)}, harness/bare ${median(harness.map((s, i) => s.opsPerSec / bare[i]!)).toFixed(2)} (medians of paired ratios)`,
         });
         summary.push(
-          `${String(concurrency).padStart(11)}  ${String(Math.round(hOps)).padStart(15)}  ${String(Math.round(rOps)).padStart(21)}  ${ratio.toFixed(2).padStart(5)}  ${(cpu * 100).toFixed(0).padStart(10)}%  ${String(Math.round(median(bare))).padStart(11)}  ${bareRatio.toFixed(2).padStart(10)}`,
+          `${String(concurrency).padStart(11)}  ${String(Math.round(hOps)).padStart(15)}  ${String(Math.round(rOps)).padStart(21)}  ${ratio.toFixed(2).padStart(5)}  ${(cpu * 100).toFixed(0).padStart(10)}%  ${cpuUsPerOp.toFixed(0).padStart(9)}  ${String(Math.round(median(bare))).padStart(11)}  ${bareRatio.toFixed(2).padStart(10)}`,
         );
       }
     } finally {
@@ -275,7 +277,7 @@ export async function harnessBench(runs: number): Promise<BenchRow[]> {
     `\nharness vs redis-benchmark (${image}; ${availableParallelism()} cores; ${WINDOW_MS / 1000}s windows, medians of ${runs})`,
   );
   console.log(
-    `concurrency  harness ops/s  redis-benchmark ops/s  ratio  harness CPU  bare ops/s  bare ratio   (ratios: medians of per-repetition ratios)`,
+    `concurrency  harness ops/s  redis-benchmark ops/s  ratio  harness CPU  us/op CPU  bare ops/s  bare ratio   (ratios: medians of per-repetition ratios)`,
   );
   for (const line of summary) console.log(line);
   console.log(
