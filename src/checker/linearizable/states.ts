@@ -2,7 +2,6 @@ import type { Model } from "../../models/model.js";
 
 /** No transition: the call is impossible in that state. */
 export const ILLEGAL = -1;
-const UNKNOWN = -2;
 /** The transition memo is emptied when it reaches this many entries (12 bytes each), bounding its memory. */
 const MAX_TRANSITIONS = 1 << 20;
 
@@ -25,6 +24,10 @@ export class StateTable<S> {
   private keyCall = new Int32Array(1024);
   private value = new Int32Array(1024);
   private used = 0;
+  /** Lookups and misses so far, while remembering pays; see next. */
+  private lookups = 0;
+  private misses = 0;
+  private remember = true;
 
   constructor(
     private readonly model: Model<S>,
@@ -45,6 +48,9 @@ export class StateTable<S> {
 
   /** The id of the state after call `call` in state `id`, or ILLEGAL. */
   next(id: number, call: number): number {
+    // Where nearly every transition is new (appends make a new string each time) remembering costs more than it saves.
+    if (!this.remember) return this.step(id, call);
+    if (++this.lookups === 1024 && 2 * this.misses > this.lookups) this.remember = false;
     const mask = this.keyState.length - 1;
     let h = Math.imul(id, 0x9e3779b1) ^ Math.imul(call, 0x85ebca6b);
     h = (h ^ (h >>> 15)) & mask;
@@ -57,9 +63,14 @@ export class StateTable<S> {
     return this.learn(id, call, h);
   }
 
-  private learn(id: number, call: number, at: number): number {
+  private step(id: number, call: number): number {
     const r = this.model.step(this.states[id]!, this.inputs[call], this.outputs[call]);
-    const v = r ? this.intern(r.next) : ILLEGAL;
+    return r ? this.intern(r.next) : ILLEGAL;
+  }
+
+  private learn(id: number, call: number, at: number): number {
+    this.misses++;
+    const v = this.step(id, call);
     if (this.used >= MAX_TRANSITIONS) {
       this.keyState.fill(-1);
       this.used = 0;
