@@ -52,6 +52,7 @@ export interface Model<S = any, I = any, O = any> {
   init(): S;
   step(state: S, input: I, output: O | undefined): StepResult<S>;
   equal(a: S, b: S): boolean;
+  /** Equal states must give the same (===) value; the checker keys a Map by it, so a string need not be hashed. */
   hash(state: S): number | string;
   /** Splits calls into independently checkable groups (P-compositionality); order within a group is kept. */
   partition(calls: readonly Call<I, O>[]): Call<I, O>[][];

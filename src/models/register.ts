@@ -2,7 +2,7 @@ import { UsageError } from "../core/exit.js";
 import type { Op } from "../history/op.js";
 import { isNil, isScalar, type OpProblem, SCALAR } from "../history/values.js";
 import type { Call, Decoded, Model, StepResult } from "./model.js";
-import { canonicalValue, hashString, partitionByKey, showValue, type Value } from "./value.js";
+import { canonicalValue, partitionByKey, showValue, type Value } from "./value.js";
 
 /** A single register per key: read, write and compare-and-set. Null is "unset", the initial state. */
 export type RegisterInput = { f: "read" } | { f: "write"; value: Value } | { f: "cas"; from: Value; to: Value };
@@ -116,7 +116,8 @@ export const registerModel: Model<Value, RegisterInput, RegisterOutput> = {
   init: () => null,
   step,
   equal: (a, b) => a === b,
-  hash: (s) => (s === null ? 0x9e3779b9 : hashString(s)),
+  // The value itself (null as a number no string equals): the checker keys a Map by it, hashed natively.
+  hash: (s) => (s === null ? 0 : s),
   partition: partitionByKey,
   pruneUnobserved,
   describeOp,

@@ -1,6 +1,7 @@
 /**
  * Lowe's memoisation for Wing & Gong's search: every configuration the search has entered, as (completed calls
- * linearized, pending calls linearized, model state). Reaching one again cannot lead anywhere new.
+ * linearized, pending calls linearized, model state). Reaching one again cannot lead anywhere new. States arrive
+ * as small integer ids (see StateTable), so an entry is a few words in typed arrays and nothing for the collector.
  *
  * Pending calls get one refinement over exact matching: a configuration is also skipped when a recorded one has
  * the same completed set and state but linearized only a subset of its pending calls. Pending calls are optional
@@ -9,7 +10,8 @@
  * the same completed set and state (COVER_WINDOW); exact matches, pending calls included, are found by hash. A long
  * history with many pending calls once put thousands of configurations differing only in pending calls into one
  * bucket and scanned them all on every step. Missing a dominating configuration only costs search time, never a
- * verdict: the cache only ever skips configurations already covered.
+ * verdict: the cache only ever skips configurations already covered. Without pending calls the two tests are one,
+ * so such a partition keeps only the exact chains.
  *
  * A configuration is stored compactly: the completed set as the count of leading all-ones words plus the words
  * after them up to the last non-zero one, and the pending set as its non-zero span. The search goes roughly in
@@ -24,7 +26,7 @@ export interface BitsetView {
   hi: number;
 }
 
-export class ConfigCache<S> {
+export class ConfigCache {
   private arena = new Uint32Array(4096);
   private used = 0;
   /** Per entry: arena offset, completed lo/hi, pending lo/hi, both hashes, and the next entry in each chain. */
@@ -36,32 +38,37 @@ export class ConfigCache<S> {
   private coverNext = new Int32Array(1024);
   private exactHeads = new Int32Array(1024).fill(-1);
   private coverHeads = new Int32Array(1024).fill(-1);
-  private readonly states: S[] = [];
+  private stateOf = new Int32Array(1024);
   size = 0;
 
-  constructor(private readonly equal: (a: S, b: S) => boolean) {}
+  /** `withPending`: the partition has pending calls, so the subset test (and its chains) is needed. */
+  constructor(private readonly withPending: boolean) {}
 
   /**
    * Records the configuration and returns true, or returns false when it (or one that dominates it) is recorded.
    * `exact` hashes completed set, pending set and state; `cover` hashes completed set and state only.
    */
-  addIfAbsent(exact: number, cover: number, done: BitsetView, pending: BitsetView, state: S): boolean {
+  addIfAbsent(exact: number, cover: number, done: BitsetView, pending: BitsetView, state: number): boolean {
     const mask = this.exactHeads.length - 1;
     for (let e = this.exactHeads[exact & mask]!; e !== -1; e = this.exactNext[e]!) {
       if (
         this.exactHash[e] === exact &&
+        this.stateOf[e] === state &&
         this.sameDone(e, done) &&
-        this.samePending(e, pending) &&
-        this.equal(this.states[e]!, state)
+        this.samePending(e, pending)
       ) {
         return false;
       }
+    }
+    if (!this.withPending) {
+      this.insert(exact, cover, done, pending, state);
+      return true;
     }
     let seen = 0;
     for (let e = this.coverHeads[cover & mask]!; e !== -1 && seen < COVER_WINDOW; e = this.coverNext[e]!) {
       if (this.coverHash[e] !== cover) continue;
       seen++;
-      if (this.sameDone(e, done) && this.pendingCovered(e, pending) && this.equal(this.states[e]!, state)) return false;
+      if (this.stateOf[e] === state && this.sameDone(e, done) && this.pendingCovered(e, pending)) return false;
     }
     this.insert(exact, cover, done, pending, state);
     return true;
@@ -97,7 +104,7 @@ export class ConfigCache<S> {
     return true;
   }
 
-  private insert(exact: number, cover: number, done: BitsetView, pending: BitsetView, state: S): void {
+  private insert(exact: number, cover: number, done: BitsetView, pending: BitsetView, state: number): void {
     const e = this.size++;
     if (e >= this.offset.length) this.growEntries();
     const words = done.hi - done.lo + (pending.hi - pending.lo);
@@ -120,7 +127,7 @@ export class ConfigCache<S> {
     this.meta[m + 3] = pending.hi;
     this.exactHash[e] = exact;
     this.coverHash[e] = cover;
-    this.states[e] = state;
+    this.stateOf[e] = state;
     if (this.size > this.exactHeads.length) this.rehash();
     else this.link(e);
   }
@@ -130,6 +137,7 @@ export class ConfigCache<S> {
     const x = this.exactHash[e]! & mask;
     this.exactNext[e] = this.exactHeads[x]!;
     this.exactHeads[x] = e;
+    if (!this.withPending) return;
     const c = this.coverHash[e]! & mask;
     this.coverNext[e] = this.coverHeads[c]!;
     this.coverHeads[c] = e;
@@ -138,7 +146,7 @@ export class ConfigCache<S> {
   /** Doubles the bucket tables, relinking entries oldest first so each chain still lists the newest first. */
   private rehash(): void {
     this.exactHeads = new Int32Array(2 * this.exactHeads.length).fill(-1);
-    this.coverHeads = new Int32Array(this.exactHeads.length).fill(-1);
+    if (this.withPending) this.coverHeads = new Int32Array(this.exactHeads.length).fill(-1);
     for (let e = 0; e < this.size; e++) this.link(e);
   }
 
@@ -155,5 +163,6 @@ export class ConfigCache<S> {
     this.coverHash = grow(this.coverHash, n);
     this.exactNext = grow(this.exactNext, n);
     this.coverNext = grow(this.coverNext, n);
+    this.stateOf = grow(this.stateOf, n);
   }
 }

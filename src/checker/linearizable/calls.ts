@@ -32,7 +32,8 @@ export function pairCalls(history: History, model: Model): PairedHistory {
   const timed = clientOps > 0 && allTimed;
   const at = (op: Op, line: number): number => (timed ? (op.time as number) : line);
 
-  const open = new Map<Process, { op: Op; line: number }>();
+  // Each open invocation's line (1-based): the op is history[line - 1], so pairing allocates nothing per op.
+  const open = new Map<Process, number>();
   const out: Call[] = [];
   let failed = 0;
   let pending = 0;
@@ -64,41 +65,42 @@ export function pairCalls(history: History, model: Model): PairedHistory {
     if (op.process === "nemesis") continue;
     if (op.type === "invoke") {
       const prior = open.get(op.process);
-      if (prior) {
+      if (prior !== undefined) {
         throw new UsageError(
-          `op ${op.index}: process ${op.process} invokes again while its op ${prior.op.index} is still open`,
+          `op ${op.index}: process ${op.process} invokes again while its op ${history[prior - 1]!.index} is still open`,
           "a process runs one operation at a time; after an info the client must take a new process id",
         );
       }
-      open.set(op.process, { op, line });
+      open.set(op.process, line);
       continue;
     }
-    const inv = open.get(op.process);
-    if (!inv) {
+    const invLine = open.get(op.process);
+    if (invLine === undefined) {
       throw new UsageError(
         `op ${op.index}: process ${op.process} completes (${op.type}) an operation it never invoked`,
         "every ok/fail/info needs an earlier invoke by the same process",
       );
     }
     open.delete(op.process);
-    if (timed && (op.time as number) < (inv.op.time as number)) {
+    const inv = history[invLine - 1]!;
+    if (timed && (op.time as number) < (inv.time as number)) {
       throw new UsageError(
-        `op ${op.index}: completes at time ${op.time}, before its invocation ${inv.op.index} at ${inv.op.time}`,
+        `op ${op.index}: completes at time ${op.time}, before its invocation ${inv.index} at ${inv.time}`,
       );
     }
     if (op.type === "fail") {
       failed++;
     } else if (op.type === "info") {
       pending++;
-      emit(inv.op, inv.line, undefined, 0);
+      emit(inv, invLine, undefined, 0);
     } else {
-      emit(inv.op, inv.line, op, line);
+      emit(inv, invLine, op, line);
     }
   }
   // A run that died half-way leaves invocations without an answer: they are indeterminate, like info.
-  for (const { op, line: l } of open.values()) {
+  for (const l of open.values()) {
     pending++;
-    emit(op, l, undefined, 0);
+    emit(history[l - 1]!, l, undefined, 0);
   }
   return { calls: out, invocations, failed, pending, dropped, timed };
 }

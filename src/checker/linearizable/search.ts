@@ -1,6 +1,6 @@
 import type { Call, Model } from "../../models/model.js";
-import { hashString } from "../../models/value.js";
 import { type BitsetView, ConfigCache } from "./cache.js";
+import { ILLEGAL, StateTable } from "./states.js";
 
 export interface SearchLimits {
   /** Give up (verdict unknown) once `now()` passes this. */
@@ -88,6 +88,7 @@ export function startSearch<S>(calls: readonly Call[], model: Model<S>): Partiti
     outputs[i] = c.output;
     pending[i] = c.pending ? 1 : 0;
   }
+  const states = new StateTable(model, inputs, outputs);
   // Completed and pending calls get separate bitsets (see ConfigCache); `slot` is a call's bit in its own set.
   const slot = new Int32Array(n);
   let completedCount = 0;
@@ -99,13 +100,13 @@ export function startSearch<S>(calls: readonly Call[], model: Model<S>): Partiti
   // An empty pending set's span is [length, length), as spanPending finds it: the cache compares spans exactly, so
   // starting at [0, 0) would make the empty set before any pending flip differ from the empty set after one.
   const pend: BitsetView = { bits: new Uint32Array(pendingWords), lo: pendingWords, hi: pendingWords };
-  const cache = new ConfigCache<S>(model.equal);
+  const cache = new ConfigCache(pendingCount > 0);
   const stackEntry = new Int32Array(n);
-  const stackState: S[] = new Array(n);
+  const stackState = new Int32Array(n);
   let savedDepth = 0;
-  let zobDone = 0;
-  let zobPend = 0;
-  let savedState = model.init();
+  let savedZobDone = 0;
+  let savedZobPend = 0;
+  let savedState = 0;
   // The deepest stack seen, for the counterexample. Copying the whole stack at each new depth is quadratic (a valid
   // partition of n calls reaches n new depths); below `kept` the stack still equals the copy, so only the rest moves.
   const longest = new Int32Array(n);
@@ -113,19 +114,6 @@ export function startSearch<S>(calls: readonly Call[], model: Model<S>): Partiti
   let savedKept = 0;
   let savedTicks = 0;
 
-  // The spans the cache stores (see ConfigCache), kept up to date as bits change rather than found by scanning.
-  const setDone = (w: number, bit: number): void => {
-    const b = done.bits;
-    b[w]! |= bit;
-    if (w >= done.hi) done.hi = w + 1;
-    while (done.lo < b.length && b[done.lo] === 0xffffffff) done.lo++;
-  };
-  const clearDone = (w: number, bit: number): void => {
-    const b = done.bits;
-    b[w]! &= ~bit;
-    if (w < done.lo) done.lo = w;
-    while (done.hi > 0 && b[done.hi - 1] === 0) done.hi--;
-  };
   const spanPending = (): void => {
     const b = pend.bits;
     let lo = 0;
@@ -135,6 +123,8 @@ export function startSearch<S>(calls: readonly Call[], model: Model<S>): Partiti
     pend.lo = lo;
     pend.hi = hi;
   };
+  // Sets or clears call i's bit, keeping the spans the cache stores (see ConfigCache) up to date as bits change
+  // rather than found by scanning.
   const flip = (i: number, on: boolean): void => {
     const w = slot[i]! >> 5;
     const bit = 1 << (slot[i]! & 31);
@@ -142,11 +132,17 @@ export function startSearch<S>(calls: readonly Call[], model: Model<S>): Partiti
       if (on) pend.bits[w]! |= bit;
       else pend.bits[w]! &= ~bit;
       spanPending();
-      zobPend ^= zobrist[i]!;
+      return;
+    }
+    const b = done.bits;
+    if (on) {
+      b[w]! |= bit;
+      if (w >= done.hi) done.hi = w + 1;
+      while (done.lo < b.length && b[done.lo] === 0xffffffff) done.lo++;
     } else {
-      if (on) setDone(w, bit);
-      else clearDone(w, bit);
-      zobDone ^= zobrist[i]!;
+      b[w]! &= ~bit;
+      if (w < done.lo) done.lo = w;
+      while (done.hi > 0 && b[done.hi - 1] === 0) done.hi--;
     }
   };
 
@@ -171,17 +167,18 @@ export function startSearch<S>(calls: readonly Call[], model: Model<S>): Partiti
   const run = (limits: SearchLimits, maxTicks: number): SearchOutcome | undefined => {
     // Locals for what the loop reads on every step: in the closure's context each read is a load more.
     const nextL = next;
-    const inputsL = inputs;
-    const outputsL = outputs;
     const pendingL = pending;
+    const zobristL = zobrist;
     const stackEntryL = stackEntry;
     const stackStateL = stackState;
     const longestL = longest;
     const cacheL = cache;
-    const modelL = model;
+    const statesL = states;
     let e = savedEntry;
     let depth = savedDepth;
     let state = savedState;
+    let zobDone = savedZobDone;
+    let zobPend = savedZobPend;
     let longestLen = savedLongestLen;
     let kept = savedKept;
     let ticks = savedTicks;
@@ -193,6 +190,8 @@ export function startSearch<S>(calls: readonly Call[], model: Model<S>): Partiti
           savedEntry = e;
           savedDepth = depth;
           savedState = state;
+          savedZobDone = zobDone;
+          savedZobPend = zobPend;
           savedLongestLen = longestLen;
           savedKept = kept;
           savedTicks = ticks;
@@ -201,26 +200,28 @@ export function startSearch<S>(calls: readonly Call[], model: Model<S>): Partiti
       }
       const i = e >> 1;
       if ((e & 1) === 0) {
-        const r = modelL.step(state, inputsL[i], outputsL[i]);
-        if (r) {
+        const after = statesL.next(state, i);
+        if (after !== ILLEGAL) {
           flip(i, true);
-          const h = modelL.hash(r.next);
-          const sh = typeof h === "number" ? h : hashString(h);
-          const st = Math.imul(sh ^ (sh >>> 15), 0x2c1b3c6d);
+          if (pendingL[i] === 1) zobPend ^= zobristL[i]!;
+          else zobDone ^= zobristL[i]!;
+          const st = Math.imul(after + 1, 0x2c1b3c6d);
           // Exact matches, pending calls included, are found by hash; the pending-subset test by a short scan.
-          if (cacheL.addIfAbsent(zobDone ^ zobPend ^ st, zobDone ^ st, done, pend, r.next)) {
+          if (cacheL.addIfAbsent(zobDone ^ zobPend ^ st, zobDone ^ st, done, pend, after)) {
             if (cacheL.size > limits.maxCacheEntries) {
               return { verdict: "unknown", cacheEntries: cacheL.size, limit: "cache" };
             }
             stackEntryL[depth] = e;
             stackStateL[depth] = state;
             depth++;
-            state = r.next;
+            state = after;
             lift(e);
             e = nextL[HEAD]!;
             continue;
           }
           flip(i, false);
+          if (pendingL[i] === 1) zobPend ^= zobristL[i]!;
+          else zobDone ^= zobristL[i]!;
         }
         e = nextL[e]!;
       } else {
@@ -238,8 +239,9 @@ export function startSearch<S>(calls: readonly Call[], model: Model<S>): Partiti
         const c = stackEntryL[depth]!;
         const j = c >> 1;
         state = stackStateL[depth]!;
-        stackStateL[depth] = undefined as S;
         flip(j, false);
+        if (pendingL[j] === 1) zobPend ^= zobristL[j]!;
+        else zobDone ^= zobristL[j]!;
         unlift(c);
         e = nextL[c]!;
       }
