@@ -8,6 +8,7 @@ import { loadRunFigures, type RunFigures } from "../metrics/load.js";
 import type { RunPlan } from "../runner/plan.js";
 import { Progress } from "../runner/progress.js";
 import { runPlan } from "../runner/run.js";
+import { prepareTarget } from "../target/index.js";
 
 /**
  * Runs a list of plans one after the other (never at once: runs on shared cores would measure each other) and
@@ -37,14 +38,26 @@ export interface SequencedRun {
 
 /**
  * Refuses up front any target whose node image is missing, with the command that builds it, so a comparison does
- * not discover after three runs that its fourth cannot start.
+ * not discover after three runs that its fourth cannot start; an existing deployment that cannot be reached, or
+ * refuses the CONFIG SET a cell needs, likewise.
  */
 export async function requireImages(runs: readonly PlannedRun[]): Promise<void> {
+  // An existing deployment is asked instead: reachable, who it is, and whether it lets CONFIG SET what a cell sets.
+  for (const { label, plan } of runs.filter((r) => r.plan.existing)) {
+    try {
+      await prepareTarget(plan);
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      throw new UsageError(`${label}: ${err.message}`, err.hint);
+    }
+  }
+  const managed = runs.filter((r) => !r.plan.existing);
+  if (!managed.length) return;
   // Asked first, so an engine that is not there is said as such, not as every target lacking an image.
   await requireDocker();
   const problems: string[] = [];
   const seen = new Set<string>();
-  for (const { label, plan } of runs) {
+  for (const { label, plan } of managed) {
     const key = `${plan.cluster.db}@${plan.cluster.version ?? ""}`;
     if (plan.cluster.image || seen.has(key)) continue;
     seen.add(key);

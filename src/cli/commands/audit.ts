@@ -12,6 +12,7 @@ import { UsageError } from "../../core/exit.js";
 import { answerer, say } from "../../core/output.js";
 import { assertWritable } from "../../core/outputPaths.js";
 import { addRunOptions, type RunOptions } from "../../runner/plan.js";
+import { SERVER_SIDE_OPTIONS } from "../../target/existingConfig.js";
 import { paint } from "./compare.js";
 
 interface AuditOptions extends RunOptions {
@@ -39,6 +40,31 @@ export const DEFAULT_QUESTION = {
   nemesisInterval: "8",
   timeLimit: "20",
 } as const;
+
+function existingGiven(o: RunOptions): boolean {
+  return o.endpoint !== undefined || o.sentinel !== undefined || o.cluster !== undefined;
+}
+
+/**
+ * What an audit of a deployment splitbrain did not start cannot do, said before anything is reached: a fault from
+ * inside the nodes (the default partition), or a server-side axis without the user's consent to CONFIG SET it.
+ */
+function refuseOnExisting(o: AuditOptions, matrix: readonly string[], specs: ReturnType<typeof optionSpecs>): void {
+  if (o.nemesis === undefined)
+    throw new UsageError(
+      "audit's default fault partitions the primary from inside the nodes, which an existing deployment does not allow",
+      "name a fault that needs no node control: --nemesis hook (--hook-start/--hook-stop), failover or client-pause",
+    );
+  if (o.allowConfig) return;
+  const serverSide = matrix
+    .map((m) => parseMatrixAxis(m, specs).name)
+    .filter((name) => SERVER_SIDE_OPTIONS[name] !== undefined);
+  if (serverSide.length)
+    throw new UsageError(
+      `--matrix ${serverSide.join(", ")}: ${serverSide.length === 1 ? "a setting" : "settings"} of the server, which an audit of an existing deployment can only vary by CONFIG SET on its data nodes`,
+      "give --allow-config to let each cell set its values and restore the originals after it (never CONFIG REWRITE), or audit client-side axes only (wait, waitaof)",
+    );
+}
 
 export function auditCommand(): Command {
   const cmd = new Command("audit").description(
@@ -91,6 +117,7 @@ export function auditCommand(): Command {
       );
       const { matrix: _m, repeat: _r, measure, shard: _s, ...rest } = raw;
       const opts: RunOptions = { ...(rest as RunOptions) };
+      if (existingGiven(raw)) refuseOnExisting(raw, matrix, specs);
       if (!given("workload")) opts.workload = AUDIT_DEFAULTS.workload;
       if (opts.nemesis === undefined) opts.nemesis = AUDIT_DEFAULTS.nemesis;
       if (opts.partition === undefined && opts.nemesis.split(",").includes("partition"))
