@@ -248,14 +248,3 @@ function existingSpec(o: RunOptions, existing: ExistingPlan, problems: string[])
   });
   return { ...spec, settings };
 }
-
-/**
- * Commands of many runs do not take an existing deployment yet: each run would need its own prefix, hooks and
- * clean-up on a deployment shared between runs, which is not built. Said plainly rather than half-done.
- */
-export function notForExisting(what: string): UsageError {
-  return new UsageError(
-    `${what} do not take --endpoint, --sentinel or --cluster yet: only splitbrain run tests an existing deployment`,
-    "run splitbrain run --endpoint ... once per setting you want to compare",
-  );
-}
