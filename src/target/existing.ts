@@ -264,7 +264,7 @@ export class ExistingTarget implements Target {
   readonly allows: TargetAllows = { nodeControl: false, resourceStats: false };
   readonly cluster: Cluster;
   private readonly unregister: () => void;
-  private cleaned = false;
+  private tearingDown?: Promise<void>;
 
   constructor(
     private readonly existing: ExistingPlan,
@@ -410,10 +410,14 @@ export class ExistingTarget implements Target {
    * never sees keys of two slots in one command); with keep, leaves them and says how to remove them later. What
    * was removed, or why not, goes to cleanup.json in the run directory.
    */
-  async teardown(opts: { keep: boolean }): Promise<void> {
-    if (this.cleaned) return;
-    this.cleaned = true;
-    this.unregister();
+  teardown(opts: { keep: boolean }): Promise<void> {
+    // One teardown, however often asked: a Ctrl-C during the orderly one waits for it rather than exiting under it,
+    // so the interrupt hook stays registered until the settings are restored and the keys removed.
+    this.tearingDown ??= this.tearDownOnce(opts).finally(() => this.unregister());
+    return this.tearingDown;
+  }
+
+  private async tearDownOnce(opts: { keep: boolean }): Promise<void> {
     await this.config?.restore(this.opts.log, this.opts.resultsDir);
     const file = join(this.opts.resultsDir, "cleanup.json");
     const pattern = `${this.keyPrefix}*`;
