@@ -5,6 +5,7 @@ import { onInterrupts } from "../docker/cleanup.js";
 import { requireDocker } from "../docker/engine.js";
 import { ensureNodeImage } from "../image/images.js";
 import { loadRunFigures, type RunFigures } from "../metrics/load.js";
+import { dryRunLines } from "../runner/dryRun.js";
 import type { RunPlan } from "../runner/plan.js";
 import { Progress } from "../runner/progress.js";
 import { runPlan } from "../runner/run.js";
@@ -34,6 +35,17 @@ export interface SequencedRun {
   figures?: RunFigures;
   /** Why the run failed or was skipped. */
   error?: string;
+}
+
+/** With --dry-run on existing deployments: prints what each target's run would do and says so (nothing is reached). */
+export function printDryRuns(runs: readonly PlannedRun[]): boolean {
+  if (!runs.some((r) => r.plan.existing?.dryRun)) return false;
+  for (const { label, plan } of runs) {
+    process.stdout.write(`== ${label}\n`);
+    for (const line of plan.existing ? dryRunLines(plan) : ["a cluster splitbrain starts (no dry run needed)"])
+      process.stdout.write(`${line}\n`);
+  }
+  return true;
 }
 
 /**

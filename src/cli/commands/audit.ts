@@ -3,7 +3,13 @@ import { auditCells, auditConclusion } from "../../compare/audit.js";
 import { conclusionsText } from "../../compare/conclusions.js";
 import { optionSpecs } from "../../compare/options.js";
 import { type AuditContext, auditView, sequenceRunId, writeAuditOutputs } from "../../compare/outputs.js";
-import { interruptibleSequence, requireImages, runSequence, type SequencedRun } from "../../compare/sequence.js";
+import {
+  interruptibleSequence,
+  printDryRuns,
+  requireImages,
+  runSequence,
+  type SequencedRun,
+} from "../../compare/sequence.js";
 import { createOutputDir, planRuns, sequenceExitCode, withFixedSeed } from "../../compare/session.js";
 import { firstPlans, SHARD_HELP, shardOption, startShard } from "../../compare/shard.js";
 import { renderText } from "../../compare/table.js";
@@ -126,6 +132,8 @@ export function auditCommand(): Command {
 
       const shard = shardOption(raw.shard, raw.seed);
       const check = planRuns(base, cells, base.results, 1);
+      // --dry-run: what each target's runs would do, said without connecting to anything.
+      if (printDryRuns(check)) return;
       assertWritable([{ flag: "--results", path: base.results, kind: "dir" }]);
       await requireImages(check);
       const outDir = createOutputDir(base.results, "audit");

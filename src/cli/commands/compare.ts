@@ -2,7 +2,13 @@ import { Command } from "commander";
 import { conclude, conclusionsText } from "../../compare/conclusions.js";
 import { optionSpecs } from "../../compare/options.js";
 import { type CompareContext, sequenceRunId, writeCompareOutputs } from "../../compare/outputs.js";
-import { interruptibleSequence, requireImages, runSequence, type SequencedRun } from "../../compare/sequence.js";
+import {
+  interruptibleSequence,
+  printDryRuns,
+  requireImages,
+  runSequence,
+  type SequencedRun,
+} from "../../compare/sequence.js";
 import { createOutputDir, planRuns, sequenceExitCode, withFixedSeed } from "../../compare/session.js";
 import { firstPlans, SHARD_HELP, shardOption, startShard } from "../../compare/shard.js";
 import { compareTable, renderText, type Tone } from "../../compare/table.js";
@@ -113,6 +119,8 @@ export function compareCommand(): Command {
       const shard = shardOption(raw.shard, raw.seed);
       // Validate every target (options and node images) before the first container starts.
       const check = planRuns(base, targets, base.results);
+      // --dry-run: what each target's runs would do, said without connecting to anything.
+      if (printDryRuns(check)) return;
       assertWritable([{ flag: "--results", path: base.results, kind: "dir" }]);
       await requireImages(check);
       const outDir = createOutputDir(base.results, "compare");
