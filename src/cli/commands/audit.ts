@@ -95,6 +95,9 @@ export function auditCommand(): Command {
         "topology. wait=0 means no WAIT. The first cell (every axis at its first value) is the baseline the latency and\n" +
         "availability costs are measured against. Repeat r of every cell uses seed + r - 1, so all cells face the same\n" +
         "fault schedules. Runs, audit.json and audit.html go to <results>/audit-<time>/.\n" +
+        "On an existing deployment (--endpoint/--sentinel/--cluster): name a fault it allows (--nemesis hook, failover,\n" +
+        "client-pause); server-side axes (appendfsync, min-replicas-to-write, ...) need --allow-config: each cell sets\n" +
+        "them by CONFIG SET and restores the originals after it (also on Ctrl-C), never CONFIG REWRITE.\n" +
         "Example:\n" +
         '  $ splitbrain audit --matrix "wait=0,1,2" --matrix "min-replicas-to-write=0,1" --repeat 3 --time-limit 30\n' +
         "Exit codes (audit): 0 every run valid, 1 a run found anomalies (with --measure: 0 once every run completed),\n" +

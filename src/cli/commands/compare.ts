@@ -175,7 +175,7 @@ const DEPLOYMENT_FLAGS = ["--endpoint", "--sentinel", "--cluster"];
  * a password). The name also reaches the deployment's hooks as SPLITBRAIN_TARGET, so one --hook-start can aim at
  * each deployment's own pod or container. The other two kinds' options are cleared, so each run names one.
  */
-function deploymentTargets(raw: CompareOptions): Target[] {
+export function deploymentTargets(raw: Pick<CompareOptions, "endpoint" | "sentinel" | "cluster">): Target[] {
   const out: Target[] = [];
   const lists: Array<[attr: "endpoint" | "sentinel" | "cluster", values: string[]]> = [
     ["endpoint", asList(raw.endpoint)],
