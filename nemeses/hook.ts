@@ -85,6 +85,7 @@ async function hookEnv(cluster: Cluster): Promise<Record<string, string>> {
   const primary = await cluster.primary().catch(() => undefined);
   return {
     SPLITBRAIN_RUN_ID: cluster.runId,
+    ...(cluster.name !== undefined ? { SPLITBRAIN_TARGET: cluster.name } : {}),
     ...(primary ? { SPLITBRAIN_PRIMARY: `${primary.ip}:${primary.port}`, SPLITBRAIN_PRIMARY_NAME: primary.name } : {}),
   };
 }

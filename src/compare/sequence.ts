@@ -5,9 +5,11 @@ import { onInterrupts } from "../docker/cleanup.js";
 import { requireDocker } from "../docker/engine.js";
 import { ensureNodeImage } from "../image/images.js";
 import { loadRunFigures, type RunFigures } from "../metrics/load.js";
+import { dryRunLines } from "../runner/dryRun.js";
 import type { RunPlan } from "../runner/plan.js";
 import { Progress } from "../runner/progress.js";
 import { runPlan } from "../runner/run.js";
+import { prepareTarget } from "../target/index.js";
 
 /**
  * Runs a list of plans one after the other (never at once: runs on shared cores would measure each other) and
@@ -35,16 +37,39 @@ export interface SequencedRun {
   error?: string;
 }
 
+/** With --dry-run on existing deployments: prints what each target's run would do and says so (nothing is reached). */
+export function printDryRuns(runs: readonly PlannedRun[]): boolean {
+  if (!runs.some((r) => r.plan.existing?.dryRun)) return false;
+  for (const { label, plan } of runs) {
+    process.stdout.write(`== ${label}\n`);
+    for (const line of plan.existing ? dryRunLines(plan) : ["a cluster splitbrain starts (no dry run needed)"])
+      process.stdout.write(`${line}\n`);
+  }
+  return true;
+}
+
 /**
  * Refuses up front any target whose node image is missing, with the command that builds it, so a comparison does
- * not discover after three runs that its fourth cannot start.
+ * not discover after three runs that its fourth cannot start; an existing deployment that cannot be reached, or
+ * refuses the CONFIG SET a cell needs, likewise.
  */
 export async function requireImages(runs: readonly PlannedRun[]): Promise<void> {
+  // An existing deployment is asked instead: reachable, who it is, and whether it lets CONFIG SET what a cell sets.
+  for (const { label, plan } of runs.filter((r) => r.plan.existing)) {
+    try {
+      await prepareTarget(plan);
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      throw new UsageError(`${label}: ${err.message}`, err.hint);
+    }
+  }
+  const managed = runs.filter((r) => !r.plan.existing);
+  if (!managed.length) return;
   // Asked first, so an engine that is not there is said as such, not as every target lacking an image.
   await requireDocker();
   const problems: string[] = [];
   const seen = new Set<string>();
-  for (const { label, plan } of runs) {
+  for (const { label, plan } of managed) {
     const key = `${plan.cluster.db}@${plan.cluster.version ?? ""}`;
     if (plan.cluster.image || seen.has(key)) continue;
     seen.add(key);

@@ -3,7 +3,7 @@ import { basename, join, relative, resolve } from "node:path";
 import { type ExitCode as Code, ExitCode, UsageError } from "../core/exit.js";
 import { makeDirs } from "../core/outputPaths.js";
 import { writeJson } from "../rundir/paths.js";
-import { notForExisting, planFromOptions, type RunOptions, type RunPlan } from "../runner/plan.js";
+import { planFromOptions, type RunOptions, type RunPlan } from "../runner/plan.js";
 import { targetOptions } from "./options.js";
 import type { PlannedRun, SequencedRun } from "./sequence.js";
 import type { Target } from "./targets.js";
@@ -36,7 +36,6 @@ export function planRuns(
       opts.seed = String(Number(base.seed) + r - 1);
       try {
         const plan = planFromOptions(opts);
-        if (plan.existing) throw notForExisting("compare and audit");
         runs.push({ label: t.label, plan, ...(repeat > 1 || r > 1 ? { repeat: r } : {}) });
       } catch (err) {
         if (!(err instanceof UsageError)) throw err;

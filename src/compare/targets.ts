@@ -32,6 +32,8 @@ export interface Target {
 
 /** Options that say where or how the comparison itself runs, not what is compared. */
 const NOT_VARIABLE = new Set(["results", "keep", "seed", "json"]);
+/** Where an existing deployment is: compare takes each as its own target, never as a setting. */
+const DEPLOYMENTS = new Set(["endpoint", "sentinel", "cluster"]);
 
 const DB_NAMES: readonly DbName[] = ENGINE_NAMES;
 const VERSION = /^\d+(\.\d+){0,2}$/;
@@ -87,6 +89,10 @@ export function parseSettings(text: string, specs: readonly OptionSpec[], flag =
     const name = (eq < 0 ? piece : piece.slice(0, eq)).trim().replace(/^--/, "");
     const value = eq < 0 ? "yes" : piece.slice(eq + 1).trim();
     const spec = byName.get(name);
+    if (DEPLOYMENTS.has(name)) {
+      problems.push(`each deployment is a target of its own: give --${name} [name=]... once per deployment`);
+      continue;
+    }
     if (!spec || NOT_VARIABLE.has(name)) {
       problems.push(
         spec

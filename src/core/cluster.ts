@@ -107,6 +107,8 @@ export interface Cluster {
    * `--partition-clients` drops: it differs by client mode and platform (bridge gateway, a port forwarder).
    */
   readonly runnerSeenAs?: Readonly<Record<string, string>>;
+  /** The name the user gave the target (`--endpoint name=...`, a compare label); hooks get it as SPLITBRAIN_TARGET. */
+  readonly name?: string;
 }
 
 /**

@@ -62,6 +62,10 @@ export interface ExistingPlan {
   /** --key-prefix; absent: derived from the run id. */
   keyPrefix?: string;
   dryRun: boolean;
+  /** The deployment's name (`--endpoint name=redis://...`; compare's label), given to hooks as SPLITBRAIN_TARGET. */
+  name?: string;
+  /** --allow-config: the settings under test may be set by CONFIG SET (and are restored after the run). */
+  allowConfig?: boolean;
 }
 
 /** What a plan tells its workloads (the same for the run and for re-checking its directory). */

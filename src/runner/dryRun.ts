@@ -3,6 +3,7 @@ import { createWorkload } from "../../workloads/index.js";
 import type { Invocation, Workload } from "../../workloads/workload.js";
 import { SeededRng } from "../core/rng.js";
 import { describeExisting } from "../target/existing.js";
+import { configPairs } from "../target/existingConfig.js";
 import type { RunPlan } from "./plan.js";
 
 /**
@@ -52,7 +53,14 @@ export function dryRunLines(plan: RunPlan): string[] {
       ? `at the end: --keep: nothing is removed; the run's keys stay under ${prefix}`
       : `at the end (and on Ctrl-C): SCAN MATCH ${prefix}* + UNLINK on every primary; nothing else is touched`,
   );
-  out.push("never sent: FLUSHALL, FLUSHDB, CONFIG SET, CONFIG REWRITE, DEBUG, or any command naming another key");
+  const pairs = configPairs(plan.cluster.settings);
+  if (pairs.length) {
+    out.push(
+      `--allow-config: before the workload, on every data node: CONFIG GET then CONFIG SET ${pairs.map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(", ")}; at the end (and on Ctrl-C) CONFIG SET back to the values read`,
+    );
+    out.push("never sent: FLUSHALL, FLUSHDB, CONFIG REWRITE, DEBUG, or any command naming another key");
+  } else
+    out.push("never sent: FLUSHALL, FLUSHDB, CONFIG SET, CONFIG REWRITE, DEBUG, or any command naming another key");
   return out;
 }
 

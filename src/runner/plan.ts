@@ -16,8 +16,10 @@ import { addClusterOptions, type ClusterOptions, clusterSpecFromOptions } from "
 import { UsageError } from "../core/exit.js";
 import type { FaultOption } from "../nemesis/nemesis.js";
 import { DEFAULT_NEMESIS_INTERVAL_MS, type ScheduleMode } from "../nemesis/schedule.js";
-import type { RunPlan } from "../rundir/plan.js";
+import type { ExistingPlan, RunPlan } from "../rundir/plan.js";
+import { existingSettingsProblems } from "../target/existingConfig.js";
 import { addExistingOptions, type ExistingOptions, existingFromOptions } from "../target/existingOptions.js";
+import type { ClusterSpec } from "../topology/spec.js";
 import { planProblems } from "./planProblems.js";
 
 export type { RunPlan };
@@ -148,7 +150,7 @@ export function planFromOptions(o: RunOptions): RunPlan {
       `--topology ${o.topology} describes a cluster to start; an existing deployment's shape comes from --endpoint, --sentinel or --cluster`,
     );
   // An existing deployment's shape is the one it has; the rest of the spec (engine, settings) is read from it later.
-  const cluster = clusterSpecFromOptions(existing ? { ...o, topology: existing.kind } : o);
+  const cluster = existing ? existingSpec(o, existing, problems) : clusterSpecFromOptions(o);
   const workloads = parseWorkloads(o.workload);
   const concurrency = posInt("--concurrency", o.concurrency, problems) ?? 10;
   const slots = assignClients(concurrency, workloads);
@@ -230,12 +232,19 @@ export function planFromOptions(o: RunOptions): RunPlan {
 }
 
 /**
- * Commands of many runs do not take an existing deployment yet: each run would need its own prefix, hooks and
- * clean-up on a deployment shared between runs, which is not built. Said plainly rather than half-done.
+ * The spec of an existing deployment: its kind as topology, and the settings under test (set by CONFIG SET with
+ * --allow-config) validated as for a cluster with replicas, since how many it has is only known once it is reached.
  */
-export function notForExisting(what: string): UsageError {
-  return new UsageError(
-    `${what} do not take --endpoint, --sentinel or --cluster yet: only splitbrain run tests an existing deployment`,
-    "run splitbrain run --endpoint ... once per setting you want to compare",
-  );
+function existingSpec(o: RunOptions, existing: ExistingPlan, problems: string[]): ClusterSpec {
+  const topology = existing.kind;
+  const { settings } = clusterSpecFromOptions({ ...o, topology: "sentinel", replicas: "9" });
+  problems.push(...existingSettingsProblems(o, settings, existing.allowConfig === true));
+  const spec = clusterSpecFromOptions({
+    ...o,
+    topology,
+    replicas: undefined,
+    minReplicasToWrite: undefined,
+    minReplicasMaxLag: undefined,
+  });
+  return { ...spec, settings };
 }

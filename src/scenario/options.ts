@@ -2,8 +2,8 @@ import { Command } from "commander";
 import { NEMESES } from "../../nemeses/index.js";
 import type { DbName } from "../core/cluster.js";
 import { UsageError } from "../core/exit.js";
-import { addRunOptions, notForExisting, planFromOptions, type RunOptions, type RunPlan } from "../runner/plan.js";
-import type { PlanValue, Scenario } from "./scenario.js";
+import { addRunOptions, planFromOptions, type RunOptions, type RunPlan } from "../runner/plan.js";
+import { existingObstacles, type PlanValue, type Scenario } from "./scenario.js";
 
 /**
  * A scenario's plan as `splitbrain run` would build it: the run command's defaults, then the scenario's options,
@@ -31,6 +31,39 @@ export function scenarioOptions(s: Scenario, db: DbName, overrides: Record<strin
   return { ...runDefaults(), ...s.plan, ...overrides, db } as unknown as RunOptions;
 }
 
+/** Which flag reaches a deployment of the shape a scenario's plan is about. */
+const FLAG_FOR_TOPOLOGY: Record<string, "endpoint" | "sentinel" | "cluster"> = {
+  single: "endpoint",
+  replicated: "endpoint",
+  sentinel: "sentinel",
+  cluster: "cluster",
+};
+
+/**
+ * The scenario as it runs on the existing deployment the overrides name (unchanged when they name none): only a
+ * scenario that declares it may, on a deployment of the shape it is about; its topology is then the deployment's.
+ */
+function onExisting(s: Scenario, overrides: Record<string, PlanValue>): Scenario {
+  const given = (["endpoint", "sentinel", "cluster"] as const).filter((k) => overrides[k] !== undefined);
+  if (!given.length) return s;
+  if (!s.existing) {
+    const why = existingObstacles(s);
+    throw new UsageError(
+      `scenario ${s.name} cannot run on an existing deployment: ${why.length ? why.join("; ") : `its file (${s.file}) does not declare "existing": true`}`,
+      "run it without --endpoint/--sentinel/--cluster (splitbrain starts the cluster); `scenario list` marks the ones that can",
+    );
+  }
+  const topology = String(s.plan.topology ?? "sentinel");
+  const wanted = FLAG_FOR_TOPOLOGY[topology] ?? "endpoint";
+  if (!given.includes(wanted))
+    throw new UsageError(
+      `scenario ${s.name} is about a ${topology} deployment: reach one with --${wanted}`,
+      `got --${given[0]}`,
+    );
+  const { topology: _t, ...plan } = s.plan;
+  return { ...s, plan };
+}
+
 /** The run plan of a scenario, or a UsageError naming the scenario's file and what is wrong with its plan. */
 export function scenarioPlan(
   s: Scenario,
@@ -50,13 +83,12 @@ export function scenarioPlan(
       `drop --db, or pick one of: ${s.engines.join(", ")}`,
     );
   }
+  const scenario = onExisting(s, opts.overrides ?? {});
   try {
-    const plan = planFromOptions({
-      ...scenarioOptions(s, db, opts.overrides),
+    return planFromOptions({
+      ...scenarioOptions(scenario, db, opts.overrides),
       ...(opts.results ? { results: opts.results } : {}),
     });
-    if (plan.existing) throw notForExisting("scenarios and suites");
-    return plan;
   } catch (err) {
     if (err instanceof UsageError) {
       const given = Object.keys(opts.overrides ?? {});

@@ -5,9 +5,11 @@ import { SeededRng } from "../core/rng.js";
 import { dbCommand } from "../nemesis/node-io.js";
 import { resolveTargets } from "../nemesis/targeting.js";
 import { parseTarget } from "../nemesis/targets.js";
+import { readTestRecord } from "../rundir/record.js";
 import { Progress } from "../runner/progress.js";
 import { type RunOutcome, runPlan } from "../runner/run.js";
 import { sleep } from "../runner/sleep.js";
+import { redactCommand } from "../target/existingOptions.js";
 import { type Evaluation, judge, type Observed } from "./expectation.js";
 import { observeRun } from "./observe.js";
 import { scenarioPlan } from "./options.js";
@@ -75,6 +77,14 @@ async function runSteps(
   return out;
 }
 
+/** The person's options as scenario.json keeps them: passwords (options or inside a redis:// URL) as "***". */
+function redactOverrides(o: Record<string, PlanValue>): Record<string, PlanValue> {
+  const out: Record<string, PlanValue> = {};
+  for (const [k, v] of Object.entries(o))
+    out[k] = k === "password" || k === "sentinelPassword" ? "***" : typeof v === "string" ? redactCommand([v])[0]! : v;
+  return out;
+}
+
 /** One scenario through the ordinary runner, then judged against its expectation; scenario.json goes in the run dir. */
 export async function runScenario(
   s: Scenario,
@@ -116,8 +126,9 @@ export async function runScenario(
     file: s.file,
     question: s.question,
     expectation: expectationText(s),
-    db: plan.cluster.db,
-    overrides: opts.overrides ?? {},
+    // An existing deployment says which engine it runs (the run's own record holds it).
+    db: readTestRecord(outcome.dir.path).plan.cluster.db,
+    overrides: redactOverrides(opts.overrides ?? {}),
     outcome: evaluation.outcome,
     conditions: evaluation.conditions,
     observed,

@@ -1,4 +1,5 @@
 import { Command, type Option } from "commander";
+import { NEMESES } from "../../nemeses/index.js";
 import { DB_NAMES } from "../cluster/options.js";
 import type { DbName } from "../core/cluster.js";
 import { addRunOptions } from "../runner/plan.js";
@@ -48,6 +49,8 @@ export interface Scenario {
   measured?: string;
   /** Faults the scenario needs that may not exist in this build yet (it is listed, but cannot run without them). */
   needsFaults: string[];
+  /** `"existing": true`: it may run against a deployment splitbrain did not start (scenario run --endpoint ...). */
+  existing: boolean;
 }
 
 /** Options a scenario's plan may not set: they belong to the person running it, not to the scenario. */
@@ -89,6 +92,7 @@ const KNOWN_FIELDS = [
   "docs",
   "measured",
   "needs",
+  "existing",
 ];
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -328,6 +332,17 @@ export function validateScenario(raw: unknown, file: string, expectedName?: stri
     else needsFaults.push(...(faults as string[]));
   }
 
+  let existing = false;
+  if (raw.existing !== undefined) {
+    if (typeof raw.existing !== "boolean")
+      bad("existing", "takes true when the scenario may run on an existing deployment (--endpoint ...), else false");
+    else existing = raw.existing;
+  }
+  if (existing && !problems.length) {
+    const why = existingObstacles({ plan, steps, observe, expect });
+    if (why.length) bad("existing", `is true, but ${why.join("; ")}`);
+  }
+
   if (problems.length) throw new ScenarioError(file, problems);
   return {
     name: name as string,
@@ -342,7 +357,42 @@ export function validateScenario(raw: unknown, file: string, expectedName?: stri
     docs,
     ...(measured !== undefined ? { measured: measured.trim() } : {}),
     needsFaults,
+    existing,
   };
+}
+
+/** Plan options that shape a cluster to start: an existing deployment has its own shape. */
+const SHAPE_KEYS = ["replicas", "sentinels", "sentinelsColocated", "quorum", "downAfterMs", "failoverTimeoutMs"];
+
+/**
+ * Why a scenario could not run on a deployment splitbrain did not start: faults from inside the nodes, steps sent
+ * through a node's container, figures read from the nodes' saved logs, INFO or Docker stats, a cluster shape of its
+ * own. Empty when nothing stands in the way. Pure.
+ */
+export function existingObstacles(
+  s: Pick<Scenario, "plan" | "steps" | "observe" | "expect">,
+  packages: ReadonlyMap<string, { withoutNodeControl?: boolean }> = NEMESES,
+): string[] {
+  const out: string[] = [];
+  const nemesis = s.plan.nemesis;
+  if (typeof nemesis !== "string") out.push("its plan names no fault (the default faults act inside the nodes)");
+  else {
+    const inside = nemesis
+      .split(",")
+      .map((f) => f.trim())
+      .filter((f) => f !== "" && f !== "none" && packages.get(f)?.withoutNodeControl !== true);
+    if (inside.length)
+      out.push(
+        `its fault${inside.length > 1 ? "s" : ""} ${inside.join(", ")} act${inside.length > 1 ? "" : "s"} inside the nodes`,
+      );
+  }
+  if (s.steps.length) out.push("its steps are sent from inside the nodes' containers");
+  if (Object.keys(s.observe).length)
+    out.push("it reads the nodes' saved logs or INFO, which only a cluster it starts leaves");
+  if (s.expect.some((e) => e.figure === "peakMemoryMiB")) out.push("it reads memory peaks from Docker's stats");
+  const shape = SHAPE_KEYS.filter((k) => s.plan[k] !== undefined);
+  if (shape.length) out.push(`its plan shapes the cluster (${shape.join(", ")})`);
+  return out;
 }
 
 /** "acknowledged writes lost > 0 and failed > 0" */

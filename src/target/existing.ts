@@ -17,6 +17,7 @@ import { type Capabilities, probeCapabilities } from "../db/capabilities.js";
 import { parseClusterNodes, parseInfo, parseRole, parseSentinelEntries } from "../db/info.js";
 import { onTeardown } from "../docker/cleanup.js";
 import type { ExistingPlan, RunPlan } from "../rundir/plan.js";
+import { ConfigChange, configPairs } from "./existingConfig.js";
 import { authOf, keyPrefixFor } from "./existingOptions.js";
 import type { OpenOptions, PreparedTarget, TargetKind } from "./target.js";
 
@@ -53,6 +54,9 @@ export const existingTarget: TargetKind = {
       );
     const discovered = await discover(existing, auth);
     const server = await identify(discovered.primary, auth);
+    const pairs = configPairs(plan.cluster.settings);
+    const config = pairs.length ? new ConfigChange(discovered.data, auth, pairs) : undefined;
+    await config?.check();
     return {
       opening: `reach existing deployment (${describeExisting(existing)})`,
       db: server.capabilities.engine,
@@ -65,7 +69,9 @@ export const existingTarget: TargetKind = {
           keyPrefixFor(existing, opts.runId),
           opts,
           plan.keep,
+          config,
         );
+        await config?.apply(opts.log, opts.resultsDir);
         opts.log(
           `${server.capabilities.engine} ${server.capabilities.version}, ${existing.kind}: ${target.cluster.nodes.length} data node(s); keys under "${target.keyPrefix}"`,
         );
@@ -258,7 +264,7 @@ export class ExistingTarget implements Target {
   readonly allows: TargetAllows = { nodeControl: false, resourceStats: false };
   readonly cluster: Cluster;
   private readonly unregister: () => void;
-  private cleaned = false;
+  private tearingDown?: Promise<void>;
 
   constructor(
     private readonly existing: ExistingPlan,
@@ -268,6 +274,7 @@ export class ExistingTarget implements Target {
     readonly keyPrefix: string,
     private readonly opts: OpenOptions,
     keep: boolean,
+    private readonly config?: ConfigChange,
   ) {
     const nodes = found.data.map((a, i) => remoteNode(`n${i + 1}`, "data", a));
     const sentinels = found.sentinels.map((a, i) => remoteNode(`s${i + 1}`, "sentinel", a));
@@ -293,6 +300,7 @@ export class ExistingTarget implements Target {
       primary: async () => (await primaries().catch(() => []))[0],
       primaries: () => primaries().catch(() => []),
       nodeByAddress: byAddr,
+      ...(existing.name !== undefined ? { name: existing.name } : {}),
     };
     // A second Ctrl-C skips the orderly teardown: the run's keys still go.
     this.unregister = onTeardown(`remove the keys of run ${opts.runId} from ${describeExisting(existing)}`, () =>
@@ -351,6 +359,8 @@ export class ExistingTarget implements Target {
         },
         settings: this.server.settings,
         ...(this.server.hidden.length ? { settingsNotReadable: this.server.hidden } : {}),
+        ...(this.config ? { configSet: this.config.record() } : {}),
+        ...(e.name !== undefined ? { name: e.name } : {}),
       },
       nodes: this.allNodes.map((n) => ({
         name: n.name,
@@ -359,9 +369,15 @@ export class ExistingTarget implements Target {
         port: n.port,
         ...(n.kind === "data" ? { role: this.found.data.find((d) => d.host === n.ip && d.port === n.port)?.role } : {}),
       })),
-      capabilities: this.server.capabilities,
+      // Keyed by node as for a cluster splitbrain started (what compare's "server" line reads): the primary asked.
+      capabilities: { [this.primaryName()]: this.server.capabilities },
       client: { mode: "direct", note: "existing deployment: the runner dials the addresses given and announced" },
     };
+  }
+
+  private primaryName(): string {
+    const p = this.found.primary;
+    return this.cluster.nodes.find((n) => n.ip === p.host && n.port === p.port)?.name ?? "n1";
   }
 
   /** Healthy again: the primary (each primary, in Cluster) answers PING, and Cluster says its state is ok. */
@@ -394,10 +410,15 @@ export class ExistingTarget implements Target {
    * never sees keys of two slots in one command); with keep, leaves them and says how to remove them later. What
    * was removed, or why not, goes to cleanup.json in the run directory.
    */
-  async teardown(opts: { keep: boolean }): Promise<void> {
-    if (this.cleaned) return;
-    this.cleaned = true;
-    this.unregister();
+  teardown(opts: { keep: boolean }): Promise<void> {
+    // One teardown, however often asked: a Ctrl-C during the orderly one waits for it rather than exiting under it,
+    // so the interrupt hook stays registered until the settings are restored and the keys removed.
+    this.tearingDown ??= this.tearDownOnce(opts).finally(() => this.unregister());
+    return this.tearingDown;
+  }
+
+  private async tearDownOnce(opts: { keep: boolean }): Promise<void> {
+    await this.config?.restore(this.opts.log, this.opts.resultsDir);
     const file = join(this.opts.resultsDir, "cleanup.json");
     const pattern = `${this.keyPrefix}*`;
     if (opts.keep) {

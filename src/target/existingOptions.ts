@@ -26,6 +26,7 @@ export interface ExistingOptions {
   sentinelTls?: boolean;
   keyPrefix?: string;
   dryRun?: boolean;
+  allowConfig?: boolean;
 }
 
 /** Environment variables read when the password options are absent (a command line shows in `ps`). */
@@ -59,7 +60,11 @@ export function addExistingOptions(cmd: Command): Command {
       "--key-prefix <prefix>",
       "put this before every key the run writes (default: splitbrain:<run id>:); no braces: workload keys keep their own hash tags",
     )
-    .option("--dry-run", "with an existing deployment: print what the run would write, send and remove, then exit");
+    .option("--dry-run", "with an existing deployment: print what the run would write, send and remove, then exit")
+    .option(
+      "--allow-config",
+      "with an existing deployment: let the run CONFIG SET the settings under test (--appendfsync, --min-replicas-to-write, ...) on every data node and restore the originals after it (never CONFIG REWRITE)",
+    );
 }
 
 const secrets = new WeakMap<ExistingPlan, ConnectionAuth>();
@@ -126,6 +131,7 @@ export function existingFromOptions(o: ExistingOptions, problems: string[]): Exi
         ["--sentinel-tls", o.sentinelTls],
         ["--key-prefix", o.keyPrefix],
         ["--dry-run", o.dryRun],
+        ["--allow-config", o.allowConfig],
       ] as const
     )
       .filter(([, v]) => v !== undefined && v !== false)
@@ -141,10 +147,12 @@ export function existingFromOptions(o: ExistingOptions, problems: string[]): Exi
   const auth: ConnectionAuth = {};
   let plan: ExistingPlan;
   let tls = !!o.tls;
+  const named = splitName(o.endpoint ?? o.sentinel ?? o.cluster!);
   if (o.endpoint !== undefined) {
+    const endpoint = named.rest;
     let url: URL | undefined;
     try {
-      url = new URL(o.endpoint);
+      url = new URL(endpoint);
     } catch {
       // The text may hold a password: the problem names its shape, never echoes it.
       problems.push("--endpoint is not a URL: use redis://[user:password@]host:port[/db] or rediss://...");
@@ -167,7 +175,7 @@ export function existingFromOptions(o: ExistingOptions, problems: string[]): Exi
     plan = {
       kind: "single",
       addresses: [{ host, port }],
-      endpoint: redactUrl(o.endpoint),
+      endpoint: redactUrl(endpoint),
       keyPrefix: o.keyPrefix,
       dryRun: !!o.dryRun,
       tls,
@@ -176,7 +184,7 @@ export function existingFromOptions(o: ExistingOptions, problems: string[]): Exi
     if (!o.masterName) problems.push("--sentinel needs --master-name <name> (the group's name in sentinel.conf)");
     plan = {
       kind: "sentinel",
-      addresses: addresses("--sentinel", o.sentinel, problems),
+      addresses: addresses("--sentinel", named.rest, problems),
       masterName: o.masterName ?? "",
       keyPrefix: o.keyPrefix,
       dryRun: !!o.dryRun,
@@ -185,7 +193,7 @@ export function existingFromOptions(o: ExistingOptions, problems: string[]): Exi
   } else {
     plan = {
       kind: "cluster",
-      addresses: addresses("--cluster", o.cluster!, problems),
+      addresses: addresses("--cluster", named.rest, problems),
       keyPrefix: o.keyPrefix,
       dryRun: !!o.dryRun,
       tls,
@@ -234,8 +242,21 @@ export function existingFromOptions(o: ExistingOptions, problems: string[]): Exi
       );
   }
   if (plan.keyPrefix === undefined) delete plan.keyPrefix;
+  if (named.name !== undefined) plan.name = named.name;
+  if (o.allowConfig) plan.allowConfig = true;
   secrets.set(plan, auth);
   return plan;
+}
+
+const NAME = /^([A-Za-z0-9][A-Za-z0-9_.:-]*)=(.*)$/s;
+
+/**
+ * `name=<address>`: a deployment's own name before its address (compare's label, and SPLITBRAIN_TARGET for hooks).
+ * An address never holds `=` before its scheme or first host, so a bare URL or host list has no name.
+ */
+export function splitName(text: string): { name?: string; rest: string } {
+  const m = NAME.exec(text);
+  return m ? { name: m[1]!, rest: m[2]! } : { rest: text };
 }
 
 /** The run's key prefix: the one given, or one made from the run id (no braces: each key keeps its own hash tag). */

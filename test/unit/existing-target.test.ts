@@ -5,7 +5,8 @@ import { Session } from "../../src/client/session.js";
 import { UsageError } from "../../src/core/exit.js";
 import { dryRunLines } from "../../src/runner/dryRun.js";
 import { addRunOptions, planFromOptions, type RunOptions } from "../../src/runner/plan.js";
-import { authOf, keyPrefixFor, redactCommand, redactUrl } from "../../src/target/existingOptions.js";
+import { configPairs } from "../../src/target/existingConfig.js";
+import { authOf, keyPrefixFor, redactCommand, redactUrl, splitName } from "../../src/target/existingOptions.js";
 import { targetKindFor } from "../../src/target/index.js";
 
 function plan(args: string[]) {
@@ -143,6 +144,39 @@ describe("the run prefix on the wire", () => {
       ["p:register:{1}"],
       ["abc", "1", "p:register:{2}", "1", "2"],
       ["p:queue:{q}:jobs", "p:queue:{q}:inflight"],
+    ]);
+  });
+});
+
+describe("settings under test on an existing deployment", () => {
+  it("are refused without --allow-config, naming each, and planned as CONFIG SET pairs with it", () => {
+    const msg = refusal(["--endpoint", "redis://x:1", "--appendonly", "yes", "--appendfsync", "always"]);
+    expect(msg).toContain("--appendonly, --appendfsync");
+    expect(msg).toContain("--allow-config");
+    const p = plan(["--endpoint", "redis://x:1", "--allow-config", "--min-replicas-to-write", "1", "--save", ""]);
+    // Replicas are unknown before the deployment is reached, so the guard is not refused as on a lone server.
+    expect(configPairs(p.cluster.settings)).toEqual([
+      ["save", ""],
+      ["min-replicas-to-write", "1"],
+    ]);
+    expect(p.existing!.allowConfig).toBe(true);
+    expect(dryRunLines(p).join("\n")).toContain("CONFIG SET save");
+    expect(refusal(["--allow-config"])).toContain("only apply to an existing deployment");
+  });
+
+  it("refuses options that shape a cluster to start", () => {
+    expect(refusal(["--sentinel", "h:1", "--master-name", "m", "--replicas", "2"])).toContain("--replicas describes");
+  });
+
+  it("takes a name before the address, for compare's label and the hooks' SPLITBRAIN_TARGET", () => {
+    expect(splitName("eu=redis://u:p@h:1")).toEqual({ name: "eu", rest: "redis://u:p@h:1" });
+    expect(splitName("redis://h:1/0")).toEqual({ rest: "redis://h:1/0" });
+    expect(splitName("h1:26379,h2:26379")).toEqual({ rest: "h1:26379,h2:26379" });
+    const p = plan(["--endpoint", "staging=redis://u:pw@h:1"]);
+    expect(p.existing).toMatchObject({ name: "staging", endpoint: "redis://u:***@h:1" });
+    expect(redactCommand(["--endpoint", "staging=redis://u:pw@h:1"])).toEqual([
+      "--endpoint",
+      "staging=redis://u:***@h:1",
     ]);
   });
 });

@@ -211,3 +211,41 @@ describe("scenario loader", () => {
     }
   });
 });
+
+describe("scenarios on an existing deployment", () => {
+  const onExisting = {
+    ...good,
+    plan: { topology: "single", workload: "set", nemesis: "client-pause" },
+    existing: true,
+  };
+
+  it("may declare it only when nothing needs the nodes, and say what does", () => {
+    expect(validateScenario(onExisting, "scenarios/demo.json").existing).toBe(true);
+    const why = problems({ ...good, existing: true }).join("\n");
+    expect(why).toContain("existing: is true, but its fault partition acts inside the nodes");
+    const steps = problems({ ...onExisting, steps: [{ atS: 1, command: ["DEBUG", "SLEEP", "1"] }] }).join("\n");
+    expect(steps).toContain("steps are sent from inside the nodes");
+    expect(problems({ ...onExisting, existing: "yes" }).join("\n")).toContain("existing: takes true");
+  });
+
+  it("runs only where declared, on a deployment of its shape, its topology then the deployment's", () => {
+    const yes = validateScenario(onExisting, "scenarios/demo.json");
+    const plan = scenarioPlan(yes, { overrides: { endpoint: "redis://10.0.0.1:6379" } });
+    expect(plan.existing?.kind).toBe("single");
+    expect(plan.nemeses).toEqual(["client-pause"]);
+    const refused = (s: typeof yes, overrides: Record<string, string>) => {
+      try {
+        scenarioPlan(s, { overrides });
+      } catch (err) {
+        expect(err).toBeInstanceOf(UsageError);
+        return (err as Error).message;
+      }
+      throw new Error("accepted");
+    };
+    expect(refused(yes, { sentinel: "10.0.0.1:26379", masterName: "m" })).toContain("reach one with --endpoint");
+    const no = validateScenario(good, "scenarios/demo.json");
+    expect(refused(no, { endpoint: "redis://10.0.0.1:6379" })).toContain("its fault partition acts inside the nodes");
+    const undeclared = validateScenario({ ...onExisting, existing: false }, "scenarios/demo.json");
+    expect(refused(undeclared, { endpoint: "redis://10.0.0.1:6379" })).toContain('does not declare "existing": true');
+  });
+});

@@ -3,7 +3,13 @@ import { auditCells, auditConclusion } from "../../compare/audit.js";
 import { conclusionsText } from "../../compare/conclusions.js";
 import { optionSpecs } from "../../compare/options.js";
 import { type AuditContext, auditView, sequenceRunId, writeAuditOutputs } from "../../compare/outputs.js";
-import { interruptibleSequence, requireImages, runSequence, type SequencedRun } from "../../compare/sequence.js";
+import {
+  interruptibleSequence,
+  printDryRuns,
+  requireImages,
+  runSequence,
+  type SequencedRun,
+} from "../../compare/sequence.js";
 import { createOutputDir, planRuns, sequenceExitCode, withFixedSeed } from "../../compare/session.js";
 import { firstPlans, SHARD_HELP, shardOption, startShard } from "../../compare/shard.js";
 import { renderText } from "../../compare/table.js";
@@ -12,6 +18,7 @@ import { UsageError } from "../../core/exit.js";
 import { answerer, say } from "../../core/output.js";
 import { assertWritable } from "../../core/outputPaths.js";
 import { addRunOptions, type RunOptions } from "../../runner/plan.js";
+import { SERVER_SIDE_OPTIONS } from "../../target/existingConfig.js";
 import { paint } from "./compare.js";
 
 interface AuditOptions extends RunOptions {
@@ -40,6 +47,31 @@ export const DEFAULT_QUESTION = {
   timeLimit: "20",
 } as const;
 
+function existingGiven(o: RunOptions): boolean {
+  return o.endpoint !== undefined || o.sentinel !== undefined || o.cluster !== undefined;
+}
+
+/**
+ * What an audit of a deployment splitbrain did not start cannot do, said before anything is reached: a fault from
+ * inside the nodes (the default partition), or a server-side axis without the user's consent to CONFIG SET it.
+ */
+function refuseOnExisting(o: AuditOptions, matrix: readonly string[], specs: ReturnType<typeof optionSpecs>): void {
+  if (o.nemesis === undefined)
+    throw new UsageError(
+      "audit's default fault partitions the primary from inside the nodes, which an existing deployment does not allow",
+      "name a fault that needs no node control: --nemesis hook (--hook-start/--hook-stop), failover or client-pause",
+    );
+  if (o.allowConfig) return;
+  const serverSide = matrix
+    .map((m) => parseMatrixAxis(m, specs).name)
+    .filter((name) => SERVER_SIDE_OPTIONS[name] !== undefined);
+  if (serverSide.length)
+    throw new UsageError(
+      `--matrix ${serverSide.join(", ")}: ${serverSide.length === 1 ? "a setting" : "settings"} of the server, which an audit of an existing deployment can only vary by CONFIG SET on its data nodes`,
+      "give --allow-config to let each cell set its values and restore the originals after it (never CONFIG REWRITE), or audit client-side axes only (wait, waitaof)",
+    );
+}
+
 export function auditCommand(): Command {
   const cmd = new Command("audit").description(
     "run a matrix of durability settings under the same faults and tabulate writes lost per setting",
@@ -63,6 +95,9 @@ export function auditCommand(): Command {
         "topology. wait=0 means no WAIT. The first cell (every axis at its first value) is the baseline the latency and\n" +
         "availability costs are measured against. Repeat r of every cell uses seed + r - 1, so all cells face the same\n" +
         "fault schedules. Runs, audit.json and audit.html go to <results>/audit-<time>/.\n" +
+        "On an existing deployment (--endpoint/--sentinel/--cluster): name a fault it allows (--nemesis hook, failover,\n" +
+        "client-pause); server-side axes (appendfsync, min-replicas-to-write, ...) need --allow-config: each cell sets\n" +
+        "them by CONFIG SET and restores the originals after it (also on Ctrl-C), never CONFIG REWRITE.\n" +
         "Example:\n" +
         '  $ splitbrain audit --matrix "wait=0,1,2" --matrix "min-replicas-to-write=0,1" --repeat 3 --time-limit 30\n' +
         "Exit codes (audit): 0 every run valid, 1 a run found anomalies (with --measure: 0 once every run completed),\n" +
@@ -91,6 +126,7 @@ export function auditCommand(): Command {
       );
       const { matrix: _m, repeat: _r, measure, shard: _s, ...rest } = raw;
       const opts: RunOptions = { ...(rest as RunOptions) };
+      if (existingGiven(raw)) refuseOnExisting(raw, matrix, specs);
       if (!given("workload")) opts.workload = AUDIT_DEFAULTS.workload;
       if (opts.nemesis === undefined) opts.nemesis = AUDIT_DEFAULTS.nemesis;
       if (opts.partition === undefined && opts.nemesis.split(",").includes("partition"))
@@ -99,6 +135,8 @@ export function auditCommand(): Command {
 
       const shard = shardOption(raw.shard, raw.seed);
       const check = planRuns(base, cells, base.results, 1);
+      // --dry-run: what each target's runs would do, said without connecting to anything.
+      if (printDryRuns(check)) return;
       assertWritable([{ flag: "--results", path: base.results, kind: "dir" }]);
       await requireImages(check);
       const outDir = createOutputDir(base.results, "audit");

@@ -10,7 +10,13 @@ import { evaluationLines } from "../../scenario/expectation.js";
 import { findScenario, loadScenarios } from "../../scenario/loader.js";
 import { missingFaults, scenarioPlan } from "../../scenario/options.js";
 import { runScenario } from "../../scenario/run.js";
-import { expectationText, type PlanValue, planOptionShapes, type Scenario } from "../../scenario/scenario.js";
+import {
+  existingObstacles,
+  expectationText,
+  type PlanValue,
+  planOptionShapes,
+  type Scenario,
+} from "../../scenario/scenario.js";
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -64,6 +70,7 @@ function listCommand(): Command {
             expected: expectationText(s),
             file: s.file,
             needsFaults: missingFaults(s),
+            existing: s.existing,
           })),
         );
         return;
@@ -72,7 +79,7 @@ function listCommand(): Command {
       for (const s of all) {
         const missing = missingFaults(s);
         answer(
-          `${c().bold(s.name)}  ${c().dim(`[${s.engines.join(", ")}]`)}${missing.length ? c().yellow(`  (needs the ${missing.join(", ")} fault)`) : ""}`,
+          `${c().bold(s.name)}  ${c().dim(`[${s.engines.join(", ")}]`)}${s.existing ? c().cyan("  [also on existing deployments]") : ""}${missing.length ? c().yellow(`  (needs the ${missing.join(", ")} fault)`) : ""}`,
         );
         answer(`  ${s.question}`);
         answer(`  expected: ${expectationText(s)}`);
@@ -101,6 +108,10 @@ function showCommand(): Command {
       answer(`${c().bold(s.name)}  ${c().dim(s.file)}`);
       answer(`question:  ${s.question}`);
       answer(`engines:   ${s.engines.join(", ")}`);
+      const obstacles = existingObstacles(s);
+      answer(
+        `existing:  ${s.existing ? `yes: scenario run ${s.name} --${s.plan.topology === "sentinel" || s.plan.topology === undefined ? "sentinel ... --master-name ..." : s.plan.topology === "cluster" ? "cluster ..." : "endpoint redis://..."}` : `no${obstacles.length ? ` (${obstacles.join("; ")})` : ' (its file does not declare "existing": true)'}`}`,
+      );
       const missing = missingFaults(s);
       if (missing.length)
         answer(c().yellow(`needs:     the ${missing.join(", ")} fault, which this build does not have yet`));
@@ -154,6 +165,8 @@ function runSubcommand(): Command {
     .addHelpText(
       "after",
       "\nAny run option overrides the scenario's own (e.g. --time-limit 10, --db valkey where the scenario applies).\n" +
+        "A scenario marked [also on existing deployments] in `scenario list` runs on one you name: --endpoint, --sentinel\n" +
+        "or --cluster, of the shape the scenario is about (settings it sets need --allow-config).\n" +
         "Exit codes (scenario run): 0 the outcome matched the expectation, 1 it differed, 2 undecided (e.g. a final\n" +
         "read failed), 3 usage or environment error. An expected loss that happens exits 0.\n" +
         "Example:\n  $ splitbrain scenario run split-brain-isolated-primary --time-limit 20",
