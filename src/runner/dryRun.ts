@@ -52,7 +52,9 @@ export function dryRunLines(plan: RunPlan): string[] {
       ? `at the end: --keep: nothing is removed; the run's keys stay under ${prefix}`
       : `at the end (and on Ctrl-C): SCAN MATCH ${prefix}* + UNLINK on every primary; nothing else is touched`,
   );
-  out.push("never sent: FLUSHALL, FLUSHDB, CONFIG SET, CONFIG REWRITE, DEBUG, or any command naming another key");
+  out.push(
+    "never sent: FLUSHALL, FLUSHDB, CONFIG REWRITE, or any command naming another key; CONFIG SET and DEBUG only where a fault above says so",
+  );
   return out;
 }
 

@@ -304,8 +304,13 @@ export class ExistingTarget implements Target {
     return [...this.cluster.nodes, ...this.cluster.sentinels];
   }
 
-  command(host: string, port: number, args: string[], opts: { sentinel?: boolean } = {}): Promise<unknown> {
-    return call({ host, port }, opts.sentinel ? sentinelAuth(this.auth) : this.auth, args, 10_000);
+  command(
+    host: string,
+    port: number,
+    args: string[],
+    opts: { sentinel?: boolean; timeoutMs?: number } = {},
+  ): Promise<unknown> {
+    return call({ host, port }, opts.sentinel ? sentinelAuth(this.auth) : this.auth, args, opts.timeoutMs ?? 10_000);
   }
 
   /** Where writes go now: the endpoint, the primary Sentinel names, or every primary serving slots. */
