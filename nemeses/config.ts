@@ -26,7 +26,8 @@ export function parseConfigSet(text: string): Array<[string, string]> {
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
-  if (!pairs.length) throw new UsageError("--config-set is empty", "give name=value pairs: --config-set appendfsync=no");
+  if (!pairs.length)
+    throw new UsageError("--config-set is empty", "give name=value pairs: --config-set appendfsync=no");
   const out: Array<[string, string]> = [];
   for (const pair of pairs) {
     const eq = pair.indexOf("=");
@@ -183,8 +184,7 @@ export const config: NemesisPackage<ConfigOptions> = {
   options: [
     {
       flags: "--config-set <k=v,...>",
-      description:
-        "config fault: settings to flip on every data node while it is active (CONFIG SET; restored after)",
+      description: "config fault: settings to flip on every data node while it is active (CONFIG SET; restored after)",
       parse: (text, problems) => {
         try {
           return { configSet: parseConfigSet(String(text)) };

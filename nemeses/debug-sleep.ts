@@ -75,7 +75,8 @@ export const debugSleep: NemesisPackage<DebugSleepOptions> = {
       description: `debug-sleep fault: seconds one DEBUG SLEEP stalls the server (default: ${DEFAULT_DEBUG_SLEEP_MS / 1000}, at most ${MAX_DEBUG_SLEEP_MS / 1000})`,
       parse: (text, problems) => {
         const s = Number(text);
-        if (Number.isFinite(s) && s > 0 && s * 1000 <= MAX_DEBUG_SLEEP_MS) return { debugSleepMs: Math.round(s * 1000) };
+        if (Number.isFinite(s) && s > 0 && s * 1000 <= MAX_DEBUG_SLEEP_MS)
+          return { debugSleepMs: Math.round(s * 1000) };
         problems.push(`--debug-sleep takes seconds above 0 and at most ${MAX_DEBUG_SLEEP_MS / 1000} (got "${text}")`);
         return {};
       },

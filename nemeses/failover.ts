@@ -252,7 +252,8 @@ async function failBack(ctx: NemesisContext) {
   if (role?.role !== "slave") throw new Error(`${endpoint.ip}:${endpoint.port} answered ROLE with no role`);
   const primary = { host: role.primaryHost!, port: role.primaryPort! };
   const replicas = replicasInRole(await roleAt(ctx, primary.host, primary.port));
-  const seenAs = replicas.find((r) => r.host === endpoint.ip && r.port === endpoint.port) ??
+  const seenAs =
+    replicas.find((r) => r.host === endpoint.ip && r.port === endpoint.port) ??
     (replicas.length === 1 ? replicas[0] : undefined);
   if (!seenAs)
     throw new Error(
@@ -270,7 +271,11 @@ async function failBack(ctx: NemesisContext) {
     throw new Error(
       `FAILOVER TO ${seenAs.host}:${seenAs.port} was accepted by ${primary.host}:${primary.port} but the endpoint was not the primary within ${PROMOTION_TIMEOUT_MS / 1000}s`,
     );
-  return { via: `FAILOVER TO on ${primary.host}:${primary.port}`, from: `${primary.host}:${primary.port}`, to: `${endpoint.ip}:${endpoint.port}` };
+  return {
+    via: `FAILOVER TO on ${primary.host}:${primary.port}`,
+    from: `${primary.host}:${primary.port}`,
+    to: `${endpoint.ip}:${endpoint.port}`,
+  };
 }
 
 export const failover: NemesisPackage<object> = {
