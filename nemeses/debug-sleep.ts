@@ -28,11 +28,14 @@ export function debugSleepNemesis(opts: DebugSleepOptions = {}): Nemesis {
       const primary = await ctx.cluster.primary();
       if (!primary) return "no primary answered";
       // Harmless, and refused exactly as DEBUG SLEEP would be: by enable-debug-command (Redis 7+), ACLs, a service.
+      let help: string;
       try {
-        await nodeCommand(ctx, primary, ["DEBUG", "HELP"]);
+        help = await nodeCommand(ctx, primary, ["DEBUG", "HELP"]);
       } catch (err) {
         return `the server refuses DEBUG: ${(err as Error).message.split("\n")[0]}`;
       }
+      // Some engines have DEBUG without SLEEP; their help says so before a fault fails on every start.
+      if (!/^\s*SLEEP\b/im.test(help)) return "the server's DEBUG has no SLEEP (DEBUG HELP does not list it)";
       return aclRefusal(ctx, primary, ["DEBUG", "SLEEP", "0"]);
     },
 

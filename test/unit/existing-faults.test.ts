@@ -140,6 +140,8 @@ function fakeServer(opts: {
         config[rest[0]!] = rest[1]!;
         return "OK";
       }
+      if (cmd === "DEBUG" && sub === "HELP")
+        return opts.noSleep ? ["DEBUG <subcommand>", "OBJECT <key>"] : ["DEBUG <subcommand>", "SLEEP <seconds>"];
       if (cmd === "DEBUG") return "OK";
       if (cmd === "FAILOVER") {
         if (opts.noFailover) throw new Error("ERR unknown command 'FAILOVER', with args beginning with: 'ABORT' ");
@@ -213,6 +215,7 @@ describe("debug-sleep and failover refusals", () => {
     expect(await debugSleepNemesis().unavailable!(fakeServer({ denied: ["debug"] }).ctx)).toMatch(
       /refuses DEBUG: NOPERM/,
     );
+    expect(await debugSleepNemesis().unavailable!(fakeServer({ noSleep: true }).ctx)).toMatch(/has no SLEEP/);
     const s = fakeServer({});
     const v = (await debugSleepNemesis({ debugSleepMs: 1500 }).start(s.ctx)) as { sleptMs: number };
     expect(v.sleptMs).toBe(1500);
