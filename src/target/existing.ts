@@ -258,7 +258,7 @@ export class ExistingTarget implements Target {
   readonly allows: TargetAllows = { nodeControl: false, resourceStats: false };
   readonly cluster: Cluster;
   private readonly unregister: () => void;
-  private cleaned = false;
+  private tearingDown: Promise<void> | undefined;
 
   constructor(
     private readonly existing: ExistingPlan,
@@ -399,10 +399,14 @@ export class ExistingTarget implements Target {
    * never sees keys of two slots in one command); with keep, leaves them and says how to remove them later. What
    * was removed, or why not, goes to cleanup.json in the run directory.
    */
-  async teardown(opts: { keep: boolean }): Promise<void> {
-    if (this.cleaned) return;
-    this.cleaned = true;
-    this.unregister();
+  teardown(opts: { keep: boolean }): Promise<void> {
+    // The interrupt hook stays until the keys are gone: a second Ctrl-C during the orderly teardown then waits for
+    // it (the same promise) rather than exiting the process under it.
+    this.tearingDown ??= this.removeKeys(opts).finally(() => this.unregister());
+    return this.tearingDown;
+  }
+
+  private async removeKeys(opts: { keep: boolean }): Promise<void> {
     const file = join(this.opts.resultsDir, "cleanup.json");
     const pattern = `${this.keyPrefix}*`;
     if (opts.keep) {
@@ -416,12 +420,21 @@ export class ExistingTarget implements Target {
       errors.push(reason(err));
       return [] as Address[];
     });
-    for (const p of primaries) {
-      try {
-        removed[`${p.host}:${p.port}`] = await unlinkMatching(p, this.auth, pattern);
-      } catch (err) {
-        errors.push(`${p.host}:${p.port}: ${reason(err)}`);
+    // Again after a moment while a pass still found keys: on a second Ctrl-C this runs while the clients are still
+    // stopping, and a write already in flight can land after the first pass.
+    for (let pass = 0; pass < 3; pass++) {
+      let found = 0;
+      for (const p of primaries) {
+        try {
+          const n = await unlinkMatching(p, this.auth, pattern);
+          removed[`${p.host}:${p.port}`] = (removed[`${p.host}:${p.port}`] ?? 0) + n;
+          found += n;
+        } catch (err) {
+          if (pass === 0) errors.push(`${p.host}:${p.port}: ${reason(err)}`);
+        }
       }
+      if (found === 0 || errors.length) break;
+      await new Promise((r) => setTimeout(r, 300));
     }
     const total = Object.values(removed).reduce((a, b) => a + b, 0);
     writeFileSync(

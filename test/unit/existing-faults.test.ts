@@ -89,6 +89,7 @@ function fakeServer(opts: {
   config?: Record<string, string>;
   role?: unknown[];
   noFailover?: boolean;
+  noSleep?: boolean;
 }) {
   const config = { ...(opts.config ?? {}) };
   const sent: string[] = [];
