@@ -158,7 +158,7 @@ function markLines(t: Timeline, ax: Axis): string {
   return t.marks
     .map((m, i) => {
       const x = ax.x(m.at).toFixed(1);
-      return `<g class="mark"><title>${esc(`mark ${i + 1} at ${at(m.at, t.timed)}: ${m.text}`)}</title><line x1="${x}" x2="${x}" y1="${M.top}" y2="${M.top + PH}" stroke="#2a6fb0" stroke-width="1.5"/><text x="${x}" y="${M.top + PH + 14}" text-anchor="middle" fill="#2a6fb0">m${i + 1}</text></g>`;
+      return `<g class="mark"><title>${esc(`mark ${i + 1} at ${at(m.at, t.timed)}: ${m.text}`)}</title><line x1="${x}" x2="${x}" y1="${M.top}" y2="${M.top + PH}" stroke="#2a6fb0" stroke-width="1.5"/><text x="${x}" y="${M.top - 4}" text-anchor="middle" fill="#2a6fb0">m${i + 1}</text></g>`;
     })
     .join("");
 }

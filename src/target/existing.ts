@@ -364,7 +364,11 @@ export class ExistingTarget implements Target {
         port: n.port,
         ...(n.kind === "data" ? { role: this.found.data.find((d) => d.host === n.ip && d.port === n.port)?.role } : {}),
       })),
-      capabilities: this.server.capabilities,
+      // By node, as a started cluster records them (the report reads them so): the server asked was the primary.
+      capabilities: {
+        [this.cluster.nodeByAddress(this.found.primary.host, this.found.primary.port)?.name ?? "primary"]:
+          this.server.capabilities,
+      },
       client: { mode: "direct", note: "existing deployment: the runner dials the addresses given and announced" },
     };
   }
