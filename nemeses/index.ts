@@ -4,6 +4,8 @@ import { PARTITION_CLIENTS_OPTION, PARTITION_OPTION } from "../src/nemesis/grudg
 import type { ClusterNeeds, FaultOption, NemesisPackage } from "../src/nemesis/nemesis.js";
 import { TARGET_OPTION } from "../src/nemesis/targets.js";
 import { clientPause } from "./client-pause.js";
+import { config } from "./config.js";
+import { debugSleep } from "./debug-sleep.js";
 import { diskFill } from "./disk-fill.js";
 import { failover } from "./failover.js";
 import { hook } from "./hook.js";
@@ -32,6 +34,8 @@ const PACKAGES = [
   powerLoss,
   hook,
   clientPause,
+  debugSleep,
+  config,
 ] as const;
 
 type OptionsOf<P> = P extends NemesisPackage<infer O> ? O : never;

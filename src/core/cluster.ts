@@ -143,7 +143,12 @@ export interface Target {
    * Sends one command to a node of the target with the target's own credentials and TLS (a Sentinel's when `sentinel`):
    * how faults by command (failover) reach a deployment they cannot exec into. Absent where node control serves.
    */
-  command?(host: string, port: number, args: string[], opts?: { sentinel?: boolean }): Promise<unknown>;
+  command?(
+    host: string,
+    port: number,
+    args: string[],
+    opts?: { sentinel?: boolean; timeoutMs?: number },
+  ): Promise<unknown>;
   /** Every node, data nodes first (what test.json lists and stats are sampled from). */
   readonly allNodes: readonly Node[];
   /** test.json's `cluster` section: nodes, what the servers said they can do, set-up timings, how clients reach them. */

@@ -12,7 +12,12 @@ export interface NemesisContext {
    */
   allows?: TargetAllows;
   /** The target's way to send a node one command with its credentials, where there is no node control (Target.command). */
-  command?: (host: string, port: number, args: string[], opts?: { sentinel?: boolean }) => Promise<unknown>;
+  command?: (
+    host: string,
+    port: number,
+    args: string[],
+    opts?: { sentinel?: boolean; timeoutMs?: number },
+  ) => Promise<unknown>;
   rng: Rng;
   /** Progress lines for people (stderr / report log). */
   log(line: string): void;

@@ -131,12 +131,19 @@ function asText(reply: unknown): string {
  * One command to a node: through the CLI inside it where the run controls the nodes, else over a connection with
  * the target's credentials (an existing deployment: NemesisContext.command), where the server's refusal is the error.
  */
-export async function nodeCommand(ctx: NemesisContext, node: Node, args: string[], port?: number): Promise<string> {
+export async function nodeCommand(
+  ctx: NemesisContext,
+  node: Node,
+  args: string[],
+  port?: number,
+  timeoutMs?: number,
+): Promise<string> {
   if (ctx.allows?.nodeControl === false) {
     if (!ctx.command) throw new Error("this target offers no way to send commands");
-    return asText(await ctx.command(node.ip, port ?? node.port, args, { sentinel: node.kind === "sentinel" }));
+    const opts = { sentinel: node.kind === "sentinel", ...(timeoutMs ? { timeoutMs } : {}) };
+    return asText(await ctx.command(node.ip, port ?? node.port, args, opts));
   }
-  return dbCommand(node, args, port === undefined ? {} : { port });
+  return dbCommand(node, args, { ...(port === undefined ? {} : { port }), ...(timeoutMs ? { timeoutMs } : {}) });
 }
 
 /**

@@ -153,6 +153,16 @@ function healMark(t: Timeline, ax: Axis): string {
   return `<g><title>heal: every fault undone; recovery and final reads follow</title><line x1="${x}" x2="${x}" y1="${M.top}" y2="${M.top + PH}" stroke="#555" stroke-dasharray="3 3"/><text x="${x}" y="${M.top - 4}" text-anchor="middle">heal</text></g>`;
 }
 
+/** Marks noted by hand during the run (`splitbrain mark`): a line each, its text on hover, numbered. */
+function markLines(t: Timeline, ax: Axis): string {
+  return t.marks
+    .map((m, i) => {
+      const x = ax.x(m.at).toFixed(1);
+      return `<g class="mark"><title>${esc(`mark ${i + 1} at ${at(m.at, t.timed)}: ${m.text}`)}</title><line x1="${x}" x2="${x}" y1="${M.top}" y2="${M.top + PH}" stroke="#2a6fb0" stroke-width="1.5"/><text x="${x}" y="${M.top - 4}" text-anchor="middle" fill="#2a6fb0">m${i + 1}</text></g>`;
+    })
+    .join("");
+}
+
 function frame(title: string, body: string, legend: string): string {
   return (
     `<figure><figcaption>${title}</figcaption><svg viewBox="0 0 ${W} ${H}" width="100%" role="img" xmlns="http://www.w3.org/2000/svg">` +
@@ -211,6 +221,7 @@ export function latencyChart(t: Timeline, budget = POINT_BUDGET, marks: readonly
       )
       .join("") +
     healMark(t, ax) +
+    markLines(t, ax) +
     timeTicks(t, ax);
   const counts = { ok: 0, fail: 0, info: 0 };
   for (const p of points) counts[p.outcome]++;
@@ -290,7 +301,14 @@ export function throughputChart(t: Timeline): string {
     .join("");
   const unitWord = t.timed ? "ops/s" : "ops per line";
   const body =
-    yTicks + faultBands(t.faults, ax) + healMark(t, ax) + line("ok") + line("info") + line("fail") + timeTicks(t, ax);
+    yTicks +
+    faultBands(t.faults, ax) +
+    healMark(t, ax) +
+    markLines(t, ax) +
+    line("ok") +
+    line("info") +
+    line("fail") +
+    timeTicks(t, ax);
   const caption = `Throughput (${unitWord}, completions per ${t.timed ? `${b.width / 1e9} s` : `${b.width} lines`})`;
   return frame(
     caption,

@@ -92,7 +92,9 @@ export function renderReport(data: RunData, opts: RenderOptions = {}): string {
   }
   sections.push(`<section id="setup"><h2>What ran</h2>${setupSection(test, t, metrics, describe)}</section>`);
   const lat = latencyChart(t, opts.pointBudget, figures && t.timed ? lossWindowMarks(figures, history) : []);
-  sections.push(`<section id="timeline"><h2>Timeline</h2>${lat.svg}${throughputChart(t)}${phaseTable(t)}</section>`);
+  sections.push(
+    `<section id="timeline"><h2>Timeline</h2>${lat.svg}${throughputChart(t)}${markTable(t)}${phaseTable(t)}</section>`,
+  );
   sections.push(`<section id="anomalies"><h2>Anomalies</h2>${anomalySections(data, t)}</section>`);
   sections.push(`<section id="nodes"><h2>Nodes</h2>${primarySection(data, t, writers)}${nodeLogs(data)}</section>`);
 
@@ -122,6 +124,16 @@ export function lossWindowMarks(m: SummaryMetrics, history: RunData["history"]):
       },
     ];
   });
+}
+
+/** The marks noted by hand during the run, as the charts number them. */
+function markTable(t: Timeline): string {
+  if (!t.marks.length) return "";
+  const rows = t.marks.map((m, i) => [`m${i + 1}`, esc(at(m.at, t.timed)), esc(m.text)]);
+  return (
+    `<h3>Marks</h3><p class="note">Moments noted from another terminal while the run recorded (<code>splitbrain mark</code>).</p>` +
+    table(["mark", "at", "text"], rows, "marks")
+  );
 }
 
 function phaseTable(t: Timeline): string {

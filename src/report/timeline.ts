@@ -66,6 +66,8 @@ export interface Timeline {
   phases: Phase[];
   /** Moment of the heal op (after the workload), if recorded. */
   healAt: number | undefined;
+  /** Moments a person noted from another terminal (`splitbrain mark`), in order. */
+  marks: Array<{ at: number; text: string }>;
   byIndex: Map<number, ClientOp>;
 }
 
@@ -118,9 +120,15 @@ export function buildTimeline(history: History, styles: readonly FaultStyle[] = 
   const open = new Map<string, { style: FaultStyle; from: number; value: unknown; uncertain: boolean }>();
   const invokedAt = new Map<string, number>();
   let healAt: number | undefined;
+  const marks: Timeline["marks"] = [];
   for (const op of history) {
     if (op.process !== "nemesis") continue;
     const t = moment(op);
+    if (op.f === "mark") {
+      const text = (op.value as { text?: unknown } | undefined)?.text;
+      marks.push({ at: t, text: typeof text === "string" ? text : "mark" });
+      continue;
+    }
     if (op.type === "invoke") {
       invokedAt.set(op.f, t);
       continue;
@@ -156,6 +164,7 @@ export function buildTimeline(history: History, styles: readonly FaultStyle[] = 
     faults,
     phases: [],
     healAt,
+    marks: marks.sort((a, b) => a.at - b.at),
     byIndex: new Map(ops.map((o) => [o.index, o])),
   };
   timeline.phases = phasesOf(timeline);

@@ -4,6 +4,7 @@ import { UsageError, type Verdict } from "../core/exit.js";
 import type { Capabilities } from "../db/capabilities.js";
 import { type EvidenceRef, withFullEvidence } from "./evidence.js";
 import type { HealFailureRecord } from "./healFailures.js";
+import type { MarkRecord } from "./marks.js";
 import { runDirPaths } from "./paths.js";
 import type { RunPlan } from "./plan.js";
 import { parseRecord, readJsonFile, runResultsSchema, testRecordSchema } from "./schemas.js";
@@ -27,6 +28,10 @@ export interface TestRecord {
   healFailures?: HealFailureRecord[];
   /** What faults that keep a record did, by fault (the hook fault's commands, exit codes, timing and output). */
   faults?: Record<string, unknown>;
+  /** Moments noted from another terminal while the run recorded (`splitbrain mark`), also nemesis ops `mark`. */
+  marks?: MarkRecord[];
+  /** Lines of the marks file that were not marks, skipped (never recorded as ops). */
+  marksSkipped?: string[];
 }
 
 export interface CheckerOutcome {

@@ -58,9 +58,12 @@ export function dryRunLines(plan: RunPlan): string[] {
     out.push(
       `--allow-config: before the workload, on every data node: CONFIG GET then CONFIG SET ${pairs.map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(", ")}; at the end (and on Ctrl-C) CONFIG SET back to the values read`,
     );
-    out.push("never sent: FLUSHALL, FLUSHDB, CONFIG REWRITE, DEBUG, or any command naming another key");
-  } else
-    out.push("never sent: FLUSHALL, FLUSHDB, CONFIG SET, CONFIG REWRITE, DEBUG, or any command naming another key");
+  }
+  out.push(
+    pairs.length
+      ? "never sent: FLUSHALL, FLUSHDB, CONFIG REWRITE, or any command naming another key; DEBUG only where a fault above says so"
+      : "never sent: FLUSHALL, FLUSHDB, CONFIG REWRITE, or any command naming another key; CONFIG SET and DEBUG only where a fault above says so",
+  );
   return out;
 }
 

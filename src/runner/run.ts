@@ -33,6 +33,7 @@ import { type OpenOptions, type PreparedTarget, prepareTarget } from "../target/
 import { checkHistory, type RunResults, type TestRecord } from "./checkRun.js";
 import { ClientPool } from "./clients.js";
 import { type Clock, formatOffset, monotonicClock } from "./clock.js";
+import { MarkWatcher } from "./marks.js";
 import type { RunPlan } from "./plan.js";
 import { Progress, type RunCounts } from "./progress.js";
 import { sleep } from "./sleep.js";
@@ -88,6 +89,8 @@ export interface Armed {
 export interface Recording {
   history?: HistoryWriter;
   stats?: StatsSampler;
+  /** Marks noted from another terminal (`splitbrain mark`), taken while the history is open. */
+  marks?: MarkWatcher;
   readonly counts: RunCounts;
 }
 
@@ -233,6 +236,13 @@ export async function openHistory(run: Run, armed: Armed, recording: Recording):
   const history = await HistoryWriter.create(run.dir.historyPath);
   recording.history = history;
   pointLatest(plan.resultsRoot, basename(run.dir.path));
+  recording.marks = new MarkWatcher(
+    run.dir.path,
+    history,
+    () => armed.clock.now(),
+    (line) => run.progress.event(`  [${formatOffset(armed.clock.now())}] ${line}`),
+  );
+  recording.marks.start(run.runId);
   const cluster = armed.target.cluster;
   return new ClientPool({
     endpoints: cluster.endpoints,
@@ -386,6 +396,9 @@ export async function closeRun(
 ): Promise<void> {
   const { plan, progress, test } = run;
   const failed = failure !== undefined;
+  recording.marks?.stop();
+  if (recording.marks?.marks.length) test.marks = recording.marks.marks;
+  if (recording.marks?.skipped.length) test.marksSkipped = recording.marks.skipped;
   await recording.history?.close().catch(() => undefined);
   await recording.stats?.stop(run.dir.nodesPath).catch(() => undefined);
   const lastHeal = await armed

@@ -312,8 +312,13 @@ export class ExistingTarget implements Target {
     return [...this.cluster.nodes, ...this.cluster.sentinels];
   }
 
-  command(host: string, port: number, args: string[], opts: { sentinel?: boolean } = {}): Promise<unknown> {
-    return call({ host, port }, opts.sentinel ? sentinelAuth(this.auth) : this.auth, args, 10_000);
+  command(
+    host: string,
+    port: number,
+    args: string[],
+    opts: { sentinel?: boolean; timeoutMs?: number } = {},
+  ): Promise<unknown> {
+    return call({ host, port }, opts.sentinel ? sentinelAuth(this.auth) : this.auth, args, opts.timeoutMs ?? 10_000);
   }
 
   /** Where writes go now: the endpoint, the primary Sentinel names, or every primary serving slots. */
@@ -432,12 +437,21 @@ export class ExistingTarget implements Target {
       errors.push(reason(err));
       return [] as Address[];
     });
-    for (const p of primaries) {
-      try {
-        removed[`${p.host}:${p.port}`] = await unlinkMatching(p, this.auth, pattern);
-      } catch (err) {
-        errors.push(`${p.host}:${p.port}: ${reason(err)}`);
+    // Again after a moment while a pass still found keys: on a second Ctrl-C this runs while the clients are still
+    // stopping, and a write already in flight can land after the first pass.
+    for (let pass = 0; pass < 3; pass++) {
+      let found = 0;
+      for (const p of primaries) {
+        try {
+          const n = await unlinkMatching(p, this.auth, pattern);
+          removed[`${p.host}:${p.port}`] = (removed[`${p.host}:${p.port}`] ?? 0) + n;
+          found += n;
+        } catch (err) {
+          if (pass === 0) errors.push(`${p.host}:${p.port}: ${reason(err)}`);
+        }
       }
+      if (found === 0 || errors.length) break;
+      await new Promise((r) => setTimeout(r, 300));
     }
     const total = Object.values(removed).reduce((a, b) => a + b, 0);
     writeFileSync(

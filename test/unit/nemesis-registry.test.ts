@@ -31,6 +31,8 @@ describe("registry", () => {
       "power-loss",
       "hook",
       "client-pause",
+      "debug-sleep",
+      "config",
     ];
     expect([...NEMESES.keys()].sort()).toEqual(expected.sort());
     for (const [name, p] of NEMESES) {

@@ -23,6 +23,12 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./run.js")).runCommand(),
   },
   {
+    name: "mark",
+    term: "mark [options] <text...>",
+    description: "note a moment in a running run's history from another terminal (e.g. what you just did by hand)",
+    load: async () => (await import("./mark.js")).markCommand(),
+  },
+  {
     name: "check",
     term: "check [options] <history>",
     description: "check a saved history or run directory for linearizability and lost writes",
