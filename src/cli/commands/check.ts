@@ -8,6 +8,7 @@ import {
   describeCounterexample,
   type LinearizabilityResult,
 } from "../../checker/linearizable/index.js";
+import { undecidedLines } from "../../checker/linearizable/view.js";
 import {
   CONSISTENCY_MODELS,
   type ConsistencyModel,
@@ -301,21 +302,10 @@ export function summarise(
   return out;
 }
 
-const LIMIT_WORDS = {
-  timeout: "out of time",
-  cache: "cache cap reached",
-  stopped: "not searched (--first)",
-} as const;
-
 /** The partitions left without a verdict, largest first, so a reader sees which keys the verdict does not cover. */
 export function describeUndecided(lin: LinearizabilityResult, shown = 10): string[] {
-  const u = [...lin.stats.undecided].sort((a, b) => b.ops - a.ops);
-  if (!u.length) return [];
-  const name = (k: string | number | null): string => (k === null ? "the history" : `key ${JSON.stringify(k)}`);
-  const out = ["", `  undecided: ${u.length} partition(s)`];
-  for (const x of u.slice(0, shown)) out.push(`    ${name(x.key)}: ${x.ops} ops, ${LIMIT_WORDS[x.limit]}`);
-  if (u.length > shown) out.push(`    ... and ${u.length - shown} more; --json has them all`);
-  return out;
+  const lines = undecidedLines(lin, shown);
+  return lines.length ? ["", ...lines.map((l) => `  ${l}`)] : [];
 }
 
 function formatMs(ms: number): string {
