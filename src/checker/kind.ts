@@ -23,6 +23,11 @@ export interface CheckerKind<R extends CheckResult = CheckResult> {
   section?(r: R, t: OpMoments): string;
   /** Its anomalies in words: a phrase for the headline and a sentence for the reasons. */
   anomaly?(r: R, ctx: VerdictContext): AnomalyWords;
+  /**
+   * Plain-text lines under its verdict line in a run's text summary (results.json's `summary.lines`, which `run`,
+   * `check` and `scenario` print): what the one-line reason cannot hold, such as every key left undecided.
+   */
+  summaryLines?(r: R): string[];
   /** Lines after the reason in a JUnit failure (plain text; junit.ts escapes it). */
   failureLines?(r: R): string[];
   /** Seconds the JUnit test case reports (the check's own time, where the checker records it). */

@@ -1,9 +1,15 @@
-import { closeSync, createReadStream, existsSync, openSync, readSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  type Stats,
+  statSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { promisify } from "node:util";
-import { constants, createGunzip, gunzip } from "node:zlib";
 import { UsageError } from "../core/exit.js";
 import { parseEdnHistory } from "./edn-history.js";
 import { HistoryFormatError } from "./errors.js";
@@ -31,17 +37,26 @@ export function runHistoryFile(dir: string): string {
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
-const gunzipAsync = promisify(gunzip);
+
+/**
+ * Node's zlib, loaded only for a compressed history: with fs/promises it was a measurable part of `check` of a
+ * small plain file, whose whole cost is mostly loading code.
+ */
+const zlib = () => import("node:zlib");
 
 /**
  * A history file's text, decompressed when it is gzip (by its first bytes, whatever its name). A compressed history
  * cut short by a killed run has no gzip trailer; a sync-flush finish decodes it up to its last complete batch.
  */
 async function historyText(file: string): Promise<string> {
-  const buf = await readFile(file);
+  const buf = readFileSync(file);
   if (buf[0] !== GZIP_MAGIC[0] || buf[1] !== GZIP_MAGIC[1]) return buf.toString("utf8");
+  const { constants, gunzip } = await zlib();
   try {
-    return (await gunzipAsync(buf, { finishFlush: constants.Z_SYNC_FLUSH })).toString("utf8");
+    const text = await new Promise<Buffer>((resolve, reject) =>
+      gunzip(buf, { finishFlush: constants.Z_SYNC_FLUSH }, (err, out) => (err ? reject(err) : resolve(out))),
+    );
+    return text.toString("utf8");
   } catch (err) {
     throw new UsageError(
       `cannot decompress ${file}: ${(err as Error).message}`,
@@ -69,6 +84,7 @@ async function streamJsonl(
     throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   if (head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) {
+    const { constants, createGunzip } = await zlib();
     const gz = createGunzip({ finishFlush: constants.Z_SYNC_FLUSH });
     input.on("error", (err) => gz.destroy(err));
     input = input.pipe(gz);
@@ -144,6 +160,15 @@ function noOps(file: string, text: string): UsageError {
   );
 }
 
+/** What stat says, or undefined when it cannot say (missing, no permission): the callers name the path instead. */
+function statOf(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads a history file or a run directory (meaning its history.jsonl), with every problem as a UsageError. */
 export async function loadHistory(
   path: string,
@@ -152,7 +177,7 @@ export async function loadHistory(
 ): Promise<LoadedHistory> {
   let file = path;
   let runDir: string | undefined;
-  const info = await stat(path).catch(() => undefined);
+  const info = statOf(path);
   if (info === undefined) {
     throw new UsageError(
       `${path}: no such file or directory`,
@@ -162,7 +187,7 @@ export async function loadHistory(
   if (info.isDirectory()) {
     runDir = path;
     file = runHistoryFile(path);
-    const inner = await stat(file).catch(() => undefined);
+    const inner = statOf(file);
     if (inner === undefined || !inner.isFile()) {
       throw new UsageError(
         `${path} is a directory without a ${RUN_HISTORY_FILE}`,

@@ -71,10 +71,10 @@ export async function checkHistory(
   const out: RunResults = {
     valid,
     summary: {
-      lines: checkers.map(
-        (c) =>
-          `${c.workload}/${c.checker}: ${verdictWord(c.result.valid)}${c.result.reason ? ` (${c.result.reason})` : ""}`,
-      ),
+      lines: checkers.flatMap((c) => [
+        `${c.workload}/${c.checker}: ${verdictWord(c.result.valid)}${c.result.reason ? ` (${c.result.reason})` : ""}`,
+        ...(checkerKind(c.checker).summaryLines?.(c.result) ?? []).map((l) => `  ${l}`),
+      ]),
     },
     checkers,
     stats: { ops: history.length, checkMs: 0 },

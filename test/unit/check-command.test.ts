@@ -187,3 +187,52 @@ describe("splitbrain check", () => {
     expect(stdout + stderr).toMatch(/--export-edn <file>/);
   });
 });
+
+describe("check's quick path (no commander)", () => {
+  it("takes a plain line, and leaves help, mistakes and --name=value to commander", async () => {
+    const { quickCheckOptions } = await import("../../src/cli/commands/checkAction.js");
+    expect(quickCheckOptions(["h.jsonl"])).toEqual({
+      path: "h.jsonl",
+      opts: { model: "auto", consistency: "strict-serializable", format: "auto" },
+    });
+    expect(
+      quickCheckOptions(["--json", "h.edn", "--model", "kv", "--timeout", "5", "--first", "--format", "edn"]),
+    ).toEqual({
+      path: "h.edn",
+      opts: { model: "kv", consistency: "strict-serializable", format: "edn", timeout: "5", first: true, json: true },
+    });
+    for (const args of [
+      [],
+      ["--help"],
+      ["h.jsonl", "--model", "queue"],
+      ["h.jsonl", "--model=kv"],
+      ["h.jsonl", "--timeout"],
+      ["h.jsonl", "--timeout", "--json"],
+      ["a.jsonl", "b.jsonl"],
+      ["h.jsonl", "--frist"],
+    ])
+      expect(quickCheckOptions(args), args.join(" ")).toBeUndefined();
+  });
+
+  it("gives the same options commander gives, for every option check has", async () => {
+    const { quickCheckOptions } = await import("../../src/cli/commands/checkAction.js");
+    const { checkCommand } = await import("../../src/cli/commands/check.js");
+    const lines = [
+      ["h.jsonl"],
+      ["h.jsonl", "--json", "--first", "--timeout", "7"],
+      ["h.edn", "--model", "list-append", "--consistency", "serializable", "--format", "edn", "--export-edn", "o.edn"],
+    ];
+    for (const args of lines) {
+      const cmd = checkCommand();
+      let seen: unknown;
+      cmd.action((path: string, opts: Record<string, unknown>) => {
+        seen = { path, opts: { ...opts } };
+      });
+      await cmd.parseAsync(args, { from: "user" });
+      expect(quickCheckOptions(args), args.join(" ")).toEqual(seen);
+    }
+    // Every option of the command is one the quick path knows, so none is left to commander by oversight.
+    const known = ["--model", "--consistency", "--format", "--timeout", "--first", "--json", "--export-edn"];
+    expect(checkCommand().options.map((o) => o.long)).toEqual(known);
+  });
+});

@@ -1,7 +1,7 @@
 import { Help } from "commander";
 import { describe, expect, it } from "vitest";
 import { commands } from "../../src/cli/commands/index.js";
-import { buildProgram } from "../../src/cli/main.js";
+import { buildProgram } from "../../src/cli/program.js";
 import { ExitCode, exitCodeFor, mergeVerdicts } from "../../src/core/exit.js";
 
 describe("cli surface", () => {

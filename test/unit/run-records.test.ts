@@ -2,10 +2,14 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { LinearizabilityResult } from "../../src/checker/linearizable/index.js";
 import { UsageError } from "../../src/core/exit.js";
+import type { History } from "../../src/history/op.js";
 import { INLINE_RESULT_BYTES, inlineSummary, writeRunResults } from "../../src/rundir/evidence.js";
 import { parseJsonText } from "../../src/rundir/schemas.js";
 import { checkHistory, readRunResults, readTestRecord } from "../../src/runner/checkRun.js";
+import { simulatedHistory } from "../support/histories.js";
+import { seededRng } from "../support/rng.js";
 import { partitionArgs, partitionedSetHistory, testRecord } from "./report-fixture.js";
 import { thrown } from "./support/thrown.js";
 
@@ -166,5 +170,51 @@ describe("evidence files beside results.json", () => {
     expect(JSON.stringify(result).length).toBeLessThanOrEqual(INLINE_RESULT_BYTES);
     expect(evidence.lists["anomalies.0.rows"]).toBe(30);
     expect(evidence.lists["anomalies.0.rows.0.ops"]).toBe(2000);
+  });
+});
+
+describe("a run's text summary", () => {
+  /**
+   * A register-only run (processes 0 and 1): first an easy key, a write and a read of it, then a hard one, 4000
+   * ops of 40 processes with many indeterminate, which no search decides within a millisecond.
+   */
+  function registerHistory(): History {
+    const easy: History = [
+      { index: 0, time: 1, process: 0, type: "invoke", f: "write", key: "register:{0}", value: 1 },
+      { index: 1, time: 2, process: 0, type: "ok", f: "write", key: "register:{0}", value: 1 },
+      { index: 2, time: 3, process: 0, type: "invoke", f: "read", key: "register:{0}" },
+      { index: 3, time: 4, process: 0, type: "ok", f: "read", key: "register:{0}", value: 1 },
+    ];
+    const hard = simulatedHistory("register", seededRng(7), {
+      processes: 40,
+      ops: 4000,
+      infoRate: 0.3,
+      meanDuration: 80,
+    });
+    return [
+      ...easy,
+      ...hard.map((op, i) => ({ ...op, index: easy.length + i, time: 10 + (op.time ?? i), key: "register:{1}" })),
+    ];
+  }
+
+  it("lists the keys the time budget left undecided under the checker's line; the decided keep their verdicts", async () => {
+    const test = testRecord(["workload", "register", "concurrency", "2"]);
+    const late = await checkHistory(registerHistory(), test, 1);
+    expect(late.valid).toBe("unknown");
+    const lines = late.summary.lines;
+    expect(lines[0]).toMatch(/^register\/linearizable: unknown \(the search timed out .* 1 partition\(s\) undecided/);
+    expect(lines.slice(1)).toEqual([
+      "  undecided: 1 partition(s)",
+      expect.stringMatching(/^ {4}key "register:\{1\}": \d+ ops, out of time$/),
+    ]);
+    const lin = late.checkers[0]!.result as LinearizabilityResult;
+    expect(lin.partitions).toBe(2);
+  });
+
+  it("lists nothing undecided when every key was decided", async () => {
+    const test = testRecord(["workload", "register", "concurrency", "2"]);
+    const decided = await checkHistory(registerHistory().slice(0, 4), test);
+    expect(decided.valid).toBe(true);
+    expect(decided.summary.lines).toEqual([expect.stringMatching(/^register\/linearizable: valid/)]);
   });
 });

@@ -1,5 +1,4 @@
 import { availableParallelism } from "node:os";
-import { performance } from "node:perf_hooks";
 import { UsageError, type Verdict } from "../../core/exit.js";
 import type { History } from "../../history/op.js";
 import { modelByName } from "../../models/index.js";
@@ -8,7 +7,6 @@ import type { CheckResult } from "../checker.js";
 import { pairCalls } from "./calls.js";
 import type { PartitionCounterexample } from "./counterexample.js";
 import { type PartitionJob, type PartitionVerdict, partitionRun } from "./partition.js";
-import { checkOnWorkers } from "./pool.js";
 
 export type { OpRow, PartitionCounterexample, StuckOp } from "./counterexample.js";
 export { describeCounterexample } from "./counterexample.js";
@@ -137,6 +135,8 @@ export async function checkLinearizable(
   } else if (hard.length > 1) {
     threadsUsed = Math.min(workers, hard.length);
     const stop = first ? (v: PartitionVerdict): boolean => v.verdict === false : () => false;
+    // Loaded only when threads are needed: worker_threads is a measurable part of a small history's whole check.
+    const { checkOnWorkers } = await import("./pool.js");
     const done = await checkOnWorkers(
       model.name,
       hard.map((p) => jobs[p]!),

@@ -41,6 +41,8 @@ export const linearizableKind: CheckerKind<LinearizabilityResult> = {
     return { phrase, detail: l.reason ?? phrase };
   },
 
+  summaryLines: (r) => undecidedLines(r),
+
   failureLines(r) {
     // Older results.json files may lack the counterexamples.
     const anomalies = (r as Partial<LinearizabilityResult>).anomalies ?? [];
@@ -54,3 +56,24 @@ export const linearizableKind: CheckerKind<LinearizabilityResult> = {
 
   junitSeconds: (r) => Number((r as Partial<LinearizabilityResult>).stats?.checkMs ?? 0) / 1000,
 };
+
+const LIMIT_WORDS = {
+  timeout: "out of time",
+  cache: "cache cap reached",
+  stopped: "not searched (--first)",
+} as const;
+
+/**
+ * The partitions left without a verdict, largest first, so a reader of the text summary sees which keys the verdict
+ * does not cover (the decided ones keep theirs). Empty when every key was decided.
+ */
+export function undecidedLines(r: LinearizabilityResult, shown = 10): string[] {
+  // Older results.json files may lack the stats.
+  const u = [...((r as Partial<LinearizabilityResult>).stats?.undecided ?? [])].sort((a, b) => b.ops - a.ops);
+  if (!u.length) return [];
+  const name = (k: string | number | null): string => (k === null ? "the history" : `key ${JSON.stringify(k)}`);
+  const out = [`undecided: ${u.length} partition(s)`];
+  for (const x of u.slice(0, shown)) out.push(`  ${name(x.key)}: ${x.ops} ops, ${LIMIT_WORDS[x.limit]}`);
+  if (u.length > shown) out.push(`  ... and ${u.length - shown} more; --json has them all`);
+  return out;
+}
