@@ -42,16 +42,17 @@ export interface NodeContainerSpec {
    */
   publish?: { hostIp: string; ports: number[] };
   /**
-   * Directories and files put in place before the container starts (one archive upload into the created
-   * container), and a process to launch as it starts, beside PID 1's `sleep infinity`. Spares the Docker calls of an
-   * upload and an exec into the running container, a second and more on a busy host.
+   * Directories and files its command writes as the container starts, and a process it then launches beside PID 1's
+   * `sleep infinity` (bootCmd). Spares the Docker calls of an upload and an exec into the running container, a
+   * second and more on a busy host.
    */
   boot?: ContainerBoot;
 }
 
 export interface ContainerBoot {
   dirs: readonly string[];
-  files: ReadonlyArray<{ path: string; contents: string | Buffer }>;
+  /** Text files (absolute paths). */
+  files: ReadonlyArray<{ path: string; contents: string }>;
   /** A shell line, run by its own `sh -c`: started in the background and orphaned, so that tini reaps it. */
   script?: string;
 }
@@ -95,7 +96,7 @@ async function createAndStart(spec: NodeContainerSpec): Promise<NodeContainer> {
       Hostname: spec.name,
       Image: spec.image,
       Entrypoint: NODE_ENTRYPOINT,
-      Cmd: spec.boot?.script ? bootCmd(spec.boot.script) : NODE_CMD,
+      Cmd: spec.boot ? bootCmd(spec.boot) : NODE_CMD,
       Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
       Labels: labels(spec.runId, { "splitbrain.node": spec.name, ...(spec.extraLabels ?? {}) }),
       ...(spec.publish ? { ExposedPorts: Object.fromEntries(spec.publish.ports.map((p) => [`${p}/tcp`, {}])) } : {}),
@@ -132,7 +133,6 @@ async function createAndStart(spec: NodeContainerSpec): Promise<NodeContainer> {
     });
   let published: Record<number, number> | undefined;
   try {
-    if (spec.boot) await container.putArchive(filesArchive(spec.boot.dirs, spec.boot.files), { path: "/" });
     await container.start();
     if (spec.publish) published = await readPublished(container, spec.publish.ports, containerName);
   } catch (err) {
@@ -143,13 +143,22 @@ async function createAndStart(spec: NodeContainerSpec): Promise<NodeContainer> {
 }
 
 /**
- * The node command with a process launched beside it. The subshell exits at once, so the launched shell is orphaned
- * and re-parented to tini (PID 1), which reaps it when it dies, as it does a process started by exec: `sleep`, which
- * the container's shell becomes, would never reap a child, and a zombie server would look alive to `kill -0`.
+ * The node command, first writing the boot's files and launching its process. The files travel as the command's
+ * arguments and its shell writes them: an archive upload into a created container costs dockerd a mount of its
+ * file system, about as much as the start itself on a busy host. The subshell that launches the process exits at
+ * once, so the launched shell is orphaned and re-parented to tini (PID 1), which reaps it when it dies, as it does a
+ * process started by exec: `sleep`, which the container's shell becomes, would never reap a child, and a zombie
+ * server would look alive to `kill -0`.
  */
-export function bootCmd(script: string): string[] {
+export function bootCmd(boot: ContainerBoot): string[] {
   const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
-  return ["sh", "-c", `(sh -c ${q(script)} &); exec ${NODE_CMD.map(q).join(" ")}`];
+  const script = [
+    ...(boot.dirs.length ? [`mkdir -p ${boot.dirs.map(q).join(" ")}`] : []),
+    `while [ $# -gt 1 ]; do printf %s "$2" > "$1"; shift 2; done`,
+    ...(boot.script ? [`(sh -c ${q(boot.script)} &)`] : []),
+    `exec ${NODE_CMD.map(q).join(" ")}`,
+  ].join("; ");
+  return ["sh", "-c", script, "sh", ...boot.files.flatMap((f) => [f.path, f.contents])];
 }
 
 /** The host ports Docker chose, from inspect (they are assigned at start). */
