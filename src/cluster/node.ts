@@ -1,7 +1,7 @@
 import { tryAdminCall } from "../client/admin.js";
 import type { ExecResult, Node } from "../core/cluster.js";
 import type { Launch } from "../db/db.js";
-import { copyFilesIn, execDetached, execIn } from "../docker/container.js";
+import { type ContainerBoot, copyFilesIn, execDetached, execIn } from "../docker/container.js";
 import { ensureLazyFsMounted, type LazyFsOptions } from "./lazyfs.js";
 
 /** Where process logs and pid files live: outside /data, so a full data disk does not also silence the logs. */
@@ -41,6 +41,25 @@ export interface DockerNodeInit {
   startTimeoutMs?: number;
   /** Mount the data directory through the lazy filesystem before the first start (runs with power-loss). */
   lazyFs?: LazyFsOptions;
+  /**
+   * The container was created with every launch's files in place (bootFor), and launched this process, if any, as
+   * it started.
+   */
+  booted?: { process?: Launch["process"] };
+}
+
+/**
+ * What a node's container is created with: every launch's directories and config files, as a first start writes
+ * them, and the launch line of `process`, if given, to run as it starts.
+ */
+export function bootFor(launches: readonly Launch[], process?: Launch["process"]): ContainerBoot {
+  const files = launches.flatMap((l) => l.files);
+  const launch = launches.find((l) => l.process === process);
+  return { dirs: configDirs(files), files, ...(launch ? { script: launchScript(launch) } : {}) };
+}
+
+function configDirs(files: readonly Launch["files"][number][]): string[] {
+  return [...new Set([LOG_DIR, PID_DIR, ...files.map((f) => f.path.replace(/\/[^/]*$/, ""))])];
 }
 
 const SENTINEL_PORT_OF_LAUNCH = 26379;
@@ -61,6 +80,8 @@ export class DockerNode implements Node {
   private configsWritten: Promise<void> | undefined;
   /** Processes launched in this container so far. */
   private readonly launched = new Set<Launch["process"]>();
+  /** The process the container launched itself, until a start waits for it: that start has nothing to launch. */
+  private booting: Launch["process"] | undefined;
 
   constructor(init: DockerNodeInit) {
     this.init = init;
@@ -71,6 +92,16 @@ export class DockerNode implements Node {
     this.containerId = init.containerId;
     this.dataDir = init.dataDir;
     this.launches = init.launches;
+    if (init.booted) {
+      if (init.booted.process) this.launched.add(init.booted.process);
+      this.booting = init.booted.process;
+      const saving = Promise.all(
+        init.launches.flatMap((l) => l.files).map((f) => init.saveConfig(this.name, f.saveAs, f.contents)),
+      ).then(() => undefined);
+      // A failed copy is tried again, with the upload, by the next start (writeConfigsOnce).
+      saving.catch(() => (this.configsWritten = undefined));
+      this.configsWritten = saving;
+    }
   }
 
   exec(cmd: string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
@@ -101,6 +132,10 @@ export class DockerNode implements Node {
     const fresh = launches.filter((l) => !this.launched.has(l.process));
     await this.writeConfigsOnce();
     for (const launch of launches) {
+      if (launch.process === this.booting) {
+        this.booting = undefined;
+        continue;
+      }
       if (!fresh.includes(launch)) {
         if (await this.processRunning(launch.process)) continue;
         // A stale pid file from a killed predecessor would make a process that failed to start look alive.
@@ -169,8 +204,7 @@ export class DockerNode implements Node {
     if (this.configsWritten === undefined) {
       const writing = (async () => {
         const files = this.launches.flatMap((l) => l.files);
-        const dirs = [...new Set([LOG_DIR, PID_DIR, ...files.map((f) => f.path.replace(/\/[^/]*$/, ""))])];
-        await copyFilesIn(this.containerId, dirs, files);
+        await copyFilesIn(this.containerId, configDirs(files), files);
         await Promise.all(files.map((file) => this.init.saveConfig(this.name, file.saveAs, file.contents)));
       })();
       // A failed write is tried again by the next start rather than remembered.
@@ -184,17 +218,32 @@ export class DockerNode implements Node {
     const deadline = Date.now() + (this.init.startTimeoutMs ?? 20_000);
     const port = this.portOf(launch.process);
     let last = "";
-    const nextStateCheck = Date.now() + 300;
+    const firstStateCheck = Date.now() + 300;
+    // A server that exits at start (bad config, missing binary) will never answer: say why soon. The question is an
+    // exec, slower than the start it watches (a second and more on a busy Docker host), so it is asked in the
+    // background, one at a time, while the pings go on every 50 ms; and not in the first 300 ms.
+    let asking: Promise<void> | undefined;
+    let answer: { exited: true } | { failed: Error } | undefined;
     for (;;) {
       const r = await tryAdminCall(this.ip, port, ["PING"], 1000);
       if (r.ok) return;
       last = r.error;
-      // A server that exits at start (bad config, missing binary) will never answer: say why soon. Not on every
-      // poll: the question is an exec, slower than the start it would watch, so the first 300 ms only ping.
-      if (Date.now() >= nextStateCheck && (await this.processState(launch.process)) === "exited") {
+      if (answer && "failed" in answer) throw answer.failed;
+      if (answer) {
         const tail = await this.processLog(launch.process, 20);
         throw new Error(
           `${this.name}: ${launch.argv[0]} exited during start-up. Last lines of ${logPath(launch.process)}:\n${tail.trimEnd() || "(empty)"}`,
+        );
+      }
+      if (!asking && Date.now() >= firstStateCheck) {
+        asking = this.processState(launch.process).then(
+          (state) => {
+            if (state === "exited") answer = { exited: true };
+            asking = undefined;
+          },
+          (err: Error) => {
+            answer = { failed: err };
+          },
         );
       }
       if (Date.now() > deadline) {

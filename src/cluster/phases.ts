@@ -8,14 +8,14 @@ import { probeCapabilities } from "../db/capabilities.js";
 import type { ContainerNeeds, Db, Launch } from "../db/db.js";
 import { parseClusterNodes } from "../db/info.js";
 import { settingKeys } from "../db/redis/adapter.js";
-import { createNodeContainer, DATA_DIR, execIn } from "../docker/container.js";
+import { type ContainerBoot, createNodeContainer, DATA_DIR, execIn } from "../docker/container.js";
 import { createRunNetwork } from "../docker/network.js";
 import { CLUSTER_BUS_PORT, DB_PORT, type NodePlan, planLayout, SENTINEL_PORT } from "../topology/layout.js";
 import { dataSizeBytes } from "../topology/sizes.js";
 import type { ClusterSpec } from "../topology/spec.js";
 import { DockerCluster, endpointsFor, type StartOptions } from "./dockerCluster.js";
 import { lazyFsContainerNeeds } from "./lazyfs.js";
-import { DockerNode } from "./node.js";
+import { bootFor, DockerNode } from "./node.js";
 import { saveNodeFile } from "./teardown.js";
 
 /**
@@ -62,11 +62,21 @@ export async function createNetwork(s: SetupContext, clientMode: ClientModeChoic
   return { name: network.name, plans, ipOf, publishAt };
 }
 
-/** One container per planned node, all at once. `createdAt` is when start-up speed is judged from (issue 20). */
+/**
+ * One container per planned node, all at once. `createdAt` is when start-up speed is judged from (issue 20).
+ * With `launching` (startServersAsCreated), a container may launch its server itself as it starts, and each node's
+ * processes start as soon as its container runs, while Docker still makes the others.
+ */
 export async function createNodeContainers(
   s: SetupContext,
   net: RunNetwork,
   image: string,
+  launching?: {
+    /** Told of each container as soon as it runs. */
+    onCreated(node: CreatedNode): void;
+    /** What a node's container launches itself as it starts, if anything. */
+    bootOf(plan: NodePlan): ContainerBoot | undefined;
+  },
 ): Promise<{ created: CreatedNode[]; createdAt: number }> {
   const { spec, opts } = s;
   const needs = s.db.containerNeeds(spec);
@@ -75,7 +85,9 @@ export async function createNodeContainers(
   const createdAt = Date.now();
   const created = await Promise.all(
     net.plans.map(async (plan) => {
+      const boot = launching?.bootOf(plan);
       const c = await createNodeContainer({
+        ...(boot ? { boot } : {}),
         runId: opts.runId,
         name: plan.name,
         image,
@@ -92,6 +104,7 @@ export async function createNodeContainers(
         throw refusedUlimits(err, needs) ?? err;
       });
       s.log(`created ${plan.name} (${c.ip})`);
+      launching?.onCreated({ plan, c });
       return { plan, c };
     }),
   );
@@ -126,6 +139,33 @@ export function renderNodes(
   launchSpec: ClusterSpec,
   nodes: DockerNode[],
 ): void {
+  for (const cn of created) nodes.push(renderNode(s, cn, launchesFor(s, net, cn.plan, launchSpec)));
+}
+
+/** One node object, with the configs and command lines of its processes rendered by the engine. */
+function renderNode(
+  s: SetupContext,
+  { plan, c }: CreatedNode,
+  launches: Launch[],
+  booted?: { process?: Launch["process"] },
+): DockerNode {
+  const { opts } = s;
+  return new DockerNode({
+    name: plan.name,
+    kind: plan.kind,
+    ip: c.ip,
+    port: plan.port,
+    containerId: c.id,
+    dataDir: DATA_DIR,
+    ...(opts.lazyFs && plan.kind === "data" ? { lazyFs: opts.lazyFs } : {}),
+    launches,
+    ...(booted ? { booted } : {}),
+    saveConfig: (node, saveAs, contents) => saveNodeFile(opts.resultsDir, node, saveAs, contents),
+  });
+}
+
+/** The engine's launches for a node: its server's on a data node, and Sentinel's where one runs. */
+function launchesFor(s: SetupContext, net: RunNetwork, plan: NodePlan, launchSpec: ClusterSpec): Launch[] {
   const { opts, db } = s;
   const primaryAddr = { ip: net.ipOf("n1"), port: DB_PORT };
   // Sentinels start knowing the replicas and each other, as they would after discovery (src/db/sentinel.ts).
@@ -135,34 +175,19 @@ export function renderNodes(
       .map((p) => ({ ip: net.ipOf(p.name), port: p.port })),
     sentinels: net.plans.filter((p) => p.runsSentinel).map((p) => ({ name: p.name, ip: net.ipOf(p.name) })),
   };
-  const launchesFor = (plan: NodePlan): Launch[] => {
-    const view = { runId: opts.runId, plan, ip: net.ipOf(plan.name), ipOf: net.ipOf };
-    const out: Launch[] = [];
-    if (plan.kind === "data") out.push(db.serverLaunch(launchSpec, view));
-    if (plan.runsSentinel) out.push(db.sentinelLaunch(launchSpec, view, primaryAddr, known));
-    return out;
-  };
-  for (const { plan, c } of created) {
-    nodes.push(
-      new DockerNode({
-        name: plan.name,
-        kind: plan.kind,
-        ip: c.ip,
-        port: plan.port,
-        containerId: c.id,
-        dataDir: DATA_DIR,
-        ...(opts.lazyFs && plan.kind === "data" ? { lazyFs: opts.lazyFs } : {}),
-        launches: launchesFor(plan),
-        saveConfig: (node, saveAs, contents) => saveNodeFile(opts.resultsDir, node, saveAs, contents),
-      }),
-    );
-  }
+  const view = { runId: opts.runId, plan, ip: net.ipOf(plan.name), ipOf: net.ipOf };
+  const launches: Launch[] = [];
+  if (plan.kind === "data") launches.push(db.serverLaunch(launchSpec, view));
+  if (plan.runsSentinel) launches.push(db.sentinelLaunch(launchSpec, view, primaryAddr, known));
+  return launches;
 }
 
 /** Routes for dialling container addresses through published ports. */
 export interface SetupRoutes {
   /** Container address -> published address; undefined when nothing is published. */
   addressMap: AddressMap | undefined;
+  /** Routes the ports of more nodes (each as soon as it is created). */
+  add(created: readonly CreatedNode[]): void;
   /** Withdraws the routes (at teardown, or when set-up fails). */
   withdraw(): void;
   /** Withdraws them for good, when clients turn out to reach containers directly. */
@@ -172,26 +197,35 @@ export interface SetupRoutes {
 /** Until the probe says otherwise, set-up talks to nodes through their published ports, which work everywhere. */
 export function routeThroughPublished(created: readonly CreatedNode[], publishAt: string | undefined): SetupRoutes {
   const dialHost = publishTargetFor(process.env.DOCKER_HOST).dialHost;
-  const addressMap: AddressMap | undefined =
-    publishAt === undefined
-      ? undefined
-      : Object.fromEntries(
-          created.flatMap(({ c }) =>
-            Object.entries(c.published ?? {}).map(([p, hostPort]) => [
-              `${c.ip}:${p}`,
-              { host: dialHost, port: hostPort },
-            ]),
-          ),
-        );
-  let withdrawRoutes = addressMap ? addRoutes(addressMap) : () => undefined;
-  return {
+  const addressMap: AddressMap | undefined = publishAt === undefined ? undefined : {};
+  let withdrawals: Array<() => void> = [];
+  let dropped = false;
+  const routes: SetupRoutes = {
     addressMap,
-    withdraw: () => withdrawRoutes(),
+    add(more) {
+      if (!addressMap || dropped) return;
+      const map: AddressMap = Object.fromEntries(
+        more.flatMap(({ c }) =>
+          Object.entries(c.published ?? {}).map(([p, hostPort]) => [
+            `${c.ip}:${p}`,
+            { host: dialHost, port: hostPort },
+          ]),
+        ),
+      );
+      Object.assign(addressMap, map);
+      withdrawals.push(addRoutes(map));
+    },
+    withdraw: () => {
+      for (const w of withdrawals) w();
+      withdrawals = [];
+    },
     drop: () => {
-      withdrawRoutes();
-      withdrawRoutes = () => undefined;
+      routes.withdraw();
+      dropped = true;
     },
   };
+  routes.add(created);
+  return routes;
 }
 
 /**
@@ -209,14 +243,29 @@ export async function startServers(
   // that attach replicas by command (Dragonfly) still start them after replication, as before.
   const sentinelProcs = nodes.filter((n) => n.launches.some((l) => l.process === "sentinel"));
   const startSentinels = () => Promise.all(sentinelProcs.map((n) => n.start(["sentinel"])));
-  const early = s.db.replicaOfBy === "config" && s.spec.topology === "sentinel";
+  const early = sentinelsEarly(s);
   const primaryUp = data[0]!.start(["db"]);
   const sentinelsUp = early
     ? Promise.all([primaryUp, ...sentinelProcs.map((n) => n.prepare())]).then(startSentinels)
     : undefined;
   // Settled either way below; an early failure must not surface as an unhandled rejection meanwhile.
   sentinelsUp?.catch(() => undefined);
-  await Promise.all([primaryUp, ...data.slice(1).map((n) => n.start(["db"]))]).catch((err: Error) => {
+  await serversAnswer(s, [primaryUp, ...data.slice(1).map((n) => n.start(["db"]))], data.length, clientMode);
+  return () => sentinelsUp ?? startSentinels();
+}
+
+/** Whether Sentinels start once the primary answers rather than after replication is wired (see startServers). */
+function sentinelsEarly(s: SetupContext): boolean {
+  return s.db.replicaOfBy === "config" && s.spec.topology === "sentinel";
+}
+
+async function serversAnswer(
+  s: SetupContext,
+  starts: Array<Promise<unknown>>,
+  count: number,
+  clientMode: ClientModeChoice,
+): Promise<void> {
+  await Promise.all(starts).catch((err: Error) => {
     throw clientMode === "direct" && /ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|timed out/i.test(err.message)
       ? new UsageError(
           `${err.message.split("\n")[0]}: with --client-mode direct the runner must reach container addresses`,
@@ -224,9 +273,80 @@ export async function startServers(
         )
       : err;
   });
-  s.step(`${s.db.label} answers PING on ${data.length} data node(s)`);
+  s.step(`${s.db.label} answers PING on ${count} data node(s)`);
   s.phase("servers");
-  return () => sentinelsUp ?? startSentinels();
+}
+
+/**
+ * What startServers does, but node by node as each container comes up (createNodeContainers' onCreated), so
+ * servers start while Docker is still making the other containers: the slowest part of a start on a busy host.
+ * Only for engines that need no created node to render their launches (no Db.prepare). Sentinels start as in
+ * startServers: once the primary answers (and their own container runs), or after replication.
+ */
+export function startServersAsCreated(
+  s: SetupContext,
+  net: RunNetwork,
+  routes: SetupRoutes,
+  nodes: DockerNode[],
+): {
+  /** Cluster topology: each shard primary's claim of its epoch and slots (claimSlots), made once it answers. */
+  claimed: ReadonlyMap<string, Promise<void>>;
+  onCreated(created: CreatedNode): void;
+  bootOf(plan: NodePlan): ContainerBoot | undefined;
+  /** Once every container exists: waits for every server, as startServers does. */
+  serversUp(clientMode: ClientModeChoice): Promise<() => Promise<unknown>>;
+} {
+  if (s.db.prepare) throw new Error(`${s.db.label} renders its launches from a created node: use startServers`);
+  const primaryName = net.plans.find((p) => p.kind === "data")!.name;
+  let primaryStarted: (up: Promise<void>) => void = () => undefined;
+  const primaryUp = new Promise<void>((resolve) => {
+    primaryStarted = resolve;
+  });
+  const early = sentinelsEarly(s);
+  const dbStarts: Array<Promise<void>> = [];
+  const sentinelStarts: Array<Promise<void>> = [];
+  const order = new Map(net.plans.map((p, i) => [p.name, i]));
+  const claimed = new Map<string, Promise<void>>();
+  const launches = new Map(net.plans.map((p) => [p.name, launchesFor(s, net, p, s.spec)]));
+  // Every container is created with its files in place. A data node's launches its server itself, unless the lazy
+  // filesystem must be mounted first (the files are elsewhere: its mount covers the data directory only).
+  // Sentinels wait for the primary, as in startServers.
+  const bootProcess = (plan: NodePlan) => (plan.kind === "data" && !s.opts.lazyFs ? "db" : undefined);
+  return {
+    claimed,
+    bootOf: (plan) => bootFor(launches.get(plan.name)!, bootProcess(plan)),
+    onCreated(created) {
+      const process = bootProcess(created.plan);
+      const node = renderNode(s, created, launches.get(created.plan.name)!, process ? { process } : {});
+      nodes.push(node);
+      routes.add([created]);
+      if (node.kind === "data") {
+        let up = node.start(["db"]);
+        if (s.spec.topology === "cluster" && created.plan.role === "primary") {
+          const claim = up.then(() => claimSlots(node, net.plans));
+          claim.catch(() => undefined);
+          claimed.set(node.name, claim);
+          up = claim;
+        }
+        // Awaited in serversUp; a failure must not surface as an unhandled rejection meanwhile.
+        up.catch(() => undefined);
+        dbStarts.push(up);
+        if (node.name === primaryName) primaryStarted(up);
+      }
+      if (early && node.launches.some((l) => l.process === "sentinel")) {
+        const up = Promise.all([primaryUp, node.prepare()]).then(() => node.start(["sentinel"]));
+        up.catch(() => undefined);
+        sentinelStarts.push(up);
+      }
+    },
+    async serversUp(clientMode) {
+      // The rest of set-up reads nodes in plan order (n1, the primary, first), as renderNodes leaves them.
+      nodes.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
+      await serversAnswer(s, dbStarts, dbStarts.length, clientMode);
+      const sentinelProcs = nodes.filter((n) => n.launches.some((l) => l.process === "sentinel"));
+      return () => (early ? Promise.all(sentinelStarts) : Promise.all(sentinelProcs.map((n) => n.start(["sentinel"]))));
+    },
+  };
 }
 
 /** Whether the runner reaches container addresses (asked of the first data node); drops the routes if it does. */
@@ -246,8 +366,13 @@ export async function probeClientMode(
 }
 
 /** Replication as the topology wants it: a Redis Cluster formed, or replicas told their primary by command. */
-export async function wireReplication(s: SetupContext, data: DockerNode[], plans: NodePlan[]): Promise<void> {
-  if (s.spec.topology === "cluster") await formRedisCluster(data, plans, s.opts.signal);
+export async function wireReplication(
+  s: SetupContext,
+  data: DockerNode[],
+  plans: NodePlan[],
+  claimed?: ReadonlyMap<string, Promise<void>>,
+): Promise<void> {
+  if (s.spec.topology === "cluster") await formRedisCluster(data, plans, s.opts.signal, claimed);
   else if (s.db.replicaOfBy === "command" && s.spec.topology !== "single") await attachReplicas(data, plans);
   s.phase("replication");
 }
@@ -376,17 +501,17 @@ async function attachReplicas(data: DockerNode[], plans: NodePlan[]): Promise<vo
  * Forms a Redis Cluster by hand rather than with `redis-cli --cluster create`, so that which node is which shard's
  * primary is decided by the plan (n1..n3), not by redis-cli's placement heuristics.
  */
-async function formRedisCluster(data: DockerNode[], plans: NodePlan[], signal?: AbortSignal): Promise<void> {
+async function formRedisCluster(
+  data: DockerNode[],
+  plans: NodePlan[],
+  signal?: AbortSignal,
+  claimed?: ReadonlyMap<string, Promise<void>>,
+): Promise<void> {
   const byName = new Map(data.map((n) => [n.name, n]));
-  const primaries = plans.filter((p) => p.role === "primary");
-  // Distinct config epochs up front spare the cluster its epoch-collision dance.
   await Promise.all(
-    primaries.map(async (p, i) => {
-      const n = byName.get(p.name)!;
-      await adminCall(n.ip, n.port, ["CLUSTER", "SET-CONFIG-EPOCH", String(i + 1)]);
-      for (const [lo, hi] of p.slots)
-        await adminCall(n.ip, n.port, ["CLUSTER", "ADDSLOTSRANGE", String(lo), String(hi)]);
-    }),
+    plans
+      .filter((p) => p.role === "primary")
+      .map((p) => claimed?.get(p.name) ?? claimSlots(byName.get(p.name)!, plans)),
   );
   const first = data[0]!;
   // Each node meets the first, rather than the first meeting each in turn: the handshakes proceed in parallel and
@@ -425,6 +550,21 @@ async function formRedisCluster(data: DockerNode[], plans: NodePlan[], signal?: 
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+}
+
+/**
+ * A shard primary takes its config epoch and its slots, alone, before it meets anyone (SET-CONFIG-EPOCH needs a node
+ * that knows no other). Distinct epochs up front spare the cluster its epoch-collision dance. Done as soon as the
+ * server answers: a primary that is still slotless 2 s after its start counts itself in a minority (no reachable
+ * primary with slots), and Redis then holds its cluster_state at fail for min(cluster-node-timeout, 5 s) more after
+ * the cluster is complete (clusterUpdateState's rejoin delay), which was most of a cluster's start on a busy host.
+ */
+async function claimSlots(n: DockerNode, plans: readonly NodePlan[]): Promise<void> {
+  const primaries = plans.filter((p) => p.role === "primary");
+  const i = primaries.findIndex((p) => p.name === n.name);
+  await adminCall(n.ip, n.port, ["CLUSTER", "SET-CONFIG-EPOCH", String(i + 1)]);
+  for (const [lo, hi] of primaries[i]!.slots)
+    await adminCall(n.ip, n.port, ["CLUSTER", "ADDSLOTSRANGE", String(lo), String(hi)]);
 }
 
 /**

@@ -9,6 +9,7 @@ import { validateClusterSpec } from "./options.js";
 import {
   assembleCluster,
   becomeHealthy,
+  type CreatedNode,
   createNetwork,
   createNodeContainers,
   identifyServers,
@@ -20,6 +21,7 @@ import {
   type SetupContext,
   startSentinels,
   startServers,
+  startServersAsCreated,
   wireReplication,
 } from "./phases.js";
 import { teardownRun } from "./teardown.js";
@@ -85,15 +87,29 @@ export async function startCluster(spec: ClusterSpec, opts: StartOptions): Promi
   try {
     const clientMode = opts.clientMode ?? "auto";
     const net = await createNetwork(s, clientMode);
-    const { created, createdAt } = await createNodeContainers(s, net, image);
-    const { launchSpec, found } = await prepareEngine(s, created);
-    renderNodes(s, net, created, launchSpec, nodes);
-    const data = nodes.filter((n) => n.kind === "data");
-    const routes = routeThroughPublished(created, net.publishAt);
+    const routes = routeThroughPublished([], net.publishAt);
     withdrawAll = routes.withdraw;
-    const sentinelsUp = await startServers(s, nodes, clientMode);
+    let created: CreatedNode[];
+    let createdAt: number;
+    let found: Record<string, unknown> = {};
+    let sentinelsUp: () => Promise<unknown>;
+    let claimed: ReadonlyMap<string, Promise<void>> | undefined;
+    if (db.prepare) {
+      ({ created, createdAt } = await createNodeContainers(s, net, image));
+      let launchSpec: ClusterSpec;
+      ({ launchSpec, found } = await prepareEngine(s, created));
+      renderNodes(s, net, created, launchSpec, nodes);
+      routes.add(created);
+      sentinelsUp = await startServers(s, nodes, clientMode);
+    } else {
+      const launching = startServersAsCreated(s, net, routes, nodes);
+      ({ created, createdAt } = await createNodeContainers(s, net, image, launching));
+      sentinelsUp = await launching.serversUp(clientMode);
+      claimed = launching.claimed;
+    }
+    const data = nodes.filter((n) => n.kind === "data");
     const decision = await probeClientMode(s, data[0]!, clientMode, routes);
-    await wireReplication(s, data, net.plans);
+    await wireReplication(s, data, net.plans, claimed);
     await startSentinels(s, sentinelsUp);
     cluster = assembleCluster(s, nodes, created, decision, routes, found);
     await becomeHealthy(s, cluster, createdAt);
