@@ -1,7 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { configNemesis, configValue, parseConfigSet } from "../../nemeses/config.js";
 import { debugSleepNemesis } from "../../nemeses/debug-sleep.js";
@@ -20,23 +19,7 @@ import {
   markText,
   parseMarkLine,
 } from "../../src/rundir/marks.js";
-import { addRunOptions, planFromOptions, type RunOptions } from "../../src/runner/plan.js";
-
-function plan(args: string[]) {
-  const cmd = addRunOptions(new Command("run")).exitOverride();
-  cmd.parse(args, { from: "user" });
-  return planFromOptions(cmd.opts() as RunOptions);
-}
-
-function refusal(args: string[]): string {
-  try {
-    plan(args);
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as UsageError).message;
-  }
-  throw new Error(`accepted: ${args.join(" ")}`);
-}
+import { runPlanOf as plan, refusal } from "./support/runPlan.js";
 
 const E = ["--endpoint", "redis://10.0.0.1:6379"];
 

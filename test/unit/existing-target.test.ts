@@ -1,29 +1,11 @@
-import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { runHook } from "../../nemeses/hook.js";
 import { Session } from "../../src/client/session.js";
-import { UsageError } from "../../src/core/exit.js";
 import { dryRunLines } from "../../src/runner/dryRun.js";
-import { addRunOptions, planFromOptions, type RunOptions } from "../../src/runner/plan.js";
 import { configPairs } from "../../src/target/existingConfig.js";
 import { authOf, keyPrefixFor, redactCommand, redactUrl, splitName } from "../../src/target/existingOptions.js";
 import { targetKindFor } from "../../src/target/index.js";
-
-function plan(args: string[]) {
-  const cmd = addRunOptions(new Command("run")).exitOverride();
-  cmd.parse(args, { from: "user" });
-  return planFromOptions(cmd.opts() as RunOptions);
-}
-
-function refusal(args: string[]): string {
-  try {
-    plan(args);
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as UsageError).message;
-  }
-  throw new Error(`accepted: ${args.join(" ")}`);
-}
+import { runPlanOf as plan, refusal } from "./support/runPlan.js";
 
 describe("an existing deployment in the plan", () => {
   it("keeps the password out of the plan (what test.json records) and in memory for the connection", () => {

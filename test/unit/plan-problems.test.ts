@@ -1,26 +1,7 @@
-import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/core/exit.js";
-import { addRunOptions, planFromOptions, type RunOptions } from "../../src/runner/plan.js";
+import { planFromOptions } from "../../src/runner/plan.js";
 import { MAX_TIMER_MS } from "../../src/runner/sleep.js";
-
-/** The options `splitbrain run <args>` would hand to planFromOptions, defaults included. */
-function options(args: string[]): RunOptions {
-  const cmd = addRunOptions(new Command("run")).exitOverride();
-  cmd.parse(args, { from: "user" });
-  return cmd.opts() as RunOptions;
-}
-
-/** The refusal of a plan: its message, or a failure if the plan was accepted or failed some other way. */
-function refusal(args: string[]): string {
-  try {
-    planFromOptions(options(args));
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as UsageError).message;
-  }
-  throw new Error(`accepted: ${args.join(" ")}`);
-}
+import { runOptions as options, refusal } from "./support/runPlan.js";
 
 describe("plan validation before Docker: replica counts", () => {
   it("refuses --wait for more replicas than the topology has, naming --wait and --replicas", () => {
