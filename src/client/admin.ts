@@ -28,10 +28,21 @@ export async function withAdminConnection<T>(
     enableReadyCheck: false,
   });
   // Errors surface through the awaited promises; without a listener ioredis would also print them.
-  conn.on("error", () => undefined);
+  let socketError: Error | undefined;
+  conn.on("error", (err: Error) => {
+    // A TLS alert says more than the reset that may come before or after it.
+    if (!socketError || /alert/i.test(err.message)) socketError = err;
+  });
   try {
     await conn.connect();
     return await use(conn);
+  } catch (err) {
+    // A server that ends the connection (a TLS alert such as "certificate required") reaches the caller only as
+    // "Connection is closed"; the socket's own error says why.
+    const message = (err as Error).message ?? "";
+    if (socketError && /Connection is closed/.test(message))
+      throw new Error(`${message.replace(/\.$/, "")}: ${socketError.message.split("\n")[0]}`);
+    throw err;
   } finally {
     conn.disconnect();
   }

@@ -130,7 +130,11 @@ function reason(err: unknown): string {
 
 async function discover(e: ExistingPlan, auth: ConnectionAuth): Promise<Discovered> {
   const where = describeExisting(e);
-  const hint = "check the address, that this machine can reach it, and the user/password/TLS options";
+  const hint =
+    "check the address, that this machine can reach it, and the user/password/TLS options" +
+    (auth.tls && !auth.tls.cert
+      ? "; a server that requires client certificates (tls-auth-clients yes) closes the connection without one: give --tls-cert and --tls-key"
+      : "");
   if (e.kind === "single") {
     const addr = e.addresses[0]!;
     const role = parseRole(await patiently(() => call(addr, auth, ["ROLE"])).catch(cannotReach(where, hint)));
@@ -195,7 +199,20 @@ async function discover(e: ExistingPlan, auth: ConnectionAuth): Promise<Discover
 
 function cannotReach(where: string, hint: string): (err: unknown) => never {
   return (err) => {
-    throw new UsageError(`cannot reach ${where}: ${reason(err)}`, hint);
+    const why = reason(err);
+    // OpenSSL's own line for a TLS alert is long and cryptic; the two a client certificate causes get plain words.
+    const alert = /alert (certificate required|bad certificate|unknown ca|certificate unknown)/i.exec(why)?.[1];
+    if (alert?.toLowerCase() === "certificate required")
+      throw new UsageError(
+        `cannot reach ${where}: the server requires a client certificate (TLS alert "certificate required")`,
+        "give --tls-cert <file> and --tls-key <file>: a client certificate signed by a CA the server trusts",
+      );
+    if (alert)
+      throw new UsageError(
+        `cannot reach ${where}: the server refused the client certificate (TLS alert "${alert}")`,
+        "give a --tls-cert signed by a CA in the server's tls-ca-cert-file, with its --tls-key",
+      );
+    throw new UsageError(`cannot reach ${where}: ${why}`, hint);
   };
 }
 

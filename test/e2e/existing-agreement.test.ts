@@ -4,7 +4,16 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeE2e, e2eEnvironment } from "./support/environment.js";
 import { readRunHistoryJson } from "./support/history.js";
-import { ipOf, localImage, Outside, type Splitbrain, splitbrain, until, withClient } from "./support/outside.js";
+import {
+  ipOf,
+  localImage,
+  Outside,
+  type Splitbrain,
+  splitbrain,
+  until,
+  verdict,
+  withClient,
+} from "./support/outside.js";
 
 /**
  * The same plan, run twice: once on a server splitbrain starts itself, once on a server a plain `docker run` made
@@ -32,16 +41,6 @@ const results = join(work, "results");
 const PLAN = ["--workload", "register,set", "--time-limit", "6", "--recovery-time", "1", "--concurrency", "4"];
 const FAULT_EVERY = ["--nemesis-interval", "2", "--seed", "7"];
 
-interface Summary {
-  valid: boolean | "unknown";
-  runDir: string;
-}
-
-function summary(res: Splitbrain): Summary {
-  if (![0, 1, 2].includes(res.code)) throw new Error(`exit ${res.code}\n${res.stderr}\n${res.stdout}`);
-  return JSON.parse(res.stdout) as Summary;
-}
-
 function lostAcknowledged(dir: string): number {
   const r = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as {
     summary: { metrics: { lostAcknowledged: number } };
@@ -53,8 +52,24 @@ function managed(args: string[]): Promise<Splitbrain> {
   return splitbrain(["run", "--results", results, "--topology", "single", "--image", redisImage!, ...args, "--json"]);
 }
 
-function existing(ip: string, args: string[]): Promise<Splitbrain> {
-  return splitbrain(["run", "--results", results, "--endpoint", `redis://${ip}:6379`, ...args, "--json"]);
+/** The plan on an outside server, its fault a hook of these two commands. */
+function existing(ip: string, hookStart: string, hookStop: string): Promise<Splitbrain> {
+  return splitbrain([
+    "run",
+    "--results",
+    results,
+    "--endpoint",
+    `redis://${ip}:6379`,
+    ...PLAN,
+    "--nemesis",
+    "hook",
+    ...FAULT_EVERY,
+    "--hook-start",
+    hookStart,
+    "--hook-stop",
+    hookStop,
+    "--json",
+  ]);
 }
 
 const NO_PERSISTENCE = ["--save", "", "--appendonly", "no"];
@@ -99,19 +114,8 @@ describeE2e("existing deployments agree with managed runs of the same plan", env
 
   it("a pause: SIGSTOP by splitbrain and docker pause by a hook are both valid", async () => {
     const [m, e] = [
-      summary(await managed([...PLAN, ...NO_PERSISTENCE, "--nemesis", "pause", ...FAULT_EVERY])),
-      summary(
-        await existing(redisIp, [
-          ...PLAN,
-          "--nemesis",
-          "hook",
-          ...FAULT_EVERY,
-          "--hook-start",
-          `docker pause ${redis}`,
-          "--hook-stop",
-          `docker unpause ${redis}`,
-        ]),
-      ),
+      verdict(await managed([...PLAN, ...NO_PERSISTENCE, "--nemesis", "pause", ...FAULT_EVERY])),
+      verdict(await existing(redisIp, `docker pause ${redis}`, `docker unpause ${redis}`)),
     ];
     expect(m.valid).toBe(true);
     expect(e.valid).toBe(true);
@@ -122,20 +126,9 @@ describeE2e("existing deployments agree with managed runs of the same plan", env
   }, 120_000);
 
   it("a kill without persistence: SIGKILL and restart by splitbrain, docker kill and start by a hook, both lose acknowledged writes", async () => {
-    const m = summary(await managed([...PLAN, ...NO_PERSISTENCE, "--nemesis", "kill", ...FAULT_EVERY]));
-    const e = summary(
-      await existing(redisIp, [
-        ...PLAN,
-        "--nemesis",
-        "hook",
-        ...FAULT_EVERY,
-        "--hook-start",
-        `docker kill ${redis}`,
-        // Started again with the arguments it was made with: no persistence, so it comes back empty.
-        "--hook-stop",
-        `docker start ${redis}`,
-      ]),
-    );
+    const m = verdict(await managed([...PLAN, ...NO_PERSISTENCE, "--nemesis", "kill", ...FAULT_EVERY]));
+    // Started again with the arguments it was made with: no persistence, so it comes back empty.
+    const e = verdict(await existing(redisIp, `docker kill ${redis}`, `docker start ${redis}`));
     expect(m.valid).toBe(false);
     expect(e.valid).toBe(false);
     expect(lostAcknowledged(m.runDir)).toBeGreaterThan(0);

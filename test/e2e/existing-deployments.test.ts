@@ -1,12 +1,28 @@
-import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { Cluster, type RedisOptions } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerAvailable } from "../../src/docker/engine.js";
 import { findNodeImage } from "../../src/image/images.js";
 import { readRunHistoryJson } from "./support/history.js";
+import {
+  ipOf,
+  localImage,
+  noSecretsIn,
+  Outside,
+  PLANTED,
+  plainRedis,
+  plant,
+  redisOutside,
+  type Splitbrain,
+  sh,
+  splitbrain as spawnSplitbrain,
+  until,
+  untouched,
+  verdict,
+  withClient,
+} from "./support/outside.js";
 
 /**
  * splitbrain against deployments it did not start: the test makes them itself with plain `docker run` (no
@@ -15,21 +31,7 @@ import { readRunHistoryJson } from "./support/history.js";
  * verdict, record the hook's commands, leave the key planted before it alone, leave no key under its prefix, and
  * write no password anywhere in its run directory. Traffic goes only to the containers made here.
  */
-/** A tag that exists here, else whatever node image the project finds; never pulled (`--pull never` below). */
-function localImage(tag: string): string | undefined {
-  try {
-    execFileSync("docker", ["image", "inspect", tag], { stdio: "ignore" });
-    return tag;
-  } catch {
-    return undefined;
-  }
-}
-const image =
-  process.env.SPLITBRAIN_TEST_IMAGE ??
-  localImage("splitbrain-node:redis-7.0.15-bookworm") ??
-  (await findNodeImage("redis").catch(() => undefined))?.ref;
-const required = process.env.SPLITBRAIN_REQUIRE_DOCKER === "1";
-const docker = await dockerAvailable();
+const { image, runnable } = await redisOutside();
 let openssl = false;
 try {
   execFileSync("openssl", ["version"], { stdio: "ignore" });
@@ -37,83 +39,13 @@ try {
 } catch {
   openssl = false;
 }
-if (required && (!docker.ok || !image)) {
-  throw new Error(
-    `SPLITBRAIN_REQUIRE_DOCKER=1 but ${!docker.ok ? `Docker is unreachable (${docker.error})` : "no Redis node image"}`,
-  );
-}
-const runnable = docker.ok && image !== undefined;
 
-const BIN = join(import.meta.dirname, "../../bin/splitbrain.js");
-const NAME = `sbx-existing-${process.pid}-${Date.now().toString(36)}`;
-const NETWORK = `${NAME}-net`;
+const outside = new Outside(`sbx-existing-${process.pid}-${Date.now().toString(36)}`);
 const work = mkdtempSync(join(tmpdir(), "splitbrain-e2e-existing-"));
 const resultsRoot = join(work, "results");
-const created: string[] = [];
-
-function sh(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-}
-
-function run(name: string, args: string[]): string {
-  const full = `${NAME}-${name}`;
-  created.push(full);
-  sh("docker", ["run", "-d", "--pull", "never", "--name", full, "--network", NETWORK, ...args]);
-  return full;
-}
-
-function ipOf(container: string): string {
-  return sh("docker", ["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container]);
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function withClient<T>(opts: RedisOptions, use: (r: Redis) => Promise<T>): Promise<T> {
-  const r = new Redis({ lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...opts });
-  r.on("error", () => undefined);
-  try {
-    await r.connect();
-    return await use(r);
-  } finally {
-    r.disconnect();
-  }
-}
-
-interface Splitbrain {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 function splitbrain(args: string[], env: Record<string, string> = {}): Promise<Splitbrain> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, "run", "--results", resultsRoot, ...args],
-      { env: { ...process.env, ...env, NO_COLOR: "1" }, timeout: 120_000, maxBuffer: 16 << 20 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-/** Every file under a directory, read as text. */
-function allText(dir: string): Array<{ path: string; text: string }> {
-  const out: Array<{ path: string; text: string }> = [];
-  for (const entry of readdirSync(dir, { recursive: true }) as string[]) {
-    const p = join(dir, entry);
-    if (statSync(p).isFile()) out.push({ path: p, text: readFileSync(p, "latin1") });
-  }
-  return out;
+  return spawnSplitbrain(["run", "--results", resultsRoot, ...args], env);
 }
 
 interface RecordedTest {
@@ -133,10 +65,7 @@ interface RecordedTest {
 
 /** What every run here must show: a verdict, the hook's ops, the run's record, no password anywhere. */
 function checkRunDir(res: Splitbrain, secrets: string[]): { dir: string; test: RecordedTest } {
-  if (![0, 1, 2].includes(res.code)) throw new Error(`exit ${res.code}\n${res.stderr}\n${res.stdout}`);
-  // With --json, stdout is the summary alone (the people's lines go to stderr).
-  const summary = JSON.parse(res.stdout) as { runDir: string; valid: unknown };
-  const dir = summary.runDir;
+  const dir = verdict(res).runDir;
   const test = JSON.parse(readFileSync(join(dir, "test.json"), "utf8")) as RecordedTest;
   expect(test.cluster.existing).toBeDefined();
   const ops = readRunHistoryJson(dir);
@@ -146,132 +75,173 @@ function checkRunDir(res: Splitbrain, secrets: string[]): { dir: string; test: R
   expect(test.faults.hook.length).toBeGreaterThan(0);
   // Client ops happened and were checked.
   expect(ops.filter((o) => o.process !== "nemesis" && o.type === "ok").length).toBeGreaterThan(20);
-  for (const { path, text } of allText(dir))
-    for (const s of secrets) if (text.includes(s)) throw new Error(`${path} holds a password`);
+  noSecretsIn(dir, secrets);
   for (const s of secrets) expect(res.stdout + res.stderr).not.toContain(s);
   return { dir, test };
 }
 
+/** The history of a run that ended with a verdict: the ok ops of nemesis function `f`, and its directory. */
+function faultsDone(res: Splitbrain, f: string) {
+  const dir = verdict(res).runDir;
+  return { dir, done: readRunHistoryJson(dir).filter((o) => o.f === f && o.type === "ok") };
+}
+
+/**
+ * A CA and, signed by it, a server certificate for `redis.test` and a client certificate, made by openssl in `dir`
+ * (readable by the container's redis user).
+ */
+function makeCertificates(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const f = (name: string) => join(dir, name);
+  const days = ["-days", "2"];
+  sh(
+    "openssl",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f("ca.key"), "-out", f("ca.crt")].concat([
+      ...days,
+      "-subj",
+      "/CN=splitbrain-test-ca",
+    ]),
+  );
+  writeFileSync(f("server.cnf"), "subjectAltName=DNS:redis.test\n");
+  writeFileSync(f("client.cnf"), "extendedKeyUsage=clientAuth\n");
+  for (const [who, cn] of [
+    ["server", "redis.test"],
+    ["client", "splitbrain-test-client"],
+  ] as const) {
+    sh(
+      "openssl",
+      ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", f(`${who}.key`), "-out", f(`${who}.csr`)].concat([
+        "-subj",
+        `/CN=${cn}`,
+      ]),
+    );
+    sh(
+      "openssl",
+      ["x509", "-req", "-in", f(`${who}.csr`), "-CA", f("ca.crt"), "-CAkey", f("ca.key")].concat([
+        "-CAcreateserial",
+        "-out",
+        f(`${who}.crt`),
+        ...days,
+        "-extfile",
+        f(`${who}.cnf`),
+      ]),
+    );
+  }
+  sh("chmod", ["-R", "a+rX", dir]);
+}
+
+/** The test's certificates, made on first use. */
+function certificates(): string {
+  const dir = join(work, "tls");
+  if (!existsSync(join(dir, "client.crt"))) makeCertificates(dir);
+  return dir;
+}
+
+/** The certificates mounted at /tls, as config lines (a Sentinel's file) and as redis-server arguments. */
+const TLS_FILES = ["tls-cert-file /tls/server.crt", "tls-key-file /tls/server.key", "tls-ca-cert-file /tls/ca.crt"];
+const asArgs = (lines: string[]) => lines.flatMap((l) => l.split(" ").map((w, i) => (i === 0 ? `--${w}` : w)));
+
+/** A redis-server on TLS only (port 6379), with the test's certificates and no persistence, plus `extra`. */
+function tlsRedis(name: string, tls: string, extra: string[]): string {
+  return outside.run(name, [
+    "-v",
+    `${tls}:/tls:ro`,
+    image!,
+    "redis-server",
+    "--port",
+    "0",
+    "--tls-port",
+    "6379",
+    ...asArgs(TLS_FILES),
+    "--save",
+    "",
+    ...extra,
+  ]);
+}
+
+/** A TLS-only redis-server with an ACL user `tester` without CONFIG, and no default user. */
+function tlsServer(name: string, tls: string, password: string, authClients: "yes" | "no"): string {
+  return tlsRedis(name, tls, [
+    "--tls-auth-clients",
+    authClients,
+    // CONFIG is denied: the run must record what it could not read rather than fail.
+    "--user",
+    "tester",
+    "on",
+    `>${password}`,
+    "~*",
+    "&*",
+    "+@all",
+    "-config",
+    "--user",
+    "default",
+    "off",
+  ]);
+}
+
 const RUN = ["--workload", "register,set", "--time-limit", "9", "--recovery-time", "2", "--concurrency", "6"];
+/** A short run whose fault is a failover by command every 2 s. */
+const FAILOVER_RUN = [
+  "--workload",
+  "register",
+  "--time-limit",
+  "6",
+  "--recovery-time",
+  "2",
+  "--concurrency",
+  "4",
+].concat(["--nemesis", "failover", "--nemesis-interval", "2", "--json"]);
 const HOOK_EVERY = ["--nemesis", "hook", "--nemesis-interval", "3", "--json"];
 
 describe.skipIf(!runnable)("existing deployments, started without splitbrain", () => {
   beforeAll(() => {
-    sh("docker", ["network", "create", NETWORK]);
+    outside.createNetwork();
   });
 
   afterAll(() => {
-    for (const c of created) {
-      try {
-        sh("docker", ["rm", "-f", "-v", c]);
-      } catch {
-        // Already gone.
-      }
-    }
-    try {
-      sh("docker", ["network", "rm", NETWORK]);
-    } catch {
-      // Never made.
-    }
+    outside.remove();
     rmSync(work, { recursive: true, force: true });
   });
 
   it.skipIf(!openssl)(
-    "standalone with TLS and an ACL user: --endpoint rediss://, a pause hook, keys cleaned, password nowhere",
+    "standalone with TLS, client certificates and an ACL user: --endpoint rediss://, a pause hook, keys cleaned, password nowhere",
     async () => {
-      const tls = join(work, "tls");
-      sh("mkdir", ["-p", tls]);
-      const o = (args: string[]) => sh("openssl", args);
-      o(
-        [
-          "req",
-          "-x509",
-          "-newkey",
-          "rsa:2048",
-          "-nodes",
-          "-keyout",
-          join(tls, "ca.key"),
-          "-out",
-          join(tls, "ca.crt"),
-        ].concat(["-days", "2", "-subj", "/CN=splitbrain-test-ca"]),
-      );
-      o(
-        [
-          "req",
-          "-newkey",
-          "rsa:2048",
-          "-nodes",
-          "-keyout",
-          join(tls, "server.key"),
-          "-out",
-          join(tls, "server.csr"),
-        ].concat(["-subj", "/CN=redis.test"]),
-      );
-      writeFileSync(join(tls, "ext.cnf"), "subjectAltName=DNS:redis.test\n");
-      o(
-        [
-          "x509",
-          "-req",
-          "-in",
-          join(tls, "server.csr"),
-          "-CA",
-          join(tls, "ca.crt"),
-          "-CAkey",
-          join(tls, "ca.key"),
-        ].concat(["-CAcreateserial", "-out", join(tls, "server.crt"), "-days", "2", "-extfile", join(tls, "ext.cnf")]),
-      );
-      sh("chmod", ["-R", "a+rX", tls]);
+      const tls = certificates();
+      const ca = ["--tls-ca", join(tls, "ca.crt"), "--tls-servername", "redis.test"];
+      const clientCert = ["--tls-cert", join(tls, "client.crt"), "--tls-key", join(tls, "client.key")];
       const password = `pw-${Math.random().toString(36).slice(2)}-tls`;
-      const c = run("tls", [
-        "-v",
-        `${tls}:/tls:ro`,
-        image!,
-        "redis-server",
-        "--port",
-        "0",
-        "--tls-port",
-        "6379",
-        "--tls-cert-file",
-        "/tls/server.crt",
-        "--tls-key-file",
-        "/tls/server.key",
-        "--tls-ca-cert-file",
-        "/tls/ca.crt",
-        "--tls-auth-clients",
-        "no",
-        "--save",
-        "",
-        // CONFIG is denied: the run must record what it could not read rather than fail.
-        "--user",
-        "tester",
-        "on",
-        `>${password}`,
-        "~*",
-        "&*",
-        "+@all",
-        "-config",
-        "--user",
-        "default",
-        "off",
-      ]);
+      // The client key's body must not be copied into the run directory either.
+      const keyLine = readFileSync(join(tls, "client.key"), "utf8").split("\n")[1]!;
+      const c = tlsServer("tls", tls, password, "yes");
       const ip = ipOf(c);
       const conn: RedisOptions = {
         host: ip,
         port: 6379,
         username: "tester",
         password,
-        tls: { ca: readFileSync(join(tls, "ca.crt"), "utf8"), servername: "redis.test" },
+        tls: {
+          ca: readFileSync(join(tls, "ca.crt"), "utf8"),
+          cert: readFileSync(join(tls, "client.crt"), "utf8"),
+          key: readFileSync(join(tls, "client.key"), "utf8"),
+          servername: "redis.test",
+        },
       };
       await until("the TLS server", () => withClient(conn, async (r) => (await r.ping()) === "PONG"));
-      await withClient(conn, (r) => r.set("planted:user-data", "keep me"));
+      await plant(conn);
+      const endpoint = `rediss://tester:${password}@${ip}:6379`;
+
+      // Without a client certificate the server ends the handshake: refused before any op, saying what to give.
+      const noCert = await splitbrain(["--endpoint", endpoint, ...ca, ...RUN, "--nemesis", "none"]);
+      expect(noCert.code).toBe(3);
+      expect(noCert.stderr).toContain(`cannot reach`);
+      expect(noCert.stderr).toContain("--tls-cert");
+      expect(noCert.stdout + noCert.stderr).not.toContain(password);
 
       const res = await splitbrain([
         "--endpoint",
-        `rediss://tester:${password}@${ip}:6379`,
-        "--tls-ca",
-        join(tls, "ca.crt"),
-        "--tls-servername",
-        "redis.test",
+        endpoint,
+        ...ca,
+        ...clientCert,
         ...RUN,
         ...HOOK_EVERY,
         "--hook-start",
@@ -279,7 +249,7 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
         "--hook-stop",
         `docker unpause ${c}`,
       ]);
-      const { dir, test } = checkRunDir(res, [password]);
+      const { dir, test } = checkRunDir(res, [password, keyLine]);
       expect(test.cluster.existing.tls).toBe(true);
       expect(test.cluster.existing.server.engine).toBe("redis");
       expect(test.cluster.existing.settingsNotReadable).toContain("appendonly");
@@ -288,21 +258,19 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
       expect(prefix).toMatch(/^splitbrain:/);
       const cleanup = JSON.parse(readFileSync(join(dir, "cleanup.json"), "utf8"));
       expect(Object.values(cleanup.removed as Record<string, number>)[0]).toBeGreaterThan(0);
-      await withClient(conn, async (r) => {
-        expect(await r.get("planted:user-data")).toBe("keep me");
-        const [, left] = await r.scan("0", "MATCH", `${prefix}*`, "COUNT", "100000");
-        expect(left).toEqual([]);
-        expect(await r.dbsize()).toBe(1);
-      });
+      await untouched(conn, prefix);
+      await withClient(conn, async (r) => expect(await r.dbsize()).toBe(1));
 
-      // A fault by command on the same server: CLIENT PAUSE WRITE, then CLIENT UNPAUSE, as the ACL user.
+      // A server that asks for no client certificate, reached with the CA alone; a fault by command on it: CLIENT
+      // PAUSE WRITE, then CLIENT UNPAUSE, as the ACL user.
+      const open = ipOf(tlsServer("tls-open", tls, password, "no"));
+      const openConn: RedisOptions = { ...conn, host: open, tls: { ca: conn.tls!.ca, servername: "redis.test" } };
+      await until("the second TLS server", () => withClient(openConn, async (r) => (await r.ping()) === "PONG"));
+      await plant(openConn);
       const paused = await splitbrain([
         "--endpoint",
-        `rediss://tester:${password}@${ip}:6379`,
-        "--tls-ca",
-        join(tls, "ca.crt"),
-        "--tls-servername",
-        "redis.test",
+        `rediss://tester:${password}@${open}:6379`,
+        ...ca,
         "--workload",
         "register",
         "--time-limit",
@@ -317,19 +285,16 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
         "1",
         "--json",
       ]);
-      if (![0, 1, 2].includes(paused.code)) throw new Error(`exit ${paused.code}\n${paused.stderr}`);
-      const dir3 = (JSON.parse(paused.stdout) as { runDir: string }).runDir;
-      const pauses = readRunHistoryJson(dir3).filter((o) => o.f === "start-client-pause" && o.type === "ok");
-      expect(pauses.length).toBeGreaterThan(0);
-      await withClient(conn, async (r) => expect(await r.dbsize()).toBe(1));
+      expect(faultsDone(paused, "start-client-pause").done.length).toBeGreaterThan(0);
+      await withClient(openConn, async (r) => expect(await r.dbsize()).toBe(1));
     },
-    150_000,
+    180_000,
   );
 
   it("a Sentinel group: --sentinel with a password, a kill/start hook on the primary", async () => {
     const password = `pw-${Math.random().toString(36).slice(2)}-sentinel`;
     const data = (name: string, extra: string[]) =>
-      run(name, [
+      outside.run(name, [
         image!,
         "redis-server",
         "--port",
@@ -353,7 +318,12 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
       "sentinel failover-timeout m 6000",
     ].join("\\n");
     const sentinels = [1, 2, 3].map((i) =>
-      run(`s${i}`, [image!, "sh", "-c", `printf '${conf}\\n' > /tmp/s.conf && exec redis-sentinel /tmp/s.conf`]),
+      outside.run(`s${i}`, [
+        image!,
+        "sh",
+        "-c",
+        `printf '${conf}\\n' > /tmp/s.conf && exec redis-sentinel /tmp/s.conf`,
+      ]),
     );
     const sips = sentinels.map(ipOf);
     const conn = (host: string): RedisOptions => ({ host, port: 6379, password });
@@ -367,7 +337,7 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
       }),
     );
     await withClient(conn(pip), async (r) => {
-      await r.set("planted:user-data", "keep me");
+      await r.set(PLANTED, "keep me");
       await r.call("WAIT", "2", "2000");
     });
 
@@ -394,11 +364,7 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
     const now = await withClient({ host: sips[0]!, port: 26379 }, (r) =>
       r.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "m"),
     );
-    await withClient(conn(String((now as string[])[0])), async (r) => {
-      expect(await r.get("planted:user-data")).toBe("keep me");
-      const [, left] = await r.scan("0", "MATCH", `${prefix}*`, "COUNT", "100000");
-      expect(left).toEqual([]);
-    });
+    await untouched(conn(String((now as string[])[0])), prefix);
     void replicas;
 
     // A failover by command on the same group: SENTINEL FAILOVER through the Sentinels, recorded like any fault.
@@ -409,28 +375,83 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
       "m",
       "--password",
       password,
-      "--workload",
-      "register",
-      "--time-limit",
-      "6",
-      "--recovery-time",
-      "2",
-      "--concurrency",
-      "4",
-      "--nemesis",
-      "failover",
-      "--nemesis-interval",
-      "2",
-      "--json",
+      ...FAILOVER_RUN,
     ]);
-    if (![0, 1, 2].includes(byCommand.code)) throw new Error(`exit ${byCommand.code}\n${byCommand.stderr}`);
-    const dir2 = (JSON.parse(byCommand.stdout) as { runDir: string }).runDir;
-    const failovers = readRunHistoryJson(dir2).filter((o) => o.f === "start-failover" && o.type === "ok");
+    const { dir: dir2, done: failovers } = faultsDone(byCommand, "start-failover");
     expect(failovers.length).toBeGreaterThan(0);
     expect(String(failovers[0].value.via)).toContain("SENTINEL FAILOVER");
-    for (const { path, text } of allText(dir2))
-      if (text.includes(password)) throw new Error(`${path} holds a password`);
+    noSecretsIn(dir2, [password]);
   }, 150_000);
+
+  it.skipIf(!openssl)(
+    "a Sentinel group speaking only TLS: --sentinel with --tls and --sentinel-tls, a failover by command",
+    async () => {
+      const tls = certificates();
+      const files = [...TLS_FILES, "tls-auth-clients no", "tls-replication yes"];
+      const data = (name: string, extra: string[]) =>
+        tlsRedis(name, tls, [...asArgs(files.slice(TLS_FILES.length)), "--protected-mode", "no", ...extra]);
+      const primary = data("tp", []);
+      const pip = ipOf(primary);
+      data("tr", ["--replicaof", pip, "6379"]);
+      // Sentinels on TLS only (port 0), speaking TLS to the data nodes and to each other (tls-replication).
+      const conf = [
+        "port 0",
+        "tls-port 26379",
+        ...files,
+        `sentinel monitor tm ${pip} 6379 1`,
+        "sentinel down-after-milliseconds tm 2000",
+        "sentinel failover-timeout tm 6000",
+      ].join("\\n");
+      const sips = [1, 2].map((i) =>
+        ipOf(
+          outside.run(`ts${i}`, [
+            "-v",
+            `${tls}:/tls:ro`,
+            image!,
+            "sh",
+            "-c",
+            `printf '${conf}\\n' > /tmp/s.conf && exec redis-sentinel /tmp/s.conf`,
+          ]),
+        ),
+      );
+      const tlsOpts = { ca: readFileSync(join(tls, "ca.crt"), "utf8"), servername: "redis.test" };
+      const conn: RedisOptions = { host: pip, port: 6379, tls: tlsOpts };
+      await until("TLS replication", () =>
+        withClient(conn, async (r) => /slave0:.*state=online/.test(await r.info("replication"))),
+      );
+      await until("the Sentinels over TLS", () =>
+        withClient({ host: sips[0]!, port: 26379, tls: tlsOpts }, async (r) => {
+          const s = (await r.call("SENTINEL", "REPLICAS", "tm")) as unknown[];
+          return s.length === 1;
+        }),
+      );
+      await plant(conn);
+      const res = await splitbrain([
+        "--sentinel",
+        sips.map((s) => `${s}:26379`).join(","),
+        "--master-name",
+        "tm",
+        "--tls",
+        "--sentinel-tls",
+        "--tls-ca",
+        join(tls, "ca.crt"),
+        "--tls-servername",
+        "redis.test",
+        ...FAILOVER_RUN,
+      ]);
+      const { dir, done } = faultsDone(res, "start-failover");
+      expect(done.length).toBeGreaterThan(0);
+      expect(String(done[0].value.via)).toContain("SENTINEL FAILOVER");
+      const test = JSON.parse(readFileSync(join(dir, "test.json"), "utf8")) as RecordedTest;
+      expect(test.cluster.existing.kind).toBe("sentinel");
+      expect(test.cluster.existing.tls).toBe(true);
+      const now = (await withClient({ host: sips[0]!, port: 26379, tls: tlsOpts }, (r) =>
+        r.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "tm"),
+      )) as string[];
+      await untouched({ ...conn, host: String(now[0]) }, test.cluster.existing.keyPrefix);
+    },
+    120_000,
+  );
 
   it("a Dragonfly with a password: --endpoint, a pause hook", async () => {
     const dfImage =
@@ -438,7 +459,7 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
       (await findNodeImage("dragonfly").catch(() => undefined))?.ref;
     if (!dfImage) return;
     const password = `pw-${Math.random().toString(36).slice(2)}-df`;
-    const c = run("df", [
+    const c = outside.run("df", [
       dfImage,
       "dragonfly",
       "--port",
@@ -455,7 +476,7 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
     const ip = ipOf(c);
     const conn: RedisOptions = { host: ip, port: 6379, password };
     await until("Dragonfly", () => withClient(conn, async (r) => (await r.ping()) === "PONG"));
-    await withClient(conn, (r) => r.set("planted:user-data", "keep me"));
+    await plant(conn);
     const res = await splitbrain(
       [
         "--endpoint",
@@ -472,29 +493,24 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
     const { test } = checkRunDir(res, [password]);
     expect(test.cluster.existing.server.engine).toBe("dragonfly");
     await withClient(conn, async (r) => {
-      expect(await r.get("planted:user-data")).toBe("keep me");
+      expect(await r.get(PLANTED)).toBe("keep me");
       expect(await r.dbsize()).toBe(1);
     });
   }, 120_000);
 
   it("a Redis Cluster of three primaries: --cluster, a pause hook on one primary", async () => {
     const nodes = [1, 2, 3].map((i) =>
-      run(`c${i}`, [
-        image!,
-        "redis-server",
-        "--port",
-        "6379",
-        "--save",
-        "",
-        "--protected-mode",
-        "no",
-        "--cluster-enabled",
-        "yes",
-        "--cluster-config-file",
-        "/tmp/nodes.conf",
-        "--cluster-node-timeout",
-        "3000",
-      ]),
+      outside.run(
+        `c${i}`,
+        plainRedis(image!, [
+          "--cluster-enabled",
+          "yes",
+          "--cluster-config-file",
+          "/tmp/nodes.conf",
+          "--cluster-node-timeout",
+          "3000",
+        ]),
+      ),
     );
     const ips = nodes.map(ipOf);
     await until("the nodes", () => withClient({ host: ips[2]!, port: 6379 }, async (r) => (await r.ping()) === "PONG"));

@@ -3,17 +3,20 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerAvailable } from "../../src/docker/engine.js";
+import { readRunHistoryJson } from "./support/history.js";
 import {
   ipOf,
-  PlainDeployment,
-  redisImage,
+  Outside,
+  plainRedis,
+  plant,
+  redisOutside,
   type Splitbrain,
   splitbrain,
   until,
+  untouched,
+  verdict,
   withClient,
-} from "./support/existing.js";
-import { readRunHistoryJson } from "./support/history.js";
+} from "./support/outside.js";
 
 /**
  * Faults by command and marks against a deployment splitbrain did not start: a standalone Redis primary with one
@@ -21,16 +24,9 @@ import { readRunHistoryJson } from "./support/history.js";
  * CONFIG), and a second primary with Redis's default enable-debug-command. Each run must end with a verdict, leave
  * the planted key alone and no key under its prefix; each refusal must exit 3 with the server's own reason.
  */
-const image = await redisImage();
-const required = process.env.SPLITBRAIN_REQUIRE_DOCKER === "1";
-const docker = await dockerAvailable();
-if (required && (!docker.ok || !image))
-  throw new Error(
-    `SPLITBRAIN_REQUIRE_DOCKER=1 but ${!docker.ok ? `Docker is unreachable (${docker.error})` : "no Redis node image"}`,
-  );
-const runnable = docker.ok && image !== undefined;
+const { image, runnable } = await redisOutside();
 
-const deployment = new PlainDeployment(`sbx-faults-${process.pid}-${Date.now().toString(36)}`);
+const deployment = new Outside(`sbx-faults-${process.pid}-${Date.now().toString(36)}`);
 const work = mkdtempSync(join(tmpdir(), "splitbrain-e2e-existing-faults-"));
 const results = join(work, "results");
 const LIMITED_PASSWORD = `pw-${Math.random().toString(36).slice(2)}-limited`;
@@ -41,8 +37,7 @@ const RUN = ["run", "--results", results, "--workload", "register", "--recovery-
 
 /** A run that ended with a verdict: its directory, test.json and history. */
 function finished(res: Splitbrain) {
-  if (![0, 1, 2].includes(res.code)) throw new Error(`exit ${res.code}\n${res.stderr}\n${res.stdout}`);
-  const summary = JSON.parse(res.stdout) as { runDir: string; valid: unknown };
+  const summary = verdict(res);
   expect([true, false, "unknown"]).toContain(summary.valid);
   const test = JSON.parse(readFileSync(join(summary.runDir, "test.json"), "utf8"));
   const ops = readRunHistoryJson(summary.runDir);
@@ -50,30 +45,26 @@ function finished(res: Splitbrain) {
   return { dir: summary.runDir, test, ops };
 }
 
-/** The planted key is still there and nothing under the run's prefix is left, on the server given. */
-async function untouched(ip: string, prefix: string): Promise<void> {
-  await withClient({ host: ip, port: 6379 }, async (r) => {
-    expect(await r.get("planted:user-data")).toBe("keep me");
-    const [, left] = await r.scan("0", "MATCH", `${prefix}*`, "COUNT", "100000");
-    expect(left).toEqual([]);
-  });
+const at = (ip: string) => ({ host: ip, port: 6379 });
+
+/** A 7 s run on the primary with these faults. */
+function onPrimary(args: string[]): Promise<Splitbrain> {
+  return splitbrain([...RUN, "--endpoint", `redis://${primaryIp}:6379`, "--time-limit", "7", ...args, "--json"]);
+}
+
+/** A run refused before any write: exit 3 with the reason on stderr. */
+async function refused(endpoint: string, nemesis: string[], why: string | RegExp): Promise<Splitbrain> {
+  const res = await splitbrain([...RUN, "--endpoint", endpoint, "--time-limit", "3", "--nemesis", ...nemesis]);
+  expect(res.code).toBe(3);
+  if (typeof why === "string") expect(res.stderr).toContain(why);
+  else expect(res.stderr).toMatch(why);
+  return res;
 }
 
 describe.skipIf(!runnable)("faults by command on an existing standalone primary with a replica", () => {
   beforeAll(async () => {
     deployment.createNetwork();
-    const server = (name: string, extra: string[]) =>
-      deployment.run(name, [
-        image!,
-        "redis-server",
-        "--port",
-        "6379",
-        "--save",
-        "",
-        "--protected-mode",
-        "no",
-        ...extra,
-      ]);
+    const server = (name: string, extra: string[]) => deployment.run(name, plainRedis(image!, extra));
     const primary = server("p", [
       "--enable-debug-command",
       "yes",
@@ -103,28 +94,16 @@ describe.skipIf(!runnable)("faults by command on an existing standalone primary 
         /slave0:.*state=online/.test(await r.info("replication")),
       ),
     );
-    for (const ip of [primaryIp, strictIp])
-      await withClient({ host: ip, port: 6379 }, (r) => r.set("planted:user-data", "keep me"));
+    for (const ip of [primaryIp, strictIp]) await plant(at(ip));
   }, 60_000);
 
   afterAll(() => {
-    deployment.removeAll();
+    deployment.remove();
     rmSync(work, { recursive: true, force: true });
   });
 
   it("failover by FAILOVER: the endpoint becomes a replica (writes refused READONLY) and is failed back", async () => {
-    const res = await splitbrain([
-      ...RUN,
-      "--endpoint",
-      `redis://${primaryIp}:6379`,
-      "--time-limit",
-      "7",
-      "--nemesis",
-      "failover",
-      "--nemesis-interval",
-      "2",
-      "--json",
-    ]);
+    const res = await onPrimary(["--nemesis", "failover", "--nemesis-interval", "2"]);
     const { test, ops } = finished(res);
     const starts = ops.filter((o) => o.f === "start-failover" && o.type === "ok");
     expect(starts.length).toBeGreaterThan(0);
@@ -134,17 +113,12 @@ describe.skipIf(!runnable)("faults by command on an existing standalone primary 
     expect(ops.some((o) => o.type === "fail" && /^READONLY/.test(o.error ?? ""))).toBe(true);
     const role = await withClient({ host: primaryIp, port: 6379 }, (r) => r.call("ROLE"));
     expect((role as unknown[])[0]).toBe("master");
-    await untouched(primaryIp, test.cluster.existing.keyPrefix);
+    await untouched(at(primaryIp), test.cluster.existing.keyPrefix);
   }, 60_000);
 
   it("config and debug-sleep: settings flipped and restored, the server stalled", async () => {
     const before = await withClient({ host: primaryIp, port: 6379 }, (r) => r.config("GET", "appendfsync"));
-    const res = await splitbrain([
-      ...RUN,
-      "--endpoint",
-      `redis://${primaryIp}:6379`,
-      "--time-limit",
-      "7",
+    const res = await onPrimary([
       "--seed",
       "7",
       "--nemesis",
@@ -155,7 +129,6 @@ describe.skipIf(!runnable)("faults by command on an existing standalone primary 
       "1",
       "--nemesis-interval",
       "1.5",
-      "--json",
     ]);
     const { test, ops } = finished(res);
     const flips = ops.filter((o) => o.f === "start-config" && o.type === "ok");
@@ -181,54 +154,28 @@ describe.skipIf(!runnable)("faults by command on an existing standalone primary 
       expect(await r.config("GET", "appendfsync")).toEqual(before);
       expect(await r.config("GET", "maxmemory-policy")).toEqual(["maxmemory-policy", "noeviction"]);
     });
-    await untouched(primaryIp, test.cluster.existing.keyPrefix);
+    await untouched(at(primaryIp), test.cluster.existing.keyPrefix);
   }, 60_000);
 
   it("refuses before any write, with the server's reason: DEBUG and CONFIG denied by ACL or by the server", async () => {
     const limited = `redis://limited:${LIMITED_PASSWORD}@${primaryIp}:6379`;
-    const noDebug = await splitbrain([...RUN, "--endpoint", limited, "--time-limit", "3", "--nemesis", "debug-sleep"]);
-    expect(noDebug.code).toBe(3);
-    expect(noDebug.stderr).toMatch(/refuses DEBUG: NOPERM/);
-    const noConfig = await splitbrain([
-      ...RUN,
-      "--endpoint",
+    const noDebug = await refused(limited, ["debug-sleep"], /refuses DEBUG: NOPERM/);
+    const noConfig = await refused(
       limited,
-      "--time-limit",
-      "3",
-      "--nemesis",
-      "config",
-      "--config-set",
-      "appendfsync=no",
-    ]);
-    expect(noConfig.code).toBe(3);
-    expect(noConfig.stderr).toMatch(/refuses CONFIG GET appendfsync: NOPERM/);
-    const strict = await splitbrain([
-      ...RUN,
-      "--endpoint",
+      ["config", "--config-set", "appendfsync=no"],
+      /refuses CONFIG GET appendfsync: NOPERM/,
+    );
+    const strict = await refused(
       `redis://${strictIp}:6379`,
-      "--time-limit",
-      "3",
-      "--nemesis",
-      "debug-sleep",
-    ]);
-    expect(strict.code).toBe(3);
-    expect(strict.stderr).toMatch(/refuses DEBUG: ERR DEBUG command not allowed/);
+      ["debug-sleep"],
+      /refuses DEBUG: ERR DEBUG command not allowed/,
+    );
     // No replica to hand the primary to.
-    const lonely = await splitbrain([
-      ...RUN,
-      "--endpoint",
-      `redis://${strictIp}:6379`,
-      "--time-limit",
-      "3",
-      "--nemesis",
-      "failover",
-    ]);
-    expect(lonely.code).toBe(3);
-    expect(lonely.stderr).toContain("no connected replica");
+    const lonely = await refused(`redis://${strictIp}:6379`, ["failover"], "no connected replica");
     for (const res of [noDebug, noConfig, strict, lonely])
       expect(res.stderr + res.stdout).not.toContain(LIMITED_PASSWORD);
-    await untouched(primaryIp, "splitbrain:");
-    await untouched(strictIp, "splitbrain:");
+    await untouched(at(primaryIp), "splitbrain:");
+    await untouched(at(strictIp), "splitbrain:");
   }, 60_000);
 
   it("--nemesis none with a mark sent from a second process: the mark is in the history and the report", async () => {
@@ -278,7 +225,7 @@ describe.skipIf(!runnable)("faults by command on an existing standalone primary 
       expect(marks[0].value.text).toBe("pressed the button");
       expect(test.marks).toHaveLength(1);
       expect(readFileSync(join(dir, "report.html"), "utf8")).toContain("pressed the button");
-      await untouched(primaryIp, test.cluster.existing.keyPrefix);
+      await untouched(at(primaryIp), test.cluster.existing.keyPrefix);
     } finally {
       clearTimeout(timer);
       child.kill("SIGKILL");
