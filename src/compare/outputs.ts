@@ -14,7 +14,7 @@ import type { Target } from "./targets.js";
  * runs). The context is plain data, so a shard keeps it in shard.json and a merge renders from it alone.
  */
 
-interface CommonContext {
+export interface CommonContext {
   repeat: number;
   seed: number;
   /** --partition as given, if it was. */

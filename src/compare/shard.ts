@@ -4,7 +4,7 @@ import { packageVersion } from "../core/paths.js";
 import { parseShard, SHARD_FILE, type ShardSpec, selectShard, shardManifest } from "../core/shard.js";
 import { writeJson } from "../rundir/paths.js";
 import type { RunPlan } from "../runner/plan.js";
-import type { AuditContext, CompareContext } from "./outputs.js";
+import type { AuditContext, CommonContext, CompareContext } from "./outputs.js";
 import { sequenceRunId } from "./outputs.js";
 import type { PlannedRun } from "./sequence.js";
 
@@ -30,6 +30,21 @@ export function firstPlans(runs: readonly PlannedRun[]): Record<string, RunPlan>
   const out: Record<string, RunPlan> = {};
   for (const r of runs) if (!(r.label in out)) out[r.label] = { ...r.plan, resultsRoot: "", keep: false };
   return out;
+}
+
+/** What compare's and audit's contexts share, from the base options and every planned run (all shards). */
+export function commonContext(
+  base: { seed: string | number; partition?: unknown },
+  repeat: number,
+  allRuns: readonly PlannedRun[],
+): CommonContext {
+  return {
+    repeat,
+    seed: Number(base.seed),
+    ...(base.partition !== undefined ? { partition: base.partition } : {}),
+    plans: firstPlans(allRuns),
+    order: allRuns.map((r) => sequenceRunId(r.label, r.repeat)),
+  };
 }
 
 /**

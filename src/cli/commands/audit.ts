@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { auditCells, auditConclusion } from "../../compare/audit.js";
 import { conclusionsText } from "../../compare/conclusions.js";
 import { optionSpecs } from "../../compare/options.js";
-import { type AuditContext, auditView, sequenceRunId, writeAuditOutputs } from "../../compare/outputs.js";
+import { type AuditContext, auditView, writeAuditOutputs } from "../../compare/outputs.js";
 import {
   interruptibleSequence,
   printDryRuns,
@@ -11,7 +11,7 @@ import {
   type SequencedRun,
 } from "../../compare/sequence.js";
 import { createOutputDir, planRuns, sequenceExitCode, withFixedSeed } from "../../compare/session.js";
-import { firstPlans, SHARD_HELP, shardOption, startShard } from "../../compare/shard.js";
+import { commonContext, SHARD_HELP, shardOption, startShard } from "../../compare/shard.js";
 import { renderText } from "../../compare/table.js";
 import { matrixCells, parseMatrixAxis } from "../../compare/targets.js";
 import { UsageError } from "../../core/exit.js";
@@ -146,11 +146,7 @@ export function auditCommand(): Command {
         matrix,
         ...(question ? { question: "does min-replicas bound the loss window?" } : {}),
         labels: cells.map((c) => c.label),
-        repeat,
-        seed: Number(base.seed),
-        ...(base.partition !== undefined ? { partition: base.partition } : {}),
-        plans: firstPlans(allRuns),
-        order: allRuns.map((r) => sequenceRunId(r.label, r.repeat)),
+        ...commonContext(base, repeat, allRuns),
       };
       const runs = startShard(outDir, "audit", ctx, allRuns, shard);
       say(

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { conclude, conclusionsText } from "../../compare/conclusions.js";
 import { optionSpecs } from "../../compare/options.js";
-import { type CompareContext, sequenceRunId, writeCompareOutputs } from "../../compare/outputs.js";
+import { type CompareContext, writeCompareOutputs } from "../../compare/outputs.js";
 import {
   interruptibleSequence,
   printDryRuns,
@@ -10,7 +10,7 @@ import {
   type SequencedRun,
 } from "../../compare/sequence.js";
 import { createOutputDir, planRuns, sequenceExitCode, withFixedSeed } from "../../compare/session.js";
-import { firstPlans, SHARD_HELP, shardOption, startShard } from "../../compare/shard.js";
+import { commonContext, SHARD_HELP, shardOption, startShard } from "../../compare/shard.js";
 import { compareTable, renderText, type Tone } from "../../compare/table.js";
 import { crossTargets, parseDbList, parseSettings, type Target } from "../../compare/targets.js";
 import { UsageError } from "../../core/exit.js";
@@ -129,11 +129,7 @@ export function compareCommand(): Command {
       const ctx: CompareContext = {
         kind: "compare",
         targets,
-        repeat,
-        seed: Number(base.seed),
-        ...(base.partition !== undefined ? { partition: base.partition } : {}),
-        plans: firstPlans(allRuns),
-        order: allRuns.map((r) => sequenceRunId(r.label, r.repeat)),
+        ...commonContext(base, repeat, allRuns),
       };
       const runs = startShard(outDir, "compare", ctx, allRuns, shard);
       say(
