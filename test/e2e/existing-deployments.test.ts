@@ -191,7 +191,10 @@ const FAILOVER_RUN = [
   "--concurrency",
   "4",
 ].concat(["--nemesis", "failover", "--nemesis-interval", "2", "--json"]);
-const HOOK_EVERY = ["--nemesis", "hook", "--nemesis-interval", "3", "--json"];
+/** The run's own options with a hook fault every 3 s: `start` then `stop`, shell lines as a user writes them. */
+function hooked(start: string, stop: string): string[] {
+  return [...RUN, "--nemesis", "hook", "--nemesis-interval", "3", "--json", "--hook-start", start, "--hook-stop", stop];
+}
 
 describe.skipIf(!runnable)("existing deployments, started without splitbrain", () => {
   beforeAll(() => {
@@ -242,12 +245,7 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
         endpoint,
         ...ca,
         ...clientCert,
-        ...RUN,
-        ...HOOK_EVERY,
-        "--hook-start",
-        `docker pause ${c}`,
-        "--hook-stop",
-        `docker unpause ${c}`,
+        ...hooked(`docker pause ${c}`, `docker unpause ${c}`),
       ]);
       const { dir, test } = checkRunDir(res, [password, keyLine]);
       expect(test.cluster.existing.tls).toBe(true);
@@ -347,12 +345,7 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
         sips.map((s) => `${s}:26379`).join(","),
         "--master-name",
         "m",
-        ...RUN,
-        ...HOOK_EVERY,
-        "--hook-start",
-        `docker kill ${primary}`,
-        "--hook-stop",
-        `docker start ${primary}`,
+        ...hooked(`docker kill ${primary}`, `docker start ${primary}`),
       ],
       { SPLITBRAIN_PASSWORD: password },
     );
@@ -478,16 +471,7 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
     await until("Dragonfly", () => withClient(conn, async (r) => (await r.ping()) === "PONG"));
     await plant(conn);
     const res = await splitbrain(
-      [
-        "--endpoint",
-        `redis://${ip}:6379`,
-        ...RUN,
-        ...HOOK_EVERY,
-        "--hook-start",
-        `docker pause ${c}`,
-        "--hook-stop",
-        `docker unpause ${c}`,
-      ],
+      ["--endpoint", `redis://${ip}:6379`, ...hooked(`docker pause ${c}`, `docker unpause ${c}`)],
       { SPLITBRAIN_PASSWORD: password },
     );
     const { test } = checkRunDir(res, [password]);
@@ -545,12 +529,7 @@ describe.skipIf(!runnable)("existing deployments, started without splitbrain", (
       ips.map((ip) => `${ip}:6379`).join(","),
       "--key-prefix",
       "e2e-run:",
-      ...RUN,
-      ...HOOK_EVERY,
-      "--hook-start",
-      `docker pause ${nodes[1]}`,
-      "--hook-stop",
-      `docker unpause ${nodes[1]}`,
+      ...hooked(`docker pause ${nodes[1]}`, `docker unpause ${nodes[1]}`),
     ]);
     const { test } = checkRunDir(res, []);
     expect(test.cluster.existing.kind).toBe("cluster");

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +6,7 @@ import { packageRoot } from "../../src/core/paths.js";
 import { leftovers } from "../../src/docker/cleanup.js";
 import type { SuiteJson } from "../../src/scenario/suiteFiles.js";
 import { describeE2e, e2eEnvironment } from "./support/environment.js";
+import { spawnMerged } from "./support/spawn.js";
 
 /**
  * The nightly recipe of docs/nightly.md, run here as its workflow runs it: the same scripts (docs/nightly/*.sh), the
@@ -41,18 +41,7 @@ function script(
   vars: Record<string, string>,
   args: string[] = [],
 ): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", [join(SCRIPTS, name), ...args], {
-      cwd: work,
-      env: { ...process.env, SPLITBRAIN, NO_COLOR: "1", ...vars },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, out }));
-  });
+  return spawnMerged("bash", [join(SCRIPTS, name), ...args], { cwd: work, env: { SPLITBRAIN, ...vars } });
 }
 
 const readSuite = (dir: string) => JSON.parse(readFileSync(join(dir, "suite.json"), "utf8")) as SuiteJson;

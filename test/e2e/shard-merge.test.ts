@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +6,7 @@ import type { SequencedRun } from "../../src/compare/sequence.js";
 import { packageRoot } from "../../src/core/paths.js";
 import { leftovers } from "../../src/docker/cleanup.js";
 import { describeE2e, e2eEnvironment } from "./support/environment.js";
+import { spawnMerged } from "./support/spawn.js";
 
 /**
  * `--shard` on compare and audit, and their merge: two targets (compare) and two cells (audit) over two shards each,
@@ -18,19 +18,11 @@ const work = mkdtempSync(join(tmpdir(), "splitbrain-e2e-shard-"));
 const BIN = join(packageRoot, "bin", "splitbrain.js");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/** The comparison both shards and the refused case ask for: two fsync policies with AOF on. */
+const PAIR = ["--appendonly", "yes", "--against", "appendfsync=always", "--against", "appendfsync=everysec"];
+
 function cli(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: work,
-      env: { ...process.env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, out }));
-  });
+  return spawnMerged(process.execPath, [BIN, ...args], { cwd: work });
 }
 
 const only = (dir: string) => join(dir, readdirSync(dir)[0]!);
@@ -51,23 +43,7 @@ describeE2e("compare and audit --shard, then merge", env, () => {
   it("four shards at once; each merge holds every run and its statistics", async () => {
     const image = env.image ? ["--image", env.image] : [];
     const compare = (k: number) =>
-      cli([
-        "compare",
-        ...SHORT,
-        ...image,
-        "--appendonly",
-        "yes",
-        "--against",
-        "appendfsync=always",
-        "--against",
-        "appendfsync=everysec",
-        "--seed",
-        "11",
-        "--shard",
-        `${k}/2`,
-        "--results",
-        `compare-${k}`,
-      ]);
+      cli(["compare", ...SHORT, ...image, ...PAIR, "--seed", "11", "--shard", `${k}/2`, "--results", `compare-${k}`]);
     const audit = (k: number) =>
       cli([
         "audit",
@@ -90,18 +66,7 @@ describeE2e("compare and audit --shard, then merge", env, () => {
     for (const s of shards) expect(s.code, s.out).toBe(0);
 
     // Without --seed each machine would draw its own plan: refused before anything starts.
-    const refused = await cli([
-      "compare",
-      ...SHORT,
-      "--appendonly",
-      "yes",
-      "--against",
-      "appendfsync=always",
-      "--against",
-      "appendfsync=everysec",
-      "--shard",
-      "1/2",
-    ]);
+    const refused = await cli(["compare", ...SHORT, ...PAIR, "--shard", "1/2"]);
     expect(refused.code).toBe(3);
     expect(refused.out).toContain("--shard needs --seed");
 
